@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { attachmentRefSchema } from './client-frames.js';
+import type { Conversation, Message, User } from './models.js';
+
+/** HTTP request bodies and queries, validated by the server and typed for clients. */
+
+const id = z.string().min(1).max(64);
+
+export const registerBodySchema = z.object({
+  email: z.email().max(254),
+  password: z.string().min(8).max(256),
+  name: z.string().trim().min(1).max(100),
+  role: z.enum(['patient', 'practitioner']),
+});
+export type RegisterBody = z.infer<typeof registerBodySchema>;
+
+export const loginBodySchema = z.object({
+  email: z.string().min(1).max(254),
+  password: z.string().min(1).max(256),
+});
+export type LoginBody = z.infer<typeof loginBodySchema>;
+
+/** The refresh token may come in the body (non-browser clients) or the session cookie. */
+export const refreshBodySchema = z
+  .object({ refresh_token: z.string().min(1).max(200).optional() })
+  .optional();
+
+export const createConversationBodySchema = z.object({
+  participant_ids: z.array(id).min(1).max(50),
+  appointment_id: id.optional(),
+});
+export type CreateConversationBody = z.infer<typeof createConversationBodySchema>;
+
+export const sendMessageBodySchema = z.object({
+  client_msg_id: z.string().min(1).max(100),
+  content: z.string(),
+  reply_to: id.nullish(),
+  attachments: z.array(attachmentRefSchema).max(10).nullish(),
+});
+export type SendMessageBody = z.infer<typeof sendMessageBodySchema>;
+
+export const editMessageBodySchema = z.object({ content: z.string() });
+
+const seqParam = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const MAX_HISTORY_LIMIT = 200;
+
+export const historyQuerySchema = z
+  .object({
+    after_seq: seqParam.optional(),
+    before_seq: seqParam.optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_HISTORY_LIMIT).default(50),
+  })
+  .refine((q) => q.after_seq === undefined || q.before_seq === undefined, {
+    message: 'give after_seq or before_seq, not both',
+  });
+export type HistoryQuery = z.infer<typeof historyQuerySchema>;
+
+export const readBodySchema = z.object({ seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
+
+// Response shapes.
+export interface AuthResponse {
+  user: User;
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+}
+export interface MeResponse {
+  user: User;
+}
+export interface ConversationResponse {
+  conversation: Conversation;
+}
+export interface ConversationListResponse {
+  conversations: Conversation[];
+}
+export interface MessageResponse {
+  message: Message;
+}
+export interface HistoryResponse {
+  messages: Message[];
+  has_more: boolean;
+}
+export interface ReadResponse {
+  conversation_id: string;
+  last_read_seq: number;
+  unread_count: number;
+}

@@ -1,0 +1,11 @@
+/** carechat's wire contract: shared by the server, the SDK and the web app. */
+export const PROTOCOL_VERSION = 1;
+
+/** Default largest message content, in UTF-8 bytes; servers may configure their own. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024;
+
+export * from './client-frames.js';
+export * from './errors.js';
+export * from './http.js';
+export * from './models.js';
+export * from './server-frames.js';

@@ -1,0 +1,60 @@
+/** Entities as they appear on the wire. Fields are snake_case; timestamps are ISO 8601 UTC. */
+
+export const ROLES = ['patient', 'practitioner', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface User {
+  id: string;
+  name: string;
+  role: Role;
+  /** Only for the user themself (and admins). */
+  email?: string;
+}
+
+export interface Attachment {
+  id: string;
+  name: string;
+  content_type: string;
+  size: number;
+}
+
+export interface Message {
+  message_id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  sender_name: string;
+  /** Empty for a deleted message. */
+  content: string;
+  client_msg_id: string;
+  reply_to: string | null;
+  attachments: Attachment[];
+  timestamp: string;
+  is_edited: boolean;
+  is_deleted: boolean;
+  /** Ids of the other participants whose read marker has reached this message. */
+  read_by: string[];
+}
+
+export interface Participant {
+  user: User;
+  online: boolean;
+  last_seen_at: string | null;
+  last_read_seq: number;
+}
+
+export type ConversationKind = 'direct' | 'group';
+
+export interface Conversation {
+  id: string;
+  kind: ConversationKind;
+  appointment_id: string | null;
+  participants: Participant[];
+  last_message: Message | null;
+  unread_count: number;
+  muted: boolean;
+  pinned: boolean;
+  last_seq: number;
+  created_at: string;
+  last_activity_at: string;
+}

@@ -1,0 +1,134 @@
+import type { ErrorCode } from './errors.js';
+import type { Conversation, Message } from './models.js';
+
+/** Frames the server sends. Every frame is one JSON object with a `type`. */
+
+export type ChatMessageEvent = { type: 'chat_message' } & Message;
+/** The stored message, to the sender's own devices; carries the sender's client_msg_id. */
+export type MessageSentEvent = { type: 'message_sent' } & Message;
+
+export interface MessageEditedEvent {
+  type: 'message_edited';
+  message_id: string;
+  conversation_id: string;
+  seq: number;
+  content: string;
+  is_edited: true;
+  edited_at: string;
+}
+
+export interface MessageDeletedEvent {
+  type: 'message_deleted';
+  message_id: string;
+  conversation_id: string;
+  seq: number;
+  content: '';
+  is_edited: boolean;
+  is_deleted: true;
+}
+
+export interface TypingIndicatorEvent {
+  type: 'typing_indicator';
+  conversation_id: string;
+  user_id: string;
+  username: string;
+  is_typing: boolean;
+}
+
+export interface ReadReceiptEvent {
+  type: 'read_receipt';
+  conversation_id: string;
+  user_id: string;
+  seq: number;
+  message_id: string | null;
+}
+
+export interface UserStatusEvent {
+  type: 'user_status';
+  user_id: string;
+  username: string;
+  status: 'online' | 'offline';
+  last_seen_at: string | null;
+}
+
+export interface ConversationCreatedEvent {
+  type: 'conversation_created';
+  conversation: Conversation;
+}
+
+/** Seed 001's frame, still sent beside conversation_created for old clients. */
+export interface ConversationRefreshEvent {
+  type: 'conversation_refresh';
+  conversation_id: string;
+  message: string;
+}
+
+export interface DoctorReadyEvent {
+  type: 'doctor_ready';
+  consultation_id: string;
+  conversation_id: string;
+  doctor_id: string;
+  message: string;
+}
+
+export interface UserJoinedEvent {
+  type: 'user_joined';
+  conversation_id: string;
+  user_id: string;
+}
+
+export interface UserLeftEvent {
+  type: 'user_left';
+  conversation_id: string;
+  user_id: string;
+}
+
+export interface ResumedEvent {
+  type: 'resumed';
+  cursors: Record<string, number>;
+}
+
+export interface PongEvent {
+  type: 'pong';
+}
+
+export interface ErrorEvent {
+  type: 'error';
+  code: ErrorCode;
+  message: string;
+  ref?: string;
+}
+
+export type ServerFrame =
+  | ChatMessageEvent
+  | MessageSentEvent
+  | MessageEditedEvent
+  | MessageDeletedEvent
+  | TypingIndicatorEvent
+  | ReadReceiptEvent
+  | UserStatusEvent
+  | ConversationCreatedEvent
+  | ConversationRefreshEvent
+  | DoctorReadyEvent
+  | UserJoinedEvent
+  | UserLeftEvent
+  | ResumedEvent
+  | PongEvent
+  | ErrorEvent;
+
+export type ServerFrameType = ServerFrame['type'];
+
+/** The conversation a frame belongs to, if any (used to filter per-conversation sockets). */
+export function conversationOf(frame: ServerFrame): string | undefined {
+  switch (frame.type) {
+    case 'conversation_created':
+      return frame.conversation.id;
+    case 'user_status':
+    case 'resumed':
+    case 'pong':
+    case 'error':
+      return undefined;
+    default:
+      return frame.conversation_id;
+  }
+}

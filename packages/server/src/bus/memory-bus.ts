@@ -1,0 +1,24 @@
+import type { Bus, BusEnvelope } from './bus.js';
+
+/**
+ * The single-process bus. Several apps built with the same instance act as several nodes of one
+ * cluster, which is how tests exercise cross-node delivery without Redis.
+ */
+export class MemoryBus implements Bus {
+  readonly #handlers = new Set<(envelope: BusEnvelope) => void>();
+
+  async publish(envelope: BusEnvelope): Promise<void> {
+    for (const handler of this.#handlers) handler(envelope);
+  }
+
+  subscribe(handler: (envelope: BusEnvelope) => void): () => void {
+    this.#handlers.add(handler);
+    return () => this.#handlers.delete(handler);
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.#handlers.clear();
+  }
+}

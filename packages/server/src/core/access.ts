@@ -1,0 +1,26 @@
+import type { ConversationRecord, ParticipantRecord, Store } from '../store/store.js';
+import type { Actor } from './actor.js';
+import { CoreError } from './errors.js';
+
+export interface ConversationAccess {
+  conversation: ConversationRecord;
+  participants: ParticipantRecord[];
+  self: ParticipantRecord;
+}
+
+/**
+ * The only way to reach a conversation's data. A missing conversation and one the actor is not in
+ * get the same answer, so ids cannot be probed.
+ */
+export async function accessConversation(
+  store: Store,
+  actor: Actor,
+  conversationId: string,
+): Promise<ConversationAccess> {
+  const conversation = await store.findConversation(conversationId);
+  if (!conversation) throw new CoreError('not_participant');
+  const participants = await store.listParticipants([conversation.id]);
+  const self = participants.find((p) => p.userId === actor.userId);
+  if (!self) throw new CoreError('not_participant');
+  return { conversation, participants, self };
+}

@@ -1,0 +1,136 @@
+import type { Conversation, CreateConversationBody } from '@carechat/protocol';
+import type { Bus } from '../bus/bus.js';
+import type { ConversationRecord, ParticipantRecord, Store, UserRecord } from '../store/store.js';
+import { accessConversation } from './access.js';
+import type { Actor } from './actor.js';
+import type { Clock } from './clock.js';
+import { CoreError } from './errors.js';
+import { newId } from './ids.js';
+import type { MessagingPolicy } from './policy.js';
+import type { Presence } from './presence.js';
+import { toWireConversation } from './render.js';
+import type { UserDirectory } from './users.js';
+
+export interface ConversationDeps {
+  store: Store;
+  bus: Bus;
+  clock: Clock;
+  users: UserDirectory;
+  presence: Presence;
+  policy: MessagingPolicy;
+}
+
+/** Opening and listing conversations. Messages live in messages.ts. */
+export class ConversationService {
+  constructor(private readonly d: ConversationDeps) {}
+
+  /** Find-or-create: a 1:1 pair has one conversation; asking again returns it with created=false. */
+  async open(
+    actor: Actor,
+    input: CreateConversationBody,
+  ): Promise<{ conversation: Conversation; created: boolean }> {
+    const otherIds = [...new Set(input.participant_ids)].filter((id) => id !== actor.userId);
+    if (otherIds.length === 0) {
+      throw new CoreError('invalid_request', 'participant_ids must name someone other than yourself');
+    }
+    const others = await this.d.users.getMany(otherIds);
+    if (others.length !== otherIds.length) throw new CoreError('not_found', 'A participant does not exist.');
+
+    const directKey = otherIds.length === 1 ? [actor.userId, ...otherIds].sort().join(':') : null;
+    if (directKey) {
+      const existing = await this.d.store.findConversationByDirectKey(directKey);
+      if (existing) return { conversation: await this.get(actor, existing.id), created: false };
+    }
+    const appointmentId = input.appointment_id ?? null;
+    await this.d.policy.checkStart(actor, others, appointmentId);
+
+    const now = this.d.clock.now().toISOString();
+    const record: ConversationRecord = {
+      id: newId('cnv'),
+      kind: directKey ? 'direct' : 'group',
+      directKey,
+      appointmentId,
+      createdBy: actor.userId,
+      createdAt: now,
+      lastSeq: 0,
+      lastActivityAt: now,
+    };
+    const participants: ParticipantRecord[] = [actor.userId, ...otherIds].map((userId) => ({
+      conversationId: record.id,
+      userId,
+      joinedAt: now,
+      lastReadSeq: 0,
+      muted: false,
+      pinned: false,
+    }));
+    const { conversation, created } = await this.d.store.createConversation(record, participants);
+    if (created) await this.announce(conversation.id, [actor.userId, ...otherIds]);
+    return { conversation: await this.get(actor, conversation.id), created };
+  }
+
+  async get(actor: Actor, conversationId: string): Promise<Conversation> {
+    const { conversation, self } = await accessConversation(this.d.store, actor, conversationId);
+    const [wire] = await this.render(actor, [{ conversation, self }]);
+    if (!wire) throw new CoreError('not_participant');
+    return wire;
+  }
+
+  /** The actor's conversations, newest activity first. */
+  async list(actor: Actor): Promise<Conversation[]> {
+    return this.render(actor, await this.d.store.listConversationsOfUser(actor.userId));
+  }
+
+  /**
+   * Tells every participant's devices about a new conversation, so the other side sees it at once
+   * without joining anything. Each participant gets it rendered for them (unread counts differ).
+   */
+  private async announce(conversationId: string, userIds: readonly string[]): Promise<void> {
+    for (const userId of userIds) {
+      const user = await this.d.users.get(userId);
+      if (!user) continue;
+      const viewer: Actor = { userId, role: user.role, sessionId: '' };
+      const conversation = await this.get(viewer, conversationId);
+      await this.d.bus.publish({ userIds: [userId], frame: { type: 'conversation_created', conversation } });
+      await this.d.bus.publish({
+        userIds: [userId],
+        frame: {
+          type: 'conversation_refresh',
+          conversation_id: conversationId,
+          message: 'New conversation created',
+        },
+      });
+    }
+  }
+
+  private async render(
+    actor: Actor,
+    rows: ReadonlyArray<{ conversation: ConversationRecord; self: ParticipantRecord }>,
+  ): Promise<Conversation[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.conversation.id);
+    const [participants, lastMessages, unread] = await Promise.all([
+      this.d.store.listParticipants(ids),
+      this.d.store.lastMessages(ids),
+      this.d.store.countUnread(actor.userId, ids),
+    ]);
+    const userIds = [...new Set(participants.map((p) => p.userId))];
+    const [users, presence] = await Promise.all([
+      this.d.users.getMany(userIds),
+      this.d.presence.status(userIds),
+    ]);
+    const usersById = new Map<string, UserRecord>(users.map((u) => [u.id, u]));
+    const lastById = new Map(lastMessages.map((m) => [m.conversationId, m]));
+    return rows.map(({ conversation, self }) =>
+      toWireConversation({
+        viewer: actor,
+        conversation,
+        self,
+        participants: participants.filter((p) => p.conversationId === conversation.id),
+        users: usersById,
+        presence,
+        lastMessage: lastById.get(conversation.id),
+        unreadCount: unread.get(conversation.id) ?? 0,
+      }),
+    );
+  }
+}

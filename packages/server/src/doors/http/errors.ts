@@ -1,0 +1,32 @@
+import { ERRORS, type ErrorBody, type ErrorCode } from '@carechat/protocol';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { isCoreError } from '../../core/errors.js';
+
+/** Maps every failure to `{error:{code,message}}` with a code from the protocol's catalogue. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (isCoreError(error)) {
+      if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
+      return reply.status(error.status).send(body(error.code, error.message, error.retryAfter));
+    }
+    const code = frameworkCode(error);
+    if (code) return reply.status(ERRORS[code].status).send(body(code, ERRORS[code].message));
+    // Unknown failures are logged by kind only: the error message may echo request content.
+    request.log.error({ err: { type: error.name, code: error.code, stack: error.stack } }, 'request failed');
+    return reply.status(500).send(body('internal', ERRORS.internal.message));
+  });
+
+  app.setNotFoundHandler((_request, reply) => reply.status(404).send(body('not_found', 'No such route.')));
+}
+
+function frameworkCode(error: FastifyError): ErrorCode | undefined {
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'message_too_large';
+  if (error.statusCode === 429) return 'rate_limited';
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)
+    return 'invalid_request';
+  return undefined;
+}
+
+function body(code: ErrorCode, message: string, retryAfter?: number): ErrorBody {
+  return { error: { code, message, ...(retryAfter === undefined ? {} : { retry_after: retryAfter }) } };
+}

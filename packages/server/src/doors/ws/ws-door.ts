@@ -1,0 +1,165 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { CLOSE_CODES, type ServerFrame } from '@carechat/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { accessConversation } from '../../core/access.js';
+import type { Actor } from '../../core/actor.js';
+import { isCoreError } from '../../core/errors.js';
+import type { Core } from '../../core/index.js';
+import { Subscriber } from '../../core/subscriber.js';
+import { authenticate, readCookie, SESSION_COOKIE } from '../credentials.js';
+import { WsConnection } from './ws-connection.js';
+
+export interface WsDoorOptions {
+  maxFrameBytes: number;
+  /** A socket whose unsent data passes this is cut off; it resumes by seq when it reconnects. */
+  maxSocketBufferBytes: number;
+  /** Heartbeat: a socket that does not answer a ping within this interval is dropped. */
+  heartbeatMs?: number;
+}
+
+/** `/ws` (all of a user's conversations) and `/ws/chat/:conversation_id/` (seed 004's socket). */
+const ALL_PATH = /^\/ws\/?$/;
+const CHAT_PATH = /^\/ws\/chat\/([^/]{1,64})\/?$/;
+
+export interface WsDoor {
+  /** Closes every socket with the given code (1012 on restart) and stops accepting new ones. */
+  close(code?: number, reason?: string): Promise<void>;
+  readonly socketCount: number;
+}
+
+/**
+ * The native WebSocket door. It authenticates the upgrade, registers the socket with the hub
+ * under its user, and hands client frames to a WsConnection. Nothing past here sees raw input.
+ */
+export function attachWsDoor(
+  server: import('node:http').Server,
+  core: Core,
+  log: FastifyBaseLogger,
+  options: WsDoorOptions,
+): WsDoor {
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxFrameBytes,
+    perMessageDeflate: false,
+  });
+  const alive = new WeakMap<WebSocket, boolean>();
+  let accepting = true;
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const chat = CHAT_PATH.exec(url.pathname);
+    if (!accepting || (!chat && !ALL_PATH.test(url.pathname))) {
+      socket.end(accepting ? 'HTTP/1.1 404 Not Found\r\n\r\n' : 'HTTP/1.1 503 Service Unavailable\r\n\r\n');
+      return;
+    }
+    const conversationId = chat ? decodeURIComponent(chat[1]!) : undefined;
+    void admit(request, url, conversationId).then((admission) => {
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        if ('closeCode' in admission) ws.close(admission.closeCode, admission.reason);
+        else open(ws, admission.actor, conversationId);
+      });
+    });
+  });
+
+  async function admit(
+    request: IncomingMessage,
+    url: URL,
+    conversationId: string | undefined,
+  ): Promise<{ actor: Actor } | { closeCode: number; reason: string }> {
+    let actor: Actor;
+    try {
+      actor = await authenticate(core, {
+        authorization: request.headers.authorization,
+        queryToken: url.searchParams.get('token') ?? undefined,
+        sessionCookie: readCookie(request.headers.cookie, SESSION_COOKIE),
+      });
+    } catch (error) {
+      if (isCoreError(error)) return { closeCode: CLOSE_CODES.unauthenticated, reason: 'unauthenticated' };
+      log.error({ err: { type: (error as Error).name } }, 'upgrade authentication failed');
+      return { closeCode: 1011, reason: 'internal error' };
+    }
+    if (conversationId !== undefined) {
+      try {
+        await accessConversation(core.store, actor, conversationId);
+      } catch (error) {
+        if (isCoreError(error)) return { closeCode: CLOSE_CODES.forbidden, reason: error.code };
+        return { closeCode: 1011, reason: 'internal error' };
+      }
+    }
+    return { actor };
+  }
+
+  function open(ws: WebSocket, actor: Actor, conversationId: string | undefined): void {
+    const send = (frame: ServerFrame) => {
+      if (ws.readyState !== ws.OPEN) return;
+      if (ws.bufferedAmount > options.maxSocketBufferBytes) {
+        // A slow consumer is cut off rather than allowed to grow memory or stall others.
+        ws.close(1013, 'slow consumer: reconnect and resume');
+        return;
+      }
+      ws.send(JSON.stringify(frame));
+    };
+    const subscriber = new Subscriber(
+      actor,
+      {
+        send(frame) {
+          send(frame);
+          // Seed 004's clients draw their own messages from the room's chat_message echo.
+          if (conversationId !== undefined && frame.type === 'message_sent')
+            send({ ...frame, type: 'chat_message' });
+        },
+      },
+      {
+        ...(conversationId === undefined ? {} : { conversationId }),
+        fillGap: (id, after, before) => core.messages.between(actor, id, after, before),
+      },
+    );
+    const connection = new WsConnection(core, actor, subscriber, log);
+    alive.set(ws, true);
+    void core.hub.add(subscriber);
+
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) {
+        subscriber.reply({ type: 'error', code: 'invalid_request', message: 'Frames must be JSON text.' });
+        return;
+      }
+      connection.receive(rawToString(data));
+    });
+    ws.on('pong', () => alive.set(ws, true));
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => void core.hub.remove(subscriber));
+  }
+
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (alive.get(ws) === false) {
+        ws.terminate();
+        continue;
+      }
+      alive.set(ws, false);
+      ws.ping();
+    }
+  }, options.heartbeatMs ?? 25_000);
+  heartbeat.unref();
+
+  return {
+    get socketCount() {
+      return wss.clients.size;
+    },
+    async close(code = CLOSE_CODES.goingAway, reason = 'server shutting down') {
+      accepting = false;
+      clearInterval(heartbeat);
+      for (const ws of wss.clients) ws.close(code, reason);
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+function rawToString(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
+}

@@ -1,0 +1,461 @@
+import type { Attachment, Role } from '@carechat/protocol';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Database, MessagesTable } from './schema.js';
+import {
+  type ConversationRecord,
+  type MessageRecord,
+  type NewMessage,
+  type ParticipantRecord,
+  type SessionRecord,
+  type Store,
+  StoreConflictError,
+  type UserRecord,
+} from './store.js';
+
+/** The one query layer behind both dialects. Dialect differences stay in `isUniqueViolation`. */
+export class KyselyStore implements Store {
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly dialect: 'sqlite' | 'postgres',
+  ) {}
+
+  async insertUser(user: UserRecord): Promise<void> {
+    try {
+      await this.db
+        .insertInto('users')
+        .values({
+          id: user.id,
+          email: user.email,
+          name: user.name,
+          role: user.role,
+          password_hash: user.passwordHash,
+          created_at: user.createdAt,
+        })
+        .execute();
+    } catch (error) {
+      if (this.isUniqueViolation(error)) throw new StoreConflictError('user exists');
+      throw error;
+    }
+  }
+
+  async findUserById(id: string): Promise<UserRecord | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async findUserByEmail(email: string): Promise<UserRecord | undefined> {
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('email', '=', email.toLowerCase())
+      .executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .execute();
+    return rows.map(toUser);
+  }
+
+  async insertSession(session: SessionRecord): Promise<void> {
+    await this.db
+      .insertInto('sessions')
+      .values({
+        id: session.id,
+        user_id: session.userId,
+        token_hash: session.tokenHash,
+        created_at: session.createdAt,
+        expires_at: session.expiresAt,
+        revoked_at: session.revokedAt,
+      })
+      .execute();
+  }
+
+  async findSessionById(id: string): Promise<SessionRecord | undefined> {
+    const row = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toSession(row);
+  }
+
+  async findSessionByTokenHash(tokenHash: string): Promise<SessionRecord | undefined> {
+    const row = await this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
+    return row && toSession(row);
+  }
+
+  async rotateSessionToken(
+    id: string,
+    oldHash: string,
+    newHash: string,
+    expiresAt: string,
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sessions')
+      .set({ token_hash: newHash, expires_at: expiresAt })
+      .where('id', '=', id)
+      .where('token_hash', '=', oldHash)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async revokeSession(id: string, at: string): Promise<void> {
+    await this.db
+      .updateTable('sessions')
+      .set({ revoked_at: at })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+
+  async findConversation(id: string): Promise<ConversationRecord | undefined> {
+    const row = await this.db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toConversation(row);
+  }
+
+  async findConversationByDirectKey(directKey: string): Promise<ConversationRecord | undefined> {
+    const row = await this.db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('direct_key', '=', directKey)
+      .executeTakeFirst();
+    return row && toConversation(row);
+  }
+
+  async createConversation(
+    conversation: ConversationRecord,
+    participants: readonly ParticipantRecord[],
+  ): Promise<{ conversation: ConversationRecord; created: boolean }> {
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('conversations')
+          .values({
+            id: conversation.id,
+            kind: conversation.kind,
+            direct_key: conversation.directKey,
+            appointment_id: conversation.appointmentId,
+            created_by: conversation.createdBy,
+            created_at: conversation.createdAt,
+            last_seq: conversation.lastSeq,
+            last_activity_at: conversation.lastActivityAt,
+          })
+          .execute();
+        await trx
+          .insertInto('participants')
+          .values(
+            participants.map((p) => ({
+              conversation_id: p.conversationId,
+              user_id: p.userId,
+              joined_at: p.joinedAt,
+              last_read_seq: p.lastReadSeq,
+              muted: p.muted ? 1 : 0,
+              pinned: p.pinned ? 1 : 0,
+            })),
+          )
+          .execute();
+      });
+      return { conversation, created: true };
+    } catch (error) {
+      // Two people opening the same 1:1 chat at once: the loser returns the winner's conversation.
+      if (conversation.directKey && this.isUniqueViolation(error)) {
+        const existing = await this.findConversationByDirectKey(conversation.directKey);
+        if (existing) return { conversation: existing, created: false };
+      }
+      throw error;
+    }
+  }
+
+  async findParticipant(conversationId: string, userId: string): Promise<ParticipantRecord | undefined> {
+    const row = await this.db
+      .selectFrom('participants')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row && toParticipant(row);
+  }
+
+  async listParticipants(conversationIds: readonly string[]): Promise<ParticipantRecord[]> {
+    if (conversationIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('participants')
+      .selectAll()
+      .where('conversation_id', 'in', [...conversationIds])
+      .orderBy('joined_at')
+      .orderBy('user_id')
+      .execute();
+    return rows.map(toParticipant);
+  }
+
+  async listConversationsOfUser(
+    userId: string,
+  ): Promise<Array<{ conversation: ConversationRecord; self: ParticipantRecord }>> {
+    const rows = await this.db
+      .selectFrom('participants as p')
+      .innerJoin('conversations as c', 'c.id', 'p.conversation_id')
+      .selectAll('c')
+      .select(['p.conversation_id', 'p.user_id', 'p.joined_at', 'p.last_read_seq', 'p.muted', 'p.pinned'])
+      .where('p.user_id', '=', userId)
+      .orderBy('c.last_activity_at', 'desc')
+      .orderBy('c.id', 'desc')
+      .execute();
+    return rows.map((row) => ({ conversation: toConversation(row), self: toParticipant(row) }));
+  }
+
+  async countUnread(userId: string, conversationIds: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    if (conversationIds.length === 0) return counts;
+    const rows = await this.db
+      .selectFrom('messages as m')
+      .innerJoin('participants as p', (join) =>
+        join.onRef('p.conversation_id', '=', 'm.conversation_id').on('p.user_id', '=', userId),
+      )
+      .select(['m.conversation_id', (eb) => eb.fn.countAll<string | number>().as('unread')])
+      .where('m.conversation_id', 'in', [...conversationIds])
+      .whereRef('m.seq', '>', 'p.last_read_seq')
+      .where('m.sender_id', '<>', userId)
+      .where('m.deleted_at', 'is', null)
+      .groupBy('m.conversation_id')
+      .execute();
+    for (const row of rows) counts.set(row.conversation_id, Number(row.unread));
+    return counts;
+  }
+
+  async appendMessage(input: NewMessage): Promise<{ message: MessageRecord; created: boolean }> {
+    const existing = await this.findByClientMsgId(input);
+    if (existing) return { message: existing, created: false };
+    try {
+      const message = await this.db.transaction().execute(async (trx) => {
+        // The row lock taken by this UPDATE serialises concurrent senders into one conversation,
+        // so seqs are allocated gap-free in commit order.
+        const bumped = await trx
+          .updateTable('conversations')
+          .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_activity_at: input.createdAt }))
+          .where('id', '=', input.conversationId)
+          .returning('last_seq')
+          .executeTakeFirstOrThrow();
+        const seq = Number(bumped.last_seq);
+        await trx
+          .insertInto('messages')
+          .values({
+            id: input.id,
+            conversation_id: input.conversationId,
+            seq,
+            sender_id: input.senderId,
+            client_msg_id: input.clientMsgId,
+            content: input.content,
+            reply_to: input.replyTo,
+            attachments: JSON.stringify(input.attachments),
+            created_at: input.createdAt,
+          })
+          .execute();
+        // Writing a message means having read everything before it: your own sends are never unread.
+        await trx
+          .updateTable('participants')
+          .set({ last_read_seq: seq })
+          .where('conversation_id', '=', input.conversationId)
+          .where('user_id', '=', input.senderId)
+          .where('last_read_seq', '<', seq)
+          .execute();
+        return { ...input, seq, editedAt: null, deletedAt: null } satisfies MessageRecord;
+      });
+      return { message, created: true };
+    } catch (error) {
+      // A retry raced its original: the transaction rolled back (no seq consumed); return the winner.
+      if (this.isUniqueViolation(error)) {
+        const winner = await this.findByClientMsgId(input);
+        if (winner) return { message: winner, created: false };
+      }
+      throw error;
+    }
+  }
+
+  private async findByClientMsgId(input: NewMessage): Promise<MessageRecord | undefined> {
+    const row = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', input.conversationId)
+      .where('sender_id', '=', input.senderId)
+      .where('client_msg_id', '=', input.clientMsgId)
+      .executeTakeFirst();
+    return row && toMessage(row);
+  }
+
+  async findMessage(id: string): Promise<MessageRecord | undefined> {
+    const row = await this.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toMessage(row);
+  }
+
+  async findMessageBySeq(conversationId: string, seq: number): Promise<MessageRecord | undefined> {
+    const row = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .where('seq', '=', seq)
+      .executeTakeFirst();
+    return row && toMessage(row);
+  }
+
+  async listMessagesAfter(conversationId: string, afterSeq: number, limit: number): Promise<MessageRecord[]> {
+    const rows = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .where('seq', '>', afterSeq)
+      .orderBy('seq', 'asc')
+      .limit(limit)
+      .execute();
+    return rows.map(toMessage);
+  }
+
+  async listMessagesBefore(
+    conversationId: string,
+    beforeSeq: number,
+    limit: number,
+  ): Promise<MessageRecord[]> {
+    const rows = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .where('seq', '<', beforeSeq)
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(toMessage).reverse();
+  }
+
+  async lastMessages(conversationIds: readonly string[]): Promise<MessageRecord[]> {
+    if (conversationIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('messages as m')
+      .innerJoin('conversations as c', (join) =>
+        join.onRef('c.id', '=', 'm.conversation_id').onRef('c.last_seq', '=', 'm.seq'),
+      )
+      .selectAll('m')
+      .where('m.conversation_id', 'in', [...conversationIds])
+      .execute();
+    return rows.map(toMessage);
+  }
+
+  async advanceReadMarker(conversationId: string, userId: string, seq: number): Promise<number> {
+    await this.db
+      .updateTable('participants')
+      .set({ last_read_seq: seq })
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .where('last_read_seq', '<', seq)
+      .execute();
+    const row = await this.db
+      .selectFrom('participants')
+      .select('last_read_seq')
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return Number(row?.last_read_seq ?? 0);
+  }
+
+  async updateMessageContent(id: string, content: string, editedAt: string): Promise<void> {
+    await this.db
+      .updateTable('messages')
+      .set({ content, edited_at: editedAt })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async markMessageDeleted(id: string, deletedAt: string): Promise<void> {
+    // The content goes with the deletion: a deleted message keeps its place (seq), not its words.
+    await this.db
+      .updateTable('messages')
+      .set({ content: '', attachments: '[]', deleted_at: deletedAt })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  private isUniqueViolation(error: unknown): boolean {
+    if (typeof error !== 'object' || error === null) return false;
+    const code = (error as { code?: unknown }).code;
+    return this.dialect === 'postgres'
+      ? code === '23505'
+      : code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  }
+}
+
+type Row<T extends keyof Database> = Selectable<Database[T]>;
+
+function toUser(row: Row<'users'>): UserRecord {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role as Role,
+    passwordHash: row.password_hash,
+    createdAt: row.created_at,
+  };
+}
+
+function toSession(row: Row<'sessions'>): SessionRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    tokenHash: row.token_hash,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+function toConversation(row: Row<'conversations'>): ConversationRecord {
+  return {
+    id: row.id,
+    kind: row.kind === 'group' ? 'group' : 'direct',
+    directKey: row.direct_key,
+    appointmentId: row.appointment_id,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    lastSeq: Number(row.last_seq),
+    lastActivityAt: row.last_activity_at,
+  };
+}
+
+function toParticipant(row: Row<'participants'>): ParticipantRecord {
+  return {
+    conversationId: row.conversation_id,
+    userId: row.user_id,
+    joinedAt: row.joined_at,
+    lastReadSeq: Number(row.last_read_seq),
+    muted: Number(row.muted) === 1,
+    pinned: Number(row.pinned) === 1,
+  };
+}
+
+function toMessage(row: Selectable<MessagesTable>): MessageRecord {
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    seq: Number(row.seq),
+    senderId: row.sender_id,
+    clientMsgId: row.client_msg_id,
+    content: row.content,
+    replyTo: row.reply_to,
+    attachments: JSON.parse(row.attachments) as Attachment[],
+    createdAt: row.created_at,
+    editedAt: row.edited_at,
+    deletedAt: row.deleted_at,
+  };
+}

@@ -1,0 +1,41 @@
+import { type Kysely, Migrator } from 'kysely';
+import { KyselyStore } from './kysely-store.js';
+import { migrations } from './migrations/index.js';
+import { createPostgresDb } from './postgres.js';
+import type { Database } from './schema.js';
+import { createSqliteDb } from './sqlite.js';
+import type { Store } from './store.js';
+
+export interface OpenStoreOptions {
+  /** `sqlite:<file>` (or `sqlite::memory:`) or `postgres://…`. */
+  url: string;
+  /** PostgreSQL only: the schema to use (created when missing). */
+  schema?: string;
+  /** Apply pending migrations before returning (default true). */
+  migrate?: boolean;
+}
+
+export async function openStore(options: OpenStoreOptions): Promise<KyselyStore> {
+  const { db, dialect } = await connect(options);
+  if (options.migrate !== false) await migrateToLatest(db);
+  return new KyselyStore(db, dialect);
+}
+
+async function connect(
+  options: OpenStoreOptions,
+): Promise<{ db: Kysely<Database>; dialect: Store['dialect'] }> {
+  if (options.url.startsWith('sqlite:')) {
+    return { db: createSqliteDb(options.url.slice('sqlite:'.length)), dialect: 'sqlite' };
+  }
+  if (/^postgres(ql)?:\/\//.test(options.url)) {
+    return { db: await createPostgresDb(options.url, options.schema), dialect: 'postgres' };
+  }
+  throw new Error('DATABASE_URL must start with sqlite: or postgres://');
+}
+
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,70 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The tables as Kysely sees them, one shape for both dialects. Timestamps are ISO 8601 UTC text
+ * and booleans are 0/1 integers in both, so one query layer serves SQLite and PostgreSQL alike.
+ */
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  conversations: ConversationsTable;
+  participants: ParticipantsTable;
+  messages: MessagesTable;
+}
+
+export interface UsersTable {
+  id: string;
+  /** Lower-cased. */
+  email: string;
+  name: string;
+  role: string;
+  password_hash: string | null;
+  created_at: string;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  /** sha256 of the refresh/session token; the token itself is never stored. */
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+export interface ConversationsTable {
+  id: string;
+  kind: string;
+  /** `userA:userB` (sorted) for 1:1 conversations: the unique key behind find-or-create. */
+  direct_key: string | null;
+  appointment_id: string | null;
+  created_by: string;
+  created_at: string;
+  /** The last allocated message seq; bumped inside the insert's transaction. */
+  last_seq: Generated<number>;
+  last_activity_at: string;
+}
+
+export interface ParticipantsTable {
+  conversation_id: string;
+  user_id: string;
+  joined_at: string;
+  last_read_seq: Generated<number>;
+  muted: Generated<number>;
+  pinned: Generated<number>;
+}
+
+export interface MessagesTable {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  client_msg_id: string;
+  content: string;
+  reply_to: string | null;
+  /** JSON array of attachment references. */
+  attachments: string;
+  created_at: string;
+  edited_at: string | null;
+  deleted_at: string | null;
+}

@@ -1,0 +1,118 @@
+import type { Attachment, Role } from '@carechat/protocol';
+
+/**
+ * What the core needs from persistence, and no more. Two implementations share one query layer
+ * (kysely-store.ts): SQLite for the embedded default, PostgreSQL for production.
+ */
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+
+  insertUser(user: UserRecord): Promise<void>;
+  findUserById(id: string): Promise<UserRecord | undefined>;
+  findUserByEmail(email: string): Promise<UserRecord | undefined>;
+  findUsersByIds(ids: readonly string[]): Promise<UserRecord[]>;
+
+  insertSession(session: SessionRecord): Promise<void>;
+  findSessionById(id: string): Promise<SessionRecord | undefined>;
+  findSessionByTokenHash(tokenHash: string): Promise<SessionRecord | undefined>;
+  /** Swaps the token of a live session only if it still holds `oldHash` (refresh-token rotation). */
+  rotateSessionToken(id: string, oldHash: string, newHash: string, expiresAt: string): Promise<boolean>;
+  revokeSession(id: string, at: string): Promise<void>;
+
+  findConversation(id: string): Promise<ConversationRecord | undefined>;
+  /** Creates the conversation with its participants; a 1:1 pair that exists already is returned instead. */
+  createConversation(
+    conversation: ConversationRecord,
+    participants: readonly ParticipantRecord[],
+  ): Promise<{ conversation: ConversationRecord; created: boolean }>;
+  findConversationByDirectKey(directKey: string): Promise<ConversationRecord | undefined>;
+  findParticipant(conversationId: string, userId: string): Promise<ParticipantRecord | undefined>;
+  listParticipants(conversationIds: readonly string[]): Promise<ParticipantRecord[]>;
+  /** The user's conversations with their own participant row, newest activity first. */
+  listConversationsOfUser(
+    userId: string,
+  ): Promise<Array<{ conversation: ConversationRecord; self: ParticipantRecord }>>;
+  /** Unread messages per conversation for the user: after their read marker, not their own, not deleted. */
+  countUnread(userId: string, conversationIds: readonly string[]): Promise<Map<string, number>>;
+
+  /**
+   * Stores a message, allocating the conversation's next seq in the same transaction. A message
+   * with the same (conversation, sender, client_msg_id) already stored is returned, not duplicated.
+   */
+  appendMessage(input: NewMessage): Promise<{ message: MessageRecord; created: boolean }>;
+  findMessage(id: string): Promise<MessageRecord | undefined>;
+  findMessageBySeq(conversationId: string, seq: number): Promise<MessageRecord | undefined>;
+  /** Oldest first, seq > afterSeq. */
+  listMessagesAfter(conversationId: string, afterSeq: number, limit: number): Promise<MessageRecord[]>;
+  /** Oldest first, the `limit` messages just before beforeSeq. */
+  listMessagesBefore(conversationId: string, beforeSeq: number, limit: number): Promise<MessageRecord[]>;
+  /** The last message of each conversation. */
+  lastMessages(conversationIds: readonly string[]): Promise<MessageRecord[]>;
+  /** Moves the read marker forward only; returns the marker now stored. */
+  advanceReadMarker(conversationId: string, userId: string, seq: number): Promise<number>;
+  updateMessageContent(id: string, content: string, editedAt: string): Promise<void>;
+  markMessageDeleted(id: string, deletedAt: string): Promise<void>;
+
+  /** Throws when the database cannot be reached (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface UserRecord {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  passwordHash: string | null;
+  createdAt: string;
+}
+
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  tokenHash: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+}
+
+export interface ConversationRecord {
+  id: string;
+  kind: 'direct' | 'group';
+  directKey: string | null;
+  appointmentId: string | null;
+  createdBy: string;
+  createdAt: string;
+  lastSeq: number;
+  lastActivityAt: string;
+}
+
+export interface ParticipantRecord {
+  conversationId: string;
+  userId: string;
+  joinedAt: string;
+  lastReadSeq: number;
+  muted: boolean;
+  pinned: boolean;
+}
+
+export interface MessageRecord {
+  id: string;
+  conversationId: string;
+  seq: number;
+  senderId: string;
+  clientMsgId: string;
+  content: string;
+  replyTo: string | null;
+  attachments: Attachment[];
+  createdAt: string;
+  editedAt: string | null;
+  deletedAt: string | null;
+}
+
+export type NewMessage = Omit<MessageRecord, 'seq' | 'editedAt' | 'deletedAt'>;
+
+/** A write refused by a uniqueness rule (duplicate email, …). */
+export class StoreConflictError extends Error {
+  override name = 'StoreConflictError';
+}

@@ -25,7 +25,7 @@ export class KyselyStore implements Store {
         .insertInto('users')
         .values({
           id: user.id,
-          email: user.email,
+          email: user.email.toLowerCase(),
           name: user.name,
           role: user.role,
           password_hash: user.passwordHash,

@@ -1,0 +1,65 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DestinationStream } from 'pino';
+import { type App, buildApp } from '../../src/app.js';
+import type { Bus } from '../../src/bus/bus.js';
+import { MemoryBus } from '../../src/bus/memory-bus.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import type { Clock } from '../../src/core/clock.js';
+import { createLogger } from '../../src/log.js';
+import { createTestStore, type Dialect, type TestStore } from './dialects.js';
+
+export interface TestServer {
+  app: App;
+  config: Config;
+  store: TestStore['store'];
+  bus: Bus;
+  url: string;
+  wsUrl: string;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  dialect?: Dialect;
+  env?: Record<string, string>;
+  clock?: Clock;
+  logDestination?: DestinationStream;
+  /** Share a store and bus between servers to run several nodes. */
+  shared?: { store: TestStore; bus: Bus };
+}
+
+/** A real server on a free port, with its own database. */
+export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'carechat-test-')),
+    JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+    LOG_LEVEL: options.logDestination ? 'trace' : 'silent',
+    ...options.env,
+  });
+  const testStore = options.shared?.store ?? (await createTestStore(options.dialect ?? 'sqlite'));
+  const bus = options.shared?.bus ?? new MemoryBus();
+  const app = await buildApp(config, {
+    store: testStore.store,
+    bus,
+    logger: createLogger(config.logLevel, options.logDestination),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const { url } = await app.listen(0, '127.0.0.1');
+  return {
+    app,
+    config,
+    store: testStore.store,
+    bus,
+    url,
+    wsUrl: url.replace(/^http/, 'ws'),
+    async close() {
+      await app.close();
+      if (!options.shared) {
+        await bus.close();
+        await testStore.dispose();
+      }
+    },
+  };
+}

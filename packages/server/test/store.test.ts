@@ -1,0 +1,213 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newId } from '../src/core/ids.js';
+import type { MessageRecord, ParticipantRecord, Store } from '../src/store/store.js';
+import { StoreConflictError } from '../src/store/store.js';
+import { createTestStore, DIALECTS, type TestStore } from './helpers/dialects.js';
+
+const NOW = '2026-01-05T10:00:00.000Z';
+
+describe.each(DIALECTS)('store on %s', (dialect) => {
+  let testStore: TestStore;
+  let store: Store;
+
+  beforeEach(async () => {
+    testStore = await createTestStore(dialect);
+    store = testStore.store;
+  });
+  afterEach(async () => {
+    await testStore.dispose();
+  });
+
+  async function user(name = 'U'): Promise<string> {
+    const id = newId('usr');
+    await store.insertUser({
+      id,
+      email: `${id}@example.test`,
+      name,
+      role: 'patient',
+      passwordHash: null,
+      createdAt: NOW,
+    });
+    return id;
+  }
+
+  async function conversation(userIds: string[]): Promise<string> {
+    const id = newId('cnv');
+    const participants: ParticipantRecord[] = userIds.map((userId) => ({
+      conversationId: id,
+      userId,
+      joinedAt: NOW,
+      lastReadSeq: 0,
+      muted: false,
+      pinned: false,
+    }));
+    await store.createConversation(
+      {
+        id,
+        kind: userIds.length === 2 ? 'direct' : 'group',
+        directKey: userIds.length === 2 ? [...userIds].sort().join(':') : null,
+        appointmentId: null,
+        createdBy: userIds[0]!,
+        createdAt: NOW,
+        lastSeq: 0,
+        lastActivityAt: NOW,
+      },
+      participants,
+    );
+    return id;
+  }
+
+  function append(conversationId: string, senderId: string, clientMsgId: string, content = 'hello') {
+    return store.appendMessage({
+      id: newId('msg'),
+      conversationId,
+      senderId,
+      clientMsgId,
+      content,
+      replyTo: null,
+      attachments: [],
+      createdAt: NOW,
+    });
+  }
+
+  it('refuses a second user with the same email', async () => {
+    const id = await user();
+    const existing = await store.findUserById(id);
+    await expect(store.insertUser({ ...existing!, id: newId('usr') })).rejects.toBeInstanceOf(
+      StoreConflictError,
+    );
+  });
+
+  it('finds users by lower-cased email', async () => {
+    const id = await user();
+    expect((await store.findUserByEmail(`${id}@EXAMPLE.test`))?.id).toBe(id);
+  });
+
+  it('rotates a session token only from its current value', async () => {
+    const userId = await user();
+    await store.insertSession({
+      id: 's1',
+      userId,
+      tokenHash: 'h1',
+      createdAt: NOW,
+      expiresAt: NOW,
+      revokedAt: null,
+    });
+    expect(await store.rotateSessionToken('s1', 'h1', 'h2', NOW)).toBe(true);
+    expect(await store.rotateSessionToken('s1', 'h1', 'h3', NOW)).toBe(false);
+    expect((await store.findSessionByTokenHash('h2'))?.id).toBe('s1');
+    await store.revokeSession('s1', NOW);
+    expect(await store.rotateSessionToken('s1', 'h2', 'h4', NOW)).toBe(false);
+  });
+
+  it('returns the existing 1:1 conversation when the pair is created twice', async () => {
+    const [a, b] = [await user(), await user()];
+    const first = await conversation([a, b]);
+    const again = await store.createConversation(
+      {
+        id: newId('cnv'),
+        kind: 'direct',
+        directKey: [a, b].sort().join(':'),
+        appointmentId: null,
+        createdBy: b,
+        createdAt: NOW,
+        lastSeq: 0,
+        lastActivityAt: NOW,
+      },
+      [],
+    );
+    expect(again).toMatchObject({ created: false, conversation: { id: first } });
+  });
+
+  it('allocates seqs 1..n and returns the stored message for a repeated client_msg_id', async () => {
+    const [a, b] = [await user(), await user()];
+    const c = await conversation([a, b]);
+    const m1 = await append(c, a, 'x1');
+    const m2 = await append(c, b, 'x1'); // same client id, other sender: a different message
+    const retry = await append(c, a, 'x1', 'changed');
+    expect([m1.message.seq, m2.message.seq]).toEqual([1, 2]);
+    expect(retry).toMatchObject({ created: false, message: { id: m1.message.id, content: 'hello', seq: 1 } });
+    expect((await store.findConversation(c))?.lastSeq).toBe(2);
+  });
+
+  it('gives 20 concurrent senders x 50 messages exactly seqs 1..1000', async () => {
+    const senders = await Promise.all(Array.from({ length: 20 }, () => user()));
+    const c = await conversation(senders);
+    await Promise.all(
+      senders.map(async (sender) => {
+        for (let i = 0; i < 50; i++) await append(c, sender, `${sender}-${i}`);
+      }),
+    );
+    const all: MessageRecord[] = [];
+    let after = 0;
+    for (;;) {
+      const page = await store.listMessagesAfter(c, after, 200);
+      if (page.length === 0) break;
+      all.push(...page);
+      after = page[page.length - 1]!.seq;
+    }
+    expect(all.map((m) => m.seq)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+    expect(new Set(all.map((m) => `${m.senderId}/${m.clientMsgId}`)).size).toBe(1000);
+  });
+
+  it('concurrent retries of one client_msg_id store it once', async () => {
+    const [a, b] = [await user(), await user()];
+    const c = await conversation([a, b]);
+    const results = await Promise.all(Array.from({ length: 10 }, () => append(c, a, 'same')));
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.message.id)).size).toBe(1);
+    expect((await store.findConversation(c))?.lastSeq).toBe(1);
+  });
+
+  it('pages history both ways, oldest first', async () => {
+    const [a, b] = [await user(), await user()];
+    const c = await conversation([a, b]);
+    for (let i = 1; i <= 10; i++) await append(c, a, `m${i}`);
+    expect((await store.listMessagesAfter(c, 3, 4)).map((m) => m.seq)).toEqual([4, 5, 6, 7]);
+    expect((await store.listMessagesBefore(c, 9, 3)).map((m) => m.seq)).toEqual([6, 7, 8]);
+    expect((await store.listMessagesBefore(c, 3, 10)).map((m) => m.seq)).toEqual([1, 2]);
+  });
+
+  it('moves read markers forward only and counts unread from others', async () => {
+    const [a, b] = [await user(), await user()];
+    const c = await conversation([a, b]);
+    for (let i = 1; i <= 5; i++) await append(c, a, `a${i}`);
+    await append(c, b, 'b1'); // seq 6: b's own message moves b's marker to 6
+    await append(c, a, 'a6'); // seq 7
+    expect((await store.countUnread(b, [c])).get(c)).toBe(1);
+    // a's own send at seq 7 implies a read b's seq 6.
+    expect((await store.countUnread(a, [c])).get(c) ?? 0).toBe(0);
+    expect(await store.advanceReadMarker(c, b, 7)).toBe(7);
+    expect(await store.advanceReadMarker(c, b, 3)).toBe(7);
+    expect((await store.countUnread(b, [c])).get(c) ?? 0).toBe(0);
+  });
+
+  it('lists a user’s conversations newest activity first with their last message', async () => {
+    const [a, b, d] = [await user(), await user(), await user()];
+    const c1 = await conversation([a, b]);
+    const c2 = await conversation([a, d]);
+    await store.appendMessage({
+      id: newId('msg'),
+      conversationId: c1,
+      senderId: b,
+      clientMsgId: 'late',
+      content: 'x',
+      replyTo: null,
+      attachments: [],
+      createdAt: '2026-01-06T00:00:00.000Z',
+    });
+    const list = await store.listConversationsOfUser(a);
+    expect(list.map((r) => r.conversation.id)).toEqual([c1, c2]);
+    const last = await store.lastMessages([c1, c2]);
+    expect(last.map((m) => m.clientMsgId)).toEqual(['late']);
+  });
+
+  it('deleting a message removes its content but keeps its seq', async () => {
+    const [a, b] = [await user(), await user()];
+    const c = await conversation([a, b]);
+    const { message } = await append(c, a, 'd1', 'secret words');
+    await store.markMessageDeleted(message.id, NOW);
+    const stored = await store.findMessage(message.id);
+    expect(stored).toMatchObject({ seq: 1, content: '', deletedAt: NOW });
+  });
+});

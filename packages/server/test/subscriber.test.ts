@@ -1,0 +1,102 @@
+import type { Message, ServerFrame } from '@carechat/protocol';
+import { describe, expect, it } from 'vitest';
+import { Subscriber } from '../src/core/subscriber.js';
+
+const actor = { userId: 'u1', role: 'patient' as const, sessionId: 's1' };
+
+function message(seq: number, conversationId = 'c1'): Message {
+  return {
+    message_id: `m${seq}`,
+    conversation_id: conversationId,
+    seq,
+    sender_id: 'u2',
+    sender_name: 'Other',
+    content: `#${seq}`,
+    client_msg_id: `cm${seq}`,
+    reply_to: null,
+    attachments: [],
+    timestamp: '2026-01-05T10:00:00.000Z',
+    is_edited: false,
+    is_deleted: false,
+    read_by: [],
+  };
+}
+
+function setup(stored: Message[] = [], options: { conversationId?: string } = {}) {
+  const sent: ServerFrame[] = [];
+  const subscriber = new Subscriber(
+    actor,
+    { send: (f) => sent.push(f) },
+    {
+      ...options,
+      gapWaitMs: 5,
+      fillGap: async (conversationId, after, before) =>
+        stored.filter((m) => m.conversation_id === conversationId && m.seq > after && m.seq < before),
+    },
+  );
+  const seqs = () =>
+    sent.flatMap((f) => (f.type === 'chat_message' || f.type === 'message_sent' ? [f.seq] : []));
+  return { subscriber, sent, seqs };
+}
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('Subscriber: each connection gets every message once, in seq order', () => {
+  it('drops duplicates', () => {
+    const { subscriber, seqs } = setup();
+    for (const seq of [1, 2, 2, 1, 3]) subscriber.push({ type: 'chat_message', ...message(seq) });
+    expect(seqs()).toEqual([1, 2, 3]);
+  });
+
+  it('holds a message that overtook another until the earlier one arrives', () => {
+    const { subscriber, seqs } = setup();
+    subscriber.push({ type: 'chat_message', ...message(1) });
+    subscriber.push({ type: 'chat_message', ...message(3) });
+    expect(seqs()).toEqual([1]);
+    subscriber.push({ type: 'chat_message', ...message(2) });
+    expect(seqs()).toEqual([1, 2, 3]);
+    subscriber.close();
+  });
+
+  it('fills a gap that does not close by itself from the store', async () => {
+    const { subscriber, seqs } = setup([message(2), message(3)]);
+    subscriber.push({ type: 'chat_message', ...message(1) });
+    subscriber.push({ type: 'chat_message', ...message(4) });
+    await wait(30);
+    expect(seqs()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('re-sends an acknowledgement for a seq already delivered', () => {
+    const { subscriber, seqs } = setup();
+    subscriber.push({ type: 'message_sent', ...message(1) });
+    subscriber.pushAck({ type: 'message_sent', ...message(1) });
+    expect(seqs()).toEqual([1, 1]);
+  });
+
+  it('holds live messages during a resume and lets through only the ones after it', async () => {
+    const { subscriber, seqs } = setup();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    async function* pages() {
+      yield [message(3), message(4)];
+      await gate;
+      yield [message(5)];
+    }
+    const done = subscriber.resume('c1', 2, pages());
+    await wait(1);
+    subscriber.push({ type: 'chat_message', ...message(5) }); // also in the replay
+    subscriber.push({ type: 'chat_message', ...message(6) }); // live only
+    release();
+    expect(await done).toBe(5);
+    expect(seqs()).toEqual([3, 4, 5, 6]);
+  });
+
+  it('on a per-conversation socket passes only that conversation', () => {
+    const { subscriber, seqs } = setup([], { conversationId: 'c1' });
+    subscriber.push({ type: 'chat_message', ...message(1, 'c2') });
+    subscriber.push({ type: 'chat_message', ...message(1, 'c1') });
+    expect(seqs()).toEqual([1]);
+  });
+});

@@ -76,20 +76,25 @@ export class WsConnection {
         return;
       }
       case 'typing_indicator':
-        await core.messages.typing(actor, this.conversationFor(frame.conversation_id), frame.is_typing);
+        await core.typing.set(
+          actor,
+          this.conversationFor(frame.conversation_id),
+          frame.is_typing,
+          subscriber.id,
+        );
         return;
-      case 'read_receipt': {
-        // A receipt by message_id alone (seed 004's) finds its conversation through the message.
-        const byMessageOnly = frame.conversation_id === undefined && frame.message_id !== undefined;
-        await core.messages.markRead(actor, {
-          conversationId: byMessageOnly
-            ? subscriber.conversationId
-            : this.conversationFor(frame.conversation_id),
-          seq: frame.seq,
-          messageId: frame.message_id,
-        });
+      case 'read_receipt':
+        await core.receipts.markRead(actor, this.receiptTarget(frame));
         return;
-      }
+      case 'delivery_receipt':
+        await core.receipts.markDelivered(actor, this.receiptTarget(frame));
+        return;
+      case 'add_reaction':
+        await core.reactions.add(actor, frame.message_id, frame.emoji);
+        return;
+      case 'remove_reaction':
+        await core.reactions.remove(actor, frame.message_id, frame.emoji);
+        return;
       case 'edit_message':
         await core.messages.edit(actor, frame.message_id, frame.content);
         return;
@@ -122,6 +127,22 @@ export class WsConnection {
       }
     }
     this.subscriber.reply({ type: 'resumed', cursors: held });
+  }
+
+  /** A receipt by message_id alone (seed 004's) finds its conversation through the message. */
+  private receiptTarget(frame: {
+    conversation_id?: string | undefined;
+    seq?: number | undefined;
+    message_id?: string | undefined;
+  }) {
+    const byMessageOnly = frame.conversation_id === undefined && frame.message_id !== undefined;
+    return {
+      conversationId: byMessageOnly
+        ? this.subscriber.conversationId
+        : this.conversationFor(frame.conversation_id),
+      seq: frame.seq,
+      messageId: frame.message_id,
+    };
   }
 
   /** The conversation a frame is about: its own field, or the one the socket's path names. */

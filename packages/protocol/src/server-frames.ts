@@ -52,13 +52,15 @@ export interface DeliveryReceiptEvent {
   seq: number;
 }
 
-export interface ReactionEvent {
-  type: 'reaction_added' | 'reaction_removed';
+interface ReactionFields {
   conversation_id: string;
   message_id: string;
   user_id: string;
   emoji: string;
 }
+
+export type ReactionAddedEvent = { type: 'reaction_added' } & ReactionFields;
+export type ReactionRemovedEvent = { type: 'reaction_removed' } & ReactionFields;
 
 /** The user's own unread counts after their read marker moved (on any of their devices). */
 export interface UnreadChangedEvent {
@@ -145,7 +147,8 @@ export type ServerFrame =
   | TypingIndicatorEvent
   | ReadReceiptEvent
   | DeliveryReceiptEvent
-  | ReactionEvent
+  | ReactionAddedEvent
+  | ReactionRemovedEvent
   | UnreadChangedEvent
   | NotificationEvent
   | UserStatusEvent

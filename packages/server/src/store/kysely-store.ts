@@ -434,10 +434,9 @@ export class KyselyStore implements Store {
       .select('conversation_id')
       .where('user_id', '=', userId)
       .execute();
-    return this.countUnread(
-      userId,
-      rows.map((r) => r.conversation_id),
-    );
+    const ids = rows.map((r) => r.conversation_id);
+    const counts = await this.countUnread(userId, ids);
+    return new Map(ids.map((id) => [id, counts.get(id) ?? 0]));
   }
 
   async recordMessageEdit(edit: MessageEditRecord): Promise<void> {
@@ -503,6 +502,8 @@ export class KyselyStore implements Store {
       .selectAll()
       .where('message_id', 'in', [...messageIds])
       .orderBy('created_at')
+      .orderBy('emoji')
+      .orderBy('user_id')
       .execute();
     return rows.map((r) => ({
       messageId: r.message_id,

@@ -63,7 +63,7 @@ export interface Store {
   findMessages(ids: readonly string[]): Promise<MessageRecord[]>;
   /** Moves the delivery marker forward only; returns the marker now stored. */
   advanceDeliveryMarker(conversationId: string, userId: string, seq: number): Promise<number>;
-  /** Unread counts for every conversation of the user (for totals). */
+  /** Unread counts for every conversation of the user, zeros included (for totals). */
   countUnreadAll(userId: string): Promise<Map<string, number>>;
   recordMessageEdit(edit: MessageEditRecord): Promise<void>;
   listMessageEdits(messageId: string): Promise<MessageEditRecord[]>;

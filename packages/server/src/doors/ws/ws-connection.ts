@@ -4,6 +4,13 @@ import { CoreError, isCoreError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import type { Subscriber } from '../../core/subscriber.js';
 
+/** The client's own id for a frame, echoed in an error about it. */
+function refOf(frame: ClientFrame): string | undefined {
+  if ('client_msg_id' in frame) return frame.client_msg_id;
+  if ('message_id' in frame) return frame.message_id;
+  return undefined;
+}
+
 /** Frames a connection may have waiting before it is told to slow down. */
 const MAX_QUEUED_FRAMES = 1000;
 
@@ -27,34 +34,26 @@ export class WsConnection {
   ) {}
 
   receive(text: string): void {
-    if (this.#queued >= MAX_QUEUED_FRAMES) {
-      this.error('rate_limited', 'Too many frames waiting; slow down.');
-      return;
-    }
-    this.#queued += 1;
-    this.#queue = this.#queue.then(async () => {
-      try {
-        await this.handle(text);
-      } finally {
-        this.#queued -= 1;
-      }
-    });
-  }
-
-  private async handle(text: string): Promise<void> {
+    // Decoding is synchronous: a malformed frame is answered at once and never takes a queue place.
     const decoded = decodeClientFrame(text);
     if (!decoded.ok) {
       this.error('invalid_request', decoded.message, decoded.ref);
       return;
     }
-    const frame = decoded.frame;
-    try {
-      await this.dispatch(frame);
-    } catch (error) {
-      const ref =
-        'client_msg_id' in frame ? frame.client_msg_id : 'message_id' in frame ? frame.message_id : undefined;
-      this.fail(error, ref);
+    if (this.#queued >= MAX_QUEUED_FRAMES) {
+      this.error('rate_limited', 'Too many frames waiting; slow down.', refOf(decoded.frame));
+      return;
     }
+    this.#queued += 1;
+    this.#queue = this.#queue.then(async () => {
+      try {
+        await this.dispatch(decoded.frame);
+      } catch (error) {
+        this.fail(error, refOf(decoded.frame));
+      } finally {
+        this.#queued -= 1;
+      }
+    });
   }
 
   private async dispatch(frame: ClientFrame): Promise<void> {

@@ -7,11 +7,16 @@ import { type Clock, systemClock } from './core/clock.js';
 import { type Core, createCore } from './core/index.js';
 import type { MessagingPolicy } from './core/policy.js';
 import { registerAuthRoutes } from './doors/http/auth-routes.js';
+import { registerCareRoutes } from './doors/http/care-routes.js';
 import { registerConversationRoutes } from './doors/http/conversation-routes.js';
 import { registerErrorHandling } from './doors/http/errors.js';
 import { registerHealthRoutes } from './doors/http/health-routes.js';
+import { registerParticipantRoutes } from './doors/http/participant-routes.js';
+import { registerServerApiRoutes } from './doors/http/server-api-routes.js';
 import { attachWsDoor, type WsDoor } from './doors/ws/ws-door.js';
 import { createLogger } from './log.js';
+import { careStoreFor } from './store/care-kysely-store.js';
+import type { CareStore } from './store/care-store.js';
 import type { Store } from './store/store.js';
 
 export interface AppDeps {
@@ -20,6 +25,8 @@ export interface AppDeps {
   clock?: Clock;
   logger?: Logger;
   policy?: MessagingPolicy;
+  /** Defaults to the care store sharing `store`'s database. */
+  care?: CareStore;
 }
 
 export interface App {
@@ -44,6 +51,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     sessionTtlDays: config.sessionTtlDays,
     allowPractitionerSignup: config.allowPractitionerSignup,
     maxMessageBytes: config.maxMessageBytes,
+    care: deps.care ?? careStoreFor(deps.store),
+    messagingPolicy: config.messagingPolicy,
+    consultationWindowHours: config.consultationWindowHours,
+    onBackgroundError: (error) =>
+      logger.error(
+        { err: { type: error instanceof Error ? error.name : typeof error } },
+        'background task failed',
+      ),
     ...(deps.policy ? { policy: deps.policy } : {}),
   });
 
@@ -60,12 +75,17 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   registerHealthRoutes(http, core, () => shuttingDown);
   registerAuthRoutes(http, core, { cookieSecure: config.cookieSecure });
   registerConversationRoutes(http, core);
+  registerParticipantRoutes(http, core);
+  registerCareRoutes(http, core);
+  if (config.serverApiKey !== undefined) registerServerApiRoutes(http, core, config.serverApiKey);
   await http.ready();
 
   const ws = attachWsDoor(http.server, core, http.log, {
     maxFrameBytes: config.maxFrameBytes,
     maxSocketBufferBytes: config.maxSocketBufferBytes,
   });
+
+  core.doctorReady.start(config.doctorReadyCheckSeconds * 1000);
 
   return {
     http,
@@ -79,6 +99,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     },
     async close(closeCode) {
       shuttingDown = true;
+      core.doctorReady.stop();
       await ws.close(closeCode);
       core.hub.close();
       await http.close();

@@ -1,4 +1,5 @@
 import type { Bus, BusEnvelope } from '../bus/bus.js';
+import type { Actor } from './actor.js';
 import type { Clock } from './clock.js';
 import type { Presence } from './presence.js';
 import type { Subscriber } from './subscriber.js';
@@ -10,6 +11,7 @@ import type { Subscriber } from './subscriber.js';
 export class Hub {
   readonly #byUser = new Map<string, Set<Subscriber>>();
   readonly #unsubscribe: () => void;
+  readonly #connectListeners = new Set<(actor: Actor) => void>();
   #count = 0;
 
   constructor(
@@ -34,6 +36,13 @@ export class Hub {
     set.add(subscriber);
     this.#count += 1;
     await this.presence.connected(userId);
+    for (const listener of this.#connectListeners) listener(subscriber.actor);
+  }
+
+  /** Called for every connection this node accepts (e.g. a practitioner coming online). */
+  onConnect(listener: (actor: Actor) => void): () => void {
+    this.#connectListeners.add(listener);
+    return () => this.#connectListeners.delete(listener);
   }
 
   async remove(subscriber: Subscriber): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Conversation, Message, Participant } from '@carechat/protocol';
+import type { Conversation, ErrorCode, Message, Participant } from '@carechat/protocol';
 import type { ConversationRecord, MessageRecord, ParticipantRecord, UserRecord } from '../store/store.js';
 import type { Actor } from './actor.js';
 import type { PresenceStatus } from './presence.js';
@@ -39,6 +39,8 @@ export function toWireConversation(input: {
   presence: ReadonlyMap<string, PresenceStatus>;
   lastMessage: MessageRecord | undefined;
   unreadCount: number;
+  /** Why the conversation is read-only (its relationship ended), or null while it is open. */
+  readOnlyReason: ErrorCode | null;
 }): Conversation {
   const { viewer, conversation, self, participants, users, presence, lastMessage } = input;
   const wireParticipants: Participant[] = participants.flatMap((p) => {
@@ -66,6 +68,8 @@ export function toWireConversation(input: {
     muted: self.muted,
     pinned: self.pinned,
     last_seq: conversation.lastSeq,
+    state: input.readOnlyReason === null ? 'open' : 'read_only',
+    read_only_reason: input.readOnlyReason,
     created_at: conversation.createdAt,
     last_activity_at: conversation.lastActivityAt,
   };

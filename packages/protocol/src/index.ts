@@ -4,6 +4,7 @@ export const PROTOCOL_VERSION = 1;
 /** Default largest message content, in UTF-8 bytes; servers may configure their own. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024;
 
+export * from './care.js';
 export * from './client-frames.js';
 export * from './errors.js';
 export * from './http.js';

@@ -10,12 +10,17 @@ import { type Clock, systemClock } from './core/clock.js';
 import { type Core, createCore } from './core/index.js';
 import type { MessagingPolicy } from './core/policy.js';
 import { registerAuthRoutes } from './doors/http/auth-routes.js';
+import { registerCareRoutes } from './doors/http/care-routes.js';
 import { registerConversationRoutes } from './doors/http/conversation-routes.js';
 import { registerErrorHandling } from './doors/http/errors.js';
 import { registerHealthRoutes } from './doors/http/health-routes.js';
 import { registerLiveRoutes } from './doors/http/live-routes.js';
+import { registerParticipantRoutes } from './doors/http/participant-routes.js';
+import { registerServerApiRoutes } from './doors/http/server-api-routes.js';
 import { attachWsDoor, type WsDoor } from './doors/ws/ws-door.js';
 import { createLogger } from './log.js';
+import { careStoreFor } from './store/care-kysely-store.js';
+import type { CareStore } from './store/care-store.js';
 import { FileAttachmentStorage } from './store/file-attachment-storage.js';
 import type { Store } from './store/store.js';
 
@@ -26,6 +31,8 @@ export interface AppDeps {
   logger?: Logger;
   policy?: MessagingPolicy;
   attachmentStorage?: AttachmentStorage;
+  /** Defaults to the care store sharing `store`'s database. */
+  care?: CareStore;
 }
 
 export interface App {
@@ -56,6 +63,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     attachmentStorage:
       deps.attachmentStorage ?? new FileAttachmentStorage(join(config.dataDir, 'attachments')),
     attachmentMaxBytes: config.attachmentMaxBytes,
+    care: deps.care ?? careStoreFor(deps.store),
+    messagingPolicy: config.messagingPolicy,
+    consultationWindowHours: config.consultationWindowHours,
+    onBackgroundError: (error) =>
+      logger.error(
+        { err: { type: error instanceof Error ? error.name : typeof error } },
+        'background task failed',
+      ),
     ...(deps.policy ? { policy: deps.policy } : {}),
   });
 
@@ -74,6 +89,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   registerAuthRoutes(http, core, { cookieSecure: config.cookieSecure });
   registerConversationRoutes(http, core);
   registerLiveRoutes(http, core);
+  registerParticipantRoutes(http, core);
+  registerCareRoutes(http, core);
+  if (config.serverApiKey !== undefined) registerServerApiRoutes(http, core, config.serverApiKey);
   await http.ready();
 
   const ws = attachWsDoor(http.server, core, http.log, {
@@ -81,6 +99,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     maxSocketBufferBytes: config.maxSocketBufferBytes,
     heartbeatMs: config.heartbeatMs,
   });
+
+  core.doctorReady.start(config.doctorReadyCheckSeconds * 1000);
 
   return {
     http,
@@ -94,6 +114,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     },
     async close(closeCode) {
       shuttingDown = true;
+      core.doctorReady.stop();
       await ws.close(closeCode);
       core.close();
       await http.close();

@@ -30,7 +30,13 @@ const envSchema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   CORS_ORIGINS: z.string().default(''),
-  MESSAGING_POLICY: z.enum(['appointment', 'consultation', 'open']).default('open'),
+  MESSAGING_POLICY: z.enum(['appointment', 'consultation', 'open']).default('appointment'),
+  /** A consultation stays open this long after its appointment ends. */
+  CONSULTATION_WINDOW_HOURS: z.coerce.number().min(0).max(8760).default(72),
+  /** Host platforms' key for the server API (/api/server/…); the API is off while unset. */
+  SERVER_API_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** How often each node looks for schedule windows opening (doctor_ready); 0 turns it off. */
+  DOCTOR_READY_CHECK_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   ALLOW_PRACTITIONER_SIGNUP: boolean.default(true),
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(1).max(1_048_576).default(DEFAULT_MAX_MESSAGE_BYTES),
   MAX_FRAME_BYTES: z.coerce
@@ -75,6 +81,9 @@ export type Config = Readonly<{
   sessionTtlDays: number;
   corsOrigins: readonly string[];
   messagingPolicy: 'appointment' | 'consultation' | 'open';
+  consultationWindowHours: number;
+  serverApiKey: string | undefined;
+  doctorReadyCheckSeconds: number;
   allowPractitionerSignup: boolean;
   maxMessageBytes: number;
   maxFrameBytes: number;
@@ -105,7 +114,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '');
       const shown =
-        key === 'JWT_SECRET' || key === 'DATABASE_URL' || key === 'REDIS_URL' ? '(hidden)' : relevant[key];
+        key === 'JWT_SECRET' || key === 'DATABASE_URL' || key === 'REDIS_URL' || key === 'SERVER_API_KEY'
+          ? '(hidden)'
+          : relevant[key];
       return `  ${key}=${JSON.stringify(shown)}: ${issue.message}`;
     });
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
@@ -132,6 +143,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         .filter(Boolean),
     ),
     messagingPolicy: e.MESSAGING_POLICY,
+    consultationWindowHours: e.CONSULTATION_WINDOW_HOURS,
+    serverApiKey: e.SERVER_API_KEY,
+    doctorReadyCheckSeconds: e.DOCTOR_READY_CHECK_SECONDS,
     allowPractitionerSignup: e.ALLOW_PRACTITIONER_SIGNUP,
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     maxFrameBytes: e.MAX_FRAME_BYTES,

@@ -1,4 +1,5 @@
 import type { Attachment, Role } from '@carechat/protocol';
+import type { CommitObserver } from './message-batcher.js';
 
 /**
  * What the core needs from persistence, and no more. Two implementations share one query layer
@@ -52,6 +53,9 @@ export interface Store {
   advanceReadMarker(conversationId: string, userId: string, seq: number): Promise<number>;
   updateMessageContent(id: string, content: string, editedAt: string): Promise<void>;
   markMessageDeleted(id: string, deletedAt: string): Promise<void>;
+
+  /** Optional: reports every group commit of messages (metrics). */
+  observeCommits?(observer: CommitObserver): void;
 
   /** Throws when the database cannot be reached (readiness). */
   ping(): Promise<void>;

@@ -1,0 +1,255 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Database, MessagesTable } from './schema.js';
+import type { MessageRecord, NewMessage } from './store.js';
+
+/** The most messages written by one transaction; more wait for the next one. */
+const MAX_BATCH = 256;
+
+export interface AppendResult {
+  message: MessageRecord;
+  created: boolean;
+}
+
+/** Told after every commit of a batch: how many were asked for, how many were new, and how long it took. */
+export type CommitObserver = (batch: { size: number; created: number; seconds: number }) => void;
+
+interface Pending {
+  input: NewMessage;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit. Every append that arrives while a transaction is being written joins the next
+ * one, so under load one commit (one fsync on SQLite, one WAL flush on PostgreSQL) carries many
+ * messages, while a lone message is written at once. The rules of a single append hold for each
+ * message of a batch: seqs are allocated per conversation in arrival order with no gaps, a
+ * (conversation, sender, client_msg_id) already stored is returned instead of written again, and
+ * no promise resolves before its transaction has committed.
+ */
+export class MessageBatcher {
+  #queue: Pending[] = [];
+  #scheduled = false;
+  #flushing: Promise<void> | undefined;
+  #observer: CommitObserver | undefined;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** The one-message path, used when a batch fails as a whole (a race with another node). */
+    private readonly appendOne: (input: NewMessage) => Promise<AppendResult>,
+  ) {}
+
+  observe(observer: CommitObserver): void {
+    this.#observer = observer;
+  }
+
+  append(input: NewMessage): Promise<AppendResult> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ input, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Resolves once everything queued so far is written (shutdown). */
+  async drain(): Promise<void> {
+    while (this.#flushing || this.#queue.length > 0 || this.#scheduled) {
+      if (this.#flushing) await this.#flushing;
+      else await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private schedule(): void {
+    if (this.#scheduled || this.#flushing) return;
+    this.#scheduled = true;
+    // One turn of the event loop lets the appends of the same burst of socket reads join.
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#flushing = this.flush().finally(() => {
+        this.#flushing = undefined;
+        if (this.#queue.length > 0) this.schedule();
+      });
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, MAX_BATCH);
+      const started = performance.now();
+      let results: Array<AppendResult | Error>;
+      try {
+        results = await this.db.transaction().execute((trx) =>
+          writeBatch(
+            trx,
+            batch.map((p) => p.input),
+          ),
+        );
+      } catch {
+        // The batch rolled back whole (another node stored one of these client_msg_ids first, a
+        // deadlock, a dropped connection): each message gets the careful one-at-a-time path.
+        await Promise.all(
+          batch.map((p) =>
+            this.appendOne(p.input).then(
+              (r) => p.resolve(r),
+              (e: unknown) => p.reject(e),
+            ),
+          ),
+        );
+        continue;
+      }
+      let created = 0;
+      batch.forEach((p, i) => {
+        const result = results[i]!;
+        if (result instanceof Error) p.reject(result);
+        else {
+          if (result.created) created += 1;
+          p.resolve(result);
+        }
+      });
+      this.#observer?.({ size: batch.length, created, seconds: (performance.now() - started) / 1000 });
+    }
+  }
+}
+
+function idempotencyKey(m: { conversationId: string; senderId: string; clientMsgId: string }): string {
+  return `${m.conversationId}\u0000${m.senderId}\u0000${m.clientMsgId}`;
+}
+
+/** Writes one batch inside `trx`; returns a result (or the error) for each input, in order. */
+async function writeBatch(
+  trx: Transaction<Database>,
+  inputs: readonly NewMessage[],
+): Promise<Array<AppendResult | Error>> {
+  const existing = await findExisting(trx, inputs);
+
+  // The first occurrence of each key is written; later ones in the same batch are its retries.
+  const firstOfKey = new Map<string, number>();
+  const fresh: number[] = [];
+  inputs.forEach((input, i) => {
+    const key = idempotencyKey(input);
+    if (existing.has(key) || firstOfKey.has(key)) return;
+    firstOfKey.set(key, i);
+    fresh.push(i);
+  });
+
+  // Seqs per conversation, in arrival order. Conversations are locked in id order so two nodes'
+  // batches never wait on each other in a cycle.
+  const byConversation = new Map<string, number[]>();
+  for (const i of fresh) {
+    const id = inputs[i]!.conversationId;
+    const list = byConversation.get(id);
+    if (list) list.push(i);
+    else byConversation.set(id, [i]);
+  }
+  const seqs = new Map<number, number>();
+  const missing = new Set<string>();
+  for (const conversationId of [...byConversation.keys()].sort()) {
+    const indices = byConversation.get(conversationId)!;
+    const lastActivity = indices.map((i) => inputs[i]!.createdAt).reduce((a, b) => (a > b ? a : b));
+    const bumped = await trx
+      .updateTable('conversations')
+      .set((eb) => ({ last_seq: eb('last_seq', '+', indices.length), last_activity_at: lastActivity }))
+      .where('id', '=', conversationId)
+      .returning('last_seq')
+      .executeTakeFirst();
+    if (!bumped) {
+      missing.add(conversationId);
+      continue;
+    }
+    const first = Number(bumped.last_seq) - indices.length + 1;
+    indices.forEach((i, k) => seqs.set(i, first + k));
+  }
+
+  const written = fresh.filter((i) => seqs.has(i));
+  if (written.length > 0) {
+    await trx
+      .insertInto('messages')
+      .values(
+        written.map((i) => {
+          const m = inputs[i]!;
+          return {
+            id: m.id,
+            conversation_id: m.conversationId,
+            seq: seqs.get(i)!,
+            sender_id: m.senderId,
+            client_msg_id: m.clientMsgId,
+            content: m.content,
+            reply_to: m.replyTo,
+            attachments: JSON.stringify(m.attachments),
+            created_at: m.createdAt,
+          };
+        }),
+      )
+      .execute();
+  }
+
+  // Writing a message means having read everything before it: your own sends are never unread.
+  const readUpTo = new Map<string, { conversationId: string; userId: string; seq: number }>();
+  for (const i of written) {
+    const m = inputs[i]!;
+    const key = `${m.conversationId}\u0000${m.senderId}`;
+    const seq = seqs.get(i)!;
+    const known = readUpTo.get(key);
+    if (!known || known.seq < seq)
+      readUpTo.set(key, { conversationId: m.conversationId, userId: m.senderId, seq });
+  }
+  for (const key of [...readUpTo.keys()].sort()) {
+    const r = readUpTo.get(key)!;
+    await trx
+      .updateTable('participants')
+      .set({ last_read_seq: r.seq })
+      .where('conversation_id', '=', r.conversationId)
+      .where('user_id', '=', r.userId)
+      .where('last_read_seq', '<', r.seq)
+      .execute();
+  }
+
+  return inputs.map((input, i) => {
+    const key = idempotencyKey(input);
+    const stored = existing.get(key);
+    if (stored) return { message: stored, created: false };
+    if (missing.has(input.conversationId)) return new Error('conversation not found');
+    const first = firstOfKey.get(key)!;
+    const original = inputs[first]!;
+    const message: MessageRecord = { ...original, seq: seqs.get(first)!, editedAt: null, deletedAt: null };
+    return { message, created: first === i };
+  });
+}
+
+/** The messages of the batch already stored under their (conversation, sender, client_msg_id). */
+async function findExisting(
+  trx: Transaction<Database>,
+  inputs: readonly NewMessage[],
+): Promise<Map<string, MessageRecord>> {
+  const rows = await trx
+    .selectFrom('messages')
+    .selectAll()
+    .where((eb) =>
+      eb.or(
+        inputs.map((m) =>
+          eb.and([
+            eb('conversation_id', '=', m.conversationId),
+            eb('sender_id', '=', m.senderId),
+            eb('client_msg_id', '=', m.clientMsgId),
+          ]),
+        ),
+      ),
+    )
+    .execute();
+  return new Map(rows.map((row) => [idempotencyKey(fromRow(row)), fromRow(row)]));
+}
+
+function fromRow(row: Selectable<MessagesTable>): MessageRecord {
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    seq: Number(row.seq),
+    senderId: row.sender_id,
+    clientMsgId: row.client_msg_id,
+    content: row.content,
+    replyTo: row.reply_to,
+    attachments: JSON.parse(row.attachments) as MessageRecord['attachments'],
+    createdAt: row.created_at,
+    editedAt: row.edited_at,
+    deletedAt: row.deleted_at,
+  };
+}

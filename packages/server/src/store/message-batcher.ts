@@ -156,7 +156,7 @@ async function writeBatch(
       continue;
     }
     const first = Number(bumped.last_seq) - indices.length + 1;
-    indices.forEach((i, k) => seqs.set(i, first + k));
+    for (const [k, i] of indices.entries()) seqs.set(i, first + k);
   }
 
   const written = fresh.filter((i) => seqs.has(i));

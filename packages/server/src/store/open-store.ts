@@ -17,7 +17,7 @@ export interface OpenStoreOptions {
 
 export async function openStore(options: OpenStoreOptions): Promise<KyselyStore> {
   const { db, dialect } = await connect(options);
-  if (options.migrate !== false) await migrateToLatest(db);
+  if (options.migrate !== false) await migrateToLatest(db, options.schema);
   return new KyselyStore(db, dialect);
 }
 
@@ -33,8 +33,13 @@ async function connect(
   throw new Error('DATABASE_URL must start with sqlite: or postgres://');
 }
 
-export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    // Named explicitly: Kysely otherwise finds another schema's migration tables and uses ours.
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

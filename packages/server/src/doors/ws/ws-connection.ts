@@ -24,7 +24,14 @@ export class WsConnection {
     private readonly actor: Actor,
     private readonly subscriber: Subscriber,
     private readonly log: ConnectionLog,
+    /** Told the code of every error frame sent (metrics). */
+    private readonly onError: (code: ErrorCode) => void = () => {},
   ) {}
+
+  /** Resolves once every frame received so far has been handled (graceful shutdown). */
+  idle(): Promise<void> {
+    return this.#queue;
+  }
 
   receive(text: string): void {
     if (this.#queued >= MAX_QUEUED_FRAMES) {
@@ -150,6 +157,7 @@ export class WsConnection {
   }
 
   private error(code: ErrorCode, message: string, ref?: string): void {
+    this.onError(code);
     this.subscriber.reply({ type: 'error', code, message, ...(ref === undefined ? {} : { ref }) });
   }
 }

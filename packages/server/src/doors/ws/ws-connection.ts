@@ -28,9 +28,9 @@ export class WsConnection {
     private readonly onError: (code: ErrorCode) => void = () => {},
   ) {}
 
-  /** Resolves once every frame received so far has been handled (graceful shutdown). */
-  idle(): Promise<void> {
-    return this.#queue;
+  /** Resolves once no frame is waiting or being handled (graceful shutdown). */
+  async idle(): Promise<void> {
+    while (this.#queued > 0) await this.#queue;
   }
 
   receive(text: string): void {

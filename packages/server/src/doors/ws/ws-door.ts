@@ -153,7 +153,8 @@ export function attachWsDoor(
     ws.on('pong', () => alive.set(ws, true));
     ws.on('error', () => ws.terminate());
     ws.on('close', (code: number) => {
-      connections.delete(connection);
+      // Kept until its last frames are handled, so a graceful close waits for their commits.
+      void connection.idle().then(() => connections.delete(connection));
       if (conversationId === undefined) sockets.all -= 1;
       else sockets.chat -= 1;
       connectionLog.debug({ code }, 'socket closed');
@@ -188,12 +189,12 @@ export function attachWsDoor(
     async close(code = CLOSE_CODES.goingAway, reason = 'server shutting down') {
       accepting = false;
       clearInterval(heartbeat);
-      const grace = options.graceMs ?? 5000;
-      await settle(grace);
+      // One budget for both waits below, so the whole close stays within it (plus the 1 s handshake).
+      const deadline = Date.now() + (options.graceMs ?? 5000);
+      await settle(deadline - Date.now());
       for (const ws of wss.clients) ws.close(code, reason);
-      // Frames that arrived before a client saw the close are still answered or committed.
-      await settle(grace);
-      // A peer that never completes the closing handshake must not hold the process.
+      // Frames a client sent before it saw our close are still handled: wait for the closing
+      // handshakes (a peer that never answers must not hold the process), then for the frames.
       await withDeadline(
         Promise.all(
           [...wss.clients].map((ws) => new Promise<void>((resolve) => ws.once('close', () => resolve()))),
@@ -201,6 +202,7 @@ export function attachWsDoor(
         1000,
       );
       for (const ws of wss.clients) ws.terminate();
+      await settle(Math.max(0, deadline - Date.now()));
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };

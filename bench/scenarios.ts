@@ -150,11 +150,15 @@ async function measurePairs(
   const ledger = new Ledger();
   ledger.watch(pairs);
   const meter = new ProcessMeter(() => cluster.nodes.map((n) => n.pid()));
+  const metricsBefore = await serverMetrics(cluster);
   meter.start();
   const elapsed = await drive(pairs, ledger, o.rate, o.seconds);
   const server = meter.stop();
   await ledger.drain(5000);
   const s = ledger.summary();
+  const metricsAfter = await serverMetrics(cluster);
+  const delta = (name: string) => (metricsAfter.get(name) ?? 0) - (metricsBefore.get(name) ?? 0);
+  const commits = delta('carechat_commit_latency_seconds_count');
   return {
     pairs: o.pairs,
     rate: o.rate,
@@ -173,12 +177,35 @@ async function measurePairs(
     max_ms: s.latency.max,
     server_cpu_pct: server.cpuPercent,
     server_rss_mib: server.rssMiB,
+    commits,
+    commit_avg_ms: round((delta('carechat_commit_latency_seconds_sum') / Math.max(1, commits)) * 1000),
+    batch_avg: round(delta('carechat_commit_batch_size_sum') / Math.max(1, commits), 1),
+    server_delivery_avg_ms: round(
+      (delta('carechat_delivery_latency_seconds_sum') /
+        Math.max(1, delta('carechat_delivery_latency_seconds_count'))) *
+        1000,
+    ),
   };
+}
+
+/** The unlabelled-by-door sums of some server metrics over all nodes (from /metrics). */
+async function serverMetrics(cluster: BenchCluster): Promise<Map<string, number>> {
+  const totals = new Map<string, number>();
+  for (const node of cluster.nodes) {
+    const text = await fetch(`${node.httpUrl}/metrics`).then((r) => r.text());
+    for (const line of text.split('\n')) {
+      const match = /^(carechat_[a-z_]+)(?:\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
+      if (match) totals.set(match[1]!, (totals.get(match[1]!) ?? 0) + Number(match[2]));
+    }
+  }
+  return totals;
 }
 
 export async function pairsScenario(cluster: BenchCluster, o: PairsOptions): Promise<Result> {
   const pairs = await connectPairs(cluster, o.pairs);
   try {
+    // A short run first: JIT, caches and connection pools warm up before anything is measured.
+    await measurePairs(cluster, pairs, { ...o, seconds: Math.min(2, o.seconds) });
     return { scenario: 'pairs', setup: cluster.setup, ...(await measurePairs(cluster, pairs, o)) };
   } finally {
     pairs.close();
@@ -304,6 +331,8 @@ export async function stormScenario(cluster: BenchCluster, o: StormOptions): Pro
   const senders = pairs.map((p) => new LoadClient(p.patient.id, p.patient.token, failover));
   const receivers = pairs.map((p) => new LoadClient(p.practitioner.id, p.practitioner.token, failover));
   const all = [...senders, ...receivers];
+  // Like an app that has loaded its conversation list: it resumes each from what it holds (0 for none yet).
+  for (const [i, client] of all.entries()) client.cursors.set(pairs[i % pairs.length]!.conversationId, 0);
   await connectAll(all, { concurrency: 100, reconnect: true, url: () => target.wsUrl });
   const set: Pairs = {
     pairs,

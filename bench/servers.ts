@@ -63,7 +63,9 @@ function createNode(name: string, env: Record<string, string>, port: number): Be
     httpUrl: `http://127.0.0.1:${port}`,
     pid: () => child?.pid ?? 0,
     async start() {
-      const proc = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve'], {
+      // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers.
+      const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+      const proc = spawn(process.execPath, [...extra, '--import', 'tsx', MAIN, 'serve'], {
         cwd: ROOT,
         env: {
           PATH: process.env.PATH ?? '',

@@ -21,7 +21,7 @@ export class KyselyStore implements Store {
     readonly db: Kysely<Database>,
     readonly dialect: 'sqlite' | 'postgres',
   ) {
-    this.#batcher = new MessageBatcher(db, (input) => this.appendOne(input));
+    this.#batcher = new MessageBatcher(db, dialect, (input) => this.appendOne(input));
   }
 
   async insertUser(user: UserRecord): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { Database, MessagesTable } from './schema.js';
 import type { MessageRecord, NewMessage } from './store.js';
 
@@ -35,6 +35,7 @@ export class MessageBatcher {
 
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly dialect: 'sqlite' | 'postgres',
     /** The one-message path, used when a batch fails as a whole (a race with another node). */
     private readonly appendOne: (input: NewMessage) => Promise<AppendResult>,
   ) {}
@@ -80,6 +81,7 @@ export class MessageBatcher {
         results = await this.db.transaction().execute((trx) =>
           writeBatch(
             trx,
+            this.dialect,
             batch.map((p) => p.input),
           ),
         );
@@ -117,6 +119,7 @@ function idempotencyKey(m: { conversationId: string; senderId: string; clientMsg
 /** Writes one batch inside `trx`; returns a result (or the error) for each input, in order. */
 async function writeBatch(
   trx: Transaction<Database>,
+  dialect: 'sqlite' | 'postgres',
   inputs: readonly NewMessage[],
 ): Promise<Array<AppendResult | Error>> {
   const existing = await findExisting(trx, inputs);
@@ -131,8 +134,7 @@ async function writeBatch(
     fresh.push(i);
   });
 
-  // Seqs per conversation, in arrival order. Conversations are locked in id order so two nodes'
-  // batches never wait on each other in a cycle.
+  // Seqs per conversation, in arrival order: one statement bumps every conversation of the batch.
   const byConversation = new Map<string, number[]>();
   for (const i of fresh) {
     const id = inputs[i]!.conversationId;
@@ -141,22 +143,33 @@ async function writeBatch(
     else byConversation.set(id, [i]);
   }
   const seqs = new Map<number, number>();
-  const missing = new Set<string>();
-  for (const conversationId of [...byConversation.keys()].sort()) {
-    const indices = byConversation.get(conversationId)!;
-    const lastActivity = indices.map((i) => inputs[i]!.createdAt).reduce((a, b) => (a > b ? a : b));
-    const bumped = await trx
-      .updateTable('conversations')
-      .set((eb) => ({ last_seq: eb('last_seq', '+', indices.length), last_activity_at: lastActivity }))
-      .where('id', '=', conversationId)
-      .returning('last_seq')
-      .executeTakeFirst();
-    if (!bumped) {
-      missing.add(conversationId);
-      continue;
+  const missing = new Set<string>(byConversation.keys());
+  if (byConversation.size > 0) {
+    const ids = [...byConversation.keys()].sort();
+    if (dialect === 'postgres') {
+      // Row locks in id order: two nodes' batches never wait on each other in a cycle.
+      await sql`select id from conversations where id in (${sql.join(ids)}) order by id for update`.execute(
+        trx,
+      );
     }
-    const first = Number(bumped.last_seq) - indices.length + 1;
-    for (const [k, i] of indices.entries()) seqs.set(i, first + k);
+    const bumps = sql.join(
+      ids.map((id) => {
+        const indices = byConversation.get(id)!;
+        const lastActivity = indices.map((i) => inputs[i]!.createdAt).reduce((a, b) => (a > b ? a : b));
+        return sql`select cast(${id} as text) as cid, cast(${indices.length} as integer) as n, cast(${lastActivity} as text) as at`;
+      }),
+      sql` union all `,
+    );
+    const bumped = await sql<{ id: string; last_seq: number | string }>`
+      update conversations set last_seq = conversations.last_seq + v.n, last_activity_at = v.at
+      from (${bumps}) as v where conversations.id = v.cid
+      returning conversations.id as id, conversations.last_seq as last_seq`.execute(trx);
+    for (const row of bumped.rows) {
+      const indices = byConversation.get(row.id)!;
+      missing.delete(row.id);
+      const first = Number(row.last_seq) - indices.length + 1;
+      for (const [k, i] of indices.entries()) seqs.set(i, first + k);
+    }
   }
 
   const written = fresh.filter((i) => seqs.has(i));
@@ -192,15 +205,19 @@ async function writeBatch(
     if (!known || known.seq < seq)
       readUpTo.set(key, { conversationId: m.conversationId, userId: m.senderId, seq });
   }
-  for (const key of [...readUpTo.keys()].sort()) {
-    const r = readUpTo.get(key)!;
-    await trx
-      .updateTable('participants')
-      .set({ last_read_seq: r.seq })
-      .where('conversation_id', '=', r.conversationId)
-      .where('user_id', '=', r.userId)
-      .where('last_read_seq', '<', r.seq)
-      .execute();
+  if (readUpTo.size > 0) {
+    const marks = sql.join(
+      [...readUpTo.keys()].sort().map((key) => {
+        const r = readUpTo.get(key)!;
+        return sql`select cast(${r.conversationId} as text) as cid, cast(${r.userId} as text) as uid, cast(${r.seq} as integer) as seq`;
+      }),
+      sql` union all `,
+    );
+    await sql`
+      update participants set last_read_seq = v.seq
+      from (${marks}) as v
+      where participants.conversation_id = v.cid and participants.user_id = v.uid
+        and participants.last_read_seq < v.seq`.execute(trx);
   }
 
   return inputs.map((input, i) => {

@@ -30,15 +30,23 @@ interface Pending {
 export class MessageBatcher {
   #queue: Pending[] = [];
   #scheduled = false;
-  #flushing: Promise<void> | undefined;
+  #inFlight = 0;
+  #idle: Array<() => void> = [];
   #observer: CommitObserver | undefined;
+  /**
+   * Transactions written at once. SQLite has one writer, so one. PostgreSQL takes a few: while one
+   * batch waits for its WAL flush the next is already being written (row locks keep seqs right).
+   */
+  readonly #maxInFlight: number;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: 'sqlite' | 'postgres',
     /** The one-message path, used when a batch fails as a whole (a race with another node). */
     private readonly appendOne: (input: NewMessage) => Promise<AppendResult>,
-  ) {}
+  ) {
+    this.#maxInFlight = dialect === 'postgres' ? 3 : 1;
+  }
 
   observe(observer: CommitObserver): void {
     this.#observer = observer;
@@ -52,63 +60,62 @@ export class MessageBatcher {
   }
 
   /** Resolves once everything queued so far is written (shutdown). */
-  async drain(): Promise<void> {
-    while (this.#flushing || this.#queue.length > 0 || this.#scheduled) {
-      if (this.#flushing) await this.#flushing;
-      else await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+  drain(): Promise<void> {
+    if (this.#queue.length === 0 && this.#inFlight === 0 && !this.#scheduled) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
   }
 
   private schedule(): void {
-    if (this.#scheduled || this.#flushing) return;
+    if (this.#scheduled || this.#inFlight >= this.#maxInFlight) return;
     this.#scheduled = true;
     // One turn of the event loop lets the appends of the same burst of socket reads join.
     setImmediate(() => {
       this.#scheduled = false;
-      this.#flushing = this.flush().finally(() => {
-        this.#flushing = undefined;
-        if (this.#queue.length > 0) this.schedule();
-      });
+      while (this.#queue.length > 0 && this.#inFlight < this.#maxInFlight) {
+        this.#inFlight += 1;
+        void this.write(this.#queue.splice(0, MAX_BATCH)).finally(() => {
+          this.#inFlight -= 1;
+          if (this.#queue.length > 0) this.schedule();
+          else if (this.#inFlight === 0 && !this.#scheduled) for (const done of this.#idle.splice(0)) done();
+        });
+      }
     });
   }
 
-  private async flush(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, MAX_BATCH);
-      const started = performance.now();
-      let results: Array<AppendResult | Error>;
-      try {
-        results = await this.db.transaction().execute((trx) =>
-          writeBatch(
-            trx,
-            this.dialect,
-            batch.map((p) => p.input),
+  private async write(batch: Pending[]): Promise<void> {
+    const started = performance.now();
+    let results: Array<AppendResult | Error>;
+    try {
+      results = await this.db.transaction().execute((trx) =>
+        writeBatch(
+          trx,
+          this.dialect,
+          batch.map((p) => p.input),
+        ),
+      );
+    } catch {
+      // The batch rolled back whole (another node stored one of these client_msg_ids first, a
+      // deadlock, a dropped connection): each message gets the careful one-at-a-time path.
+      await Promise.all(
+        batch.map((p) =>
+          this.appendOne(p.input).then(
+            (r) => p.resolve(r),
+            (e: unknown) => p.reject(e),
           ),
-        );
-      } catch {
-        // The batch rolled back whole (another node stored one of these client_msg_ids first, a
-        // deadlock, a dropped connection): each message gets the careful one-at-a-time path.
-        await Promise.all(
-          batch.map((p) =>
-            this.appendOne(p.input).then(
-              (r) => p.resolve(r),
-              (e: unknown) => p.reject(e),
-            ),
-          ),
-        );
-        continue;
-      }
-      let created = 0;
-      batch.forEach((p, i) => {
-        const result = results[i]!;
-        if (result instanceof Error) p.reject(result);
-        else {
-          if (result.created) created += 1;
-          p.resolve(result);
-        }
-      });
-      this.#observer?.({ size: batch.length, created, seconds: (performance.now() - started) / 1000 });
+        ),
+      );
+      return;
     }
+    let created = 0;
+    for (const [i, p] of batch.entries()) {
+      const result = results[i]!;
+      if (result instanceof Error) p.reject(result);
+      else {
+        if (result.created) created += 1;
+        p.resolve(result);
+      }
+    }
+    this.#observer?.({ size: batch.length, created, seconds: (performance.now() - started) / 1000 });
   }
 }
 

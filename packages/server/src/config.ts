@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '@carechat/protocol';
 import { z } from 'zod';
@@ -26,6 +27,25 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
     .optional(),
+  /** Prefix of every Redis key and channel, so several clusters (or test runs) share one Redis. */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'letters, digits and : _ . - only, at most 64')
+    .default('carechat:'),
+  /** PostgreSQL only: the schema holding carechat's tables (created when missing). */
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier')
+    .optional(),
+  /** This process's name in logs, metrics and Redis presence; generated when unset. */
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits and _ . - only, at most 64')
+    .optional(),
+  /** How long a node's presence entries live in Redis without a refresh (a dead node's users go offline). */
+  PRESENCE_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
+  /** On SIGTERM: time allowed for in-flight work before sockets are closed; the process exits within 10 s. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(9000).default(5000),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
@@ -76,6 +96,11 @@ export type Config = Readonly<{
   dataDir: string;
   databaseUrl: string;
   redisUrl: string | undefined;
+  redisPrefix: string;
+  databaseSchema: string | undefined;
+  nodeId: string;
+  presenceTtlSeconds: number;
+  shutdownGraceMs: number;
   jwtSecret: string;
   accessTokenTtlSeconds: number;
   sessionTtlDays: number;
@@ -134,6 +159,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir,
     databaseUrl,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    databaseSchema: e.DATABASE_SCHEMA,
+    nodeId: e.NODE_ID ?? `${hostname()}-${process.pid}`,
+    presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     jwtSecret: e.JWT_SECRET ?? developmentSecret(dataDir),
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     sessionTtlDays: e.SESSION_TTL_DAYS,

@@ -1,5 +1,6 @@
 import type { Attachment, Role } from '@carechat/protocol';
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { type CommitObserver, MessageBatcher } from './message-batcher.js';
 import type { Database, MessagesTable } from './schema.js';
 import {
   type AttachmentRecord,
@@ -17,10 +18,14 @@ import {
 
 /** The one query layer behind both dialects. Dialect differences stay in `isUniqueViolation`. */
 export class KyselyStore implements Store {
+  readonly #batcher: MessageBatcher;
+
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: 'sqlite' | 'postgres',
-  ) {}
+  ) {
+    this.#batcher = new MessageBatcher(db, dialect, (input) => this.appendOne(input));
+  }
 
   async insertUser(user: UserRecord): Promise<void> {
     try {
@@ -243,7 +248,17 @@ export class KyselyStore implements Store {
     return counts;
   }
 
-  async appendMessage(input: NewMessage): Promise<{ message: MessageRecord; created: boolean }> {
+  /** Concurrent appends share one transaction (group commit, store/message-batcher.ts). */
+  appendMessage(input: NewMessage): Promise<{ message: MessageRecord; created: boolean }> {
+    return this.#batcher.append(input);
+  }
+
+  observeCommits(observer: CommitObserver): void {
+    this.#batcher.observe(observer);
+  }
+
+  /** One message in its own transaction: the fallback when a batch fails as a whole. */
+  private async appendOne(input: NewMessage): Promise<{ message: MessageRecord; created: boolean }> {
     const existing = await this.findByClientMsgId(input);
     if (existing) return { message: existing, created: false };
     try {
@@ -618,6 +633,7 @@ export class KyselyStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.#batcher.drain();
     await this.db.destroy();
   }
 

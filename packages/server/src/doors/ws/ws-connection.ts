@@ -31,7 +31,14 @@ export class WsConnection {
     private readonly actor: Actor,
     private readonly subscriber: Subscriber,
     private readonly log: ConnectionLog,
+    /** Told the code of every error frame sent (metrics). */
+    private readonly onError: (code: ErrorCode) => void = () => {},
   ) {}
+
+  /** Resolves once no frame is waiting or being handled (graceful shutdown). */
+  async idle(): Promise<void> {
+    while (this.#queued > 0) await this.#queue;
+  }
 
   receive(text: string): void {
     // Decoding is synchronous: a malformed frame is answered at once and never takes a queue place.
@@ -170,6 +177,7 @@ export class WsConnection {
   }
 
   private error(code: ErrorCode, message: string, ref?: string): void {
+    this.onError(code);
     this.subscriber.reply({ type: 'error', code, message, ...(ref === undefined ? {} : { ref }) });
   }
 }

@@ -19,7 +19,7 @@ async function main(argv: string[]): Promise<void> {
   const logger = createLogger(config.logLevel);
 
   if (command === 'migrate') {
-    const store = await openStore({ url: config.databaseUrl });
+    const store = await openStore({ url: config.databaseUrl, schema: config.databaseSchema });
     await store.close();
     logger.info('migrations applied');
     return;
@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<void> {
     throw new ConfigError(`unknown command "${command}": use serve, migrate or seed-demo`);
   }
 
-  const store = await openStore({ url: config.databaseUrl });
+  const store = await openStore({ url: config.databaseUrl, schema: config.databaseSchema });
   const bus = new MemoryBus();
   const app = await buildApp(config, { store, bus, logger });
 

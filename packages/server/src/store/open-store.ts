@@ -17,7 +17,9 @@ export interface OpenStoreOptions {
 
 export async function openStore(options: OpenStoreOptions): Promise<KyselyStore> {
   const { db, dialect } = await connect(options);
-  if (options.migrate !== false) await migrateToLatest(db);
+  if (options.migrate !== false) {
+    await migrateToLatest(db, dialect === 'postgres' ? (options.schema ?? 'public') : undefined);
+  }
   return new KyselyStore(db, dialect);
 }
 
@@ -33,8 +35,17 @@ async function connect(
   throw new Error('DATABASE_URL must start with sqlite: or postgres://');
 }
 
-export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+/**
+ * `schema` (PostgreSQL) names where the migration bookkeeping tables live. Without it Kysely looks
+ * for them in every schema of the database, so a run beside another schema's tables would skip
+ * creating its own and fail.
+ */
+export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { type Core, createCore } from './core/index.js';
 import type { MessagingPolicy } from './core/policy.js';
+import { type EventDoors, registerEventDoors } from './doors/events/index.js';
 import { registerAuthRoutes } from './doors/http/auth-routes.js';
 import { registerConversationRoutes } from './doors/http/conversation-routes.js';
 import { registerErrorHandling } from './doors/http/errors.js';
@@ -26,6 +27,8 @@ export interface App {
   http: FastifyInstance;
   core: Core;
   ws: WsDoor;
+  /** Server-Sent Events, long-poll and `POST /api/frames`. */
+  events: EventDoors;
   /** Listens; resolves with the bound address (port 0 picks a free port). */
   listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
   /** Stops accepting, closes sockets with `closeCode`, and closes the HTTP server. Store and bus stay open. */
@@ -60,6 +63,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   registerHealthRoutes(http, core, () => shuttingDown);
   registerAuthRoutes(http, core, { cookieSecure: config.cookieSecure });
   registerConversationRoutes(http, core);
+  const events = registerEventDoors(http, core, { maxBufferBytes: config.maxSocketBufferBytes });
   await http.ready();
 
   const ws = attachWsDoor(http.server, core, http.log, {
@@ -71,6 +75,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     http,
     core,
     ws,
+    events,
     async listen(port = config.port, host = config.host) {
       await http.listen({ port, host });
       const address = http.server.address();
@@ -80,6 +85,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     async close(closeCode) {
       shuttingDown = true;
       await ws.close(closeCode);
+      events.close();
       core.hub.close();
       await http.close();
     },

@@ -79,6 +79,8 @@ export interface ClientOptions {
   };
   /** HTTP requests (history, sends over HTTP) are abandoned after this. */
   requestTimeoutMs?: number;
+  /** A connection attempt that has not opened after this is abandoned (a black-holed network). */
+  connectTimeoutMs?: number;
   /** A send unacknowledged for this long goes out again (same client_msg_id). */
   sendTimeoutMs?: number;
   maxInFlight?: number;
@@ -128,7 +130,13 @@ export class CarechatClient {
   readonly #o: Required<
     Pick<
       ClientOptions,
-      'requestTimeoutMs' | 'sendTimeoutMs' | 'maxInFlight' | 'gapWaitMs' | 'pollTimeoutMs' | 'fallbackAfter'
+      | 'requestTimeoutMs'
+      | 'connectTimeoutMs'
+      | 'sendTimeoutMs'
+      | 'maxInFlight'
+      | 'gapWaitMs'
+      | 'pollTimeoutMs'
+      | 'fallbackAfter'
     >
   >;
   readonly #emitter: Emitter<ClientEvents>;
@@ -161,6 +169,7 @@ export class CarechatClient {
   #stableTimer: unknown;
   #idleTimer: unknown;
   #deadTimer: unknown;
+  #connectTimer: unknown;
 
   constructor(options: ClientOptions) {
     this.#emitter = new Emitter<ClientEvents>(options.onListenerError ?? ((e) => console.error(e)));
@@ -177,6 +186,7 @@ export class CarechatClient {
     this.#heartbeat = { intervalMs: 20_000, timeoutMs: 10_000, ...options.heartbeat };
     this.#o = {
       requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 15_000,
       sendTimeoutMs: options.sendTimeoutMs ?? 15_000,
       maxInFlight: options.maxInFlight ?? 64,
       gapWaitMs: options.gapWaitMs ?? 500,
@@ -391,6 +401,10 @@ export class CarechatClient {
       },
     };
     this.#transport = this.openTransport(name, token, events);
+    this.#connectTimer = this.#timers.setTimeout(() => {
+      if (generation === this.#generation && !opened)
+        this.lost(generation, { reason: 'connect timeout' }, name, false);
+    }, this.#o.connectTimeoutMs);
   }
 
   private openTransport(name: TransportName, token: string | undefined, events: TransportEvents): Transport {
@@ -418,6 +432,7 @@ export class CarechatClient {
   }
 
   private opened(generation: number, name: TransportName): void {
+    this.#timers.clearTimeout(this.#connectTimer);
     this.#failedOpens = 0;
     this.#proven.add(name);
     this.#everConnected = true;

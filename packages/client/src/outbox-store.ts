@@ -19,7 +19,8 @@ export interface OutboxEntry {
 /** Where the outbox survives: a page reload in browsers, nothing in Node (memory). */
 export interface OutboxStore {
   load(): OutboxEntry[];
-  save(entries: readonly OutboxEntry[]): void;
+  /** Called after every change, before the change is acted on; `entries` is oldest first. */
+  save(entries: Iterable<OutboxEntry>): void;
 }
 
 /** Node's default: the outbox lives in the client's memory only, so there is nothing to write. */
@@ -41,8 +42,9 @@ export function webStorageOutboxStore(storage: KeyValueStorage, key: string): Ou
     },
     save(entries) {
       try {
-        if (entries.length === 0) storage.removeItem(key);
-        else storage.setItem(key, JSON.stringify(entries));
+        const list = [...entries];
+        if (list.length === 0) storage.removeItem(key);
+        else storage.setItem(key, JSON.stringify(list));
       } catch {
         // Quota exceeded or storage disabled: the sends still go out; only reload-survival is lost.
       }

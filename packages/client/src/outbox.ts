@@ -158,7 +158,7 @@ export class Outbox {
 
   private changed(kind: OutboxChange['kind'], entry: OutboxEntry, message?: Message): void {
     // Persist before telling anyone (and before the send goes out), so a reload never loses it.
-    if (kind !== 'sending') this.store.save([...this.#entries.values()]);
+    if (kind !== 'sending') this.store.save(this.#entries.values());
     this.onChange({ kind, entry: { ...entry }, ...(message ? { message } : {}) });
   }
 }

@@ -282,6 +282,17 @@ describe('client connection lifecycle (scripted socket, manual clock)', () => {
     expect(states.at(-1)).toMatchObject({ to: 'disconnected', code: 4401 });
   });
 
+  it('abandons an attempt that does not open within connectTimeoutMs (a black-holed network)', async () => {
+    const c = client({ connectTimeoutMs: 7000 });
+    await settle();
+    await timers.advance(6999);
+    expect(c.state).toBe('connecting');
+    await timers.advance(1);
+    expect(c.state).toBe('reconnecting');
+    expect(states.at(-1)).toMatchObject({ reason: 'connect timeout' });
+    expect(ScriptedSocket.last.closedByClient).toBe(true);
+  });
+
   it('a continuation from an abandoned attempt changes nothing', async () => {
     const c = client();
     await settle();

@@ -7,6 +7,8 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024;
 export * from './care.js';
 export * from './client-frames.js';
 export * from './errors.js';
+export * from './event-cursor.js';
+export * from './events-http.js';
 export * from './http.js';
 export * from './models.js';
 export * from './server-frames.js';

@@ -10,6 +10,7 @@ import { type Clock, systemClock } from './core/clock.js';
 import { type Core, createCore } from './core/index.js';
 import type { MessagingPolicy } from './core/policy.js';
 import type { Presence } from './core/presence.js';
+import { type EventDoors, registerEventDoors } from './doors/events/index.js';
 import { registerAuthRoutes } from './doors/http/auth-routes.js';
 import { registerCareRoutes } from './doors/http/care-routes.js';
 import { registerConversationRoutes } from './doors/http/conversation-routes.js';
@@ -47,6 +48,8 @@ export interface App {
   core: Core;
   ws: WsDoor;
   metrics: Metrics;
+  /** Server-Sent Events, long-poll and `POST /api/frames`. */
+  events: EventDoors;
   /** Listens; resolves with the bound address (port 0 picks a free port). */
   listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
   /**
@@ -108,6 +111,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   registerParticipantRoutes(http, core);
   registerCareRoutes(http, core);
   if (config.serverApiKey !== undefined) registerServerApiRoutes(http, core, config.serverApiKey);
+  const events = registerEventDoors(http, core, { maxBufferBytes: config.maxSocketBufferBytes });
   await http.ready();
 
   const ws = attachWsDoor(http.server, core, http.log, {
@@ -125,6 +129,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     core,
     ws,
     metrics,
+    events,
     async listen(port = config.port, host = config.host) {
       await http.listen({ port, host });
       const address = http.server.address();
@@ -134,6 +139,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     async close(closeCode) {
       shuttingDown = true;
       core.doctorReady.stop();
+      // Open event streams and waiting polls end first: they are in-flight requests that would
+      // otherwise hold the HTTP server open; their clients resume elsewhere by cursor.
+      events.close();
       // Stops listening at once; resolves when in-flight HTTP requests have been answered.
       const httpClosed = http.close();
       await ws.close(closeCode);

@@ -23,6 +23,11 @@ const envSchema = z.object({
     .string()
     .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, 'must start with sqlite: or postgres://')
     .optional(),
+  /** PostgreSQL only: keep every table in this schema (created when missing), e.g. one per test run. */
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase SQL identifier')
+    .optional(),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
@@ -32,11 +37,6 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'letters, digits and : _ . - only, at most 64')
     .default('carechat:'),
-  /** PostgreSQL only: the schema holding carechat's tables (created when missing). */
-  DATABASE_SCHEMA: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier')
-    .optional(),
   /** This process's name in logs, metrics and Redis presence; generated when unset. */
   NODE_ID: z
     .string()
@@ -95,9 +95,9 @@ export type Config = Readonly<{
   port: number;
   dataDir: string;
   databaseUrl: string;
+  databaseSchema: string | undefined;
   redisUrl: string | undefined;
   redisPrefix: string;
-  databaseSchema: string | undefined;
   nodeId: string;
   presenceTtlSeconds: number;
   shutdownGraceMs: number;
@@ -158,9 +158,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     dataDir,
     databaseUrl,
+    databaseSchema: e.DATABASE_SCHEMA,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
-    databaseSchema: e.DATABASE_SCHEMA,
     nodeId: e.NODE_ID ?? `${hostname()}-${process.pid}`,
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

@@ -22,6 +22,12 @@ export interface SubscriberOptions {
   fillGap: (conversationId: string, afterSeq: number, beforeSeq: number) => Promise<Message[]>;
   /** How long an out-of-order message waits for the ones before it before they are loaded. */
   gapWaitMs?: number;
+  /**
+   * A conversation this connection was never positioned in starts at seq 1 rather than at the
+   * first message that happens to arrive: the client holds nothing of it, so anything before is a
+   * gap to fill. For cursor-based doors (SSE, long-poll), which position every known conversation.
+   */
+  startAtFirstSeq?: boolean;
 }
 
 interface Stream {
@@ -199,7 +205,12 @@ export class Subscriber {
   private stream(conversationId: string): Stream {
     let stream = this.#streams.get(conversationId);
     if (!stream) {
-      stream = { next: undefined, pending: new Map(), held: undefined, gapTimer: undefined };
+      stream = {
+        next: this.options.startAtFirstSeq ? 1 : undefined,
+        pending: new Map(),
+        held: undefined,
+        gapTimer: undefined,
+      };
       this.#streams.set(conversationId, stream);
     }
     return stream;

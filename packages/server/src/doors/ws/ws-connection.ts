@@ -1,15 +1,9 @@
 import { type ClientFrame, decodeClientFrame, type ErrorCode } from '@carechat/protocol';
 import type { Actor } from '../../core/actor.js';
-import { CoreError, isCoreError } from '../../core/errors.js';
+import { isCoreError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import type { Subscriber } from '../../core/subscriber.js';
-
-/** The client's own id for a frame, echoed in an error about it. */
-function refOf(frame: ClientFrame): string | undefined {
-  if ('client_msg_id' in frame) return frame.client_msg_id;
-  if ('message_id' in frame) return frame.message_id;
-  return undefined;
-}
+import { dispatchFrame, frameRef } from '../frame-dispatch.js';
 
 /** Frames a connection may have waiting before it is told to slow down. */
 const MAX_QUEUED_FRAMES = 1000;
@@ -48,7 +42,7 @@ export class WsConnection {
       return;
     }
     if (this.#queued >= MAX_QUEUED_FRAMES) {
-      this.error('rate_limited', 'Too many frames waiting; slow down.', refOf(decoded.frame));
+      this.error('rate_limited', 'Too many frames waiting; slow down.', frameRef(decoded.frame));
       return;
     }
     this.#queued += 1;
@@ -56,7 +50,7 @@ export class WsConnection {
       try {
         await this.dispatch(decoded.frame);
       } catch (error) {
-        this.fail(error, refOf(decoded.frame));
+        this.fail(error, frameRef(decoded.frame));
       } finally {
         this.#queued -= 1;
       }
@@ -64,56 +58,17 @@ export class WsConnection {
   }
 
   private async dispatch(frame: ClientFrame): Promise<void> {
-    const { core, actor, subscriber } = this;
-    switch (frame.type) {
-      case 'chat_message': {
-        const { message } = await core.messages.send(
-          actor,
-          this.conversationFor(frame.conversation_id),
-          {
-            clientMsgId: frame.client_msg_id,
-            content: frame.content,
-            replyTo: frame.reply_to,
-            attachments: frame.attachments,
-          },
-          { connectionId: subscriber.id },
-        );
-        subscriber.pushAck({ type: 'message_sent', ...message });
-        return;
-      }
-      case 'typing_indicator':
-        await core.typing.set(
-          actor,
-          this.conversationFor(frame.conversation_id),
-          frame.is_typing,
-          subscriber.id,
-        );
-        return;
-      case 'read_receipt':
-        await core.receipts.markRead(actor, this.receiptTarget(frame));
-        return;
-      case 'delivery_receipt':
-        await core.receipts.markDelivered(actor, this.receiptTarget(frame));
-        return;
-      case 'add_reaction':
-        await core.reactions.add(actor, frame.message_id, frame.emoji);
-        return;
-      case 'remove_reaction':
-        await core.reactions.remove(actor, frame.message_id, frame.emoji);
-        return;
-      case 'edit_message':
-        await core.messages.edit(actor, frame.message_id, frame.content);
-        return;
-      case 'delete_message':
-        await core.messages.delete(actor, frame.message_id);
-        return;
-      case 'resume':
-        await this.resume(frame.cursors);
-        return;
-      case 'ping':
-        subscriber.reply({ type: 'pong' });
-        return;
+    if (frame.type === 'resume') {
+      await this.resume(frame.cursors);
+      return;
     }
+    const outcome = await dispatchFrame(this.core, this.actor, frame, {
+      pathConversationId: this.subscriber.conversationId,
+      connectionId: this.subscriber.id,
+    });
+    // Everything else a socket hears of its own frames comes through the bus with the others.
+    if (outcome.kind === 'sent') this.subscriber.pushAck({ type: 'message_sent', ...outcome.message });
+    else if (outcome.kind === 'pong') this.subscriber.reply({ type: 'pong' });
   }
 
   private async resume(cursors: Record<string, number>): Promise<void> {
@@ -133,34 +88,6 @@ export class WsConnection {
       }
     }
     this.subscriber.reply({ type: 'resumed', cursors: held });
-  }
-
-  /** A receipt by message_id alone (seed 004's) finds its conversation through the message. */
-  private receiptTarget(frame: {
-    conversation_id?: string | undefined;
-    seq?: number | undefined;
-    message_id?: string | undefined;
-  }) {
-    const byMessageOnly = frame.conversation_id === undefined && frame.message_id !== undefined;
-    return {
-      conversationId: byMessageOnly
-        ? this.subscriber.conversationId
-        : this.conversationFor(frame.conversation_id),
-      seq: frame.seq,
-      messageId: frame.message_id,
-    };
-  }
-
-  /** The conversation a frame is about: its own field, or the one the socket's path names. */
-  private conversationFor(fromFrame: string | undefined): string {
-    const fromPath = this.subscriber.conversationId;
-    if (fromPath !== undefined && fromFrame !== undefined && fromFrame !== fromPath) {
-      throw new CoreError('invalid_request', 'This socket carries one conversation only.');
-    }
-    const conversationId = fromFrame ?? fromPath;
-    if (conversationId === undefined)
-      throw new CoreError('invalid_request', 'conversation_id is required on /ws.');
-    return conversationId;
   }
 
   private fail(error: unknown, ref: string | undefined): void {

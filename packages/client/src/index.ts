@@ -1,0 +1,42 @@
+/** carechat's client SDK, for browsers and Node. See docs/client.md. */
+export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+export {
+  CarechatClient,
+  type ClientOptions,
+  type ConversationView,
+  createClient,
+  type SendOptions,
+} from './client.js';
+export { CarechatError, isRetryable } from './errors.js';
+export type {
+  ClientEvents,
+  ConnectionState,
+  FrameEvents,
+  SdkEvents,
+  StateChange,
+  SyncReport,
+} from './events.js';
+export { HttpApi } from './http-api.js';
+export type { OutboxChange } from './outbox.js';
+export {
+  memoryOutboxStore,
+  type OutboxEntry,
+  type OutboxStore,
+  webStorageOutboxStore,
+} from './outbox-store.js';
+export {
+  alwaysOnline,
+  type FetchLike,
+  type KeyValueStorage,
+  ManualNetwork,
+  type NetworkSignal,
+  systemTimers,
+  type Timers,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './platform.js';
+export type { FillResult } from './sync.js';
+export { Timeline } from './timeline.js';
+export type { TokenProvider } from './token-source.js';
+export { SseParser } from './transports/sse-parser.js';
+export { TRANSPORTS, type TransportName } from './transports/transport.js';

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/**
+ * The position of an event stream (SSE `id:` / `Last-Event-ID`, long-poll `cursor`): the last seq
+ * the client holds of each conversation. Messages come from the durable store, so resuming from
+ * it is exact on any node and after any restart; typing and presence are not replayed.
+ *
+ * On the wire it is opaque (base64url of a small JSON document); the SDK builds its own from the
+ * seqs it holds, with these helpers. See docs/decisions/0001-event-cursor.md.
+ */
+export interface EventCursor {
+  /** conversation_id -> last seq held (0 = none of it yet). */
+  seqs: Record<string, number>;
+  /**
+   * True when `seqs` names every conversation the user had when the cursor was made (the server's
+   * own cursors): a conversation missing from it is new, and is replayed from its first message.
+   * False (a client's partial cursor): conversations it does not name start from now.
+   */
+  all: boolean;
+}
+
+/** Larger cursors are refused; a user in more conversations than this resumes per conversation. */
+export const MAX_CURSOR_CONVERSATIONS = 2000;
+export const MAX_CURSOR_LENGTH = 200_000;
+
+const wireSchema = z.object({
+  v: z.literal(1),
+  s: z
+    .record(z.string().min(1).max(64), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
+    .refine((s) => Object.keys(s).length <= MAX_CURSOR_CONVERSATIONS, 'too many conversations'),
+  a: z.union([z.literal(0), z.literal(1)]),
+});
+
+export function encodeEventCursor(cursor: EventCursor): string {
+  const json = JSON.stringify({ v: 1, s: cursor.seqs, a: cursor.all ? 1 : 0 });
+  return toBase64Url(json);
+}
+
+/** Undefined when the text is not a cursor this version understands. Never throws. */
+export function decodeEventCursor(text: string): EventCursor | undefined {
+  if (text.length === 0 || text.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(text))
+    return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fromBase64Url(text));
+  } catch {
+    return undefined;
+  }
+  const parsed = wireSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  return { seqs: { ...parsed.data.s }, all: parsed.data.a === 1 };
+}
+
+// btoa/atob exist in browsers and Node 18+; they work on "binary strings", hence the UTF-8 step.
+function toBase64Url(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(text: string): string {
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+}

@@ -1,0 +1,81 @@
+import { type EventsResponse, eventsQuerySchema, type ServerFrame } from '@carechat/protocol';
+import type { FastifyInstance } from 'fastify';
+import { CoreError } from '../../core/errors.js';
+import { EventChannel } from '../../core/event-channel.js';
+import type { Core } from '../../core/index.js';
+import { requestActor } from '../http/request-actor.js';
+import { parse } from '../http/validate.js';
+import { readCursor } from './cursor-param.js';
+import type { OpenChannels } from './open-channels.js';
+
+/** After the first live event, how long a long-poll waits for the ones that usually follow it. */
+const BATCH_MS = 15;
+
+/**
+ * `GET /api/events?cursor=`: every event for the user since the cursor, at once if there are any,
+ * else as soon as one happens (or `timeout_ms` passes). Each answer carries the cursor to send next.
+ * Messages are exact across polls (they come from the store); typing and presence events that
+ * happen between two polls are not kept.
+ */
+export function registerPollRoute(app: FastifyInstance, core: Core, channels: OpenChannels): void {
+  app.get('/api/events', async (request, reply) => {
+    if (channels.closed) throw new CoreError('unavailable');
+    const actor = await requestActor(core, request);
+    const query = parse(eventsQuerySchema, request.query);
+    const cursor = readCursor(query.cursor);
+
+    const events: ServerFrame[] = [];
+    let settle: (answer: EventsResponse | undefined) => void = () => {};
+    const answered = new Promise<EventsResponse | undefined>((resolve) => {
+      settle = resolve;
+    });
+    let done = false;
+    let opened = false;
+    let batch: ReturnType<typeof setTimeout> | undefined;
+    let wait: ReturnType<typeof setTimeout> | undefined;
+
+    const channel: EventChannel = new EventChannel(core, actor, (frame) => {
+      events.push(frame);
+      if (events.length >= query.limit) finish();
+      else if (opened && batch === undefined) batch = setTimeout(finish, BATCH_MS);
+    });
+    const forget = channels.track(() => finish());
+    function stop(): void {
+      done = true;
+      clearTimeout(batch);
+      clearTimeout(wait);
+      forget();
+    }
+    function finish(): void {
+      if (done) return;
+      // The cursor is taken before closing, so it covers exactly the events answered.
+      const answer = { events, cursor: channel.cursor() };
+      stop();
+      channel.close();
+      settle(answer);
+    }
+    reply.raw.on('close', () => {
+      if (done) return;
+      stop();
+      channel.close();
+      settle(undefined);
+    });
+
+    try {
+      await channel.open(cursor);
+    } catch (error) {
+      if (done) return reply.hijack();
+      stop();
+      channel.close();
+      throw error;
+    }
+    opened = true;
+    if (events.length > 0 || query.timeout_ms === 0) finish();
+    else if (!done) wait = setTimeout(finish, query.timeout_ms);
+
+    const answer = await answered;
+    // The client went away: nothing to answer.
+    if (!answer) return reply.hijack();
+    return answer;
+  });
+}

@@ -10,3 +10,4 @@ export * from './errors.js';
 export * from './http.js';
 export * from './models.js';
 export * from './server-frames.js';
+export * from './socketio.js';

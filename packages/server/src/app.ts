@@ -13,6 +13,7 @@ import { registerErrorHandling } from './doors/http/errors.js';
 import { registerHealthRoutes } from './doors/http/health-routes.js';
 import { registerParticipantRoutes } from './doors/http/participant-routes.js';
 import { registerServerApiRoutes } from './doors/http/server-api-routes.js';
+import { attachSocketIoDoor, type SocketIoDoor } from './doors/socketio/socketio-door.js';
 import { attachWsDoor, type WsDoor } from './doors/ws/ws-door.js';
 import { createLogger } from './log.js';
 import { careStoreFor } from './store/care-kysely-store.js';
@@ -33,6 +34,7 @@ export interface App {
   http: FastifyInstance;
   core: Core;
   ws: WsDoor;
+  socketio: SocketIoDoor;
   /** Listens; resolves with the bound address (port 0 picks a free port). */
   listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
   /** Stops accepting, closes sockets with `closeCode`, and closes the HTTP server. Store and bus stay open. */
@@ -85,12 +87,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     maxSocketBufferBytes: config.maxSocketBufferBytes,
   });
 
+  const socketio = attachSocketIoDoor(http.server, core, http.log, {
+    maxFrameBytes: config.maxFrameBytes,
+    corsOrigins: config.corsOrigins,
+  });
+
   core.doctorReady.start(config.doctorReadyCheckSeconds * 1000);
 
   return {
     http,
     core,
     ws,
+    socketio,
     async listen(port = config.port, host = config.host) {
       await http.listen({ port, host });
       const address = http.server.address();
@@ -101,6 +109,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       shuttingDown = true;
       core.doctorReady.stop();
       await ws.close(closeCode);
+      await socketio.close();
       core.hub.close();
       await http.close();
     },

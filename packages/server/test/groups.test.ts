@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/core/clock.js';
 import { acceptedAppointment } from './helpers/care.js';
 import { DIALECTS } from './helpers/dialects.js';
-import { registerUser, request, sendHttp, type TestUser } from './helpers/http.js';
+import { registerUser, request, sendHttp } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';
 import { TestSocket } from './helpers/ws.js';
 

@@ -112,6 +112,9 @@ export function attachWsDoor(
           // Seed 004's clients draw their own messages from the room's chat_message echo.
           if (conversationId !== undefined && frame.type === 'message_sent')
             send({ ...frame, type: 'chat_message' });
+          // Removed from the conversation this socket is about: nothing more will come through it.
+          if (conversationId !== undefined && frame.type === 'user_left' && frame.user_id === actor.userId)
+            ws.close(CLOSE_CODES.forbidden, 'not_participant');
         },
       },
       {

@@ -12,3 +12,4 @@ export * from './events-http.js';
 export * from './http.js';
 export * from './models.js';
 export * from './server-frames.js';
+export * from './socketio.js';

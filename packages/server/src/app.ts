@@ -20,6 +20,7 @@ import { registerLiveRoutes } from './doors/http/live-routes.js';
 import { registerMetricsRoute } from './doors/http/metrics-route.js';
 import { registerParticipantRoutes } from './doors/http/participant-routes.js';
 import { registerServerApiRoutes } from './doors/http/server-api-routes.js';
+import { attachSocketIoDoor, type SocketIoDoor } from './doors/socketio/socketio-door.js';
 import { attachWsDoor, type WsDoor } from './doors/ws/ws-door.js';
 import { createLogger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -50,6 +51,7 @@ export interface App {
   metrics: Metrics;
   /** Server-Sent Events, long-poll and `POST /api/frames`. */
   events: EventDoors;
+  socketio: SocketIoDoor;
   /** Listens; resolves with the bound address (port 0 picks a free port). */
   listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
   /**
@@ -122,6 +124,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     metrics,
   });
 
+  const socketio = attachSocketIoDoor(http.server, core, http.log, {
+    maxFrameBytes: config.maxFrameBytes,
+    corsOrigins: config.corsOrigins,
+  });
+
   core.doctorReady.start(config.doctorReadyCheckSeconds * 1000);
 
   return {
@@ -130,6 +137,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     ws,
     metrics,
     events,
+    socketio,
     async listen(port = config.port, host = config.host) {
       await http.listen({ port, host });
       const address = http.server.address();
@@ -145,6 +153,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       // Stops listening at once; resolves when in-flight HTTP requests have been answered.
       const httpClosed = http.close();
       await ws.close(closeCode);
+      await socketio.close();
       core.close();
       await httpClosed;
     },

@@ -102,6 +102,18 @@ describe.each(DIALECTS)('appointments and schedules on %s', (dialect) => {
     await moveAppointment(server.url, doctor, c.id, 'decline');
     expect(await moveAppointment(server.url, doctor, c.id, 'accept')).toMatchObject({ status: 409 });
     expect(await moveAppointment(server.url, doctor, c.id, 'cancel')).toMatchObject({ status: 409 });
+    expect(await moveAppointment(server.url, doctor, c.id, 'complete')).toMatchObject({ status: 409 });
+  });
+
+  it('the practitioner completes an accepted appointment; the consultation stays open until it expires', async () => {
+    const a = await acceptedAppointment(server.url, patient, doctor, SLOT.start, SLOT.end);
+    expect(await moveAppointment(server.url, patient, a.id, 'complete')).toMatchObject({ status: 403 });
+    const completed = await moveAppointment(server.url, doctor, a.id, 'complete');
+    expect(completed.body.appointment).toMatchObject({
+      status: 'completed',
+      consultation: { id: a.consultation?.id, is_active: true, expires_at: a.consultation?.expires_at },
+    });
+    expect(await moveAppointment(server.url, patient, a.id, 'cancel')).toMatchObject({ status: 409 });
   });
 
   it('refuses bad requests and changes nothing', async () => {

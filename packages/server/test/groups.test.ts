@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/core/clock.js';
 import { acceptedAppointment } from './helpers/care.js';
 import { DIALECTS } from './helpers/dialects.js';
-import { registerUser, request, sendHttp, type TestUser } from './helpers/http.js';
+import { registerUser, request, sendHttp } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';
 import { TestSocket } from './helpers/ws.js';
 
@@ -108,9 +108,10 @@ describe.each(DIALECTS)('care-team group conversations on %s', (dialect) => {
   it('a removed participant loses access at once, history included; the others get user_left', async () => {
     const { patient, doctor, nurse, conversation } = await careTeam();
     await sendHttp(server.url, doctor, conversation.id, 'Team note');
-    const [nurseSocket, patientSocket] = await Promise.all([
+    const [nurseSocket, patientSocket, nurseChat] = await Promise.all([
       TestSocket.connect(`${server.wsUrl}/ws`, { token: nurse.token }),
       TestSocket.connect(`${server.wsUrl}/ws`, { token: patient.token }),
+      TestSocket.connect(`${server.wsUrl}/ws/chat/${conversation.id}/`, { token: nurse.token }),
     ]);
     const removed = await request(
       server.url,
@@ -124,6 +125,9 @@ describe.each(DIALECTS)('care-team group conversations on %s', (dialect) => {
     const left = await patientSocket.next('user_left');
     expect(left).toEqual({ type: 'user_left', conversation_id: conversation.id, user_id: nurse.user.id });
     await nurseSocket.next('user_left', (f) => f.user_id === nurse.user.id);
+    // Their socket for this one conversation is closed as it would now be refused (4403).
+    await nurseChat.next('user_left');
+    expect((await nurseChat.closed()).code).toBe(4403);
 
     for (const res of [
       await request(server.url, 'GET', `/api/conversations/${conversation.id}/messages`, {

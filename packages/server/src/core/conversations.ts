@@ -48,16 +48,20 @@ export class ConversationService {
   }
 
   /**
-   * Find-or-create of a 1:1 conversation decided by the system rather than asked for by a user
-   * (accepting an appointment opens its chat): no policy check, and no actor needed.
+   * A conversation the system decides on rather than a user asking for it (accepting an appointment
+   * opens its chat; demo data): no policy check and no actor. Two people: find-or-create their 1:1.
    */
   async openAsSystem(
-    userIds: readonly [string, string],
+    userIds: readonly string[],
     appointmentId: string | null,
   ): Promise<{ conversation: ConversationRecord; created: boolean }> {
-    const existing = await this.d.store.findConversationByDirectKey(directKeyOf(userIds));
-    if (existing) return { conversation: existing, created: false };
-    return this.create(userIds[0], [userIds[1]], appointmentId);
+    const [first, ...others] = [...new Set(userIds)];
+    if (first === undefined || others.length === 0) throw new CoreError('invalid_request');
+    if (others.length === 1) {
+      const existing = await this.d.store.findConversationByDirectKey(directKeyOf([first, ...others]));
+      if (existing) return { conversation: existing, created: false };
+    }
+    return this.create(first, others, appointmentId);
   }
 
   private async create(

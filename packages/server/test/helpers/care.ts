@@ -22,7 +22,7 @@ export function moveAppointment(
   baseUrl: string,
   by: TestUser,
   appointmentId: string,
-  transition: 'accept' | 'decline' | 'cancel',
+  transition: 'accept' | 'decline' | 'cancel' | 'complete',
 ): Promise<HttpResult<{ appointment: Appointment }>> {
   return request(baseUrl, 'POST', `/api/appointments/${appointmentId}/${transition}`, { token: by.token });
 }

@@ -20,7 +20,7 @@ export interface AppointmentDeps {
   consultationWindowMs: number;
 }
 
-type Transition = 'accept' | 'decline' | 'cancel';
+type Transition = 'accept' | 'decline' | 'cancel' | 'complete';
 
 /** Who may make each move, and from which statuses. */
 const MOVES: Record<
@@ -30,6 +30,8 @@ const MOVES: Record<
   accept: { by: 'practitioner', from: ['requested'], to: 'accepted' },
   decline: { by: 'practitioner', from: ['requested'], to: 'declined' },
   cancel: { by: 'either', from: ['requested', 'accepted'], to: 'cancelled' },
+  // The visit happened: the consultation stays open until its window after the end.
+  complete: { by: 'practitioner', from: ['accepted'], to: 'completed' },
 };
 
 /**

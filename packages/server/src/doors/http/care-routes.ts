@@ -13,7 +13,7 @@ import { parse } from './validate.js';
 const idParams = z.object({ id: z.string().min(1).max(64) });
 const transitionParams = z.object({
   id: z.string().min(1).max(64),
-  transition: z.enum(['accept', 'decline', 'cancel']),
+  transition: z.enum(['accept', 'decline', 'cancel', 'complete']),
 });
 
 /** Appointments, schedules, the dashboards' contacts and user search. */

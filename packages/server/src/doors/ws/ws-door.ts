@@ -61,6 +61,8 @@ export function attachWsDoor(
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const url = new URL(request.url ?? '/', 'http://localhost');
+    // Socket.IO's upgrades on the same server are its own door's business.
+    if (url.pathname.startsWith('/socket.io/')) return;
     const chat = CHAT_PATH.exec(url.pathname);
     if (!accepting || (!chat && !ALL_PATH.test(url.pathname))) {
       socket.end(accepting ? 'HTTP/1.1 404 Not Found\r\n\r\n' : 'HTTP/1.1 503 Service Unavailable\r\n\r\n');
@@ -124,6 +126,9 @@ export function attachWsDoor(
           // Seed 004's clients draw their own messages from the room's chat_message echo.
           if (conversationId !== undefined && frame.type === 'message_sent')
             send({ ...frame, type: 'chat_message' });
+          // Removed from the conversation this socket is about: nothing more will come through it.
+          if (conversationId !== undefined && frame.type === 'user_left' && frame.user_id === actor.userId)
+            ws.close(CLOSE_CODES.forbidden, 'not_participant');
         },
       },
       {

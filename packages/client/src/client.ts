@@ -1,8 +1,12 @@
 import {
+  type Attachment,
   CLOSE_CODES,
+  type ClientFrame,
   type Conversation,
   encodeEventCursor,
   type Message,
+  type ReactionAddedEvent,
+  type ReactionRemovedEvent,
   type ReadResponse,
   type ServerFrame,
   type User,
@@ -30,6 +34,7 @@ import {
   type Timers,
   type WebSocketConstructor,
 } from './platform.js';
+import { applyReactionChange } from './reactions.js';
 import { Sender } from './sender.js';
 import { type FillResult, MessageSync } from './sync.js';
 import type { Timeline } from './timeline.js';
@@ -113,6 +118,8 @@ export interface ConversationView {
 
 export interface SendOptions {
   replyTo?: string | null;
+  /** Ids of uploads (see `uploadAttachment`) to send with the message; content may then be empty. */
+  attachments?: string[];
   /** Your own idempotency key; by default a random UUID. */
   clientMsgId?: string;
 }
@@ -285,6 +292,7 @@ export class CarechatClient {
       conversation_id: conversationId,
       content,
       reply_to: options.replyTo ?? null,
+      ...(options.attachments?.length ? { attachments: options.attachments.map((id) => ({ id })) } : {}),
       created_at: new Date(this.#timers.now()).toISOString(),
       status: 'pending',
       attempts: 0,
@@ -338,12 +346,29 @@ export class CarechatClient {
 
   /** Best effort: typing is not kept or retried. */
   setTyping(conversationId: string, isTyping: boolean): void {
-    const frame = { type: 'typing_indicator' as const, conversation_id: conversationId, is_typing: isTyping };
-    if (this.#transport?.carriesFrames && this.#state === 'connected') {
-      this.#transport.send(frame);
-      return;
-    }
-    this.api.postFrame(frame).catch(() => {});
+    this.sendBestEffort({ type: 'typing_indicator', conversation_id: conversationId, is_typing: isTyping });
+  }
+
+  /**
+   * Tells the senders this device has received the conversation's messages up to `seq` (their
+   * "delivered" tick). Best effort: the marker only moves forward, so a lost one is made good by
+   * the next.
+   */
+  markDelivered(conversationId: string, seq: number): void {
+    this.sendBestEffort({ type: 'delivery_receipt', conversation_id: conversationId, seq });
+  }
+
+  addReaction(messageId: string, emoji: string): Promise<void> {
+    return this.api.setReaction(messageId, emoji, true);
+  }
+
+  removeReaction(messageId: string, emoji: string): Promise<void> {
+    return this.api.setReaction(messageId, emoji, false);
+  }
+
+  /** Uploads a file to a conversation; send it with `send(…, { attachments: [attachment.id] })`. */
+  uploadAttachment(conversationId: string, file: Blob, name: string): Promise<Attachment> {
+    return this.api.uploadAttachment(conversationId, file, name);
   }
 
   markRead(conversationId: string, seq: number): Promise<ReadResponse> {
@@ -360,6 +385,15 @@ export class CarechatClient {
     const message = await this.api.deleteMessage(messageId);
     this.applyUpdate(message.conversation_id, message.message_id, message);
     return message;
+  }
+
+  /** A frame over the socket when there is one, else over HTTP; never kept or retried. */
+  private sendBestEffort(frame: ClientFrame): void {
+    if (this.#transport?.carriesFrames && this.#state === 'connected') {
+      this.#transport.send(frame);
+      return;
+    }
+    this.api.postFrame(frame).catch(() => {});
   }
 
   // ── connection lifecycle ───────────────────────────────────────────────────────────────────
@@ -584,6 +618,10 @@ export class CarechatClient {
           attachments: [],
         });
         return;
+      case 'reaction_added':
+      case 'reaction_removed':
+        this.applyReaction(frame);
+        return;
       case 'conversation_created':
         // New to everyone: all of its messages are new to us.
         this.#sync.timeline(frame.conversation.id).position(0);
@@ -654,6 +692,16 @@ export class CarechatClient {
       fills.push(this.#sync.fill(conversation.id));
     }
     await Promise.all(fills);
+  }
+
+  /** Reaction summaries are per viewer: `mine` is true when the reaction is this user's. */
+  private applyReaction(frame: ReactionAddedEvent | ReactionRemovedEvent): void {
+    const held = this.#sync
+      .timeline(frame.conversation_id)
+      .messages.find((m) => m.message_id === frame.message_id);
+    if (!held) return;
+    const reactions = applyReactionChange(held.reactions ?? [], frame, this.#tokens.subject());
+    this.applyUpdate(frame.conversation_id, frame.message_id, { reactions });
   }
 
   private applyUpdate(conversationId: string, messageId: string, change: Partial<Message>): void {

@@ -301,6 +301,13 @@ export class CarechatClient {
     return settled;
   }
 
+  /** A failed send goes out again (same client_msg_id); resolves with the stored message. */
+  retry(clientMsgId: string): Promise<Message> {
+    const settled = this.outbox.retry(clientMsgId);
+    this.#sender.flush();
+    return settled;
+  }
+
   conversation(conversationId: string): ConversationView {
     const timeline = this.#sync.timeline(conversationId);
     const client = this;

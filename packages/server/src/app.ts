@@ -20,6 +20,7 @@ import { registerLiveRoutes } from './doors/http/live-routes.js';
 import { registerMetricsRoute } from './doors/http/metrics-route.js';
 import { registerParticipantRoutes } from './doors/http/participant-routes.js';
 import { registerServerApiRoutes } from './doors/http/server-api-routes.js';
+import { registerWebApp } from './doors/http/web-app.js';
 import { attachSocketIoDoor, type SocketIoDoor } from './doors/socketio/socketio-door.js';
 import { attachWsDoor, type WsDoor } from './doors/ws/ws-door.js';
 import { createLogger } from './log.js';
@@ -114,6 +115,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   registerCareRoutes(http, core);
   if (config.serverApiKey !== undefined) registerServerApiRoutes(http, core, config.serverApiKey);
   const events = registerEventDoors(http, core, { maxBufferBytes: config.maxSocketBufferBytes });
+  await registerWebApp(http, config.webDistDir);
   await http.ready();
 
   const ws = attachWsDoor(http.server, core, http.log, {

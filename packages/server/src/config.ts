@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '@carechat/protocol';
 import { z } from 'zod';
 
@@ -87,6 +88,8 @@ const envSchema = z.object({
     .default(10 * 1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   COOKIE_SECURE: boolean.optional(),
+  /** The built web app (`npm run build:web`), served at `/` when the folder exists. */
+  WEB_DIST_DIR: z.string().min(1).optional(),
 });
 
 export type Config = Readonly<{
@@ -120,7 +123,11 @@ export type Config = Readonly<{
   attachmentMaxBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   cookieSecure: boolean;
+  webDistDir: string;
 }>;
+
+/** apps/web/dist of this repository, wherever the server is started from. */
+const DEFAULT_WEB_DIST_DIR = fileURLToPath(new URL('../../../apps/web/dist', import.meta.url));
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -187,6 +194,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
     logLevel: e.LOG_LEVEL,
     cookieSecure: e.COOKIE_SECURE ?? e.NODE_ENV === 'production',
+    webDistDir: e.WEB_DIST_DIR ? resolve(e.WEB_DIST_DIR) : DEFAULT_WEB_DIST_DIR,
   });
 }
 

@@ -1,0 +1,199 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerUser, type TestUser } from '../../../packages/server/test/helpers/http.js';
+import { startServer, type TestServer } from '../../../packages/server/test/helpers/server.js';
+import {
+  type Browser,
+  buildWebApp,
+  DESKTOP,
+  openBrowser,
+  PHONE,
+  REPO_ROOT,
+  signIn,
+} from './helpers/browser.js';
+import { acceptedAppointment, history } from './helpers/care.js';
+import { until, untilCount } from './helpers/wait.js';
+
+/**
+ * The web app in a real browser (Debian's Chromium), against a real server on a free port with
+ * the appointment policy: a practitioner and a patient, each in their own browser profile, talk
+ * live; the patient goes offline and comes back; someone else cannot open their conversation.
+ */
+
+const SCREENSHOTS = join(REPO_ROOT, '.test-results/screenshots');
+
+describe('web app in Chromium', () => {
+  let dist: string;
+  let server: TestServer;
+  let doctor: TestUser;
+  let patient: TestUser;
+  let stranger: TestUser;
+  let conversationId: string;
+  let doctorBrowser: Browser;
+  let patientBrowser: Browser;
+  const browsers: Browser[] = [];
+
+  const log = (page: Page) => page.getByRole('log');
+  const composer = (page: Page) => page.getByRole('textbox', { name: 'Message' });
+  /** A message in the conversation, by its exact text. */
+  const bubble = (page: Page, text: string) =>
+    log(page)
+      .locator('li.msg')
+      .filter({ has: page.getByText(text, { exact: true }) });
+
+  async function shot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: join(SCREENSHOTS, name), animations: 'disabled' });
+  }
+
+  async function openChatWith(page: Page, name: string): Promise<void> {
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /Messages/ })
+      .click();
+    await page
+      .getByRole('list', { name: 'Conversations' })
+      .getByRole('link', { name: new RegExp(name) })
+      .click();
+    await page.getByRole('heading', { name, level: 2 }).waitFor();
+    await composer(page).waitFor();
+  }
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    dist = mkdtempSync(join(tmpdir(), 'carechat-web-dist-'));
+    await buildWebApp(dist);
+    server = await startServer({ env: { WEB_DIST_DIR: dist, MESSAGING_POLICY: 'appointment' } });
+    [doctor, patient, stranger] = await Promise.all([
+      registerUser(server.url, { role: 'practitioner', name: 'Dr. Maya Okafor' }),
+      registerUser(server.url, { role: 'patient', name: 'Sam Rivera' }),
+      registerUser(server.url, { role: 'patient', name: 'Jordan Lee' }),
+    ]);
+    ({ conversationId } = await acceptedAppointment(server.url, patient, doctor));
+    doctorBrowser = await openBrowser({ viewport: DESKTOP });
+    patientBrowser = await openBrowser({ viewport: DESKTOP });
+    browsers.push(doctorBrowser, patientBrowser);
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const browser of browsers) await browser.close();
+    await server?.close();
+    if (dist) rmSync(dist, { recursive: true, force: true });
+  }, 60_000);
+
+  it('serves the app at / and its routes, and keeps API 404s as JSON', async () => {
+    const page = await fetch(`${server.url}/chat/anything`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('<div id="root">');
+    const missing = await fetch(`${server.url}/api/no-such-route`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+
+  it('lets a practitioner and a patient talk live: typing, both ways, read ticks', async () => {
+    const d = doctorBrowser.page;
+    const p = patientBrowser.page;
+    await signIn(d, server.url, doctor.email, doctor.password);
+    await signIn(p, server.url, patient.email, patient.password);
+
+    // Dashboards: the accepted appointment links them.
+    await p.getByRole('heading', { name: 'My practitioners' }).waitFor();
+    await p.getByRole('button', { name: 'Message Dr. Maya Okafor' }).waitFor();
+    await d.getByRole('button', { name: 'Message Sam Rivera' }).waitFor();
+    await shot(p, 'dashboard-patient-desktop.png');
+    await shot(d, 'dashboard-practitioner-desktop.png');
+
+    await openChatWith(d, 'Sam Rivera');
+    await openChatWith(p, 'Dr. Maya Okafor');
+
+    // The patient types: the practitioner sees it.
+    await composer(p).pressSequentially('Hello doctor, a quick question');
+    await d.getByTestId('typing-indicator').getByText('Sam Rivera is typing…').waitFor();
+    await composer(p).press('Enter');
+    await bubble(d, 'Hello doctor, a quick question').waitFor();
+    // Sending takes the indicator down.
+    await untilCount(d.getByTestId('typing-indicator').getByText(/is typing/), 0, 'typing indicator gone');
+
+    // And back: Shift+Enter is a new line, Enter sends.
+    await composer(d).fill('Of course.');
+    await composer(d).press('Shift+Enter');
+    await composer(d).pressSequentially('What is it?');
+    await composer(d).press('Enter');
+    await bubble(p, 'Of course.\nWhat is it?').waitFor();
+
+    // The practitioner has the conversation open: the patient's message shows as read.
+    await bubble(p, 'Hello doctor, a quick question').getByRole('img', { name: 'Read' }).waitFor();
+    // And the patient has read the answer.
+    await bubble(d, 'Of course.\nWhat is it?').getByRole('img', { name: 'Read' }).waitFor();
+    await shot(p, 'chat-patient-desktop.png');
+  }, 120_000);
+
+  it('queues messages while the patient is offline and delivers each once when back', async () => {
+    const d = doctorBrowser.page;
+    const p = patientBrowser.page;
+    await patientBrowser.context.setOffline(true);
+    await p.getByTestId('connection-banner').getByText('You are offline').waitFor();
+
+    await composer(p).fill('Sent while offline, first');
+    await composer(p).press('Enter');
+    await composer(p).fill('Sent while offline, second');
+    await composer(p).press('Enter');
+    await p.getByTestId('connection-banner').getByText('2 messages queued').waitFor();
+    await untilCount(log(p).getByTestId('pending-state').getByText('Queued'), 2, 'two queued bubbles');
+    await shot(p, 'chat-patient-offline.png');
+
+    await patientBrowser.context.setOffline(false);
+    await bubble(d, 'Sent while offline, first').waitFor({ timeout: 45_000 });
+    await bubble(d, 'Sent while offline, second').waitFor({ timeout: 45_000 });
+    await untilCount(p.getByTestId('connection-banner'), 0, 'the connection banner gone', 45_000);
+    await untilCount(log(p).getByTestId('pending-state'), 0, 'nothing pending on the patient side');
+
+    // Once each, on both screens and in the store, in the order they were written.
+    for (const page of [d, p]) {
+      expect(await bubble(page, 'Sent while offline, first').count()).toBe(1);
+      expect(await bubble(page, 'Sent while offline, second').count()).toBe(1);
+    }
+    const stored = await history(server.url, doctor, conversationId);
+    expect(stored.filter((c) => c.startsWith('Sent while offline'))).toEqual([
+      'Sent while offline, first',
+      'Sent while offline, second',
+    ]);
+    const order = await log(d).locator('li.msg .msg-text').allTextContents();
+    expect(order.indexOf('Sent while offline, first')).toBeLessThan(
+      order.indexOf('Sent while offline, second'),
+    );
+  }, 120_000);
+
+  it('works at phone width, one pane at a time', async () => {
+    const p = patientBrowser.page;
+    await p.setViewportSize(PHONE);
+    await p.getByRole('button', { name: 'Back to conversations' }).waitFor();
+    await until(
+      async () => !(await p.locator('.chat-sidebar').isVisible()),
+      'the list hidden beside the chat',
+    );
+    await shot(p, 'chat-patient-phone.png');
+    await p.getByRole('button', { name: 'Back to conversations' }).click();
+    await p.getByRole('list', { name: 'Conversations' }).waitFor();
+    await until(async () => !(await p.locator('.pane').isVisible()), 'the pane hidden beside the list');
+    await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+    await p.getByRole('heading', { name: 'My appointments' }).waitFor();
+    await shot(p, 'dashboard-patient-phone.png');
+    await p.setViewportSize(DESKTOP);
+  }, 60_000);
+
+  it('does not open the conversation for an unrelated patient who has its address', async () => {
+    const browser = await openBrowser({ viewport: DESKTOP });
+    browsers.push(browser);
+    const page = browser.page;
+    await signIn(page, server.url, stranger.email, stranger.password);
+    await page.goto(`${server.url}/chat/${conversationId}`);
+    await page.getByRole('alert').getByText('You cannot open this conversation').waitFor();
+    expect(await page.getByText('Hello doctor, a quick question').count()).toBe(0);
+    expect(await page.getByRole('log').count()).toBe(0);
+    expect(await page.getByRole('list', { name: 'Conversations' }).count()).toBe(0);
+  }, 60_000);
+});

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerUser, type TestUser } from '../../../packages/server/test/helpers/http.js';
+import { registerUser, request, type TestUser } from '../../../packages/server/test/helpers/http.js';
 import { startServer, type TestServer } from '../../../packages/server/test/helpers/server.js';
 import {
   type Browser,
@@ -72,6 +72,17 @@ describe('web app in Chromium', () => {
       registerUser(server.url, { role: 'patient', name: 'Jordan Lee' }),
     ]);
     ({ conversationId } = await acceptedAppointment(server.url, patient, doctor));
+    // Open every hour of every day, so there is always a free slot to book.
+    const windows = [0, 1, 2, 3, 4, 5, 6].map((day) => ({
+      day_of_week: day,
+      start: '00:00',
+      end: '24:00',
+      timezone: 'UTC',
+    }));
+    await request(server.url, 'PUT', `/api/practitioners/${doctor.user.id}/schedule`, {
+      token: doctor.token,
+      body: { windows },
+    });
     doctorBrowser = await openBrowser({ viewport: DESKTOP });
     patientBrowser = await openBrowser({ viewport: DESKTOP });
     browsers.push(doctorBrowser, patientBrowser);
@@ -167,6 +178,55 @@ describe('web app in Chromium', () => {
     );
   }, 120_000);
 
+  it('notifies of a new message while the tab is hidden, without its content, and counts it in the title', async () => {
+    const d = doctorBrowser.page;
+    const p = patientBrowser.page;
+    await d.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+    await d.getByRole('heading', { name: 'Appointment requests' }).waitFor();
+    // The tab goes to the background; notifications were allowed.
+    await d.evaluate(() => {
+      const notes: Array<{ title: string; body?: string }> = [];
+      (window as unknown as { __notes: typeof notes }).__notes = notes;
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      class RecordedNotification {
+        static permission = 'granted';
+        onclick: (() => void) | null = null;
+        constructor(title: string, options: { body?: string } = {}) {
+          notes.push({ title, ...options });
+        }
+        close() {}
+      }
+      (window as unknown as { Notification: unknown }).Notification = RecordedNotification;
+    });
+    await composer(p).fill('Are you there, doctor?');
+    await composer(p).press('Enter');
+    await until(async () => (await d.title()) === '(1) carechat', 'the unread count in the title');
+    const notes = await d.evaluate(() => (window as unknown as { __notes: unknown[] }).__notes);
+    expect(notes).toEqual([expect.objectContaining({ title: 'New message from Sam Rivera' })]);
+    expect(JSON.stringify(notes)).not.toContain('Are you there');
+
+    // Back in front, in the chat: read, and the title says so.
+    await d.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await openChatWith(d, 'Sam Rivera');
+    await until(async () => (await d.title()) === 'carechat', 'no unread count in the title');
+    await bubble(p, 'Are you there, doctor?').getByRole('img', { name: 'Read' }).waitFor();
+  }, 90_000);
+
+  it('asks about notifications politely, once, and keeps the session and the chat across a reload', async () => {
+    const p = patientBrowser.page;
+    const prompt = p.getByRole('region', { name: 'Notifications' });
+    await prompt.getByRole('button', { name: 'Turn on notifications' }).waitFor();
+    await prompt.getByRole('button', { name: 'Not now' }).click();
+    await untilCount(prompt, 0, 'the question gone');
+    await p.reload();
+    await bubble(p, 'Are you there, doctor?').waitFor();
+    await composer(p).waitFor();
+    expect(await prompt.count()).toBe(0);
+  }, 60_000);
+
   it('works at phone width, one pane at a time', async () => {
     const p = patientBrowser.page;
     await p.setViewportSize(PHONE);
@@ -196,4 +256,69 @@ describe('web app in Chromium', () => {
     expect(await page.getByRole('log').count()).toBe(0);
     expect(await page.getByRole('list', { name: 'Conversations' }).count()).toBe(0);
   }, 60_000);
+
+  it('signs a new patient up, books a free slot, is accepted live, and sees the new chat appear', async () => {
+    const browser = await openBrowser({ viewport: DESKTOP });
+    browsers.push(browser);
+    const a = browser.page;
+    const d = doctorBrowser.page;
+    await d.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+    await d.getByRole('heading', { name: 'Appointment requests' }).waitFor();
+
+    await a.goto(`${server.url}/signup`);
+    await a.getByLabel('Full name').fill('Alex Morgan');
+    await a.getByLabel('Email').fill(`alex-${Date.now()}@example.test`);
+    await a.getByLabel('Password').fill('a long enough password');
+    await a.getByRole('radio', { name: 'Patient' }).check();
+    await a.getByRole('button', { name: 'Create account' }).click();
+    await a.getByRole('heading', { name: 'Book an appointment' }).waitFor();
+
+    await a.getByLabel('Find a practitioner').fill('Okafor');
+    await a.getByRole('button', { name: 'Dr. Maya Okafor', exact: true }).click();
+    await a.locator('.slot').first().click();
+    await a.getByRole('button', { name: 'Request appointment' }).click();
+    await a
+      .getByRole('status')
+      .getByText(/Requested for .*Dr\. Maya Okafor will accept or decline it/)
+      .waitFor();
+
+    // The practitioner's dashboard hears of it live and accepts.
+    await d.getByRole('button', { name: /^Accept the appointment with Alex Morgan/ }).click();
+    await a.getByText('Accepted', { exact: true }).waitFor();
+    // Their chat appeared without a reload.
+    await a.getByRole('button', { name: 'Message Dr. Maya Okafor' }).waitFor();
+    await a
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /Messages/ })
+      .click();
+    await a
+      .getByRole('list', { name: 'Conversations' })
+      .getByRole('link', { name: /Dr\. Maya Okafor/ })
+      .click();
+    await composer(a).fill('Hello, looking forward to it.');
+    await composer(a).press('Enter');
+    await bubble(a, 'Hello, looking forward to it.')
+      .getByRole('img', { name: /Sent|Delivered|Read/ })
+      .waitFor();
+
+    // Cancelled: the chat stays readable and says plainly why it cannot be answered.
+    await a.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+    await a.getByRole('button', { name: /^Cancel the appointment with Dr\. Maya Okafor/ }).click();
+    await untilCount(
+      a.getByText('Accepted', { exact: true }),
+      0,
+      'the appointment gone from the upcoming list',
+    );
+    await a
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /Messages/ })
+      .click();
+    await a
+      .getByRole('list', { name: 'Conversations' })
+      .getByRole('link', { name: /Dr\. Maya Okafor/ })
+      .click();
+    await a.getByRole('note').getByText('Messaging opens once the appointment is accepted').waitFor();
+    await bubble(a, 'Hello, looking forward to it.').waitFor();
+    expect(await composer(a).count()).toBe(0);
+  }, 120_000);
 });

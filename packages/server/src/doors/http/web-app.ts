@@ -17,6 +17,8 @@ export async function registerWebApp(app: FastifyInstance, distDir: string): Pro
     root: distDir,
     // One route per file found now (the build is done before the server starts).
     wildcard: false,
+    // The headers below decide caching, not the plugin's default max-age=0.
+    cacheControl: false,
     setHeaders(res, path) {
       // Vite names assets by content hash: they never change. index.html must always be fresh.
       if (path.includes(`${join(distDir, 'assets')}`)) {

@@ -154,10 +154,22 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       events.close();
       // Stops listening at once; resolves when in-flight HTTP requests have been answered.
       const httpClosed = http.close();
-      await ws.close(closeCode);
-      await socketio.close();
-      core.close();
-      await httpClosed;
+      // Node closes only the connections idle at that moment; one busy then (a poll being
+      // answered) would stay open, idle, for the whole keep-alive timeout: close those as they
+      // become idle.
+      const sweep = setInterval(() => http.server.closeIdleConnections(), 50);
+      try {
+        await ws.close(closeCode);
+        await socketio.close();
+        core.close();
+        // Requests had the sockets' grace period to finish. A connection still open now is stuck
+        // (a request whose headers never completed waits forever once the server stops checking
+        // timeouts): it must not hold the shutdown.
+        const stuck = setTimeout(() => http.server.closeAllConnections(), 1000);
+        await httpClosed.finally(() => clearTimeout(stuck));
+      } finally {
+        clearInterval(sweep);
+      }
     },
   };
 }

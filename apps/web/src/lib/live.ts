@@ -48,6 +48,7 @@ export class LiveStore {
   readonly #unsubscribe: Array<() => void> = [];
   readonly #deliveryTimers = new Map<string, number>();
   readonly #reading = new Set<string>();
+  readonly #readAgain = new Set<string>();
   #version = 0;
   #notifyScheduled = false;
 
@@ -253,8 +254,13 @@ export class LiveStore {
     const conversation = this.conversations.get(conversationId);
     const mine = conversation?.participants.find((p) => p.user.id === this.me.id);
     const last = this.messages(conversationId).at(-1);
-    if (!conversation || !last || this.#reading.has(conversationId)) return;
+    if (!conversation || !last) return;
     if (last.seq <= (mine?.last_read_seq ?? 0) && conversation.unread_count === 0) return;
+    if (this.#reading.has(conversationId)) {
+      // One read at a time; what arrived meanwhile is marked when it returns.
+      this.#readAgain.add(conversationId);
+      return;
+    }
     this.#reading.add(conversationId);
     this.client
       .markRead(conversationId, last.seq)
@@ -263,7 +269,10 @@ export class LiveStore {
         this.patch(conversationId, { unread_count: result.unread_count });
       })
       .catch(() => {})
-      .finally(() => this.#reading.delete(conversationId));
+      .finally(() => {
+        this.#reading.delete(conversationId);
+        if (this.#readAgain.delete(conversationId)) this.markSeen(conversationId);
+      });
   }
 
   async setMuted(conversationId: string, muted: boolean): Promise<void> {

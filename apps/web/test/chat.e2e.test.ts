@@ -24,6 +24,11 @@ import { until, untilCount } from './helpers/wait.js';
  */
 
 const SCREENSHOTS = join(REPO_ROOT, '.test-results/screenshots');
+// A 2×2 PNG: the server decides the type from these bytes.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAYAAABytg0kAAAAFElEQVR42mNk+M9QzwAEjDAGNRMAcugE/z9kbUgAAAAASUVORK5CYII=',
+  'base64',
+);
 
 describe('web app in Chromium', () => {
   let dist: string;
@@ -221,6 +226,63 @@ describe('web app in Chromium', () => {
     await until(async () => (await d.title()) === 'carechat', 'no unread count in the title');
     await bubble(p, 'Are you there, doctor?').getByRole('img', { name: 'Read' }).waitFor();
   }, 90_000);
+
+  it('shows attachments, replies with their quote, reactions, edits and deletions on the other side', async () => {
+    const d = doctorBrowser.page;
+    const p = patientBrowser.page;
+    await p
+      .locator('input[type="file"]')
+      .setInputFiles({ name: 'rash.png', mimeType: 'image/png', buffer: PNG });
+    await p.getByRole('list', { name: 'Attachments to send' }).getByText('rash.png').waitFor();
+    await untilCount(p.getByText('Uploading…'), 0, 'the upload done');
+    await composer(p).fill('Photo from this morning');
+    await composer(p).press('Enter');
+    const photo = bubble(d, 'Photo from this morning');
+    await photo.getByRole('img', { name: 'rash.png' }).waitFor();
+    // The image is fetched with the session cookie, as a participant.
+    await until(
+      () =>
+        photo
+          .getByRole('img', { name: 'rash.png' })
+          .evaluate((img) => (img as HTMLImageElement).naturalWidth > 0),
+      'the image loaded',
+    );
+
+    await photo.hover();
+    await photo.getByRole('button', { name: 'Reply' }).click();
+    await d.getByText('Replying to Sam Rivera').waitFor();
+    await composer(d).fill('Thanks, that looks mild.');
+    await composer(d).press('Enter');
+    const reply = bubble(p, 'Thanks, that looks mild.');
+    await reply.getByRole('button', { name: /^Reply to Sam Rivera: Photo from this morning/ }).waitFor();
+
+    await reply.hover();
+    await reply.getByRole('button', { name: 'React', exact: true }).click();
+    await p.getByRole('button', { name: 'React with 👍' }).click();
+    await bubble(d, 'Thanks, that looks mild.')
+      .getByRole('button', { name: /^👍 1\./ })
+      .waitFor();
+    await reply.getByRole('button', { name: /^👍 1, including you/ }).waitFor();
+
+    const mine = bubble(d, 'Thanks, that looks mild.');
+    await mine.hover();
+    await mine.getByRole('button', { name: 'Edit' }).click();
+    await d.getByText('Editing your message').waitFor();
+    await composer(d).fill('Thanks, that looks mild. Keep it dry.');
+    await composer(d).press('Enter');
+    const edited = bubble(p, 'Thanks, that looks mild. Keep it dry.');
+    await edited.getByText('edited', { exact: true }).waitFor();
+
+    await composer(d).fill('Wrong chat, sorry');
+    await composer(d).press('Enter');
+    await bubble(p, 'Wrong chat, sorry').waitFor();
+    const wrong = bubble(d, 'Wrong chat, sorry');
+    await wrong.hover();
+    d.once('dialog', (dialog) => void dialog.accept());
+    await wrong.getByRole('button', { name: 'Delete' }).click();
+    await untilCount(log(p).getByText('Wrong chat, sorry', { exact: true }), 0, 'the deleted text gone');
+    await log(p).getByText('This message was deleted').waitFor();
+  }, 120_000);
 
   it('asks about notifications politely, once, and keeps the session and the chat across a reload', async () => {
     const p = patientBrowser.page;

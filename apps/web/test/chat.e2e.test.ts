@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerUser, request, type TestUser } from '../../../packages/server/test/helpers/http.js';
+import {
+  registerUser,
+  request,
+  sendHttp,
+  type TestUser,
+} from '../../../packages/server/test/helpers/http.js';
 import { startServer, type TestServer } from '../../../packages/server/test/helpers/server.js';
 import {
   type Browser,
@@ -295,6 +300,39 @@ describe('web app in Chromium', () => {
     await composer(p).waitFor();
     expect(await prompt.count()).toBe(0);
   }, 60_000);
+
+  it('loads older history when scrolled to the top, and stays at the bottom as messages arrive', async () => {
+    const d = doctorBrowser.page;
+    const longtime = await registerUser(server.url, { role: 'patient', name: 'Robin Long' });
+    const { conversationId: long } = await acceptedAppointment(server.url, longtime, doctor);
+    for (let i = 1; i <= 120; i++) await sendHttp(server.url, longtime, long, `History ${i}`);
+    await d.goto(`${server.url}/chat/${long}`);
+    await bubble(d, 'History 120').waitFor();
+    expect(await bubble(d, 'History 1').count()).toBe(0);
+
+    const scroller = d.locator('.messages');
+    const nearBottom = () => scroller.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 80);
+    await until(nearBottom, 'the newest message in view');
+    // Scrolling up to the top brings the older pages, one after the other.
+    await until(async () => {
+      await scroller.evaluate((el) => {
+        el.scrollTop = 0;
+        el.dispatchEvent(new Event('scroll'));
+      });
+      return (await bubble(d, 'History 1').count()) === 1;
+    }, 'the first message loaded');
+    await d.getByText('This is the beginning of your conversation with Robin Long.').waitFor();
+    expect(await log(d).locator('li.msg').count()).toBe(120);
+
+    // Back at the bottom, a new message keeps the view there.
+    await scroller.evaluate((el) => {
+      el.scrollTop = el.scrollHeight;
+      el.dispatchEvent(new Event('scroll'));
+    });
+    await sendHttp(server.url, longtime, long, 'A new one at the bottom');
+    await bubble(d, 'A new one at the bottom').waitFor();
+    await until(nearBottom, 'the view following the new message');
+  }, 120_000);
 
   it('works at phone width, one pane at a time', async () => {
     const p = patientBrowser.page;

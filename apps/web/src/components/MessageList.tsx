@@ -117,7 +117,13 @@ export function MessageList({
             </button>
           ) : null}
         </div>
-        <ol className="message-log" role="log" aria-live="polite" aria-label={`Messages with ${title}`}>
+        <ol
+          className="message-log"
+          role="log"
+          aria-live="polite"
+          aria-busy={history.loading}
+          aria-label={`Messages with ${title}`}
+        >
           {items.map((item, index) => {
             const previous = items[index - 1];
             const at = item.kind === 'message' ? item.message.timestamp : item.entry.created_at;

@@ -20,10 +20,13 @@ export interface PresenceServiceDeps {
  */
 export class PresenceService {
   readonly #goingOffline = new Map<string, ReturnType<typeof setTimeout>>();
+  /** After close, sockets still coming and going during shutdown announce nothing (the store may be gone). */
+  #closed = false;
 
   constructor(private readonly d: PresenceServiceDeps) {}
 
   async deviceConnected(userId: string): Promise<void> {
+    if (this.#closed) return;
     const first = await this.d.presence.connected(userId);
     const pending = this.#goingOffline.get(userId);
     if (pending) {
@@ -36,6 +39,7 @@ export class PresenceService {
   }
 
   async deviceDisconnected(userId: string): Promise<void> {
+    if (this.#closed) return;
     const last = await this.d.presence.disconnected(userId, this.d.clock.now());
     if (!last || this.#goingOffline.has(userId)) return;
     const timer = setTimeout(() => {
@@ -47,6 +51,7 @@ export class PresenceService {
   }
 
   close(): void {
+    this.#closed = true;
     for (const timer of this.#goingOffline.values()) clearTimeout(timer);
     this.#goingOffline.clear();
   }
@@ -61,6 +66,7 @@ export class PresenceService {
     status: 'online' | 'offline',
     lastSeenAt: string | null,
   ): Promise<void> {
+    if (this.#closed) return;
     const [contacts, user] = await Promise.all([
       this.d.store.listContactIds(userId),
       this.d.users.get(userId),

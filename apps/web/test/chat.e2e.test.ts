@@ -364,7 +364,7 @@ describe('web app in Chromium', () => {
     expect(await page.getByRole('list', { name: 'Conversations' }).count()).toBe(0);
   }, 60_000);
 
-  it('signs a new patient up, books a free slot, is accepted live, and sees the new chat appear', async () => {
+  it('signs a new patient up, books a free slot, is accepted live, sees the new chat appear and doctor_ready', async () => {
     const browser = await openBrowser({ viewport: DESKTOP });
     browsers.push(browser);
     const a = browser.page;
@@ -394,14 +394,12 @@ describe('web app in Chromium', () => {
     await a.getByText('Accepted', { exact: true }).waitFor();
     // Their chat appeared without a reload.
     await a.getByRole('button', { name: 'Message Dr. Maya Okafor' }).waitFor();
-    await a
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: /Messages/ })
-      .click();
-    await a
-      .getByRole('list', { name: 'Conversations' })
-      .getByRole('link', { name: /Dr\. Maya Okafor/ })
-      .click();
+    // Her hours are on (every hour, here): the patient is told she is available, once.
+    expect(await server.app.core.doctorReady.check(doctor.user.id)).toBeGreaterThan(0);
+    const ready = a.getByRole('status').filter({ hasText: 'Dr. Maya Okafor is available now.' });
+    await ready.getByRole('button', { name: 'Open chat' }).click();
+    await a.getByRole('heading', { name: 'Dr. Maya Okafor', level: 2 }).waitFor();
+    await untilCount(ready, 0, 'the doctor_ready banner dismissed');
     await composer(a).fill('Hello, looking forward to it.');
     await composer(a).press('Enter');
     await bubble(a, 'Hello, looking forward to it.')

@@ -426,4 +426,41 @@ describe('web app in Chromium', () => {
     await bubble(a, 'Hello, looking forward to it.').waitFor();
     expect(await composer(a).count()).toBe(0);
   }, 120_000);
+
+  it('shows a refused send in plain words, with a way to try again or discard it', async () => {
+    // The consultation policy: messages only inside the practitioner's hours, which are not now.
+    const strict = await startServer({ env: { WEB_DIST_DIR: dist, MESSAGING_POLICY: 'consultation' } });
+    const browser = await openBrowser({ viewport: DESKTOP });
+    browsers.push(browser);
+    try {
+      const [dr, pt] = await Promise.all([
+        registerUser(strict.url, { role: 'practitioner', name: 'Dr. Priya Nair' }),
+        registerUser(strict.url, { role: 'patient', name: 'Casey Kim' }),
+      ]);
+      const otherDay = (new Date().getUTCDay() + 3) % 7;
+      await request(strict.url, 'PUT', `/api/practitioners/${dr.user.id}/schedule`, {
+        token: dr.token,
+        body: { windows: [{ day_of_week: otherDay, start: '09:00', end: '10:00', timezone: 'UTC' }] },
+      });
+      await acceptedAppointment(strict.url, pt, dr);
+      const page = browser.page;
+      await signIn(page, strict.url, pt.email, pt.password);
+      await openChatWith(page, 'Dr. Priya Nair');
+      await composer(page).fill('Can we talk now?');
+      await composer(page).press('Enter');
+      const failed = bubble(page, 'Can we talk now?');
+      await failed
+        .getByRole('alert')
+        .getByText('Your practitioner is outside their working hours right now.')
+        .waitFor();
+      await failed.getByRole('button', { name: 'Try again' }).click();
+      await failed.getByRole('alert').waitFor();
+      await failed.getByRole('button', { name: 'Discard' }).click();
+      await untilCount(bubble(page, 'Can we talk now?'), 0, 'the discarded message gone');
+      expect(await history(strict.url, dr, page.url().split('/').pop()!)).toEqual([]);
+    } finally {
+      await browser.close();
+      await strict.close();
+    }
+  }, 120_000);
 });

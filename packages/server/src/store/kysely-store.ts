@@ -15,6 +15,7 @@ import {
   StoreConflictError,
   type UserRecord,
 } from './store.js';
+import { isUniqueViolation } from './unique-violation.js';
 
 /** The one query layer behind both dialects. Dialect differences stay in `isUniqueViolation`. */
 export class KyselyStore implements Store {
@@ -41,7 +42,7 @@ export class KyselyStore implements Store {
         })
         .execute();
     } catch (error) {
-      if (this.isUniqueViolation(error)) throw new StoreConflictError('user exists');
+      if (isUniqueViolation(this.dialect, error)) throw new StoreConflictError('user exists');
       throw error;
     }
   }
@@ -174,7 +175,7 @@ export class KyselyStore implements Store {
       return { conversation, created: true };
     } catch (error) {
       // Two people opening the same 1:1 chat at once: the loser returns the winner's conversation.
-      if (conversation.directKey && this.isUniqueViolation(error)) {
+      if (conversation.directKey && isUniqueViolation(this.dialect, error)) {
         const existing = await this.findConversationByDirectKey(conversation.directKey);
         if (existing) return { conversation: existing, created: false };
       }
@@ -299,7 +300,7 @@ export class KyselyStore implements Store {
       return { message, created: true };
     } catch (error) {
       // A retry raced its original: the transaction rolled back (no seq consumed); return the winner.
-      if (this.isUniqueViolation(error)) {
+      if (isUniqueViolation(this.dialect, error)) {
         const winner = await this.findByClientMsgId(input);
         if (winner) return { message: winner, created: false };
       }
@@ -635,14 +636,6 @@ export class KyselyStore implements Store {
   async close(): Promise<void> {
     await this.#batcher.drain();
     await this.db.destroy();
-  }
-
-  private isUniqueViolation(error: unknown): boolean {
-    if (typeof error !== 'object' || error === null) return false;
-    const code = (error as { code?: unknown }).code;
-    return this.dialect === 'postgres'
-      ? code === '23505'
-      : code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
   }
 }
 

@@ -98,37 +98,51 @@ export function createCore(o: CoreOptions): Core {
   });
   const conversations = new ConversationService({ ...shared, presence, policy });
   const views = new MessageViews(o.store, users);
-  const typing = new TypingService({ ...shared, ttlMs: o.typingTtlMs });
+  const onError = o.onBackgroundError ? { onError: o.onBackgroundError } : {};
+  const typing = new TypingService({ ...shared, ttlMs: o.typingTtlMs, ...onError });
   const messages = new MessageService({
     ...shared,
     views,
     policy,
     maxMessageBytes: o.maxMessageBytes,
     editWindowSeconds: o.editWindowSeconds,
-    onSent: (message) => void typing.messageSent(message.sender_id, message.conversation_id),
+    onSent: (message) => {
+      typing
+        .messageSent(message.sender_id, message.conversation_id)
+        .catch((error: unknown) => o.onBackgroundError?.(error));
+    },
   });
-  const presenceService = new PresenceService({ ...shared, presence, graceMs: o.presenceGraceMs });
+  const presenceService = new PresenceService({
+    ...shared,
+    presence,
+    graceMs: o.presenceGraceMs,
+    ...onError,
+  });
   const doctorReady = new DoctorReadyNotifier({
     care,
     bus: o.bus,
     clock: o.clock,
     nodeId: newId('node'),
-    ...(o.onBackgroundError ? { onError: o.onBackgroundError } : {}),
+    ...onError,
   });
   const checkPractitioner = (practitionerId: string) => {
     doctorReady.check(practitionerId).catch((error: unknown) => o.onBackgroundError?.(error));
   };
-  const hub = new Hub(o.bus, {
-    async connected(subscriber) {
-      await presenceService.deviceConnected(subscriber.actor.userId);
-      // A practitioner coming online inside a window is a reason to look now, not at the next tick.
-      if (subscriber.actor.role === 'practitioner') checkPractitioner(subscriber.actor.userId);
+  const hub = new Hub(
+    o.bus,
+    {
+      async connected(subscriber) {
+        await presenceService.deviceConnected(subscriber.actor.userId);
+        // A practitioner coming online inside a window is a reason to look now, not at the next tick.
+        if (subscriber.actor.role === 'practitioner') checkPractitioner(subscriber.actor.userId);
+      },
+      async disconnected(subscriber) {
+        await typing.connectionClosed(subscriber.id);
+        await presenceService.deviceDisconnected(subscriber.actor.userId);
+      },
     },
-    async disconnected(subscriber) {
-      await typing.connectionClosed(subscriber.id);
-      await presenceService.deviceDisconnected(subscriber.actor.userId);
-    },
-  });
+    o.onBackgroundError,
+  );
   const appointments = new AppointmentService({
     care,
     bus: o.bus,

@@ -84,6 +84,17 @@ export class SocketIoConnection {
     this.#queued += 1;
     this.#queue = this.#queue.then(async () => {
       try {
+        // Every event is a use of the session: it must still be live.
+        try {
+          await this.core.sessions.check(this.actor);
+        } catch (error) {
+          this.subscriber.revoke({
+            type: 'session_revoked',
+            session_ids: [this.actor.sessionId],
+            reason: 'expired',
+          });
+          throw error;
+        }
         const result = await run();
         reply?.({ ok: true, ...result });
       } catch (error) {
@@ -97,9 +108,11 @@ export class SocketIoConnection {
   private fail(reply: Ack | undefined, error: unknown): void {
     let code: ErrorCode = 'internal';
     let message = 'Something went wrong on the server.';
+    let retryAfter: number | undefined;
     if (isCoreError(error)) {
       code = error.code;
       message = error.message;
+      retryAfter = error.retryAfter;
     } else {
       const kind = error instanceof Error ? error.name : typeof error;
       this.log.error(
@@ -107,8 +120,9 @@ export class SocketIoConnection {
         'event failed',
       );
     }
-    this.subscriber.reply({ type: 'error', code, message });
-    reply?.({ ok: false, error: { code, message } });
+    const details = { code, message, ...(retryAfter === undefined ? {} : { retry_after: retryAfter }) };
+    this.subscriber.reply({ type: 'error', ...details });
+    reply?.({ ok: false, error: details });
   }
 }
 

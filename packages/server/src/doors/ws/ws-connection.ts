@@ -58,6 +58,19 @@ export class WsConnection {
   }
 
   private async dispatch(frame: ClientFrame): Promise<void> {
+    // Every frame but a ping is a use of the session: it must still be live (and it stays so).
+    if (frame.type !== 'ping') {
+      try {
+        await this.core.sessions.check(this.actor);
+      } catch (error) {
+        this.subscriber.revoke({
+          type: 'session_revoked',
+          session_ids: [this.actor.sessionId],
+          reason: 'expired',
+        });
+        throw error;
+      }
+    }
     if (frame.type === 'resume') {
       await this.resume(frame.cursors);
       return;
@@ -92,7 +105,7 @@ export class WsConnection {
 
   private fail(error: unknown, ref: string | undefined): void {
     if (isCoreError(error)) {
-      this.error(error.code, error.message, ref);
+      this.error(error.code, error.message, ref, error.retryAfter);
       return;
     }
     const kind = error instanceof Error ? error.name : typeof error;
@@ -103,8 +116,14 @@ export class WsConnection {
     this.error('internal', 'Something went wrong on the server.', ref);
   }
 
-  private error(code: ErrorCode, message: string, ref?: string): void {
+  private error(code: ErrorCode, message: string, ref?: string, retryAfter?: number): void {
     this.onError(code);
-    this.subscriber.reply({ type: 'error', code, message, ...(ref === undefined ? {} : { ref }) });
+    this.subscriber.reply({
+      type: 'error',
+      code,
+      message,
+      ...(ref === undefined ? {} : { ref }),
+      ...(retryAfter === undefined ? {} : { retry_after: retryAfter }),
+    });
   }
 }

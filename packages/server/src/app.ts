@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Bus } from './bus/bus.js';
 import type { Config } from './config.js';
@@ -133,6 +133,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     // Slow-loris and idle clients: headers and bodies must arrive in time, idle keep-alives close.
     requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
+    // Malformed URLs and over-long path segments get the catalogue's error body, not Fastify's
+    // (which would also echo the URL back).
+    frameworkErrors: (error, _request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      void (reply as unknown as FastifyReply).status(tooLong ? 404 : 400).send({
+        error: tooLong
+          ? { code: 'not_found', message: 'No such route.' }
+          : { code: 'invalid_request', message: 'The URL is malformed.' },
+      });
+    },
   });
   http.server.headersTimeout = config.headersTimeoutMs;
   let shuttingDown = false;

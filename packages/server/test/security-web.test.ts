@@ -72,7 +72,7 @@ describe('web hardening', () => {
     const conversation = await openConversation(server.url, alice, bob);
     const path = `/api/conversations/${conversation.id}/messages`;
     const body = { client_msg_id: 'csrf-1', content: 'from a forged form' };
-    for (const headers of [
+    const attempts: Array<Record<string, string>> = [
       { cookie: session.cookies },
       { cookie: session.cookies, 'x-csrf-token': 'wrong' },
       // A cookie planted by a sibling site with a matching header still does not fit the session.
@@ -80,7 +80,8 @@ describe('web hardening', () => {
         cookie: `${session.cookies.replace(/carechat_csrf=[^;]*/, 'carechat_csrf=planted')}`,
         'x-csrf-token': 'planted',
       },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const res = await rawRequest(server.url, 'POST', path, { headers, body });
       expect(res).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
     }

@@ -150,7 +150,11 @@ describe('rate limits and quotas', () => {
           sockets.push(await TestSocket.connect(`${server.wsUrl}/ws`, { token: user.token }));
       }
       const codes = await Promise.all(
-        sockets.map(async (s) => (s.isOpen ? (await s.roundTrip(), 'open') : (await s.closed()).code)),
+        sockets.map(async (s) => {
+          if (!s.isOpen) return (await s.closed()).code;
+          await s.roundTrip();
+          return 'open';
+        }),
       );
       expect(codes.filter((c) => c === 'open')).toHaveLength(5);
       expect(codes).toContain(4429);

@@ -4,7 +4,7 @@ import { MemoryBus } from '../src/bus/memory-bus.js';
 import { ManualClock } from '../src/core/clock.js';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/dialects.js';
 import { openConversation, registerUser, request, type TestUser } from './helpers/http.js';
-import { eventually, login, rawRequest } from './helpers/security.js';
+import { login, rawRequest } from './helpers/security.js';
 import { startServer, type TestServer } from './helpers/server.js';
 import { TestSocketIo } from './helpers/socketio.js';
 import { TestEventStream } from './helpers/sse.js';

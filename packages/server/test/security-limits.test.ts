@@ -166,7 +166,8 @@ describe('rate limits and quotas', () => {
     let server: TestServer;
 
     beforeAll(async () => {
-      server = await startServer();
+      // The production defaults.
+      server = await startServer({ env: { SEND_RATE_PER_SECOND: '20', SEND_BURST: '60' } });
     });
     afterAll(() => server.close());
 

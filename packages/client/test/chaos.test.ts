@@ -58,6 +58,8 @@ describe.each(DIALECTS)('chaos on %s', (dialect) => {
       DATA_DIR: dir,
       JWT_SECRET: 'chaos-secret-chaos-secret-chaos-secret-0123456789',
       ACCESS_TOKEN_TTL_SECONDS: '3600',
+      // Each side sends 2,000 messages as fast as acks come back: far past the per-user send limit.
+      SEND_RATE_PER_SECOND: '0',
       LOG_LEVEL: 'warn',
       ...(dialect === 'sqlite'
         ? { DATABASE_URL: `sqlite:${join(dir, 'chaos.db')}` }

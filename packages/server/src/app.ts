@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Bus } from './bus/bus.js';
 import type { Config } from './config.js';
@@ -10,13 +10,17 @@ import { type Clock, systemClock } from './core/clock.js';
 import { type Core, createCore } from './core/index.js';
 import type { MessagingPolicy } from './core/policy.js';
 import type { Presence } from './core/presence.js';
+import { addressResolver } from './doors/client-address.js';
 import { type EventDoors, registerEventDoors } from './doors/events/index.js';
+import { registerAdminRoutes } from './doors/http/admin-routes.js';
 import { registerAuthRoutes } from './doors/http/auth-routes.js';
 import { registerCareRoutes } from './doors/http/care-routes.js';
 import { registerConversationRoutes } from './doors/http/conversation-routes.js';
 import { registerErrorHandling } from './doors/http/errors.js';
+import { registerHardening } from './doors/http/hardening.js';
 import { registerHealthRoutes } from './doors/http/health-routes.js';
 import { registerLiveRoutes } from './doors/http/live-routes.js';
+import { registerMeRoutes } from './doors/http/me-routes.js';
 import { registerMetricsRoute } from './doors/http/metrics-route.js';
 import { registerParticipantRoutes } from './doors/http/participant-routes.js';
 import { registerServerApiRoutes } from './doors/http/server-api-routes.js';
@@ -24,9 +28,12 @@ import { attachSocketIoDoor, type SocketIoDoor } from './doors/socketio/socketio
 import { attachWsDoor, type WsDoor } from './doors/ws/ws-door.js';
 import { createLogger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { startSessionSweep } from './session-sweep.js';
 import { careStoreFor } from './store/care-kysely-store.js';
 import type { CareStore } from './store/care-store.js';
 import { FileAttachmentStorage } from './store/file-attachment-storage.js';
+import { securityStoreFor } from './store/security-kysely-store.js';
+import type { SecurityStore } from './store/security-store.js';
 import type { Store } from './store/store.js';
 
 export interface AppDeps {
@@ -42,6 +49,8 @@ export interface AppDeps {
   presence?: Presence;
   /** Defaults to a fresh registry for this app. */
   metrics?: Metrics;
+  /** Defaults to the security store sharing `store`'s database. */
+  security?: SecurityStore;
 }
 
 export interface App {
@@ -84,6 +93,20 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     care: deps.care ?? careStoreFor(deps.store),
     messagingPolicy: config.messagingPolicy,
     consultationWindowHours: config.consultationWindowHours,
+    security: deps.security ?? securityStoreFor(deps.store),
+    securitySettings: {
+      sessionIdleMinutes: config.sessionIdleMinutes,
+      refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
+      loginFreeAttemptsPerAccount: config.loginFreeAttemptsPerAccount,
+      loginFreeAttemptsPerAddress: config.loginFreeAttemptsPerAddress,
+      loginMaxBlockSeconds: config.loginMaxBlockSeconds,
+      sendRatePerSecond: config.sendRatePerSecond,
+      sendBurst: config.sendBurst,
+      uploadsPerMinute: config.uploadsPerMinute,
+      maxConnectionsPerUser: config.maxConnectionsPerUser,
+      maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+      retentionDays: config.retentionDays,
+    },
     onBackgroundError: (error) =>
       logger.error(
         { err: { type: error instanceof Error ? error.name : typeof error } },
@@ -98,21 +121,49 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     // pino's Logger is a FastifyBaseLogger; the cast keeps the instance type the default one.
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: Math.max(config.maxFrameBytes, 64 * 1024),
-    trustProxy: true,
+    // Only the configured proxies may say who the client is (audit addresses, per-address limits).
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (
+            (hops: number) => (_address: string, hop: number) =>
+              hop < hops
+          )(config.trustProxy)
+        : config.trustProxy,
     requestIdHeader: 'x-request-id',
+    // Slow-loris and idle clients: headers and bodies must arrive in time, idle keep-alives close.
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    // Malformed URLs and over-long path segments get the catalogue's error body, not Fastify's
+    // (which would also echo the URL back).
+    frameworkErrors: (error, _request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      void (reply as unknown as FastifyReply).status(tooLong ? 404 : 400).send({
+        error: tooLong
+          ? { code: 'not_found', message: 'No such route.' }
+          : { code: 'invalid_request', message: 'The URL is malformed.' },
+      });
+    },
   });
+  http.server.headersTimeout = config.headersTimeoutMs;
   let shuttingDown = false;
+  await registerHardening(http, { corsOrigins: config.corsOrigins, secure: config.cookieSecure });
   await http.register(cookie);
   await http.register(multipart, { limits: { files: 1, fileSize: config.attachmentMaxBytes, fields: 5 } });
   registerErrorHandling(http, (code) => metrics.errors.inc({ code, door: 'http' }));
   registerHealthRoutes(http, core, () => shuttingDown);
   registerMetricsRoute(http, metrics);
-  registerAuthRoutes(http, core, { cookieSecure: config.cookieSecure });
+  registerAuthRoutes(http, core, {
+    cookieSecure: config.cookieSecure,
+    idleTimeoutSeconds: config.sessionIdleMinutes * 60,
+  });
+  registerMeRoutes(http, core);
+  registerAdminRoutes(http, core);
   registerConversationRoutes(http, core);
   registerLiveRoutes(http, core);
   registerParticipantRoutes(http, core);
   registerCareRoutes(http, core);
   if (config.serverApiKey !== undefined) registerServerApiRoutes(http, core, config.serverApiKey);
+  const addressOf = addressResolver(config.trustProxy);
   const events = registerEventDoors(http, core, { maxBufferBytes: config.maxSocketBufferBytes });
   await http.ready();
 
@@ -122,14 +173,24 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     heartbeatMs: config.heartbeatMs,
     graceMs: config.shutdownGraceMs,
     metrics,
+    corsOrigins: config.corsOrigins,
+    addressOf,
   });
 
   const socketio = attachSocketIoDoor(http.server, core, http.log, {
     maxFrameBytes: config.maxFrameBytes,
     corsOrigins: config.corsOrigins,
+    addressOf,
   });
 
   core.doctorReady.start(config.doctorReadyCheckSeconds * 1000);
+  core.retention.start(config.retentionCheckMinutes * 60_000);
+  const sweep = startSessionSweep(core, config.sessionCheckSeconds * 1000, (error) =>
+    logger.error(
+      { err: { type: error instanceof Error ? error.name : typeof error } },
+      'session sweep failed',
+    ),
+  );
 
   return {
     http,
@@ -147,6 +208,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     async close(closeCode) {
       shuttingDown = true;
       core.doctorReady.stop();
+      sweep.stop();
+      await core.retention.stop();
       // Open event streams and waiting polls end first: they are in-flight requests that would
       // otherwise hold the HTTP server open; their clients resume elsewhere by cursor.
       events.close();
@@ -155,6 +218,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       await ws.close(closeCode);
       await socketio.close();
       core.close();
+      // Whatever the audit trail still buffers is written before the store is closed.
+      await core.audit.close();
       await httpClosed;
     },
   };

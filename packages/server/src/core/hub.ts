@@ -61,6 +61,14 @@ export class Hub {
   }
 
   private dispatch(envelope: BusEnvelope): void {
+    const frame = envelope.frame;
+    if (frame.type === 'session_revoked') {
+      // Only the connections of the sessions that ended hear it, and they are closed after.
+      for (const subscriber of this.subscribers()) {
+        if (frame.session_ids.includes(subscriber.actor.sessionId)) subscriber.revoke(frame);
+      }
+      return;
+    }
     for (const userId of envelope.userIds) {
       const set = this.#byUser.get(userId);
       if (!set) continue;

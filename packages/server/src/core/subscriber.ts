@@ -4,6 +4,7 @@ import {
   type Message,
   type MessageSentEvent,
   type ServerFrame,
+  type SessionRevokedEvent,
 } from '@carechat/protocol';
 import type { Actor } from './actor.js';
 import { newId } from './ids.js';
@@ -13,6 +14,8 @@ type SequencedFrame = ChatMessageEvent | MessageSentEvent;
 /** Where a subscriber's frames go: one connection of one door. */
 export interface FrameSink {
   send(frame: ServerFrame): void;
+  /** The connection's session has ended: the door closes the connection (4401 on sockets). */
+  revoked?(frame: SessionRevokedEvent): void;
 }
 
 export interface SubscriberOptions {
@@ -74,6 +77,13 @@ export class Subscriber {
     }
     if (frame.type === 'chat_message' || frame.type === 'message_sent') this.pushSequenced(frame, false);
     else this.sink.send(frame);
+  }
+
+  /** The connection's session was revoked: it is told why, then its door closes it. */
+  revoke(frame: SessionRevokedEvent): void {
+    if (this.#closed) return;
+    this.sink.send(frame);
+    this.sink.revoked?.(frame);
   }
 
   /**

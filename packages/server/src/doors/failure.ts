@@ -13,8 +13,14 @@ export function describeFailure(
   error: unknown,
   log: FailureLog,
   what: string,
-): { code: ErrorCode; message: string } {
-  if (isCoreError(error)) return { code: error.code, message: error.message };
+): { code: ErrorCode; message: string; retryAfter?: number } {
+  if (isCoreError(error)) {
+    return {
+      code: error.code,
+      message: error.message,
+      ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
+    };
+  }
   const kind = error instanceof Error ? error.name : typeof error;
   log.error(
     { err: { type: kind, stack: error instanceof Error ? error.stack : undefined } },

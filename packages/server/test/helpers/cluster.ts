@@ -59,6 +59,8 @@ export async function spawnNode(name: string, env: Record<string, string>): Prom
       NODE_ID: name,
       // These exercise transport and fan-out; the care policies have suites of their own.
       MESSAGING_POLICY: 'open',
+      // They push hundreds of messages per user at once; the rate limits have a suite of their own.
+      SEND_RATE_PER_SECOND: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -77,6 +77,17 @@ export class SocketIoConnection {
     const reply: Ack | undefined = typeof ack === 'function' ? (ack as Ack) : undefined;
     const queued = this.#queue.push(async () => {
       try {
+        // Every event is a use of the session: it must still be live.
+        try {
+          await this.core.sessions.check(this.actor);
+        } catch (error) {
+          this.subscriber.revoke({
+            type: 'session_revoked',
+            session_ids: [this.actor.sessionId],
+            reason: 'expired',
+          });
+          throw error;
+        }
         const result = await run();
         reply?.({ ok: true, ...result });
       } catch (error) {
@@ -87,9 +98,10 @@ export class SocketIoConnection {
   }
 
   private fail(reply: Ack | undefined, error: unknown): void {
-    const { code, message } = describeFailure(error, this.log, 'event');
-    this.subscriber.reply({ type: 'error', code, message });
-    reply?.({ ok: false, error: { code, message } });
+    const { code, message, retryAfter } = describeFailure(error, this.log, 'event');
+    const details = { code, message, ...(retryAfter === undefined ? {} : { retry_after: retryAfter }) };
+    this.subscriber.reply({ type: 'error', ...details });
+    reply?.({ ok: false, error: details });
   }
 }
 

@@ -51,6 +51,19 @@ export class WsConnection {
   }
 
   private async dispatch(frame: ClientFrame): Promise<void> {
+    // Every frame but a ping is a use of the session: it must still be live (and it stays so).
+    if (frame.type !== 'ping') {
+      try {
+        await this.core.sessions.check(this.actor);
+      } catch (error) {
+        this.subscriber.revoke({
+          type: 'session_revoked',
+          session_ids: [this.actor.sessionId],
+          reason: 'expired',
+        });
+        throw error;
+      }
+    }
     if (frame.type === 'resume') {
       await this.resume(frame.cursors);
       return;
@@ -84,12 +97,18 @@ export class WsConnection {
   }
 
   private fail(error: unknown, ref: string | undefined): void {
-    const { code, message } = describeFailure(error, this.log, 'frame');
-    this.error(code, message, ref);
+    const { code, message, retryAfter } = describeFailure(error, this.log, 'frame');
+    this.error(code, message, ref, retryAfter);
   }
 
-  private error(code: ErrorCode, message: string, ref?: string): void {
+  private error(code: ErrorCode, message: string, ref?: string, retryAfter?: number): void {
     this.onError(code);
-    this.subscriber.reply({ type: 'error', code, message, ...(ref === undefined ? {} : { ref }) });
+    this.subscriber.reply({
+      type: 'error',
+      code,
+      message,
+      ...(ref === undefined ? {} : { ref }),
+      ...(retryAfter === undefined ? {} : { retry_after: retryAfter }),
+    });
   }
 }

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CarechatClient, type ClientOptions } from '../src/client.js';
 import type { StateChange } from '../src/events.js';
 import { ManualNetwork } from '../src/platform.js';
+import { testMessage } from './helpers/fixtures.js';
 import { ManualTimers, settle } from './helpers/manual-timers.js';
 import { ScriptedSocket } from './helpers/scripted-socket.js';
 
@@ -15,22 +16,7 @@ import { ScriptedSocket } from './helpers/scripted-socket.js';
 const BACKOFF = { baseMs: 1000, maxMs: 8000, stableMs: 10_000 };
 const HEARTBEAT = { intervalMs: 20_000, timeoutMs: 5000 };
 
-const message = (seq: number, extra: Partial<Message> = {}): Message => ({
-  message_id: `m${seq}`,
-  conversation_id: 'c1',
-  seq,
-  sender_id: 'other',
-  sender_name: 'Other',
-  content: `#${seq}`,
-  client_msg_id: `k${seq}`,
-  reply_to: null,
-  attachments: [],
-  timestamp: '2026-01-05T10:00:00.000Z',
-  is_edited: false,
-  is_deleted: false,
-  read_by: [],
-  ...extra,
-});
+const message = testMessage;
 const chat = (seq: number, extra: Partial<Message> = {}): ServerFrame => ({
   type: 'chat_message',
   ...message(seq, extra),
@@ -318,6 +304,7 @@ describe('client connection lifecycle (scripted socket, manual clock)', () => {
       user_id: 'u2',
       username: 'Bob',
       is_typing: true,
+      expires_in_ms: 5000,
     });
     expect(typing).toEqual(['Bob:true']);
   });

@@ -4,6 +4,7 @@ import { CarechatError } from '../src/errors.js';
 import { Outbox } from '../src/outbox.js';
 import { type OutboxEntry, webStorageOutboxStore } from '../src/outbox-store.js';
 import type { KeyValueStorage } from '../src/platform.js';
+import { testMessage } from './helpers/fixtures.js';
 
 class MapStorage implements KeyValueStorage {
   readonly map = new Map<string, string>();
@@ -27,21 +28,8 @@ const entry = (id: string): OutboxEntry => ({
   status: 'pending',
   attempts: 0,
 });
-const stored = (id: string, seq: number): Message => ({
-  message_id: `m-${id}`,
-  conversation_id: 'c',
-  seq,
-  sender_id: 'u',
-  sender_name: 'U',
-  content: `text ${id}`,
-  client_msg_id: id,
-  reply_to: null,
-  attachments: [],
-  timestamp: '2026-01-05T10:00:00.000Z',
-  is_edited: false,
-  is_deleted: false,
-  read_by: [],
-});
+const stored = (id: string, seq: number): Message =>
+  testMessage(seq, { message_id: `m-${id}`, conversation_id: 'c', client_msg_id: id, content: `text ${id}` });
 
 describe('Outbox', () => {
   it('survives a reload through web storage; sends on the wire come back as pending', async () => {

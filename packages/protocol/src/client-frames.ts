@@ -45,6 +45,32 @@ export const readReceiptFrameSchema = z
     message: 'read_receipt needs seq or message_id',
   });
 
+/** A device says it has received a conversation's messages up to `seq` (the grey double tick). */
+export const deliveryReceiptFrameSchema = z.object({
+  type: z.literal('delivery_receipt'),
+  conversation_id: id.optional(),
+  seq,
+});
+
+/** One emoji: pictographs, with joiners, variation selectors and skin tones; no text. */
+export const emojiSchema = z
+  .string()
+  .min(1)
+  .max(32)
+  .regex(/^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\u200d|\ufe0f)+$/u, 'must be an emoji');
+
+export const addReactionFrameSchema = z.object({
+  type: z.literal('add_reaction'),
+  message_id: id,
+  emoji: emojiSchema,
+});
+
+export const removeReactionFrameSchema = z.object({
+  type: z.literal('remove_reaction'),
+  message_id: id,
+  emoji: emojiSchema,
+});
+
 export const editMessageFrameSchema = z.object({
   type: z.literal('edit_message'),
   message_id: id,
@@ -69,6 +95,9 @@ const frameSchemas = {
   chat_message: chatMessageFrameSchema,
   typing_indicator: typingIndicatorFrameSchema,
   read_receipt: readReceiptFrameSchema,
+  delivery_receipt: deliveryReceiptFrameSchema,
+  add_reaction: addReactionFrameSchema,
+  remove_reaction: removeReactionFrameSchema,
   edit_message: editMessageFrameSchema,
   delete_message: deleteMessageFrameSchema,
   resume: resumeFrameSchema,
@@ -81,6 +110,9 @@ export const CLIENT_FRAME_TYPES = Object.keys(frameSchemas) as ClientFrameType[]
 export type ChatMessageFrame = z.infer<typeof chatMessageFrameSchema>;
 export type TypingIndicatorFrame = z.infer<typeof typingIndicatorFrameSchema>;
 export type ReadReceiptFrame = z.infer<typeof readReceiptFrameSchema>;
+export type DeliveryReceiptFrame = z.infer<typeof deliveryReceiptFrameSchema>;
+export type AddReactionFrame = z.infer<typeof addReactionFrameSchema>;
+export type RemoveReactionFrame = z.infer<typeof removeReactionFrameSchema>;
 export type EditMessageFrame = z.infer<typeof editMessageFrameSchema>;
 export type DeleteMessageFrame = z.infer<typeof deleteMessageFrameSchema>;
 export type ResumeFrame = z.infer<typeof resumeFrameSchema>;
@@ -90,6 +122,9 @@ export type ClientFrame =
   | ChatMessageFrame
   | TypingIndicatorFrame
   | ReadReceiptFrame
+  | DeliveryReceiptFrame
+  | AddReactionFrame
+  | RemoveReactionFrame
   | EditMessageFrame
   | DeleteMessageFrame
   | ResumeFrame

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { attachmentRefSchema } from './client-frames.js';
-import type { Conversation, Message, User } from './models.js';
+import type { Attachment, Conversation, Message, User } from './models.js';
 
 /** HTTP request bodies and queries, validated by the server and typed for clients. */
 
@@ -58,6 +58,19 @@ export type HistoryQuery = z.infer<typeof historyQuerySchema>;
 
 export const readBodySchema = z.object({ seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
 
+export const conversationSettingsBodySchema = z
+  .object({ muted: z.boolean().optional(), pinned: z.boolean().optional() })
+  .refine((b) => b.muted !== undefined || b.pinned !== undefined, { message: 'give muted or pinned' });
+export type ConversationSettingsBody = z.infer<typeof conversationSettingsBodySchema>;
+
+export const searchQuerySchema = z.object({
+  query: z.string().trim().min(1).max(200),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  /** The `next_cursor` of the previous page. */
+  cursor: z.string().max(200).optional(),
+});
+export type SearchQuery = z.infer<typeof searchQuerySchema>;
+
 // Response shapes.
 export interface AuthResponse {
   user: User;
@@ -73,6 +86,15 @@ export interface ConversationResponse {
 }
 export interface ConversationListResponse {
   conversations: Conversation[];
+  /** Unread messages over all of the caller's conversations. */
+  unread_total: number;
+}
+export interface SearchResponse {
+  results: Message[];
+  next_cursor: string | null;
+}
+export interface AttachmentResponse {
+  attachment: Attachment;
 }
 export interface MessageResponse {
   message: Message;

@@ -18,6 +18,25 @@ export interface Attachment {
   size: number;
 }
 
+/** The quoted message a reply points at, as it was when rendered. */
+export interface ReplyPreview {
+  message_id: string;
+  seq: number;
+  sender_id: string;
+  sender_name: string;
+  /** The first characters of the quoted message; empty when it was deleted. */
+  snippet: string;
+  is_deleted: boolean;
+}
+
+/** One emoji's reactions on a message, as the viewer sees them. */
+export interface ReactionSummary {
+  emoji: string;
+  count: number;
+  /** Whether the viewer is among those who reacted. */
+  mine: boolean;
+}
+
 export interface Message {
   message_id: string;
   conversation_id: string;
@@ -28,12 +47,16 @@ export interface Message {
   content: string;
   client_msg_id: string;
   reply_to: string | null;
+  reply_preview: ReplyPreview | null;
   attachments: Attachment[];
   timestamp: string;
   is_edited: boolean;
   is_deleted: boolean;
+  /** Ids of the other participants whose devices have received this message. */
+  delivered_to: string[];
   /** Ids of the other participants whose read marker has reached this message. */
   read_by: string[];
+  reactions: ReactionSummary[];
 }
 
 export interface Participant {
@@ -41,6 +64,7 @@ export interface Participant {
   online: boolean;
   last_seen_at: string | null;
   last_read_seq: number;
+  last_delivered_seq: number;
 }
 
 export type ConversationKind = 'direct' | 'group';

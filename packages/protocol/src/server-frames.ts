@@ -33,6 +33,8 @@ export interface TypingIndicatorEvent {
   user_id: string;
   username: string;
   is_typing: boolean;
+  /** Clients stop showing the indicator after this long without a refresh, whatever happens to the typer. */
+  expires_in_ms: number;
 }
 
 export interface ReadReceiptEvent {
@@ -41,6 +43,44 @@ export interface ReadReceiptEvent {
   user_id: string;
   seq: number;
   message_id: string | null;
+}
+
+export interface DeliveryReceiptEvent {
+  type: 'delivery_receipt';
+  conversation_id: string;
+  user_id: string;
+  seq: number;
+}
+
+interface ReactionFields {
+  conversation_id: string;
+  message_id: string;
+  user_id: string;
+  emoji: string;
+}
+
+export type ReactionAddedEvent = { type: 'reaction_added' } & ReactionFields;
+export type ReactionRemovedEvent = { type: 'reaction_removed' } & ReactionFields;
+
+/** The user's own unread counts after their read marker moved (on any of their devices). */
+export interface UnreadChangedEvent {
+  type: 'unread_changed';
+  conversation_id: string;
+  unread_count: number;
+  total_unread: number;
+}
+
+/**
+ * A new message worth notifying about: sent to recipients who have not muted the conversation.
+ * It carries no message content unless the recipient turned previews on.
+ */
+export interface NotificationEvent {
+  type: 'notification';
+  conversation_id: string;
+  message_id: string;
+  seq: number;
+  sender_id: string;
+  sender_name: string;
 }
 
 export interface UserStatusEvent {
@@ -106,6 +146,11 @@ export type ServerFrame =
   | MessageDeletedEvent
   | TypingIndicatorEvent
   | ReadReceiptEvent
+  | DeliveryReceiptEvent
+  | ReactionAddedEvent
+  | ReactionRemovedEvent
+  | UnreadChangedEvent
+  | NotificationEvent
   | UserStatusEvent
   | ConversationCreatedEvent
   | ConversationRefreshEvent

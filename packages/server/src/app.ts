@@ -1,8 +1,11 @@
+import { join } from 'node:path';
 import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Bus } from './bus/bus.js';
 import type { Config } from './config.js';
+import type { AttachmentStorage } from './core/attachments.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { type Core, createCore } from './core/index.js';
 import type { MessagingPolicy } from './core/policy.js';
@@ -11,8 +14,10 @@ import { registerAuthRoutes } from './doors/http/auth-routes.js';
 import { registerConversationRoutes } from './doors/http/conversation-routes.js';
 import { registerErrorHandling } from './doors/http/errors.js';
 import { registerHealthRoutes } from './doors/http/health-routes.js';
+import { registerLiveRoutes } from './doors/http/live-routes.js';
 import { attachWsDoor, type WsDoor } from './doors/ws/ws-door.js';
 import { createLogger } from './log.js';
+import { FileAttachmentStorage } from './store/file-attachment-storage.js';
 import type { Store } from './store/store.js';
 
 export interface AppDeps {
@@ -21,6 +26,7 @@ export interface AppDeps {
   clock?: Clock;
   logger?: Logger;
   policy?: MessagingPolicy;
+  attachmentStorage?: AttachmentStorage;
 }
 
 export interface App {
@@ -47,6 +53,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     sessionTtlDays: config.sessionTtlDays,
     allowPractitionerSignup: config.allowPractitionerSignup,
     maxMessageBytes: config.maxMessageBytes,
+    editWindowSeconds: config.editWindowSeconds,
+    typingTtlMs: config.typingTtlMs,
+    presenceGraceMs: config.presenceGraceMs,
+    attachmentStorage:
+      deps.attachmentStorage ?? new FileAttachmentStorage(join(config.dataDir, 'attachments')),
+    attachmentMaxBytes: config.attachmentMaxBytes,
     ...(deps.policy ? { policy: deps.policy } : {}),
   });
 
@@ -59,16 +71,19 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   });
   let shuttingDown = false;
   await http.register(cookie);
+  await http.register(multipart, { limits: { files: 1, fileSize: config.attachmentMaxBytes, fields: 5 } });
   registerErrorHandling(http);
   registerHealthRoutes(http, core, () => shuttingDown);
   registerAuthRoutes(http, core, { cookieSecure: config.cookieSecure });
   registerConversationRoutes(http, core);
+  registerLiveRoutes(http, core);
   const events = registerEventDoors(http, core, { maxBufferBytes: config.maxSocketBufferBytes });
   await http.ready();
 
   const ws = attachWsDoor(http.server, core, http.log, {
     maxFrameBytes: config.maxFrameBytes,
     maxSocketBufferBytes: config.maxSocketBufferBytes,
+    heartbeatMs: config.heartbeatMs,
   });
 
   return {
@@ -86,7 +101,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       shuttingDown = true;
       await ws.close(closeCode);
       events.close();
-      core.hub.close();
+      core.close();
       await http.close();
     },
   };

@@ -50,6 +50,20 @@ const envSchema = z.object({
     .int()
     .min(1024)
     .default(4 * 1024 * 1024),
+  /** How long after sending a message its sender may edit or delete it. */
+  EDIT_WINDOW_SECONDS: z.coerce.number().int().min(0).max(31_536_000).default(900),
+  /** An unrefreshed typing indicator comes down after this long. */
+  TYPING_TTL_MS: z.coerce.number().int().min(100).max(60_000).default(6000),
+  /** A user whose last device left is announced offline only after this long (no flapping). */
+  PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+  /** WebSocket heartbeat interval: a dead connection is dropped within two of these. */
+  HEARTBEAT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  ATTACHMENT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(104_857_600)
+    .default(10 * 1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   COOKIE_SECURE: boolean.optional(),
 });
@@ -71,6 +85,11 @@ export type Config = Readonly<{
   maxMessageBytes: number;
   maxFrameBytes: number;
   maxSocketBufferBytes: number;
+  editWindowSeconds: number;
+  typingTtlMs: number;
+  presenceGraceMs: number;
+  heartbeatMs: number;
+  attachmentMaxBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   cookieSecure: boolean;
 }>;
@@ -124,6 +143,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     maxFrameBytes: e.MAX_FRAME_BYTES,
     maxSocketBufferBytes: e.MAX_SOCKET_BUFFER_BYTES,
+    editWindowSeconds: e.EDIT_WINDOW_SECONDS,
+    typingTtlMs: e.TYPING_TTL_MS,
+    presenceGraceMs: e.PRESENCE_GRACE_MS,
+    heartbeatMs: e.HEARTBEAT_MS,
+    attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
     logLevel: e.LOG_LEVEL,
     cookieSecure: e.COOKIE_SECURE ?? e.NODE_ENV === 'production',
   });

@@ -38,6 +38,7 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
       userId,
       joinedAt: NOW,
       lastReadSeq: 0,
+      lastDeliveredSeq: 0,
       muted: false,
       pinned: false,
     }));

@@ -14,11 +14,14 @@ function message(seq: number, conversationId = 'c1'): Message {
     content: `#${seq}`,
     client_msg_id: `cm${seq}`,
     reply_to: null,
+    reply_preview: null,
     attachments: [],
     timestamp: '2026-01-05T10:00:00.000Z',
     is_edited: false,
     is_deleted: false,
+    delivered_to: [],
     read_by: [],
+    reactions: [],
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ConversationRecord, ParticipantRecord, Store } from '../store/store.js';
+import type { ConversationRecord, MessageRecord, ParticipantRecord, Store } from '../store/store.js';
 import type { Actor } from './actor.js';
 import { CoreError } from './errors.js';
 
@@ -23,4 +23,16 @@ export async function accessConversation(
   const self = participants.find((p) => p.userId === actor.userId);
   if (!self) throw new CoreError('not_participant');
   return { conversation, participants, self };
+}
+
+/**
+ * A message the actor may see: one in a conversation they take part in. Anything else, missing
+ * or not, is not_found.
+ */
+export async function accessMessage(store: Store, actor: Actor, messageId: string): Promise<MessageRecord> {
+  const record = await store.findMessage(messageId);
+  if (!record) throw new CoreError('not_found', 'No such message.');
+  const participant = await store.findParticipant(record.conversationId, actor.userId);
+  if (!participant) throw new CoreError('not_found', 'No such message.');
+  return record;
 }

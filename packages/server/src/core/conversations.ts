@@ -60,6 +60,7 @@ export class ConversationService {
       userId,
       joinedAt: now,
       lastReadSeq: 0,
+      lastDeliveredSeq: 0,
       muted: false,
       pinned: false,
     }));
@@ -75,7 +76,18 @@ export class ConversationService {
     return wire;
   }
 
-  /** The actor's conversations, newest activity first. */
+  /** Mute or pin a conversation for the actor only. */
+  async updateSettings(
+    actor: Actor,
+    conversationId: string,
+    settings: { muted?: boolean | undefined; pinned?: boolean | undefined },
+  ): Promise<Conversation> {
+    await accessConversation(this.d.store, actor, conversationId);
+    await this.d.store.updateParticipantSettings(conversationId, actor.userId, settings);
+    return this.get(actor, conversationId);
+  }
+
+  /** The actor's conversations: pinned first, then newest activity first. */
   async list(actor: Actor): Promise<Conversation[]> {
     return this.render(actor, await this.d.store.listConversationsOfUser(actor.userId));
   }

@@ -1,7 +1,11 @@
 import type { Bus, BusEnvelope } from '../bus/bus.js';
-import type { Clock } from './clock.js';
-import type { Presence } from './presence.js';
 import type { Subscriber } from './subscriber.js';
+
+/** What else must happen when a connection comes and goes (presence, typing clean-up). */
+export interface ConnectionLifecycle {
+  connected(subscriber: Subscriber): Promise<void>;
+  disconnected(subscriber: Subscriber): Promise<void>;
+}
 
 /**
  * This node's live connections, by user. Every envelope from the bus goes to every local
@@ -14,8 +18,7 @@ export class Hub {
 
   constructor(
     bus: Bus,
-    private readonly presence: Presence,
-    private readonly clock: Clock,
+    private readonly lifecycle: ConnectionLifecycle,
   ) {
     this.#unsubscribe = bus.subscribe((envelope) => this.dispatch(envelope));
   }
@@ -33,7 +36,7 @@ export class Hub {
     }
     set.add(subscriber);
     this.#count += 1;
-    await this.presence.connected(userId);
+    await this.lifecycle.connected(subscriber);
   }
 
   async remove(subscriber: Subscriber): Promise<void> {
@@ -43,7 +46,7 @@ export class Hub {
     subscriber.close();
     this.#count -= 1;
     if (set.size === 0) this.#byUser.delete(userId);
-    await this.presence.disconnected(userId, this.clock.now());
+    await this.lifecycle.disconnected(subscriber);
   }
 
   /** Every local connection, for shutdown. */
@@ -60,7 +63,12 @@ export class Hub {
       const set = this.#byUser.get(userId);
       if (!set) continue;
       for (const subscriber of set) {
-        if (subscriber.id !== envelope.exceptConnectionId) subscriber.push(envelope.frame);
+        if (subscriber.id === envelope.exceptConnectionId) continue;
+        try {
+          subscriber.push(envelope.frame);
+        } catch {
+          // One broken connection must not keep an event from the others; its door closes it.
+        }
       }
     }
   }

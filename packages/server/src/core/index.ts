@@ -1,13 +1,20 @@
 import type { Bus } from '../bus/bus.js';
 import type { Store } from '../store/store.js';
+import { AttachmentService, type AttachmentStorage } from './attachments.js';
 import { AuthService } from './auth.js';
 import type { Clock } from './clock.js';
 import { ConversationService } from './conversations.js';
 import { Hub } from './hub.js';
+import { MessageViews } from './message-views.js';
 import { MessageService } from './messages.js';
 import { type MessagingPolicy, openPolicy } from './policy.js';
 import { MemoryPresence, type Presence } from './presence.js';
+import { PresenceService } from './presence-service.js';
+import { ReactionService } from './reactions.js';
+import { ReceiptService } from './receipts.js';
+import { SearchService } from './search.js';
 import { AccessTokens } from './tokens.js';
+import { TypingService } from './typing.js';
 import { UserDirectory } from './users.js';
 
 export interface CoreOptions {
@@ -19,6 +26,11 @@ export interface CoreOptions {
   sessionTtlDays: number;
   allowPractitionerSignup: boolean;
   maxMessageBytes: number;
+  editWindowSeconds: number;
+  typingTtlMs: number;
+  presenceGraceMs: number;
+  attachmentStorage: AttachmentStorage;
+  attachmentMaxBytes: number;
   policy?: MessagingPolicy;
   presence?: Presence;
 }
@@ -33,7 +45,15 @@ export interface Core {
   auth: AuthService;
   conversations: ConversationService;
   messages: MessageService;
+  receipts: ReceiptService;
+  reactions: ReactionService;
+  typing: TypingService;
+  search: SearchService;
+  attachments: AttachmentService;
+  presenceService: PresenceService;
   hub: Hub;
+  /** Stops timers (typing, presence grace) and the hub's bus subscription. */
+  close(): void;
 }
 
 export function createCore(o: CoreOptions): Core {
@@ -42,6 +62,16 @@ export function createCore(o: CoreOptions): Core {
   const policy = o.policy ?? openPolicy;
   const tokens = new AccessTokens(o.jwtSecret, o.accessTokenTtlSeconds);
   const shared = { store: o.store, bus: o.bus, clock: o.clock, users };
+  const typing = new TypingService({ ...shared, ttlMs: o.typingTtlMs });
+  const presenceService = new PresenceService({ ...shared, presence, graceMs: o.presenceGraceMs });
+  const hub = new Hub(o.bus, {
+    connected: (subscriber) => presenceService.deviceConnected(subscriber.actor.userId),
+    async disconnected(subscriber) {
+      await typing.connectionClosed(subscriber.id);
+      await presenceService.deviceDisconnected(subscriber.actor.userId);
+    },
+  });
+  const views = new MessageViews(o.store, users);
   return {
     ...shared,
     presence,
@@ -52,7 +82,30 @@ export function createCore(o: CoreOptions): Core {
       allowPractitionerSignup: o.allowPractitionerSignup,
     }),
     conversations: new ConversationService({ ...shared, presence, policy }),
-    messages: new MessageService({ ...shared, policy, maxMessageBytes: o.maxMessageBytes }),
-    hub: new Hub(o.bus, presence, o.clock),
+    messages: new MessageService({
+      ...shared,
+      views,
+      policy,
+      maxMessageBytes: o.maxMessageBytes,
+      editWindowSeconds: o.editWindowSeconds,
+      onSent: (message) => void typing.messageSent(message.sender_id, message.conversation_id),
+    }),
+    receipts: new ReceiptService(shared),
+    reactions: new ReactionService(shared),
+    typing,
+    search: new SearchService(o.store, views),
+    attachments: new AttachmentService({
+      store: o.store,
+      clock: o.clock,
+      storage: o.attachmentStorage,
+      maxBytes: o.attachmentMaxBytes,
+    }),
+    presenceService,
+    hub,
+    close() {
+      typing.close();
+      presenceService.close();
+      hub.close();
+    },
   };
 }

@@ -1,22 +1,25 @@
-import type { ChatMessageFrame, HistoryQuery, Message, ReadResponse } from '@carechat/protocol';
+import type { Attachment, ChatMessageFrame, HistoryQuery, Message } from '@carechat/protocol';
 import type { Bus } from '../bus/bus.js';
 import type { MessageRecord, ParticipantRecord, Store } from '../store/store.js';
-import { accessConversation } from './access.js';
+import { accessConversation, accessMessage } from './access.js';
 import type { Actor } from './actor.js';
 import type { Clock } from './clock.js';
 import { CoreError } from './errors.js';
 import { newId } from './ids.js';
+import type { MessageViews } from './message-views.js';
 import type { MessagingPolicy } from './policy.js';
-import { toWireMessage } from './render.js';
-import type { UserDirectory } from './users.js';
 
 export interface MessageDeps {
   store: Store;
   bus: Bus;
   clock: Clock;
-  users: UserDirectory;
+  views: MessageViews;
   policy: MessagingPolicy;
   maxMessageBytes: number;
+  /** How long after sending a message its sender may still edit or delete it. */
+  editWindowSeconds: number;
+  /** Called after a send is stored (the typing indicator of the sender comes down). */
+  onSent?: (message: Message) => void;
 }
 
 export interface SendInput {
@@ -51,33 +54,51 @@ export class MessageService {
     input: SendInput,
     origin: Origin = {},
   ): Promise<{ message: Message; created: boolean }> {
-    this.checkContent(input.content, input.attachments);
+    const refs = input.attachments ?? [];
+    this.checkContent(input.content, refs.length > 0);
     const access = await accessConversation(this.d.store, actor, conversationId);
-    await this.d.policy.checkSend(actor, access.conversation, access.participants);
     const replyTo = input.replyTo ?? null;
-    if (replyTo !== null) await this.checkReplyTarget(conversationId, replyTo);
-
-    const { message: record, created } = await this.d.store.appendMessage({
-      id: newId('msg'),
-      conversationId,
-      senderId: actor.userId,
-      clientMsgId: input.clientMsgId ?? newId('srv'),
-      content: input.content,
-      replyTo,
-      attachments: [],
-      createdAt: this.d.clock.now().toISOString(),
-    });
+    // A retry returns what was stored, even if the relationship has ended since.
+    const stored =
+      input.clientMsgId === undefined
+        ? undefined
+        : await this.d.store.findMessageByClientMsgId(conversationId, actor.userId, input.clientMsgId);
+    let record: MessageRecord;
+    let created = false;
+    if (stored) {
+      record = stored;
+    } else {
+      await this.d.policy.checkSend(actor, access.conversation, access.participants);
+      if (replyTo !== null) await this.checkReplyTarget(conversationId, replyTo);
+      ({ message: record, created } = await this.d.store.appendMessage({
+        id: newId('msg'),
+        conversationId,
+        senderId: actor.userId,
+        clientMsgId: input.clientMsgId ?? newId('srv'),
+        content: input.content,
+        replyTo,
+        attachments: refs.length > 0 ? await this.checkAttachments(actor, conversationId, refs) : [],
+        createdAt: this.d.clock.now().toISOString(),
+      }));
+    }
     if (!created && (record.content !== input.content || record.replyTo !== replyTo)) {
       throw new CoreError('conflict', 'This client_msg_id was already used for a different message.');
+    }
+    if (created && record.attachments.length > 0) {
+      await this.d.store.bindAttachments(
+        record.attachments.map((a) => a.id),
+        record.id,
+      );
     }
     const participants = created
       ? access.participants
       : await this.d.store.listParticipants([conversationId]);
-    const message = await this.render(record, participants);
+    const [message] = await this.d.views.render([record], participants, actor.userId, { fresh: created });
     // A retry is delivered again: a crash between commit and publish must not leave the others
-    // without it, and every receiver drops a seq it already has.
-    await this.deliver(message, participants, origin);
-    return { message, created };
+    // without it, and every receiving connection drops a seq it already has.
+    await this.deliver(message!, participants, origin);
+    this.d.onSent?.(message!);
+    return { message: message!, created };
   }
 
   async history(
@@ -99,7 +120,7 @@ export class MessageService {
       hasMore = records.length > limit;
       if (hasMore) records = records.slice(1);
     }
-    return { messages: await this.renderMany(records, participants), has_more: hasMore };
+    return { messages: await this.d.views.render(records, participants, actor.userId), has_more: hasMore };
   }
 
   /** Every message after `afterSeq`, page by page, for a resuming client. */
@@ -109,7 +130,7 @@ export class MessageService {
     for (;;) {
       const page = await this.d.store.listMessagesAfter(conversationId, cursor, REPLAY_PAGE);
       if (page.length === 0) return;
-      yield await this.renderMany(page, participants);
+      yield await this.d.views.render(page, participants, actor.userId);
       cursor = page[page.length - 1]!.seq;
       if (page.length < REPLAY_PAGE) return;
     }
@@ -126,67 +147,27 @@ export class MessageService {
     const count = Math.min(beforeSeq - afterSeq - 1, REPLAY_PAGE * 5);
     if (count <= 0) return [];
     const records = await this.d.store.listMessagesAfter(conversationId, afterSeq, count);
-    return this.renderMany(
+    return this.d.views.render(
       records.filter((r) => r.seq < beforeSeq),
       participants,
-    );
-  }
-
-  /** Moves the reader's marker forward (never back) and tells every participant's devices. */
-  async markRead(
-    actor: Actor,
-    target: { conversationId?: string | undefined; seq?: number | undefined; messageId?: string | undefined },
-  ): Promise<ReadResponse> {
-    let conversationId = target.conversationId;
-    let seq = target.seq;
-    if (target.messageId !== undefined) {
-      const message = await this.findAccessible(actor, target.messageId);
-      if (conversationId !== undefined && message.conversationId !== conversationId) {
-        throw new CoreError('not_found', 'The message is not in this conversation.');
-      }
-      conversationId = message.conversationId;
-      seq = Math.max(seq ?? 0, message.seq);
-    }
-    if (conversationId === undefined || seq === undefined) {
-      throw new CoreError('invalid_request', 'Say which conversation and seq (or message_id) to mark read.');
-    }
-    const { conversation, participants, self } = await accessConversation(
-      this.d.store,
-      actor,
-      conversationId,
-    );
-    const marker = await this.d.store.advanceReadMarker(
-      conversationId,
       actor.userId,
-      Math.min(seq, conversation.lastSeq),
     );
-    if (marker > self.lastReadSeq) {
-      const at = await this.d.store.findMessageBySeq(conversationId, marker);
-      await this.d.bus.publish({
-        userIds: participants.map((p) => p.userId),
-        frame: {
-          type: 'read_receipt',
-          conversation_id: conversationId,
-          user_id: actor.userId,
-          seq: marker,
-          message_id: at?.id ?? null,
-        },
-      });
-    }
-    const unread = await this.d.store.countUnread(actor.userId, [conversationId]);
-    return {
-      conversation_id: conversationId,
-      last_read_seq: marker,
-      unread_count: unread.get(conversationId) ?? 0,
-    };
   }
 
   async edit(actor: Actor, messageId: string, content: string): Promise<Message> {
-    this.checkContent(content, undefined);
-    const record = await this.findOwn(actor, messageId);
+    const record = await this.findOwnChangeable(actor, messageId);
+    this.checkContent(content, record.attachments.length > 0);
     const access = await accessConversation(this.d.store, actor, record.conversationId);
     await this.d.policy.checkSend(actor, access.conversation, access.participants);
     const editedAt = this.d.clock.now().toISOString();
+    await this.d.store.recordMessageEdit({
+      id: newId('edt'),
+      messageId,
+      editorId: actor.userId,
+      kind: 'edit',
+      previousContent: record.content,
+      createdAt: editedAt,
+    });
     await this.d.store.updateMessageContent(record.id, content, editedAt);
     await this.d.bus.publish({
       userIds: access.participants.map((p) => p.userId),
@@ -200,13 +181,27 @@ export class MessageService {
         edited_at: editedAt,
       },
     });
-    return this.render({ ...record, content, editedAt }, access.participants);
+    const [message] = await this.d.views.render(
+      [{ ...record, content, editedAt }],
+      access.participants,
+      actor.userId,
+    );
+    return message!;
   }
 
   async delete(actor: Actor, messageId: string): Promise<Message> {
-    const record = await this.findOwn(actor, messageId);
+    const record = await this.findOwnChangeable(actor, messageId);
     const { participants } = await accessConversation(this.d.store, actor, record.conversationId);
     const deletedAt = this.d.clock.now().toISOString();
+    // What the message said stays in the server-side edit history (audit), never on the wire.
+    await this.d.store.recordMessageEdit({
+      id: newId('edt'),
+      messageId,
+      editorId: actor.userId,
+      kind: 'delete',
+      previousContent: record.content,
+      createdAt: deletedAt,
+    });
     await this.d.store.markMessageDeleted(record.id, deletedAt);
     await this.d.bus.publish({
       userIds: participants.map((p) => p.userId),
@@ -220,23 +215,12 @@ export class MessageService {
         is_deleted: true,
       },
     });
-    return this.render({ ...record, content: '', attachments: [], deletedAt }, participants);
-  }
-
-  /** Relays "is typing" to the other participants' devices. Never stored. */
-  async typing(actor: Actor, conversationId: string, isTyping: boolean): Promise<void> {
-    const { participants } = await accessConversation(this.d.store, actor, conversationId);
-    const user = await this.d.users.get(actor.userId);
-    await this.d.bus.publish({
-      userIds: participants.filter((p) => p.userId !== actor.userId).map((p) => p.userId),
-      frame: {
-        type: 'typing_indicator',
-        conversation_id: conversationId,
-        user_id: actor.userId,
-        username: user?.name ?? '',
-        is_typing: isTyping,
-      },
-    });
+    const [message] = await this.d.views.render(
+      [{ ...record, content: '', attachments: [], deletedAt }],
+      participants,
+      actor.userId,
+    );
+    return message!;
   }
 
   private async deliver(
@@ -249,22 +233,38 @@ export class MessageService {
       frame: { type: 'message_sent', ...message },
       ...(origin.connectionId === undefined ? {} : { exceptConnectionId: origin.connectionId }),
     });
-    const others = participants.filter((p) => p.userId !== message.sender_id).map((p) => p.userId);
-    if (others.length > 0)
-      await this.d.bus.publish({ userIds: others, frame: { type: 'chat_message', ...message } });
+    const others = participants.filter((p) => p.userId !== message.sender_id);
+    if (others.length === 0) return;
+    await this.d.bus.publish({
+      userIds: others.map((p) => p.userId),
+      frame: { type: 'chat_message', ...message },
+    });
+    const notify = others.filter((p) => !p.muted).map((p) => p.userId);
+    if (notify.length > 0) {
+      await this.d.bus.publish({
+        userIds: notify,
+        frame: {
+          type: 'notification',
+          conversation_id: message.conversation_id,
+          message_id: message.message_id,
+          seq: message.seq,
+          sender_id: message.sender_id,
+          sender_name: message.sender_name,
+        },
+      });
+    }
   }
 
-  private checkContent(content: string, attachments: AttachmentRefs | null | undefined): void {
+  private checkContent(content: string, hasAttachments: boolean): void {
     if (Buffer.byteLength(content, 'utf8') > this.d.maxMessageBytes) {
       throw new CoreError(
         'message_too_large',
         `Message content is limited to ${this.d.maxMessageBytes} bytes.`,
       );
     }
-    if (attachments && attachments.length > 0) {
-      throw new CoreError('invalid_request', 'Attachments are not accepted by this server yet.');
+    if (content.trim().length === 0 && !hasAttachments) {
+      throw new CoreError('invalid_request', 'A message needs content or an attachment.');
     }
-    if (content.trim().length === 0) throw new CoreError('invalid_request', 'A message needs content.');
   }
 
   private async checkReplyTarget(conversationId: string, replyTo: string): Promise<void> {
@@ -274,34 +274,37 @@ export class MessageService {
     }
   }
 
-  /** A message the actor may see: in a conversation they take part in. Otherwise not_found. */
-  private async findAccessible(actor: Actor, messageId: string): Promise<MessageRecord> {
-    const record = await this.d.store.findMessage(messageId);
-    if (!record || !(await this.d.store.findParticipant(record.conversationId, actor.userId))) {
-      throw new CoreError('not_found', 'No such message.');
+  /** Attachments must have been uploaded by the sender into this conversation, and not sent yet. */
+  private async checkAttachments(
+    actor: Actor,
+    conversationId: string,
+    refs: AttachmentRefs,
+  ): Promise<Attachment[]> {
+    const ids = [...new Set(refs.map((r) => r.id))];
+    const found = await this.d.store.findAttachments(ids);
+    if (
+      found.length !== ids.length ||
+      found.some(
+        (a) => a.conversationId !== conversationId || a.uploaderId !== actor.userId || a.messageId !== null,
+      )
+    ) {
+      throw new CoreError(
+        'invalid_request',
+        'Attachments must be your own unsent uploads to this conversation.',
+      );
     }
-    return record;
+    return found.map((a) => ({ id: a.id, name: a.name, content_type: a.contentType, size: a.size }));
   }
 
-  private async findOwn(actor: Actor, messageId: string): Promise<MessageRecord> {
-    const record = await this.findAccessible(actor, messageId);
+  private async findOwnChangeable(actor: Actor, messageId: string): Promise<MessageRecord> {
+    const record = await accessMessage(this.d.store, actor, messageId);
     if (record.senderId !== actor.userId)
       throw new CoreError('forbidden', 'Only the sender may change a message.');
     if (record.deletedAt !== null) throw new CoreError('conflict', 'The message was deleted.');
+    const age = this.d.clock.now().getTime() - new Date(record.createdAt).getTime();
+    if (age > this.d.editWindowSeconds * 1000) {
+      throw new CoreError('forbidden', 'The time to change this message has passed.');
+    }
     return record;
-  }
-
-  private async render(record: MessageRecord, participants: readonly ParticipantRecord[]): Promise<Message> {
-    const [message] = await this.renderMany([record], participants);
-    return message!;
-  }
-
-  private async renderMany(
-    records: readonly MessageRecord[],
-    participants: readonly ParticipantRecord[],
-  ): Promise<Message[]> {
-    const senders = await this.d.users.getMany([...new Set(records.map((r) => r.senderId))]);
-    const names = new Map(senders.map((u) => [u.id, u.name]));
-    return records.map((r) => toWireMessage(r, names.get(r.senderId) ?? '', participants));
   }
 }

@@ -1,33 +1,77 @@
-import type { Conversation, Message, Participant } from '@carechat/protocol';
-import type { ConversationRecord, MessageRecord, ParticipantRecord, UserRecord } from '../store/store.js';
+import type { Conversation, Message, Participant, ReactionSummary, ReplyPreview } from '@carechat/protocol';
+import type {
+  ConversationRecord,
+  MessageRecord,
+  ParticipantRecord,
+  ReactionRecord,
+  UserRecord,
+} from '../store/store.js';
 import type { Actor } from './actor.js';
 import type { PresenceStatus } from './presence.js';
 import { toWireUser } from './users.js';
 
 /** Store records to wire shapes. */
 
-export function toWireMessage(
-  record: MessageRecord,
-  senderName: string,
-  participants: readonly ParticipantRecord[] = [],
-): Message {
+export interface MessageContext {
+  senderName: string;
+  participants: readonly ParticipantRecord[];
+  replyPreview: ReplyPreview | null;
+  reactions: ReactionSummary[];
+}
+
+export function toWireMessage(record: MessageRecord, context: MessageContext): Message {
+  const others = context.participants.filter((p) => p.userId !== record.senderId);
   return {
     message_id: record.id,
     conversation_id: record.conversationId,
     seq: record.seq,
     sender_id: record.senderId,
-    sender_name: senderName,
+    sender_name: context.senderName,
     content: record.deletedAt ? '' : record.content,
     client_msg_id: record.clientMsgId,
     reply_to: record.replyTo,
+    reply_preview: context.replyPreview,
     attachments: record.deletedAt ? [] : record.attachments,
     timestamp: record.createdAt,
     is_edited: record.editedAt !== null,
     is_deleted: record.deletedAt !== null,
-    read_by: participants
-      .filter((p) => p.userId !== record.senderId && p.lastReadSeq >= record.seq)
+    // Reading implies having received: a read marker counts as delivery too.
+    delivered_to: others
+      .filter((p) => Math.max(p.lastDeliveredSeq, p.lastReadSeq) >= record.seq)
       .map((p) => p.userId),
+    read_by: others.filter((p) => p.lastReadSeq >= record.seq).map((p) => p.userId),
+    reactions: context.reactions,
   };
+}
+
+/** How many characters of a quoted message a reply carries. */
+export const SNIPPET_LENGTH = 120;
+
+export function toReplyPreview(target: MessageRecord, senderName: string): ReplyPreview {
+  const deleted = target.deletedAt !== null;
+  return {
+    message_id: target.id,
+    seq: target.seq,
+    sender_id: target.senderId,
+    sender_name: senderName,
+    snippet: deleted ? '' : [...target.content].slice(0, SNIPPET_LENGTH).join(''),
+    is_deleted: deleted,
+  };
+}
+
+/** Reactions grouped by emoji in first-reacted order, with whether the viewer is among them. */
+export function summarizeReactions(
+  reactions: readonly ReactionRecord[],
+  viewerId: string,
+): ReactionSummary[] {
+  const byEmoji = new Map<string, ReactionSummary>();
+  for (const r of reactions) {
+    const summary = byEmoji.get(r.emoji) ?? { emoji: r.emoji, count: 0, mine: false };
+    summary.count += 1;
+    summary.mine ||= r.userId === viewerId;
+    byEmoji.set(r.emoji, summary);
+  }
+  return [...byEmoji.values()];
 }
 
 export function toWireConversation(input: {
@@ -51,6 +95,7 @@ export function toWireConversation(input: {
         online: status?.online ?? false,
         last_seen_at: status?.lastSeenAt ?? null,
         last_read_seq: p.lastReadSeq,
+        last_delivered_seq: p.lastDeliveredSeq,
       },
     ];
   });
@@ -60,7 +105,12 @@ export function toWireConversation(input: {
     appointment_id: conversation.appointmentId,
     participants: wireParticipants,
     last_message: lastMessage
-      ? toWireMessage(lastMessage, users.get(lastMessage.senderId)?.name ?? '', participants)
+      ? toWireMessage(lastMessage, {
+          senderName: users.get(lastMessage.senderId)?.name ?? '',
+          participants,
+          replyPreview: null,
+          reactions: [],
+        })
       : null,
     unread_count: input.unreadCount,
     muted: self.muted,

@@ -2,10 +2,13 @@ import type { Attachment, Role } from '@carechat/protocol';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Database, MessagesTable } from './schema.js';
 import {
+  type AttachmentRecord,
   type ConversationRecord,
+  type MessageEditRecord,
   type MessageRecord,
   type NewMessage,
   type ParticipantRecord,
+  type ReactionRecord,
   type SessionRecord,
   type Store,
   StoreConflictError,
@@ -156,6 +159,7 @@ export class KyselyStore implements Store {
               user_id: p.userId,
               joined_at: p.joinedAt,
               last_read_seq: p.lastReadSeq,
+              last_delivered_seq: p.lastDeliveredSeq,
               muted: p.muted ? 1 : 0,
               pinned: p.pinned ? 1 : 0,
             })),
@@ -202,8 +206,18 @@ export class KyselyStore implements Store {
       .selectFrom('participants as p')
       .innerJoin('conversations as c', 'c.id', 'p.conversation_id')
       .selectAll('c')
-      .select(['p.conversation_id', 'p.user_id', 'p.joined_at', 'p.last_read_seq', 'p.muted', 'p.pinned'])
+      .select([
+        'p.conversation_id',
+        'p.user_id',
+        'p.joined_at',
+        'p.last_read_seq',
+        'p.last_delivered_seq',
+        'p.muted',
+        'p.pinned',
+      ])
       .where('p.user_id', '=', userId)
+      // Pinned conversations stay on top; then newest activity first.
+      .orderBy('p.pinned', 'desc')
       .orderBy('c.last_activity_at', 'desc')
       .orderBy('c.id', 'desc')
       .execute();
@@ -278,13 +292,21 @@ export class KyselyStore implements Store {
     }
   }
 
-  private async findByClientMsgId(input: NewMessage): Promise<MessageRecord | undefined> {
+  private findByClientMsgId(input: NewMessage): Promise<MessageRecord | undefined> {
+    return this.findMessageByClientMsgId(input.conversationId, input.senderId, input.clientMsgId);
+  }
+
+  async findMessageByClientMsgId(
+    conversationId: string,
+    senderId: string,
+    clientMsgId: string,
+  ): Promise<MessageRecord | undefined> {
     const row = await this.db
       .selectFrom('messages')
       .selectAll()
-      .where('conversation_id', '=', input.conversationId)
-      .where('sender_id', '=', input.senderId)
-      .where('client_msg_id', '=', input.clientMsgId)
+      .where('conversation_id', '=', conversationId)
+      .where('sender_id', '=', senderId)
+      .where('client_msg_id', '=', clientMsgId)
       .executeTakeFirst();
     return row && toMessage(row);
   }
@@ -379,6 +401,218 @@ export class KyselyStore implements Store {
       .execute();
   }
 
+  async findMessages(ids: readonly string[]): Promise<MessageRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .execute();
+    return rows.map(toMessage);
+  }
+
+  async advanceDeliveryMarker(conversationId: string, userId: string, seq: number): Promise<number> {
+    await this.db
+      .updateTable('participants')
+      .set({ last_delivered_seq: seq })
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .where('last_delivered_seq', '<', seq)
+      .execute();
+    const row = await this.db
+      .selectFrom('participants')
+      .select('last_delivered_seq')
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return Number(row?.last_delivered_seq ?? 0);
+  }
+
+  async countUnreadAll(userId: string): Promise<Map<string, number>> {
+    const rows = await this.db
+      .selectFrom('participants')
+      .select('conversation_id')
+      .where('user_id', '=', userId)
+      .execute();
+    const ids = rows.map((r) => r.conversation_id);
+    const counts = await this.countUnread(userId, ids);
+    return new Map(ids.map((id) => [id, counts.get(id) ?? 0]));
+  }
+
+  async recordMessageEdit(edit: MessageEditRecord): Promise<void> {
+    await this.db
+      .insertInto('message_edits')
+      .values({
+        id: edit.id,
+        message_id: edit.messageId,
+        editor_id: edit.editorId,
+        kind: edit.kind,
+        previous_content: edit.previousContent,
+        created_at: edit.createdAt,
+      })
+      .execute();
+  }
+
+  async listMessageEdits(messageId: string): Promise<MessageEditRecord[]> {
+    const rows = await this.db
+      .selectFrom('message_edits')
+      .selectAll()
+      .where('message_id', '=', messageId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      messageId: r.message_id,
+      editorId: r.editor_id,
+      kind: r.kind === 'delete' ? 'delete' : 'edit',
+      previousContent: r.previous_content,
+      createdAt: r.created_at,
+    }));
+  }
+
+  async addReaction(reaction: ReactionRecord): Promise<boolean> {
+    const result = await this.db
+      .insertInto('reactions')
+      .values({
+        message_id: reaction.messageId,
+        user_id: reaction.userId,
+        emoji: reaction.emoji,
+        created_at: reaction.createdAt,
+      })
+      .onConflict((oc) => oc.columns(['message_id', 'user_id', 'emoji']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async removeReaction(messageId: string, userId: string, emoji: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('reactions')
+      .where('message_id', '=', messageId)
+      .where('user_id', '=', userId)
+      .where('emoji', '=', emoji)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async listReactions(messageIds: readonly string[]): Promise<ReactionRecord[]> {
+    if (messageIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('reactions')
+      .selectAll()
+      .where('message_id', 'in', [...messageIds])
+      .orderBy('created_at')
+      .orderBy('emoji')
+      .orderBy('user_id')
+      .execute();
+    return rows.map((r) => ({
+      messageId: r.message_id,
+      userId: r.user_id,
+      emoji: r.emoji,
+      createdAt: r.created_at,
+    }));
+  }
+
+  async updateParticipantSettings(
+    conversationId: string,
+    userId: string,
+    settings: { muted?: boolean | undefined; pinned?: boolean | undefined },
+  ): Promise<void> {
+    const values: { muted?: number; pinned?: number } = {};
+    if (settings.muted !== undefined) values.muted = settings.muted ? 1 : 0;
+    if (settings.pinned !== undefined) values.pinned = settings.pinned ? 1 : 0;
+    if (Object.keys(values).length === 0) return;
+    await this.db
+      .updateTable('participants')
+      .set(values)
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .execute();
+  }
+
+  async listContactIds(userId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('participants as mine')
+      .innerJoin('participants as other', 'other.conversation_id', 'mine.conversation_id')
+      .select('other.user_id')
+      .distinct()
+      .where('mine.user_id', '=', userId)
+      .where('other.user_id', '<>', userId)
+      .execute();
+    return rows.map((r) => r.user_id);
+  }
+
+  async insertAttachment(attachment: AttachmentRecord): Promise<void> {
+    await this.db
+      .insertInto('attachments')
+      .values({
+        id: attachment.id,
+        conversation_id: attachment.conversationId,
+        uploader_id: attachment.uploaderId,
+        name: attachment.name,
+        content_type: attachment.contentType,
+        size: attachment.size,
+        storage_key: attachment.storageKey,
+        message_id: attachment.messageId,
+        created_at: attachment.createdAt,
+      })
+      .execute();
+  }
+
+  async findAttachments(ids: readonly string[]): Promise<AttachmentRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('attachments')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      conversationId: r.conversation_id,
+      uploaderId: r.uploader_id,
+      name: r.name,
+      contentType: r.content_type,
+      size: Number(r.size),
+      storageKey: r.storage_key,
+      messageId: r.message_id,
+      createdAt: r.created_at,
+    }));
+  }
+
+  async bindAttachments(ids: readonly string[], messageId: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('attachments')
+      .set({ message_id: messageId })
+      .where('id', 'in', [...ids])
+      .where('message_id', 'is', null)
+      .execute();
+  }
+
+  async searchMessages(
+    userId: string,
+    query: string,
+    limit: number,
+    before?: { createdAt: string; id: string },
+  ): Promise<MessageRecord[]> {
+    const terms = searchTerms(query);
+    if (terms.length === 0) return [];
+    const page = before
+      ? sql`and (m.created_at < ${before.createdAt} or (m.created_at = ${before.createdAt} and m.id < ${before.id}))`
+      : sql``;
+    const match =
+      this.dialect === 'sqlite'
+        ? sql`m.rowid in (select rowid from messages_fts where messages_fts match ${terms.map((t) => `"${t}"*`).join(' ')})`
+        : sql`to_tsvector('simple', m.content) @@ to_tsquery('simple', ${terms.map((t) => `${t}:*`).join(' & ')})`;
+    const { rows } = await sql<Selectable<MessagesTable>>`
+      select m.* from messages m
+      join participants p on p.conversation_id = m.conversation_id and p.user_id = ${userId}
+      where ${match} and m.deleted_at is null ${page}
+      order by m.created_at desc, m.id desc
+      limit ${limit}`.execute(this.db);
+    return rows.map(toMessage);
+  }
+
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);
   }
@@ -394,6 +628,11 @@ export class KyselyStore implements Store {
       ? code === '23505'
       : code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
   }
+}
+
+/** Words only (letters and digits), lower-cased, at most eight: nothing a user types can break the query. */
+function searchTerms(query: string): string[] {
+  return (query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 8);
 }
 
 type Row<T extends keyof Database> = Selectable<Database[T]>;
@@ -439,6 +678,7 @@ function toParticipant(row: Row<'participants'>): ParticipantRecord {
     userId: row.user_id,
     joinedAt: row.joined_at,
     lastReadSeq: Number(row.last_read_seq),
+    lastDeliveredSeq: Number(row.last_delivered_seq),
     muted: Number(row.muted) === 1,
     pinned: Number(row.pinned) === 1,
   };

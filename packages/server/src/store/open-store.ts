@@ -36,14 +36,15 @@ async function connect(
 }
 
 /**
- * `schema` (PostgreSQL) names where the migration bookkeeping tables live. Without it Kysely looks
- * for them in every schema of the database, so a run beside another schema's tables would skip
- * creating its own and fail.
+ * `schema` (PostgreSQL) names where the migration bookkeeping lives: without it Kysely would take
+ * another schema's lock table for this one's.
  */
 export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<string[]> {
+  // Branches add migrations side by side; an older-named one arriving later still runs.
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
+    allowUnorderedMigrations: true,
     ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
   const { error, results } = await migrator.migrateToLatest();

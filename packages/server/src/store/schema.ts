@@ -10,6 +10,9 @@ export interface Database {
   conversations: ConversationsTable;
   participants: ParticipantsTable;
   messages: MessagesTable;
+  message_edits: MessageEditsTable;
+  reactions: ReactionsTable;
+  attachments: AttachmentsTable;
 }
 
 export interface UsersTable {
@@ -50,6 +53,7 @@ export interface ParticipantsTable {
   user_id: string;
   joined_at: string;
   last_read_seq: Generated<number>;
+  last_delivered_seq: Generated<number>;
   muted: Generated<number>;
   pinned: Generated<number>;
 }
@@ -67,4 +71,35 @@ export interface MessagesTable {
   created_at: string;
   edited_at: string | null;
   deleted_at: string | null;
+}
+
+export interface MessageEditsTable {
+  id: string;
+  message_id: string;
+  editor_id: string;
+  /** `edit` or `delete`. */
+  kind: string;
+  previous_content: string;
+  created_at: string;
+}
+
+export interface ReactionsTable {
+  message_id: string;
+  user_id: string;
+  emoji: string;
+  created_at: string;
+}
+
+export interface AttachmentsTable {
+  id: string;
+  conversation_id: string;
+  uploader_id: string;
+  name: string;
+  content_type: string;
+  size: number;
+  /** Where the bytes are, for the attachment storage (a file name under the data folder by default). */
+  storage_key: string;
+  /** The message that references it, once sent. */
+  message_id: string | null;
+  created_at: string;
 }

@@ -41,6 +41,11 @@ export interface Store {
    */
   appendMessage(input: NewMessage): Promise<{ message: MessageRecord; created: boolean }>;
   findMessage(id: string): Promise<MessageRecord | undefined>;
+  findMessageByClientMsgId(
+    conversationId: string,
+    senderId: string,
+    clientMsgId: string,
+  ): Promise<MessageRecord | undefined>;
   findMessageBySeq(conversationId: string, seq: number): Promise<MessageRecord | undefined>;
   /** Oldest first, seq > afterSeq. */
   listMessagesAfter(conversationId: string, afterSeq: number, limit: number): Promise<MessageRecord[]>;
@@ -52,6 +57,42 @@ export interface Store {
   advanceReadMarker(conversationId: string, userId: string, seq: number): Promise<number>;
   updateMessageContent(id: string, content: string, editedAt: string): Promise<void>;
   markMessageDeleted(id: string, deletedAt: string): Promise<void>;
+
+  // Live features: delivery, edit history, reactions, participant settings, attachments, search.
+
+  findMessages(ids: readonly string[]): Promise<MessageRecord[]>;
+  /** Moves the delivery marker forward only; returns the marker now stored. */
+  advanceDeliveryMarker(conversationId: string, userId: string, seq: number): Promise<number>;
+  /** Unread counts for every conversation of the user, zeros included (for totals). */
+  countUnreadAll(userId: string): Promise<Map<string, number>>;
+  recordMessageEdit(edit: MessageEditRecord): Promise<void>;
+  listMessageEdits(messageId: string): Promise<MessageEditRecord[]>;
+  /** True when the reaction was new. */
+  addReaction(reaction: ReactionRecord): Promise<boolean>;
+  /** True when there was such a reaction. */
+  removeReaction(messageId: string, userId: string, emoji: string): Promise<boolean>;
+  listReactions(messageIds: readonly string[]): Promise<ReactionRecord[]>;
+  updateParticipantSettings(
+    conversationId: string,
+    userId: string,
+    settings: { muted?: boolean | undefined; pinned?: boolean | undefined },
+  ): Promise<void>;
+  /** Every user who shares a conversation with the user (who sees their presence). */
+  listContactIds(userId: string): Promise<string[]>;
+  insertAttachment(attachment: AttachmentRecord): Promise<void>;
+  findAttachments(ids: readonly string[]): Promise<AttachmentRecord[]>;
+  /** Binds unsent attachments to the message that carries them. */
+  bindAttachments(ids: readonly string[], messageId: string): Promise<void>;
+  /**
+   * Full-text search over the messages of the user's conversations, newest first. `before` is
+   * the (created_at, id) of the last result of the previous page.
+   */
+  searchMessages(
+    userId: string,
+    query: string,
+    limit: number,
+    before?: { createdAt: string; id: string },
+  ): Promise<MessageRecord[]>;
 
   /** Throws when the database cannot be reached (readiness). */
   ping(): Promise<void>;
@@ -92,6 +133,7 @@ export interface ParticipantRecord {
   userId: string;
   joinedAt: string;
   lastReadSeq: number;
+  lastDeliveredSeq: number;
   muted: boolean;
   pinned: boolean;
 }
@@ -108,6 +150,34 @@ export interface MessageRecord {
   createdAt: string;
   editedAt: string | null;
   deletedAt: string | null;
+}
+
+export interface MessageEditRecord {
+  id: string;
+  messageId: string;
+  editorId: string;
+  kind: 'edit' | 'delete';
+  previousContent: string;
+  createdAt: string;
+}
+
+export interface ReactionRecord {
+  messageId: string;
+  userId: string;
+  emoji: string;
+  createdAt: string;
+}
+
+export interface AttachmentRecord {
+  id: string;
+  conversationId: string;
+  uploaderId: string;
+  name: string;
+  contentType: string;
+  size: number;
+  storageKey: string;
+  messageId: string | null;
+  createdAt: string;
 }
 
 export type NewMessage = Omit<MessageRecord, 'seq' | 'editedAt' | 'deletedAt'>;

@@ -32,7 +32,7 @@ export class TestSocket {
   /** Connects; resolves once open (or once closed, for tests of refused upgrades). */
   static connect(
     url: string,
-    options: { token?: string; cookie?: string; bearer?: string } = {},
+    options: { token?: string; cookie?: string; bearer?: string; autoPong?: boolean } = {},
   ): Promise<TestSocket> {
     const target = options.token
       ? `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(options.token)}`
@@ -40,7 +40,8 @@ export class TestSocket {
     const headers: Record<string, string> = {};
     if (options.cookie) headers.cookie = options.cookie;
     if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
-    const ws = new WebSocket(target, { headers });
+    // autoPong: false plays a half-open client that no longer answers the server's pings.
+    const ws = new WebSocket(target, { headers, autoPong: options.autoPong ?? true });
     const socket = new TestSocket(ws);
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(socket));
@@ -83,6 +84,11 @@ export class TestSocket {
       };
       this.#waiters.push(waiter);
     });
+  }
+
+  /** Frames of one type received so far. */
+  all<T extends ServerFrame['type']>(type: T): Array<Extract<ServerFrame, { type: T }>> {
+    return this.frames.filter((f): f is Extract<ServerFrame, { type: T }> => f.type === type);
   }
 
   /** Waits until `count` frames of a type have arrived in total. */

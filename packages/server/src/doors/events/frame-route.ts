@@ -25,6 +25,9 @@ async function apply(
   actor: Actor,
   frame: ClientFrame,
 ): Promise<{ status: number; body: unknown }> {
+  // An HTTP client's "connection" is its session: typing's rate limit and clean-up follow that,
+  // as on POST /api/conversations/:id/typing.
+  const connectionId = `http:${actor.sessionId}`;
   switch (frame.type) {
     case 'chat_message': {
       const { message, created } = await core.messages.send(actor, required(frame.conversation_id), {
@@ -36,17 +39,28 @@ async function apply(
       return { status: created ? 201 : 200, body: { message } };
     }
     case 'typing_indicator':
-      await core.messages.typing(actor, required(frame.conversation_id), frame.is_typing);
+      await core.typing.set(actor, required(frame.conversation_id), frame.is_typing, connectionId);
       return { status: 200, body: {} };
     case 'read_receipt':
       return {
         status: 200,
-        body: await core.messages.markRead(actor, {
+        body: await core.receipts.markRead(actor, {
           conversationId: frame.conversation_id,
           seq: frame.seq,
           messageId: frame.message_id,
         }),
       };
+    case 'delivery_receipt': {
+      const conversationId = required(frame.conversation_id);
+      const seq = await core.receipts.markDelivered(actor, { conversationId, seq: frame.seq });
+      return { status: 200, body: { conversation_id: conversationId, last_delivered_seq: seq } };
+    }
+    case 'add_reaction':
+      await core.reactions.add(actor, frame.message_id, frame.emoji);
+      return { status: 200, body: {} };
+    case 'remove_reaction':
+      await core.reactions.remove(actor, frame.message_id, frame.emoji);
+      return { status: 200, body: {} };
     case 'edit_message':
       return {
         status: 200,

@@ -23,7 +23,9 @@ export function registerConversationRoutes(app: FastifyInstance, core: Core): vo
 
   app.get('/api/conversations', async (request) => {
     const actor = await requestActor(core, request);
-    return { conversations: await core.conversations.list(actor) };
+    const conversations = await core.conversations.list(actor);
+    const unreadTotal = conversations.reduce((sum, c) => sum + c.unread_count, 0);
+    return { conversations, unread_total: unreadTotal };
   });
 
   app.get('/api/conversations/:id', async (request) => {
@@ -56,7 +58,7 @@ export function registerConversationRoutes(app: FastifyInstance, core: Core): vo
     const actor = await requestActor(core, request);
     const { id } = parse(idParams, request.params);
     const { seq } = parse(readBodySchema, request.body);
-    return core.messages.markRead(actor, { conversationId: id, seq });
+    return core.receipts.markRead(actor, { conversationId: id, seq });
   });
 
   app.patch('/api/messages/:id', async (request) => {

@@ -4,6 +4,13 @@ import { CoreError, isCoreError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import type { Subscriber } from '../../core/subscriber.js';
 
+/** The client's own id for a frame, echoed in an error about it. */
+function refOf(frame: ClientFrame): string | undefined {
+  if ('client_msg_id' in frame) return frame.client_msg_id;
+  if ('message_id' in frame) return frame.message_id;
+  return undefined;
+}
+
 /** Frames a connection may have waiting before it is told to slow down. */
 const MAX_QUEUED_FRAMES = 1000;
 
@@ -27,34 +34,26 @@ export class WsConnection {
   ) {}
 
   receive(text: string): void {
-    if (this.#queued >= MAX_QUEUED_FRAMES) {
-      this.error('rate_limited', 'Too many frames waiting; slow down.');
-      return;
-    }
-    this.#queued += 1;
-    this.#queue = this.#queue.then(async () => {
-      try {
-        await this.handle(text);
-      } finally {
-        this.#queued -= 1;
-      }
-    });
-  }
-
-  private async handle(text: string): Promise<void> {
+    // Decoding is synchronous: a malformed frame is answered at once and never takes a queue place.
     const decoded = decodeClientFrame(text);
     if (!decoded.ok) {
       this.error('invalid_request', decoded.message, decoded.ref);
       return;
     }
-    const frame = decoded.frame;
-    try {
-      await this.dispatch(frame);
-    } catch (error) {
-      const ref =
-        'client_msg_id' in frame ? frame.client_msg_id : 'message_id' in frame ? frame.message_id : undefined;
-      this.fail(error, ref);
+    if (this.#queued >= MAX_QUEUED_FRAMES) {
+      this.error('rate_limited', 'Too many frames waiting; slow down.', refOf(decoded.frame));
+      return;
     }
+    this.#queued += 1;
+    this.#queue = this.#queue.then(async () => {
+      try {
+        await this.dispatch(decoded.frame);
+      } catch (error) {
+        this.fail(error, refOf(decoded.frame));
+      } finally {
+        this.#queued -= 1;
+      }
+    });
   }
 
   private async dispatch(frame: ClientFrame): Promise<void> {
@@ -76,20 +75,25 @@ export class WsConnection {
         return;
       }
       case 'typing_indicator':
-        await core.messages.typing(actor, this.conversationFor(frame.conversation_id), frame.is_typing);
+        await core.typing.set(
+          actor,
+          this.conversationFor(frame.conversation_id),
+          frame.is_typing,
+          subscriber.id,
+        );
         return;
-      case 'read_receipt': {
-        // A receipt by message_id alone (seed 004's) finds its conversation through the message.
-        const byMessageOnly = frame.conversation_id === undefined && frame.message_id !== undefined;
-        await core.messages.markRead(actor, {
-          conversationId: byMessageOnly
-            ? subscriber.conversationId
-            : this.conversationFor(frame.conversation_id),
-          seq: frame.seq,
-          messageId: frame.message_id,
-        });
+      case 'read_receipt':
+        await core.receipts.markRead(actor, this.receiptTarget(frame));
         return;
-      }
+      case 'delivery_receipt':
+        await core.receipts.markDelivered(actor, this.receiptTarget(frame));
+        return;
+      case 'add_reaction':
+        await core.reactions.add(actor, frame.message_id, frame.emoji);
+        return;
+      case 'remove_reaction':
+        await core.reactions.remove(actor, frame.message_id, frame.emoji);
+        return;
       case 'edit_message':
         await core.messages.edit(actor, frame.message_id, frame.content);
         return;
@@ -122,6 +126,22 @@ export class WsConnection {
       }
     }
     this.subscriber.reply({ type: 'resumed', cursors: held });
+  }
+
+  /** A receipt by message_id alone (seed 004's) finds its conversation through the message. */
+  private receiptTarget(frame: {
+    conversation_id?: string | undefined;
+    seq?: number | undefined;
+    message_id?: string | undefined;
+  }) {
+    const byMessageOnly = frame.conversation_id === undefined && frame.message_id !== undefined;
+    return {
+      conversationId: byMessageOnly
+        ? this.subscriber.conversationId
+        : this.conversationFor(frame.conversation_id),
+      seq: frame.seq,
+      messageId: frame.message_id,
+    };
   }
 
   /** The conversation a frame is about: its own field, or the one the socket's path names. */

@@ -142,7 +142,7 @@ export function attachWsDoor(
       alive.set(ws, false);
       ws.ping();
     }
-  }, options.heartbeatMs ?? 25_000);
+  }, options.heartbeatMs ?? 15_000);
   heartbeat.unref();
 
   return {

@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import { initial } from './0001-initial.js';
+import { liveFeatures } from './0003-live-features.js';
 
 /** Every migration, in order. One set serves both dialects. Never edit a shipped migration: add one. */
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0003-live-features': liveFeatures,
 };

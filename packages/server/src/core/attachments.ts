@@ -1,0 +1,105 @@
+import type { Attachment } from '@carechat/protocol';
+import type { AttachmentRecord, Store } from '../store/store.js';
+import { accessConversation } from './access.js';
+import type { Actor } from './actor.js';
+import type { Clock } from './clock.js';
+import { CoreError } from './errors.js';
+import { newId } from './ids.js';
+
+/** Where attachment bytes live: a folder by default; object storage when several nodes share files. */
+export interface AttachmentStorage {
+  put(key: string, bytes: Uint8Array): Promise<void>;
+  read(key: string): Promise<Uint8Array>;
+}
+
+/** The allowlist: content types recognised by their first bytes, never by what the client claims. */
+const SIGNATURES: ReadonlyArray<{ type: string; matches: (b: Uint8Array) => boolean }> = [
+  { type: 'image/png', matches: (b) => starts(b, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) },
+  { type: 'image/jpeg', matches: (b) => starts(b, [0xff, 0xd8, 0xff]) },
+  {
+    type: 'image/gif',
+    matches: (b) => starts(b, [0x47, 0x49, 0x46, 0x38]) && (b[4] === 0x37 || b[4] === 0x39) && b[5] === 0x61,
+  },
+  {
+    type: 'image/webp',
+    matches: (b) => starts(b, [0x52, 0x49, 0x46, 0x46]) && starts(b.subarray(8), [0x57, 0x45, 0x42, 0x50]),
+  },
+  { type: 'application/pdf', matches: (b) => starts(b, [0x25, 0x50, 0x44, 0x46, 0x2d]) },
+];
+
+function starts(bytes: Uint8Array, prefix: readonly number[]): boolean {
+  return bytes.length >= prefix.length && prefix.every((value, i) => bytes[i] === value);
+}
+
+export function sniffContentType(bytes: Uint8Array): string | undefined {
+  return SIGNATURES.find((s) => s.matches(bytes))?.type;
+}
+
+export interface AttachmentDeps {
+  store: Store;
+  clock: Clock;
+  storage: AttachmentStorage;
+  maxBytes: number;
+}
+
+/** Uploads into a conversation, readable only by its participants. */
+export class AttachmentService {
+  constructor(private readonly d: AttachmentDeps) {}
+
+  async upload(
+    actor: Actor,
+    conversationId: string,
+    file: { name: string; bytes: Uint8Array },
+  ): Promise<Attachment> {
+    await accessConversation(this.d.store, actor, conversationId);
+    if (file.bytes.length > this.d.maxBytes) {
+      throw new CoreError('message_too_large', `Attachments are limited to ${this.d.maxBytes} bytes.`);
+    }
+    if (file.bytes.length === 0) throw new CoreError('invalid_request', 'The file is empty.');
+    const contentType = sniffContentType(file.bytes);
+    if (!contentType)
+      throw new CoreError(
+        'invalid_request',
+        'Only images (PNG, JPEG, GIF, WebP) and PDF files are accepted.',
+      );
+    const id = newId('att');
+    await this.d.storage.put(id, file.bytes);
+    const record: AttachmentRecord = {
+      id,
+      conversationId,
+      uploaderId: actor.userId,
+      name: safeName(file.name),
+      contentType,
+      size: file.bytes.length,
+      storageKey: id,
+      messageId: null,
+      createdAt: this.d.clock.now().toISOString(),
+    };
+    await this.d.store.insertAttachment(record);
+    return { id, name: record.name, content_type: contentType, size: record.size };
+  }
+
+  async download(actor: Actor, attachmentId: string): Promise<{ attachment: Attachment; bytes: Uint8Array }> {
+    const [record] = await this.d.store.findAttachments([attachmentId]);
+    if (!record) throw new CoreError('not_found', 'No such attachment.');
+    try {
+      await accessConversation(this.d.store, actor, record.conversationId);
+    } catch {
+      throw new CoreError('not_found', 'No such attachment.');
+    }
+    return {
+      attachment: { id: record.id, name: record.name, content_type: record.contentType, size: record.size },
+      bytes: await this.d.storage.read(record.storageKey),
+    };
+  }
+}
+
+/** A file name safe to show and to put in a header: no paths, no control characters, bounded. */
+function safeName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const cleaned = base
+    .replace(/[\p{Cc}"]/gu, '')
+    .trim()
+    .slice(0, 200);
+  return cleaned || 'attachment';
+}

@@ -1,0 +1,55 @@
+import type { Bus } from '../bus/bus.js';
+import type { Store } from '../store/store.js';
+import { accessConversation, accessMessage } from './access.js';
+import type { Actor } from './actor.js';
+import type { Clock } from './clock.js';
+import { CoreError } from './errors.js';
+
+export interface ReactionDeps {
+  store: Store;
+  bus: Bus;
+  clock: Clock;
+}
+
+/** Emoji reactions: one of each emoji per user per message; every participant's devices hear of it. */
+export class ReactionService {
+  constructor(private readonly d: ReactionDeps) {}
+
+  async add(actor: Actor, messageId: string, emoji: string): Promise<void> {
+    const message = await this.reactable(actor, messageId);
+    const added = await this.d.store.addReaction({
+      messageId,
+      userId: actor.userId,
+      emoji,
+      createdAt: this.d.clock.now().toISOString(),
+    });
+    if (added) await this.announce('reaction_added', actor, message.conversationId, messageId, emoji);
+  }
+
+  async remove(actor: Actor, messageId: string, emoji: string): Promise<void> {
+    const message = await this.reactable(actor, messageId);
+    if (await this.d.store.removeReaction(messageId, actor.userId, emoji)) {
+      await this.announce('reaction_removed', actor, message.conversationId, messageId, emoji);
+    }
+  }
+
+  private async reactable(actor: Actor, messageId: string) {
+    const message = await accessMessage(this.d.store, actor, messageId);
+    if (message.deletedAt !== null) throw new CoreError('conflict', 'The message was deleted.');
+    return message;
+  }
+
+  private async announce(
+    type: 'reaction_added' | 'reaction_removed',
+    actor: Actor,
+    conversationId: string,
+    messageId: string,
+    emoji: string,
+  ): Promise<void> {
+    const { participants } = await accessConversation(this.d.store, actor, conversationId);
+    await this.d.bus.publish({
+      userIds: participants.map((p) => p.userId),
+      frame: { type, conversation_id: conversationId, message_id: messageId, user_id: actor.userId, emoji },
+    });
+  }
+}

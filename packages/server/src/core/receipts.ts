@@ -1,0 +1,122 @@
+import type { ReadResponse } from '@carechat/protocol';
+import type { Bus } from '../bus/bus.js';
+import type { Store } from '../store/store.js';
+import { accessConversation, accessMessage } from './access.js';
+import type { Actor } from './actor.js';
+import { CoreError } from './errors.js';
+
+export interface ReceiptDeps {
+  store: Store;
+  bus: Bus;
+}
+
+export interface ReceiptTarget {
+  conversationId?: string | undefined;
+  seq?: number | undefined;
+  /** Marks up to this message; its conversation is used when none is given. */
+  messageId?: string | undefined;
+}
+
+/**
+ * Delivery and read markers: per participant, forward only, capped at the conversation's last
+ * seq. Every participant's devices hear of a move, so ticks and unread badges agree everywhere.
+ */
+export class ReceiptService {
+  constructor(private readonly d: ReceiptDeps) {}
+
+  async markRead(actor: Actor, target: ReceiptTarget): Promise<ReadResponse> {
+    const { conversationId, seq } = await this.resolve(actor, target);
+    const { conversation, participants, self } = await accessConversation(
+      this.d.store,
+      actor,
+      conversationId,
+    );
+    const marker = await this.d.store.advanceReadMarker(
+      conversationId,
+      actor.userId,
+      Math.min(seq, conversation.lastSeq),
+    );
+    const unread = await this.d.store.countUnreadAll(actor.userId);
+    const unreadCount = unread.get(conversationId) ?? 0;
+    if (marker > self.lastReadSeq) {
+      const at = await this.d.store.findMessageBySeq(conversationId, marker);
+      await this.d.bus.publish({
+        userIds: participants.map((p) => p.userId),
+        frame: {
+          type: 'read_receipt',
+          conversation_id: conversationId,
+          user_id: actor.userId,
+          seq: marker,
+          message_id: at?.id ?? null,
+        },
+      });
+      await this.d.bus.publish({
+        userIds: [actor.userId],
+        frame: {
+          type: 'unread_changed',
+          conversation_id: conversationId,
+          unread_count: unreadCount,
+          total_unread: sum(unread),
+        },
+      });
+    }
+    return { conversation_id: conversationId, last_read_seq: marker, unread_count: unreadCount };
+  }
+
+  /** A device has received the conversation's messages up to seq (the sender's "delivered" tick). */
+  async markDelivered(actor: Actor, target: ReceiptTarget): Promise<number> {
+    const { conversationId, seq } = await this.resolve(actor, target);
+    const { conversation, participants, self } = await accessConversation(
+      this.d.store,
+      actor,
+      conversationId,
+    );
+    const capped = Math.min(seq, conversation.lastSeq);
+    if (capped <= Math.max(self.lastDeliveredSeq, self.lastReadSeq))
+      return Math.max(self.lastDeliveredSeq, self.lastReadSeq);
+    const marker = await this.d.store.advanceDeliveryMarker(conversationId, actor.userId, capped);
+    if (marker > self.lastDeliveredSeq) {
+      await this.d.bus.publish({
+        userIds: participants.filter((p) => p.userId !== actor.userId).map((p) => p.userId),
+        frame: {
+          type: 'delivery_receipt',
+          conversation_id: conversationId,
+          user_id: actor.userId,
+          seq: marker,
+        },
+      });
+    }
+    return marker;
+  }
+
+  /** Unread counts of all the user's conversations and their total. */
+  async unread(actor: Actor): Promise<{ total: number; conversations: Record<string, number> }> {
+    const counts = await this.d.store.countUnreadAll(actor.userId);
+    return { total: sum(counts), conversations: Object.fromEntries(counts) };
+  }
+
+  private async resolve(
+    actor: Actor,
+    target: ReceiptTarget,
+  ): Promise<{ conversationId: string; seq: number }> {
+    let { conversationId, seq } = target;
+    if (target.messageId !== undefined) {
+      const message = await accessMessage(this.d.store, actor, target.messageId);
+      if (conversationId !== undefined && message.conversationId !== conversationId) {
+        throw new CoreError('not_found', 'The message is not in this conversation.');
+      }
+      conversationId = message.conversationId;
+      seq = Math.max(seq ?? 0, message.seq);
+    }
+    if (conversationId === undefined || seq === undefined) {
+      throw new CoreError('invalid_request', 'Say which conversation and seq (or message_id).');
+    }
+    return { conversationId, seq };
+  }
+}
+
+function sum(counts: ReadonlyMap<string, number>): number {
+  let total = 0;
+  for (const n of counts.values()) total += n;
+  return total;
+}

@@ -1,0 +1,102 @@
+import {
+  conversationSettingsBodySchema,
+  emojiSchema,
+  readBodySchema,
+  searchQuerySchema,
+} from '@carechat/protocol';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { CoreError } from '../../core/errors.js';
+import type { Core } from '../../core/index.js';
+import { requestActor } from './request-actor.js';
+import { parse } from './validate.js';
+
+const idParams = z.object({ id: z.string().min(1).max(64) });
+const reactionParams = z.object({ id: z.string().min(1).max(64), emoji: emojiSchema });
+const typingBody = z.object({ is_typing: z.boolean() });
+
+/** Mute/pin, typing, delivery, unread totals, reactions, search and attachments over HTTP. */
+export function registerLiveRoutes(app: FastifyInstance, core: Core): void {
+  app.patch('/api/conversations/:id', async (request) => {
+    const actor = await requestActor(core, request);
+    const { id } = parse(idParams, request.params);
+    const settings = parse(conversationSettingsBodySchema, request.body);
+    return { conversation: await core.conversations.updateSettings(actor, id, settings) };
+  });
+
+  app.post('/api/conversations/:id/typing', async (request, reply) => {
+    const actor = await requestActor(core, request);
+    const { id } = parse(idParams, request.params);
+    const { is_typing } = parse(typingBody, request.body);
+    // An HTTP client's "connection" is its session: its rate limit and clean-up follow that.
+    await core.typing.set(actor, id, is_typing, `http:${actor.sessionId}`);
+    return reply.status(204).send();
+  });
+
+  app.post('/api/conversations/:id/delivered', async (request) => {
+    const actor = await requestActor(core, request);
+    const { id } = parse(idParams, request.params);
+    const { seq } = parse(readBodySchema, request.body);
+    return {
+      conversation_id: id,
+      last_delivered_seq: await core.receipts.markDelivered(actor, { conversationId: id, seq }),
+    };
+  });
+
+  app.get('/api/unread', async (request) => {
+    const actor = await requestActor(core, request);
+    return core.receipts.unread(actor);
+  });
+
+  app.put('/api/messages/:id/reactions/:emoji', async (request, reply) => {
+    const actor = await requestActor(core, request);
+    const { id, emoji } = parse(reactionParams, request.params);
+    await core.reactions.add(actor, id, emoji);
+    return reply.status(204).send();
+  });
+
+  app.delete('/api/messages/:id/reactions/:emoji', async (request, reply) => {
+    const actor = await requestActor(core, request);
+    const { id, emoji } = parse(reactionParams, request.params);
+    await core.reactions.remove(actor, id, emoji);
+    return reply.status(204).send();
+  });
+
+  app.get('/api/search', async (request) => {
+    const actor = await requestActor(core, request);
+    return core.search.search(actor, parse(searchQuerySchema, request.query));
+  });
+
+  app.post('/api/conversations/:id/attachments', async (request, reply) => {
+    const actor = await requestActor(core, request);
+    const { id } = parse(idParams, request.params);
+    if (!request.isMultipart())
+      throw new CoreError('invalid_request', 'Upload the file as multipart/form-data.');
+    const file = await request.file();
+    if (!file) throw new CoreError('invalid_request', 'No file in the upload.');
+    let bytes: Buffer;
+    try {
+      bytes = await file.toBuffer();
+    } catch (error) {
+      if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+        throw new CoreError('message_too_large', 'The file is larger than the server allows.');
+      }
+      throw error;
+    }
+    const attachment = await core.attachments.upload(actor, id, { name: file.filename, bytes });
+    return reply.status(201).send({ attachment });
+  });
+
+  app.get('/api/attachments/:id', async (request, reply) => {
+    const actor = await requestActor(core, request);
+    const { id } = parse(idParams, request.params);
+    const { attachment, bytes } = await core.attachments.download(actor, id);
+    return reply
+      .header('content-type', attachment.content_type)
+      .header('content-length', String(bytes.length))
+      .header('content-disposition', `attachment; filename="${encodeURIComponent(attachment.name)}"`)
+      .header('x-content-type-options', 'nosniff')
+      .header('cache-control', 'private, no-store')
+      .send(Buffer.from(bytes));
+  });
+}

@@ -20,6 +20,9 @@ import { createLogger } from './log.js';
 import { FileAttachmentStorage } from './store/file-attachment-storage.js';
 import type { Store } from './store/store.js';
 
+/** How long a shutdown waits for HTTP requests in flight before closing their connections. */
+const CLOSE_GRACE_MS = 2000;
+
 export interface AppDeps {
   store: Store;
   bus: Bus;
@@ -102,7 +105,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       await ws.close(closeCode);
       events.close();
       core.close();
+      // A connection that never sent a request is not "idle" to Node and would hold the close
+      // open until headersTimeout (a minute); after a grace for requests in flight, drop the rest.
+      const stragglers = setTimeout(() => http.server.closeAllConnections(), CLOSE_GRACE_MS);
+      stragglers.unref();
       await http.close();
+      clearTimeout(stragglers);
     },
   };
 }

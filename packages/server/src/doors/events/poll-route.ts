@@ -39,7 +39,11 @@ export function registerPollRoute(app: FastifyInstance, core: Core, channels: Op
       if (events.length >= query.limit) finish();
       else if (opened && batch === undefined) batch = setTimeout(finish, BATCH_MS);
     });
-    const forget = channels.track(() => finish());
+    const forget = channels.track(() => {
+      // Shutting down: answer now, and do not keep the connection for another request.
+      reply.header('connection', 'close');
+      finish();
+    });
     function stop(): void {
       done = true;
       clearTimeout(batch);

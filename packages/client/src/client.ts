@@ -85,7 +85,11 @@ export class CarechatClient {
       (storage
         ? webStorageOutboxStore(storage, options.storageKey ?? 'carechat:outbox')
         : memoryOutboxStore());
-    this.outbox = new Outbox(store, (change) => this.#emitter.emit('outbox', change));
+    this.outbox = new Outbox(
+      store,
+      (change) => this.#emitter.emit('outbox', change),
+      () => this.#tokens.subject(),
+    );
     this.#sync = new MessageSync({
       api: this.api,
       timers,
@@ -184,6 +188,7 @@ export class CarechatClient {
       created_at: new Date(this.#timers.now()).toISOString(),
       status: 'pending',
       attempts: 0,
+      owner: this.#tokens.subject() ?? null,
     });
     this.#sender.flush();
     return settled;

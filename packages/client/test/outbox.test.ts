@@ -66,6 +66,32 @@ describe('Outbox', () => {
     expect(changes).toEqual(['added', 'sending', 'failed', 'pending', 'discarded']);
   });
 
+  it('on a shared browser, one user’s unsent messages are neither listed nor sent for another', () => {
+    const storage = new MapStorage();
+    let user = 'usr_a';
+    const first = new Outbox(
+      webStorageOutboxStore(storage, 'k'),
+      () => {},
+      () => user,
+    );
+    void first.add({ ...entry('from-a'), owner: 'usr_a' });
+    // usr_b signs in on the same browser: the page reloads with the same storage.
+    user = 'usr_b';
+    const second = new Outbox(
+      webStorageOutboxStore(storage, 'k'),
+      () => {},
+      () => user,
+    );
+    expect(second.entries).toEqual([]);
+    expect(second.pending()).toEqual([]);
+    expect(second.get('from-a')).toBeUndefined();
+    void second.add({ ...entry('from-b'), owner: 'usr_b' });
+    expect(second.pending().map((e) => e.client_msg_id)).toEqual(['from-b']);
+    // usr_a comes back: their message is still there, and only theirs is theirs.
+    user = 'usr_a';
+    expect(second.pending().map((e) => e.client_msg_id)).toEqual(['from-a']);
+  });
+
   it('ignores corrupt storage', () => {
     const storage = new MapStorage();
     storage.setItem('k', '{not json');

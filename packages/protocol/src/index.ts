@@ -4,6 +4,7 @@ export const PROTOCOL_VERSION = 1;
 /** Default largest message content, in UTF-8 bytes; servers may configure their own. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024;
 
+export * from './care.js';
 export * from './client-frames.js';
 export * from './errors.js';
 export * from './event-cursor.js';
@@ -11,3 +12,4 @@ export * from './events-http.js';
 export * from './http.js';
 export * from './models.js';
 export * from './server-frames.js';
+export * from './socketio.js';

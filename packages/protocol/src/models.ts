@@ -1,3 +1,5 @@
+import type { ErrorCode } from './errors.js';
+
 /** Entities as they appear on the wire. Fields are snake_case; timestamps are ISO 8601 UTC. */
 
 export const ROLES = ['patient', 'practitioner', 'admin'] as const;
@@ -69,6 +71,12 @@ export interface Participant {
 
 export type ConversationKind = 'direct' | 'group';
 
+/**
+ * `read_only`: the care relationship behind the conversation has ended (appointment cancelled,
+ * consultation expired, …). It stays readable; sends are refused with `read_only_reason`.
+ */
+export type ConversationState = 'open' | 'read_only';
+
 export interface Conversation {
   id: string;
   kind: ConversationKind;
@@ -79,6 +87,9 @@ export interface Conversation {
   muted: boolean;
   pinned: boolean;
   last_seq: number;
+  state: ConversationState;
+  /** The error code a send would get, when `state` is `read_only`; otherwise null. */
+  read_only_reason: ErrorCode | null;
   created_at: string;
   last_activity_at: string;
 }

@@ -1,3 +1,4 @@
+import type { Appointment } from './care.js';
 import type { ErrorCode } from './errors.js';
 import type { Conversation, Message } from './models.js';
 
@@ -123,6 +124,12 @@ export interface UserLeftEvent {
   user_id: string;
 }
 
+/** An appointment the user is a party to was requested, accepted, declined, cancelled or changed. */
+export interface AppointmentUpdatedEvent {
+  type: 'appointment_updated';
+  appointment: Appointment;
+}
+
 export interface ResumedEvent {
   type: 'resumed';
   cursors: Record<string, number>;
@@ -157,6 +164,7 @@ export type ServerFrame =
   | DoctorReadyEvent
   | UserJoinedEvent
   | UserLeftEvent
+  | AppointmentUpdatedEvent
   | ResumedEvent
   | PongEvent
   | ErrorEvent;
@@ -169,6 +177,7 @@ export function conversationOf(frame: ServerFrame): string | undefined {
     case 'conversation_created':
       return frame.conversation.id;
     case 'user_status':
+    case 'appointment_updated':
     case 'resumed':
     case 'pong':
     case 'error':

@@ -9,19 +9,25 @@ import type { AttachmentStorage } from './core/attachments.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { type Core, createCore } from './core/index.js';
 import type { MessagingPolicy } from './core/policy.js';
+import type { Presence } from './core/presence.js';
 import { type EventDoors, registerEventDoors } from './doors/events/index.js';
 import { registerAuthRoutes } from './doors/http/auth-routes.js';
+import { registerCareRoutes } from './doors/http/care-routes.js';
 import { registerConversationRoutes } from './doors/http/conversation-routes.js';
 import { registerErrorHandling } from './doors/http/errors.js';
 import { registerHealthRoutes } from './doors/http/health-routes.js';
 import { registerLiveRoutes } from './doors/http/live-routes.js';
+import { registerMetricsRoute } from './doors/http/metrics-route.js';
+import { registerParticipantRoutes } from './doors/http/participant-routes.js';
+import { registerServerApiRoutes } from './doors/http/server-api-routes.js';
+import { attachSocketIoDoor, type SocketIoDoor } from './doors/socketio/socketio-door.js';
 import { attachWsDoor, type WsDoor } from './doors/ws/ws-door.js';
 import { createLogger } from './log.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { careStoreFor } from './store/care-kysely-store.js';
+import type { CareStore } from './store/care-store.js';
 import { FileAttachmentStorage } from './store/file-attachment-storage.js';
 import type { Store } from './store/store.js';
-
-/** How long a shutdown waits for HTTP requests in flight before closing their connections. */
-const CLOSE_GRACE_MS = 2000;
 
 export interface AppDeps {
   store: Store;
@@ -30,23 +36,36 @@ export interface AppDeps {
   logger?: Logger;
   policy?: MessagingPolicy;
   attachmentStorage?: AttachmentStorage;
+  /** Defaults to the care store sharing `store`'s database. */
+  care?: CareStore;
+  /** Shared presence (Redis) when several nodes run; in-memory otherwise. */
+  presence?: Presence;
+  /** Defaults to a fresh registry for this app. */
+  metrics?: Metrics;
 }
 
 export interface App {
   http: FastifyInstance;
   core: Core;
   ws: WsDoor;
+  metrics: Metrics;
   /** Server-Sent Events, long-poll and `POST /api/frames`. */
   events: EventDoors;
+  socketio: SocketIoDoor;
   /** Listens; resolves with the bound address (port 0 picks a free port). */
   listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
-  /** Stops accepting, closes sockets with `closeCode`, and closes the HTTP server. Store and bus stay open. */
+  /**
+   * Graceful stop: readiness fails, no new connections are accepted, requests and frames already
+   * received finish (their commits and answers), sockets close with `closeCode`, and the HTTP
+   * server closes. Store and bus stay open: the caller closes them after.
+   */
   close(closeCode?: number): Promise<void>;
 }
 
 /** Builds the whole server from config and its dependencies; only main.ts decides to listen for real. */
 export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const logger = deps.logger ?? createLogger(config.logLevel);
+  const metrics = deps.metrics ?? createMetrics({ nodeId: config.nodeId });
   const core = createCore({
     store: deps.store,
     bus: deps.bus,
@@ -62,8 +81,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     attachmentStorage:
       deps.attachmentStorage ?? new FileAttachmentStorage(join(config.dataDir, 'attachments')),
     attachmentMaxBytes: config.attachmentMaxBytes,
+    care: deps.care ?? careStoreFor(deps.store),
+    messagingPolicy: config.messagingPolicy,
+    consultationWindowHours: config.consultationWindowHours,
+    onBackgroundError: (error) =>
+      logger.error(
+        { err: { type: error instanceof Error ? error.name : typeof error } },
+        'background task failed',
+      ),
     ...(deps.policy ? { policy: deps.policy } : {}),
+    ...(deps.presence ? { presence: deps.presence } : {}),
   });
+  observeDelivery(core, metrics, logger);
 
   const http: FastifyInstance = Fastify({
     // pino's Logger is a FastifyBaseLogger; the cast keeps the instance type the default one.
@@ -75,11 +104,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   let shuttingDown = false;
   await http.register(cookie);
   await http.register(multipart, { limits: { files: 1, fileSize: config.attachmentMaxBytes, fields: 5 } });
-  registerErrorHandling(http);
+  registerErrorHandling(http, (code) => metrics.errors.inc({ code, door: 'http' }));
   registerHealthRoutes(http, core, () => shuttingDown);
+  registerMetricsRoute(http, metrics);
   registerAuthRoutes(http, core, { cookieSecure: config.cookieSecure });
   registerConversationRoutes(http, core);
   registerLiveRoutes(http, core);
+  registerParticipantRoutes(http, core);
+  registerCareRoutes(http, core);
+  if (config.serverApiKey !== undefined) registerServerApiRoutes(http, core, config.serverApiKey);
   const events = registerEventDoors(http, core, { maxBufferBytes: config.maxSocketBufferBytes });
   await http.ready();
 
@@ -87,13 +120,24 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     maxFrameBytes: config.maxFrameBytes,
     maxSocketBufferBytes: config.maxSocketBufferBytes,
     heartbeatMs: config.heartbeatMs,
+    graceMs: config.shutdownGraceMs,
+    metrics,
   });
+
+  const socketio = attachSocketIoDoor(http.server, core, http.log, {
+    maxFrameBytes: config.maxFrameBytes,
+    corsOrigins: config.corsOrigins,
+  });
+
+  core.doctorReady.start(config.doctorReadyCheckSeconds * 1000);
 
   return {
     http,
     core,
     ws,
+    metrics,
     events,
+    socketio,
     async listen(port = config.port, host = config.host) {
       await http.listen({ port, host });
       const address = http.server.address();
@@ -102,15 +146,47 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     },
     async close(closeCode) {
       shuttingDown = true;
-      await ws.close(closeCode);
+      core.doctorReady.stop();
+      // Open event streams and waiting polls end first: they are in-flight requests that would
+      // otherwise hold the HTTP server open; their clients resume elsewhere by cursor.
       events.close();
-      core.close();
+      // Stops listening at once; resolves when in-flight HTTP requests have been answered.
+      const httpClosed = http.close();
       // A connection that never sent a request is not "idle" to Node and would hold the close
-      // open until headersTimeout (a minute); after a grace for requests in flight, drop the rest.
-      const stragglers = setTimeout(() => http.server.closeAllConnections(), CLOSE_GRACE_MS);
+      // open until headersTimeout (a minute): after the grace, whatever is still open is dropped.
+      const stragglers = setTimeout(() => http.server.closeAllConnections(), config.shutdownGraceMs);
       stragglers.unref();
-      await http.close();
+      await ws.close(closeCode);
+      await socketio.close();
+      core.close();
+      await httpClosed;
       clearTimeout(stragglers);
     },
   };
+}
+
+/**
+ * Metrics and recovery around the bus: commit and delivery latency, and catching connections up
+ * from the store when the bus comes back from an outage in which events were lost.
+ */
+function observeDelivery(core: Core, metrics: Metrics, logger: Logger): void {
+  core.store.observeCommits?.(({ size, created, seconds }) => {
+    metrics.commitLatency.observe(seconds);
+    metrics.commitBatchSize.observe(size);
+    metrics.messagesAccepted.inc(created);
+  });
+  // Subscribed after the hub, so this runs once the message was handed to local connections.
+  core.bus.subscribe((envelope) => {
+    if (envelope.frame.type !== 'chat_message') return;
+    const accepted = Date.parse(envelope.frame.timestamp);
+    if (Number.isFinite(accepted)) metrics.deliveryLatency.observe(Math.max(0, Date.now() - accepted) / 1000);
+  });
+  core.bus.onRecovered?.(() => {
+    const subscribers = core.hub.subscribers();
+    logger.warn({ connections: subscribers.length }, 'bus recovered: catching connections up from the store');
+    // A moment for the re-subscription to settle, so nothing published meanwhile falls between.
+    setTimeout(() => {
+      for (const subscriber of subscribers) void subscriber.catchUp();
+    }, 200).unref();
+  });
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '@carechat/protocol';
 import { z } from 'zod';
@@ -31,11 +32,31 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
     .optional(),
+  /** Prefix of every Redis key and channel, so several clusters (or test runs) share one Redis. */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'letters, digits and : _ . - only, at most 64')
+    .default('carechat:'),
+  /** This process's name in logs, metrics and Redis presence; generated when unset. */
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits and _ . - only, at most 64')
+    .optional(),
+  /** How long a node's presence entries live in Redis without a refresh (a dead node's users go offline). */
+  PRESENCE_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
+  /** On SIGTERM: time allowed for in-flight work before sockets are closed; the process exits within 10 s. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(9000).default(5000),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   CORS_ORIGINS: z.string().default(''),
-  MESSAGING_POLICY: z.enum(['appointment', 'consultation', 'open']).default('open'),
+  MESSAGING_POLICY: z.enum(['appointment', 'consultation', 'open']).default('appointment'),
+  /** A consultation stays open this long after its appointment ends. */
+  CONSULTATION_WINDOW_HOURS: z.coerce.number().min(0).max(8760).default(72),
+  /** Host platforms' key for the server API (/api/server/…); the API is off while unset. */
+  SERVER_API_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** How often each node looks for schedule windows opening (doctor_ready); 0 turns it off. */
+  DOCTOR_READY_CHECK_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   ALLOW_PRACTITIONER_SIGNUP: boolean.default(true),
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(1).max(1_048_576).default(DEFAULT_MAX_MESSAGE_BYTES),
   MAX_FRAME_BYTES: z.coerce
@@ -76,11 +97,18 @@ export type Config = Readonly<{
   databaseUrl: string;
   databaseSchema: string | undefined;
   redisUrl: string | undefined;
+  redisPrefix: string;
+  nodeId: string;
+  presenceTtlSeconds: number;
+  shutdownGraceMs: number;
   jwtSecret: string;
   accessTokenTtlSeconds: number;
   sessionTtlDays: number;
   corsOrigins: readonly string[];
   messagingPolicy: 'appointment' | 'consultation' | 'open';
+  consultationWindowHours: number;
+  serverApiKey: string | undefined;
+  doctorReadyCheckSeconds: number;
   allowPractitionerSignup: boolean;
   maxMessageBytes: number;
   maxFrameBytes: number;
@@ -111,7 +139,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '');
       const shown =
-        key === 'JWT_SECRET' || key === 'DATABASE_URL' || key === 'REDIS_URL' ? '(hidden)' : relevant[key];
+        key === 'JWT_SECRET' || key === 'DATABASE_URL' || key === 'REDIS_URL' || key === 'SERVER_API_KEY'
+          ? '(hidden)'
+          : relevant[key];
       return `  ${key}=${JSON.stringify(shown)}: ${issue.message}`;
     });
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
@@ -130,6 +160,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl,
     databaseSchema: e.DATABASE_SCHEMA,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    nodeId: e.NODE_ID ?? `${hostname()}-${process.pid}`,
+    presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     jwtSecret: e.JWT_SECRET ?? developmentSecret(dataDir),
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     sessionTtlDays: e.SESSION_TTL_DAYS,
@@ -139,6 +173,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         .filter(Boolean),
     ),
     messagingPolicy: e.MESSAGING_POLICY,
+    consultationWindowHours: e.CONSULTATION_WINDOW_HOURS,
+    serverApiKey: e.SERVER_API_KEY,
+    doctorReadyCheckSeconds: e.DOCTOR_READY_CHECK_SECONDS,
     allowPractitionerSignup: e.ALLOW_PRACTITIONER_SIGNUP,
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     maxFrameBytes: e.MAX_FRAME_BYTES,

@@ -1,6 +1,9 @@
+import type { Role } from '@carechat/protocol';
+import type { Actor } from './core/actor.js';
 import { newId } from './core/ids.js';
 import type { Core } from './core/index.js';
 import { hashPassword } from './core/passwords.js';
+import type { AppointmentRecord } from './store/care-store.js';
 
 /** The demo accounts `npm start` creates once; shown in the README and printed on start. */
 export const DEMO_PASSWORD = 'carechat-demo';
@@ -8,12 +11,25 @@ export const DEMO_USERS = [
   { email: 'dr.okafor@example.com', name: 'Dr. Maya Okafor', role: 'practitioner' },
   { email: 'sam.rivera@example.com', name: 'Sam Rivera', role: 'patient' },
   { email: 'jordan.lee@example.com', name: 'Jordan Lee', role: 'patient' },
+  { email: 'alex.morgan@example.com', name: 'Alex Morgan', role: 'patient' },
+  { email: 'dr.nair@example.com', name: 'Dr. Priya Nair', role: 'practitioner' },
 ] as const;
 
-/** Seeds the demo data unless it is there already. Returns whether anything was created. */
+const WEEKDAYS = [1, 2, 3, 4, 5];
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/**
+ * Seeds the demo data unless it is there already. Returns whether anything was created. It shows
+ * every care relationship: Dr. Okafor (weekday hours) with Sam (accepted appointment, live
+ * consultation and chat), Jordan (an appointment waiting for her answer) and Alex (a completed
+ * appointment whose consultation has expired: readable, read-only under the consultation policy),
+ * and a care team of Sam, Dr. Okafor and Dr. Nair. Conversations and messages are written as the
+ * system, so seeding works under any MESSAGING_POLICY and at any hour.
+ */
 export async function seedDemo(core: Core): Promise<boolean> {
   if (await core.store.findUserByEmail(DEMO_USERS[0].email)) return false;
-  const now = core.clock.now().toISOString();
+  const now = core.clock.now();
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   const ids: string[] = [];
   for (const demo of DEMO_USERS) {
@@ -25,20 +41,107 @@ export async function seedDemo(core: Core): Promise<boolean> {
       name: demo.name,
       role: demo.role,
       passwordHash,
-      createdAt: now,
+      createdAt: now.toISOString(),
     });
   }
-  const [practitionerId, patientId] = ids as [string, string];
-  const practitioner = { userId: practitionerId, role: 'practitioner' as const, sessionId: 'demo-seed' };
-  const patient = { userId: patientId, role: 'patient' as const, sessionId: 'demo-seed' };
-  const { conversation } = await core.conversations.open(practitioner, { participant_ids: [patientId] });
-  await core.messages.send(practitioner, conversation.id, {
-    clientMsgId: 'demo-1',
-    content: 'Hello Sam, this is Dr. Okafor. How are you feeling since our last visit?',
+  const [okafor, sam, jordan, alex, nair] = ids as [string, string, string, string, string];
+  const actor = (userId: string, role: Role): Actor => ({ userId, role, sessionId: 'demo-seed' });
+
+  for (const [practitionerId, start, end] of [
+    [okafor, '08:00', '18:00'],
+    [nair, '09:00', '17:00'],
+  ] as const) {
+    await core.schedules.replace(practitionerId, {
+      windows: WEEKDAYS.map((day) => ({ day_of_week: day, start, end, timezone: 'Europe/London' })),
+    });
+  }
+
+  // Sam: accepted for tomorrow, so the consultation is live and the chat open.
+  const samVisit = await core.appointments.request(actor(sam, 'patient'), {
+    practitioner_id: okafor,
+    starts_at: at(now, DAY, 10),
+    ends_at: at(now, DAY, 10.5),
   });
-  await core.messages.send(patient, conversation.id, {
-    clientMsgId: 'demo-2',
-    content: 'Much better, thank you. The new dosage seems to help.',
+  const accepted = await core.appointments.move(actor(okafor, 'practitioner'), samVisit.id, 'accept');
+  const samChat = accepted.consultation?.conversation_id;
+  if (samChat) {
+    await say(
+      core,
+      samChat,
+      okafor,
+      'demo-1',
+      'Hello Sam, this is Dr. Okafor. How are you feeling since our last visit?',
+    );
+    await say(core, samChat, sam, 'demo-2', 'Much better, thank you. The new dosage seems to help.');
+  }
+
+  // Jordan: asked for an appointment the day after tomorrow; Dr. Okafor has not answered yet.
+  await core.appointments.request(actor(jordan, 'patient'), {
+    practitioner_id: okafor,
+    starts_at: at(now, 2 * DAY, 14),
+    ends_at: at(now, 2 * DAY, 14.5),
   });
+
+  // Alex: seen ten days ago; the consultation expired 72 hours (CONSULTATION_WINDOW_HOURS) later.
+  const past: AppointmentRecord = {
+    id: newId('apt'),
+    externalId: null,
+    patientId: alex,
+    practitionerId: okafor,
+    status: 'completed',
+    startsAt: at(now, -10 * DAY, 9),
+    endsAt: at(now, -10 * DAY, 9.5),
+    createdAt: new Date(now.getTime() - 14 * DAY).toISOString(),
+    updatedAt: new Date(now.getTime() - 10 * DAY).toISOString(),
+  };
+  await core.care.insertAppointment(past);
+  const expired = await core.appointments.syncConsultation(past);
+  if (expired?.conversationId) {
+    await say(core, expired.conversationId, alex, 'demo-3', 'Thank you for seeing me today, doctor.');
+    await say(
+      core,
+      expired.conversationId,
+      okafor,
+      'demo-4',
+      'You are welcome, Alex. Rest well and call if the pain returns.',
+    );
+  }
+
+  // A care team: Sam with both practitioners.
+  const team = await core.conversations.openAsSystem([nair, okafor, sam], null);
+  await say(
+    core,
+    team.conversation.id,
+    nair,
+    'demo-5',
+    'Hi Sam, I am Dr. Nair, joining Dr. Okafor for your follow-up care.',
+  );
   return true;
+}
+
+/** An ISO instant `offsetMs` from now, at `hourUtc` o'clock UTC on that day. */
+function at(now: Date, offsetMs: number, hourUtc: number): string {
+  const day = new Date(now.getTime() + offsetMs);
+  day.setUTCHours(0, 0, 0, 0);
+  return new Date(day.getTime() + hourUtc * HOUR).toISOString();
+}
+
+/** A message written as the system would (no policy check, no delivery: nobody is connected yet). */
+async function say(
+  core: Core,
+  conversationId: string,
+  senderId: string,
+  clientMsgId: string,
+  content: string,
+) {
+  await core.store.appendMessage({
+    id: newId('msg'),
+    conversationId,
+    senderId,
+    clientMsgId,
+    content,
+    replyTo: null,
+    attachments: [],
+    createdAt: core.clock.now().toISOString(),
+  });
 }

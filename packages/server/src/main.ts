@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { CLOSE_CODES } from '@carechat/protocol';
 import { buildApp } from './app.js';
-import { MemoryBus } from './bus/memory-bus.js';
+import { openBus } from './bus/open-bus.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from './demo.js';
 import { createLogger } from './log.js';
+import { createMetrics } from './metrics.js';
 import { openStore } from './store/open-store.js';
 
 /** `carechat serve [--seed-demo]`, `carechat migrate`, `carechat seed-demo`. */
@@ -16,10 +17,14 @@ async function main(argv: string[]): Promise<void> {
   });
   const command = positionals[0] ?? 'serve';
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel).child({ node: config.nodeId });
 
+  const storeOptions = {
+    url: config.databaseUrl,
+    ...(config.databaseSchema === undefined ? {} : { schema: config.databaseSchema }),
+  };
   if (command === 'migrate') {
-    const store = await openStore({ url: config.databaseUrl, schema: config.databaseSchema });
+    const store = await openStore(storeOptions);
     await store.close();
     logger.info('migrations applied');
     return;
@@ -28,9 +33,16 @@ async function main(argv: string[]): Promise<void> {
     throw new ConfigError(`unknown command "${command}": use serve, migrate or seed-demo`);
   }
 
-  const store = await openStore({ url: config.databaseUrl, schema: config.databaseSchema });
-  const bus = new MemoryBus();
-  const app = await buildApp(config, { store, bus, logger });
+  const store = await openStore(storeOptions);
+  const metrics = createMetrics({ nodeId: config.nodeId });
+  const opened = await openBus(config, metrics, logger);
+  const app = await buildApp(config, {
+    store,
+    bus: opened.bus,
+    logger,
+    metrics,
+    ...(opened.presence ? { presence: opened.presence } : {}),
+  });
 
   if (command === 'seed-demo' || values['seed-demo']) {
     const created = await seedDemo(app.core);
@@ -38,11 +50,16 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === 'seed-demo') {
     await app.close();
+    await opened.close();
     await store.close();
     return;
   }
 
   const { port } = await app.listen();
+  logger.info(
+    { port, node: config.nodeId, dialect: store.dialect, redis: config.redisUrl !== undefined },
+    'listening',
+  );
   process.stdout.write(`\ncarechat is running at http://localhost:${port}\n\n`);
 
   let stopping = false;
@@ -50,16 +67,29 @@ async function main(argv: string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
+    // Whatever happens below, the process is gone within 10 s of the signal.
+    const force = setTimeout(() => {
+      logger.error('shutdown took too long: exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
     force.unref();
-    await app.close(CLOSE_CODES.serviceRestart);
-    await bus.close();
-    await store.close();
-    process.exit(0);
+    try {
+      await app.close(CLOSE_CODES.serviceRestart);
+      await opened.close();
+      await store.close();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: { type: (error as Error).name } }, 'shutdown failed');
+      process.exit(1);
+    }
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 }
+
+/** Orchestrators (systemd, Kubernetes) wait about 10 s before SIGKILL. */
+const SHUTDOWN_DEADLINE_MS = 9_500;
 
 /** Demo accounts go to the terminal for the person starting the server, never into the logs. */
 function printDemoAccounts(created: boolean): void {

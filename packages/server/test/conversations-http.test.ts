@@ -278,5 +278,5 @@ describe.each(DIALECTS)('conversations and messages over HTTP on %s', (dialect) 
       after = stored[stored.length - 1]!.seq;
     }
     expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
-  });
+  }, 120_000);
 });

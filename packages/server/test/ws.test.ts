@@ -332,6 +332,11 @@ describe.each(DIALECTS)('WebSocket door on %s', (dialect) => {
       for (let j = 0; j < length; j++) text += pieces[Math.floor(random() * pieces.length)];
       socket.send(text);
     }
+    // Every frame gets exactly one answer. Wait for them all: a connection holds at most 1,000
+    // frames waiting, so on a slow machine a 1,001st sent at once is (rightly) rate_limited.
+    const deadline = Date.now() + 20_000;
+    while (socket.frames.length < 1000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(socket.frames.length).toBe(1000);
     socket.send({
       type: 'chat_message',
       conversation_id: conversation.id,

@@ -28,7 +28,8 @@ export class ServerProcess {
   async start(timeoutMs = 60_000): Promise<void> {
     const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/main.ts', 'serve'], {
       cwd: ROOT,
-      env: { ...process.env, ...this.env },
+      // The chaos run is about delivery; the care policies have suites of their own.
+      env: { ...process.env, MESSAGING_POLICY: 'open', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;

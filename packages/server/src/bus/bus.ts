@@ -15,6 +15,11 @@ export interface Bus {
   publish(envelope: BusEnvelope): Promise<void>;
   /** Returns an unsubscribe function. */
   subscribe(handler: (envelope: BusEnvelope) => void): () => void;
+  /**
+   * Optional: called when the bus is back after an outage in which events may have been lost
+   * (Redis), so connections can be caught up from the store. Returns an unsubscribe function.
+   */
+  onRecovered?(listener: () => void): () => void;
   /** Throws when the bus cannot carry events (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

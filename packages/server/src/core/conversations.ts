@@ -1,4 +1,4 @@
-import type { Conversation, CreateConversationBody } from '@carechat/protocol';
+import type { Conversation, CreateConversationBody, ErrorCode } from '@carechat/protocol';
 import type { Bus } from '../bus/bus.js';
 import type { ConversationRecord, ParticipantRecord, Store, UserRecord } from '../store/store.js';
 import { accessConversation } from './access.js';
@@ -36,26 +36,52 @@ export class ConversationService {
     const others = await this.d.users.getMany(otherIds);
     if (others.length !== otherIds.length) throw new CoreError('not_found', 'A participant does not exist.');
 
-    const directKey = otherIds.length === 1 ? [actor.userId, ...otherIds].sort().join(':') : null;
+    const directKey = otherIds.length === 1 ? directKeyOf([actor.userId, ...otherIds]) : null;
     if (directKey) {
       const existing = await this.d.store.findConversationByDirectKey(directKey);
       if (existing) return { conversation: await this.get(actor, existing.id), created: false };
     }
     const appointmentId = input.appointment_id ?? null;
     await this.d.policy.checkStart(actor, others, appointmentId);
+    const { conversation, created } = await this.create(actor.userId, otherIds, appointmentId);
+    return { conversation: await this.get(actor, conversation.id), created };
+  }
 
+  /**
+   * A conversation the system decides on rather than a user asking for it (accepting an appointment
+   * opens its chat; demo data): no policy check and no actor. Two people: find-or-create their 1:1.
+   */
+  async openAsSystem(
+    userIds: readonly string[],
+    appointmentId: string | null,
+  ): Promise<{ conversation: ConversationRecord; created: boolean }> {
+    const [first, ...others] = [...new Set(userIds)];
+    if (first === undefined || others.length === 0) throw new CoreError('invalid_request');
+    if (others.length === 1) {
+      const existing = await this.d.store.findConversationByDirectKey(directKeyOf([first, ...others]));
+      if (existing) return { conversation: existing, created: false };
+    }
+    return this.create(first, others, appointmentId);
+  }
+
+  private async create(
+    createdBy: string,
+    otherIds: readonly string[],
+    appointmentId: string | null,
+  ): Promise<{ conversation: ConversationRecord; created: boolean }> {
+    const directKey = otherIds.length === 1 ? directKeyOf([createdBy, ...otherIds]) : null;
     const now = this.d.clock.now().toISOString();
     const record: ConversationRecord = {
       id: newId('cnv'),
       kind: directKey ? 'direct' : 'group',
       directKey,
       appointmentId,
-      createdBy: actor.userId,
+      createdBy,
       createdAt: now,
       lastSeq: 0,
       lastActivityAt: now,
     };
-    const participants: ParticipantRecord[] = [actor.userId, ...otherIds].map((userId) => ({
+    const participants: ParticipantRecord[] = [createdBy, ...otherIds].map((userId) => ({
       conversationId: record.id,
       userId,
       joinedAt: now,
@@ -64,9 +90,9 @@ export class ConversationService {
       muted: false,
       pinned: false,
     }));
-    const { conversation, created } = await this.d.store.createConversation(record, participants);
-    if (created) await this.announce(conversation.id, [actor.userId, ...otherIds]);
-    return { conversation: await this.get(actor, conversation.id), created };
+    const result = await this.d.store.createConversation(record, participants);
+    if (result.created) await this.announce(result.conversation.id, [createdBy, ...otherIds]);
+    return result;
   }
 
   async get(actor: Actor, conversationId: string): Promise<Conversation> {
@@ -96,7 +122,7 @@ export class ConversationService {
    * Tells every participant's devices about a new conversation, so the other side sees it at once
    * without joining anything. Each participant gets it rendered for them (unread counts differ).
    */
-  private async announce(conversationId: string, userIds: readonly string[]): Promise<void> {
+  async announce(conversationId: string, userIds: readonly string[]): Promise<void> {
     for (const userId of userIds) {
       const user = await this.d.users.get(userId);
       if (!user) continue;
@@ -125,6 +151,11 @@ export class ConversationService {
       this.d.store.lastMessages(ids),
       this.d.store.countUnread(actor.userId, ids),
     ]);
+    const readOnly = new Map<string, ErrorCode | null>();
+    for (const { conversation } of rows) {
+      const members = participants.filter((p) => p.conversationId === conversation.id);
+      readOnly.set(conversation.id, await this.d.policy.relationship(conversation, members));
+    }
     const userIds = [...new Set(participants.map((p) => p.userId))];
     const [users, presence] = await Promise.all([
       this.d.users.getMany(userIds),
@@ -142,7 +173,13 @@ export class ConversationService {
         presence,
         lastMessage: lastById.get(conversation.id),
         unreadCount: unread.get(conversation.id) ?? 0,
+        readOnlyReason: readOnly.get(conversation.id) ?? null,
       }),
     );
   }
+}
+
+/** The unique key of a 1:1 conversation: both user ids, sorted. */
+export function directKeyOf(userIds: readonly string[]): string {
+  return [...userIds].sort().join(':');
 }

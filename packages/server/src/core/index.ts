@@ -1,13 +1,23 @@
 import type { Bus } from '../bus/bus.js';
+import type { CareStore } from '../store/care-store.js';
 import type { Store } from '../store/store.js';
 import { AttachmentService, type AttachmentStorage } from './attachments.js';
 import { AuthService } from './auth.js';
+import { AppointmentService } from './care/appointments.js';
+import { ConsultationService } from './care/consultations.js';
+import { ContactService } from './care/contacts.js';
+import { createPolicy, type PolicyName } from './care/create-policy.js';
+import { DoctorReadyNotifier } from './care/doctor-ready.js';
+import { HostPlatformService } from './care/host-platform.js';
+import { MembershipService } from './care/membership.js';
+import { ScheduleService } from './care/schedules.js';
 import type { Clock } from './clock.js';
 import { ConversationService } from './conversations.js';
 import { Hub } from './hub.js';
+import { newId } from './ids.js';
 import { MessageViews } from './message-views.js';
 import { MessageService } from './messages.js';
-import { type MessagingPolicy, openPolicy } from './policy.js';
+import type { MessagingPolicy } from './policy.js';
 import { MemoryPresence, type Presence } from './presence.js';
 import { PresenceService } from './presence-service.js';
 import { ReactionService } from './reactions.js';
@@ -31,8 +41,15 @@ export interface CoreOptions {
   presenceGraceMs: number;
   attachmentStorage: AttachmentStorage;
   attachmentMaxBytes: number;
+  /** Care relationships' persistence (appointments, consultations, schedules, …). */
+  care: CareStore;
+  /** MESSAGING_POLICY; ignored when `policy` is given. Defaults to `appointment`. */
+  messagingPolicy?: PolicyName;
+  /** How long a consultation stays open after its appointment ends. */
+  consultationWindowHours: number;
   policy?: MessagingPolicy;
   presence?: Presence;
+  onBackgroundError?: (error: unknown) => void;
 }
 
 /** The framework-free core: every door calls these services and renders the events they emit. */
@@ -52,6 +69,15 @@ export interface Core {
   attachments: AttachmentService;
   presenceService: PresenceService;
   hub: Hub;
+  care: CareStore;
+  policy: MessagingPolicy;
+  appointments: AppointmentService;
+  consultations: ConsultationService;
+  schedules: ScheduleService;
+  contacts: ContactService;
+  membership: MembershipService;
+  doctorReady: DoctorReadyNotifier;
+  hostPlatform: HostPlatformService;
   /** Stops timers (typing, presence grace) and the hub's bus subscription. */
   close(): void;
 }
@@ -59,37 +85,79 @@ export interface Core {
 export function createCore(o: CoreOptions): Core {
   const users = new UserDirectory(o.store);
   const presence = o.presence ?? new MemoryPresence();
-  const policy = o.policy ?? openPolicy;
+  const care = o.care;
+  const policy =
+    o.policy ?? createPolicy(o.messagingPolicy ?? 'appointment', { care, users, clock: o.clock });
   const tokens = new AccessTokens(o.jwtSecret, o.accessTokenTtlSeconds);
   const shared = { store: o.store, bus: o.bus, clock: o.clock, users };
-  const typing = new TypingService({ ...shared, ttlMs: o.typingTtlMs });
-  const presenceService = new PresenceService({ ...shared, presence, graceMs: o.presenceGraceMs });
-  const hub = new Hub(o.bus, {
-    connected: (subscriber) => presenceService.deviceConnected(subscriber.actor.userId),
-    async disconnected(subscriber) {
-      await typing.connectionClosed(subscriber.id);
-      await presenceService.deviceDisconnected(subscriber.actor.userId);
+  const auth = new AuthService({
+    ...shared,
+    tokens,
+    sessionTtlDays: o.sessionTtlDays,
+    allowPractitionerSignup: o.allowPractitionerSignup,
+  });
+  const conversations = new ConversationService({ ...shared, presence, policy });
+  const views = new MessageViews(o.store, users);
+  const onError = o.onBackgroundError ? { onError: o.onBackgroundError } : {};
+  const typing = new TypingService({ ...shared, ttlMs: o.typingTtlMs, ...onError });
+  const messages = new MessageService({
+    ...shared,
+    views,
+    policy,
+    maxMessageBytes: o.maxMessageBytes,
+    editWindowSeconds: o.editWindowSeconds,
+    onSent: (message) => {
+      typing
+        .messageSent(message.sender_id, message.conversation_id)
+        .catch((error: unknown) => o.onBackgroundError?.(error));
     },
   });
-  const views = new MessageViews(o.store, users);
+  const presenceService = new PresenceService({
+    ...shared,
+    presence,
+    graceMs: o.presenceGraceMs,
+    ...onError,
+  });
+  const doctorReady = new DoctorReadyNotifier({
+    care,
+    bus: o.bus,
+    clock: o.clock,
+    nodeId: newId('node'),
+    ...onError,
+  });
+  const checkPractitioner = (practitionerId: string) => {
+    doctorReady.check(practitionerId).catch((error: unknown) => o.onBackgroundError?.(error));
+  };
+  const hub = new Hub(
+    o.bus,
+    {
+      async connected(subscriber) {
+        await presenceService.deviceConnected(subscriber.actor.userId);
+        // A practitioner coming online inside a window is a reason to look now, not at the next tick.
+        if (subscriber.actor.role === 'practitioner') checkPractitioner(subscriber.actor.userId);
+      },
+      async disconnected(subscriber) {
+        await typing.connectionClosed(subscriber.id);
+        await presenceService.deviceDisconnected(subscriber.actor.userId);
+      },
+    },
+    o.onBackgroundError,
+  );
+  const appointments = new AppointmentService({
+    care,
+    bus: o.bus,
+    clock: o.clock,
+    users,
+    conversations,
+    consultationWindowMs: o.consultationWindowHours * 3_600_000,
+  });
+  const schedules = new ScheduleService({ care, users, changed: checkPractitioner });
   return {
     ...shared,
     presence,
-    auth: new AuthService({
-      ...shared,
-      tokens,
-      sessionTtlDays: o.sessionTtlDays,
-      allowPractitionerSignup: o.allowPractitionerSignup,
-    }),
-    conversations: new ConversationService({ ...shared, presence, policy }),
-    messages: new MessageService({
-      ...shared,
-      views,
-      policy,
-      maxMessageBytes: o.maxMessageBytes,
-      editWindowSeconds: o.editWindowSeconds,
-      onSent: (message) => void typing.messageSent(message.sender_id, message.conversation_id),
-    }),
+    auth,
+    conversations,
+    messages,
     receipts: new ReceiptService(shared),
     reactions: new ReactionService(shared),
     typing,
@@ -102,6 +170,15 @@ export function createCore(o: CoreOptions): Core {
     }),
     presenceService,
     hub,
+    care,
+    policy,
+    appointments,
+    consultations: new ConsultationService({ store: o.store, care, clock: o.clock, messages }),
+    schedules,
+    contacts: new ContactService({ ...shared, care, policy, appointments }),
+    membership: new MembershipService({ ...shared, care, policy, conversations }),
+    doctorReady,
+    hostPlatform: new HostPlatformService({ care, clock: o.clock, users, auth, appointments, schedules }),
     close() {
       typing.close();
       presenceService.close();

@@ -155,10 +155,12 @@ export class MessageService {
   }
 
   async edit(actor: Actor, messageId: string, content: string): Promise<Message> {
-    const record = await this.findOwnChangeable(actor, messageId);
-    this.checkContent(content, record.attachments.length > 0);
+    const record = await accessMessage(this.d.store, actor, messageId);
     const access = await accessConversation(this.d.store, actor, record.conversationId);
+    // The relationship first: "the consultation has ended" says more than "too late to edit".
     await this.d.policy.checkSend(actor, access.conversation, access.participants);
+    this.checkChangeable(actor, record);
+    this.checkContent(content, record.attachments.length > 0);
     const editedAt = this.d.clock.now().toISOString();
     await this.d.store.recordMessageEdit({
       id: newId('edt'),
@@ -190,7 +192,8 @@ export class MessageService {
   }
 
   async delete(actor: Actor, messageId: string): Promise<Message> {
-    const record = await this.findOwnChangeable(actor, messageId);
+    const record = await accessMessage(this.d.store, actor, messageId);
+    this.checkChangeable(actor, record);
     const { participants } = await accessConversation(this.d.store, actor, record.conversationId);
     const deletedAt = this.d.clock.now().toISOString();
     // What the message said stays in the server-side edit history (audit), never on the wire.
@@ -296,8 +299,8 @@ export class MessageService {
     return found.map((a) => ({ id: a.id, name: a.name, content_type: a.contentType, size: a.size }));
   }
 
-  private async findOwnChangeable(actor: Actor, messageId: string): Promise<MessageRecord> {
-    const record = await accessMessage(this.d.store, actor, messageId);
+  /** Only the sender changes a message, only while it exists, and only within the edit window. */
+  private checkChangeable(actor: Actor, record: MessageRecord): void {
     if (record.senderId !== actor.userId)
       throw new CoreError('forbidden', 'Only the sender may change a message.');
     if (record.deletedAt !== null) throw new CoreError('conflict', 'The message was deleted.');
@@ -305,6 +308,5 @@ export class MessageService {
     if (age > this.d.editWindowSeconds * 1000) {
       throw new CoreError('forbidden', 'The time to change this message has passed.');
     }
-    return record;
   }
 }

@@ -12,6 +12,8 @@ export interface PresenceServiceDeps {
   users: UserDirectory;
   /** A user whose last device left is announced offline only after this long, so a reconnect does not flap. */
   graceMs: number;
+  /** Failures of work done later (announcing offline after the grace period). */
+  onError?: (error: unknown) => void;
 }
 
 /**
@@ -20,10 +22,13 @@ export interface PresenceServiceDeps {
  */
 export class PresenceService {
   readonly #goingOffline = new Map<string, ReturnType<typeof setTimeout>>();
+  /** After close, connections still going away (shutdown) change nothing: the store may be gone. */
+  #closed = false;
 
   constructor(private readonly d: PresenceServiceDeps) {}
 
   async deviceConnected(userId: string): Promise<void> {
+    if (this.#closed) return;
     const first = await this.d.presence.connected(userId);
     const pending = this.#goingOffline.get(userId);
     if (pending) {
@@ -36,17 +41,19 @@ export class PresenceService {
   }
 
   async deviceDisconnected(userId: string): Promise<void> {
+    if (this.#closed) return;
     const last = await this.d.presence.disconnected(userId, this.d.clock.now());
     if (!last || this.#goingOffline.has(userId)) return;
     const timer = setTimeout(() => {
       this.#goingOffline.delete(userId);
-      void this.announceIfStillOffline(userId);
+      this.announceIfStillOffline(userId).catch((error: unknown) => this.d.onError?.(error));
     }, this.d.graceMs);
     timer.unref?.();
     this.#goingOffline.set(userId, timer);
   }
 
   close(): void {
+    this.#closed = true;
     for (const timer of this.#goingOffline.values()) clearTimeout(timer);
     this.#goingOffline.clear();
   }

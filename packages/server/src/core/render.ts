@@ -1,4 +1,11 @@
-import type { Conversation, Message, Participant, ReactionSummary, ReplyPreview } from '@carechat/protocol';
+import type {
+  Conversation,
+  ErrorCode,
+  Message,
+  Participant,
+  ReactionSummary,
+  ReplyPreview,
+} from '@carechat/protocol';
 import type {
   ConversationRecord,
   MessageRecord,
@@ -83,6 +90,8 @@ export function toWireConversation(input: {
   presence: ReadonlyMap<string, PresenceStatus>;
   lastMessage: MessageRecord | undefined;
   unreadCount: number;
+  /** Why the conversation is read-only (its relationship ended), or null while it is open. */
+  readOnlyReason: ErrorCode | null;
 }): Conversation {
   const { viewer, conversation, self, participants, users, presence, lastMessage } = input;
   const wireParticipants: Participant[] = participants.flatMap((p) => {
@@ -116,6 +125,8 @@ export function toWireConversation(input: {
     muted: self.muted,
     pinned: self.pinned,
     last_seq: conversation.lastSeq,
+    state: input.readOnlyReason === null ? 'open' : 'read_only',
+    read_only_reason: input.readOnlyReason,
     created_at: conversation.createdAt,
     last_activity_at: conversation.lastActivityAt,
   };

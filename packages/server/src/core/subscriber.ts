@@ -116,6 +116,24 @@ export class Subscriber {
     return last;
   }
 
+  /**
+   * Loads whatever this connection may have missed in the conversations it follows, after the bus
+   * lost events (Redis was away). Messages it already holds are dropped as usual.
+   */
+  async catchUp(): Promise<void> {
+    for (const [conversationId, stream] of [...this.#streams]) {
+      if (this.#closed) return;
+      if (stream.next === undefined || stream.held) continue;
+      let missing: Message[];
+      try {
+        missing = await this.options.fillGap(conversationId, stream.next - 1, Number.MAX_SAFE_INTEGER);
+      } catch {
+        continue;
+      }
+      for (const message of missing) this.pushSequenced({ type: 'chat_message', ...message }, false);
+    }
+  }
+
   close(): void {
     this.#closed = true;
     for (const stream of this.#streams.values()) clearTimeout(stream.gapTimer);

@@ -1,5 +1,6 @@
 import type { Attachment, Role } from '@carechat/protocol';
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { type CommitObserver, MessageBatcher } from './message-batcher.js';
 import type { Database, MessagesTable } from './schema.js';
 import {
   type AttachmentRecord,
@@ -14,13 +15,18 @@ import {
   StoreConflictError,
   type UserRecord,
 } from './store.js';
+import { isUniqueViolation } from './unique-violation.js';
 
 /** The one query layer behind both dialects. Dialect differences stay in `isUniqueViolation`. */
 export class KyselyStore implements Store {
+  readonly #batcher: MessageBatcher;
+
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: 'sqlite' | 'postgres',
-  ) {}
+  ) {
+    this.#batcher = new MessageBatcher(db, dialect, (input) => this.appendOne(input));
+  }
 
   async insertUser(user: UserRecord): Promise<void> {
     try {
@@ -36,7 +42,7 @@ export class KyselyStore implements Store {
         })
         .execute();
     } catch (error) {
-      if (this.isUniqueViolation(error)) throw new StoreConflictError('user exists');
+      if (isUniqueViolation(this.dialect, error)) throw new StoreConflictError('user exists');
       throw error;
     }
   }
@@ -169,7 +175,7 @@ export class KyselyStore implements Store {
       return { conversation, created: true };
     } catch (error) {
       // Two people opening the same 1:1 chat at once: the loser returns the winner's conversation.
-      if (conversation.directKey && this.isUniqueViolation(error)) {
+      if (conversation.directKey && isUniqueViolation(this.dialect, error)) {
         const existing = await this.findConversationByDirectKey(conversation.directKey);
         if (existing) return { conversation: existing, created: false };
       }
@@ -243,7 +249,17 @@ export class KyselyStore implements Store {
     return counts;
   }
 
-  async appendMessage(input: NewMessage): Promise<{ message: MessageRecord; created: boolean }> {
+  /** Concurrent appends share one transaction (group commit, store/message-batcher.ts). */
+  appendMessage(input: NewMessage): Promise<{ message: MessageRecord; created: boolean }> {
+    return this.#batcher.append(input);
+  }
+
+  observeCommits(observer: CommitObserver): void {
+    this.#batcher.observe(observer);
+  }
+
+  /** One message in its own transaction: the fallback when a batch fails as a whole. */
+  private async appendOne(input: NewMessage): Promise<{ message: MessageRecord; created: boolean }> {
     const existing = await this.findByClientMsgId(input);
     if (existing) return { message: existing, created: false };
     try {
@@ -284,7 +300,7 @@ export class KyselyStore implements Store {
       return { message, created: true };
     } catch (error) {
       // A retry raced its original: the transaction rolled back (no seq consumed); return the winner.
-      if (this.isUniqueViolation(error)) {
+      if (isUniqueViolation(this.dialect, error)) {
         const winner = await this.findByClientMsgId(input);
         if (winner) return { message: winner, created: false };
       }
@@ -618,15 +634,8 @@ export class KyselyStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.#batcher.drain();
     await this.db.destroy();
-  }
-
-  private isUniqueViolation(error: unknown): boolean {
-    if (typeof error !== 'object' || error === null) return false;
-    const code = (error as { code?: unknown }).code;
-    return this.dialect === 'postgres'
-      ? code === '23505'
-      : code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
   }
 }
 

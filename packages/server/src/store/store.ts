@@ -1,4 +1,5 @@
 import type { Attachment, Role } from '@carechat/protocol';
+import type { CommitObserver } from './message-batcher.js';
 
 /**
  * What the core needs from persistence, and no more. Two implementations share one query layer
@@ -93,6 +94,8 @@ export interface Store {
     limit: number,
     before?: { createdAt: string; id: string },
   ): Promise<MessageRecord[]>;
+  /** Optional: reports every group commit of messages (metrics). */
+  observeCommits?(observer: CommitObserver): void;
 
   /** Throws when the database cannot be reached (readiness). */
   ping(): Promise<void>;

@@ -36,6 +36,10 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     DATA_DIR: mkdtempSync(join(tmpdir(), 'carechat-test-')),
     JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
     LOG_LEVEL: options.logDestination ? 'trace' : 'silent',
+    // Suites about transport and delivery run on the open policy; the care suites choose theirs.
+    MESSAGING_POLICY: 'open',
+    // Tests drive doctor_ready checks themselves, on their own clock.
+    DOCTOR_READY_CHECK_SECONDS: '0',
     ...options.env,
   });
   const testStore = options.shared?.store ?? (await createTestStore(options.dialect ?? 'sqlite'));

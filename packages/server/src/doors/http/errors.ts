@@ -3,20 +3,29 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { isCoreError } from '../../core/errors.js';
 
 /** Maps every failure to `{error:{code,message}}` with a code from the protocol's catalogue. */
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(
+  app: FastifyInstance,
+  /** Told the code of every error answer (metrics). */
+  onError: (code: ErrorCode) => void = () => {},
+): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isCoreError(error)) {
+      onError(error.code);
       if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
       return reply.status(error.status).send(body(error.code, error.message, error.retryAfter));
     }
     const code = frameworkCode(error);
+    onError(code ?? 'internal');
     if (code) return reply.status(ERRORS[code].status).send(body(code, ERRORS[code].message));
     // Unknown failures are logged by kind only: the error message may echo request content.
     request.log.error({ err: { type: error.name, code: error.code, stack: error.stack } }, 'request failed');
     return reply.status(500).send(body('internal', ERRORS.internal.message));
   });
 
-  app.setNotFoundHandler((_request, reply) => reply.status(404).send(body('not_found', 'No such route.')));
+  app.setNotFoundHandler((_request, reply) => {
+    onError('not_found');
+    return reply.status(404).send(body('not_found', 'No such route.'));
+  });
 }
 
 function frameworkCode(error: FastifyError): ErrorCode | undefined {

@@ -12,11 +12,20 @@ export function registerHealthRoutes(app: FastifyInstance, core: Core, isShuttin
   });
 }
 
+/** A dependency that does not answer within this time counts as unreachable. */
+const PROBE_TIMEOUT_MS = 2000;
+
 async function probe(check: () => Promise<void>): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error('probe timed out')), PROBE_TIMEOUT_MS);
+  });
   try {
-    await check();
+    await Promise.race([check(), timeout]);
     return true;
   } catch {
     return false;
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -8,6 +8,7 @@ import type { Actor } from '../../core/actor.js';
 import { isCoreError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import { Subscriber } from '../../core/subscriber.js';
+import type { Metrics } from '../../metrics.js';
 import { authenticate, readCookie, SESSION_COOKIE } from '../credentials.js';
 import { WsConnection } from './ws-connection.js';
 
@@ -17,6 +18,9 @@ export interface WsDoorOptions {
   maxSocketBufferBytes: number;
   /** Heartbeat: a socket that does not answer a ping within this interval is dropped. */
   heartbeatMs?: number;
+  /** On close: how long in-flight frames (sends being committed) may take before sockets close. */
+  graceMs?: number;
+  metrics?: Metrics;
 }
 
 /** `/ws` (all of a user's conversations) and `/ws/chat/:conversation_id/` (seed 004's socket). */
@@ -24,7 +28,10 @@ const ALL_PATH = /^\/ws\/?$/;
 const CHAT_PATH = /^\/ws\/chat\/([^/]{1,64})\/?$/;
 
 export interface WsDoor {
-  /** Closes every socket with the given code (1012 on restart) and stops accepting new ones. */
+  /**
+   * Stops accepting, lets frames already received finish (their commits and acks), then closes
+   * every socket with the given code (1012 on restart, so clients move to another node at once).
+   */
   close(code?: number, reason?: string): Promise<void>;
   readonly socketCount: number;
 }
@@ -45,11 +52,17 @@ export function attachWsDoor(
     perMessageDeflate: false,
   });
   const alive = new WeakMap<WebSocket, boolean>();
+  const connections = new Set<WsConnection>();
   let accepting = true;
+  const sockets = { all: 0, chat: 0 };
+  options.metrics?.trackConnections('ws', () => sockets.all);
+  options.metrics?.trackConnections('ws_chat', () => sockets.chat);
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const url = new URL(request.url ?? '/', 'http://localhost');
+    // Socket.IO's upgrades on the same server are its own door's business.
+    if (url.pathname.startsWith('/socket.io/')) return;
     const chat = CHAT_PATH.exec(url.pathname);
     if (!accepting || (!chat && !ALL_PATH.test(url.pathname))) {
       socket.end(accepting ? 'HTTP/1.1 404 Not Found\r\n\r\n' : 'HTTP/1.1 503 Service Unavailable\r\n\r\n');
@@ -93,6 +106,8 @@ export function attachWsDoor(
   }
 
   function open(ws: WebSocket, actor: Actor, conversationId: string | undefined): void {
+    const door = conversationId === undefined ? 'ws' : 'ws_chat';
+    const delivered = options.metrics?.messagesDelivered.labels({ door });
     const send = (frame: ServerFrame) => {
       if (ws.readyState !== ws.OPEN) return;
       if (ws.bufferedAmount > options.maxSocketBufferBytes) {
@@ -101,6 +116,7 @@ export function attachWsDoor(
         return;
       }
       ws.send(JSON.stringify(frame));
+      if (frame.type === 'chat_message') delivered?.inc();
     };
     const subscriber = new Subscriber(
       actor,
@@ -110,6 +126,9 @@ export function attachWsDoor(
           // Seed 004's clients draw their own messages from the room's chat_message echo.
           if (conversationId !== undefined && frame.type === 'message_sent')
             send({ ...frame, type: 'chat_message' });
+          // Removed from the conversation this socket is about: nothing more will come through it.
+          if (conversationId !== undefined && frame.type === 'user_left' && frame.user_id === actor.userId)
+            ws.close(CLOSE_CODES.forbidden, 'not_participant');
         },
       },
       {
@@ -117,9 +136,17 @@ export function attachWsDoor(
         fillGap: (id, after, before) => core.messages.between(actor, id, after, before),
       },
     );
-    const connection = new WsConnection(core, actor, subscriber, log);
+    const connectionLog = log.child({ conn: subscriber.id, door });
+    const errors = options.metrics?.errors;
+    const connection = new WsConnection(core, actor, subscriber, connectionLog, (code) =>
+      errors?.inc({ code, door }),
+    );
+    connections.add(connection);
     alive.set(ws, true);
-    void core.hub.add(subscriber);
+    if (conversationId === undefined) sockets.all += 1;
+    else sockets.chat += 1;
+    connectionLog.debug('socket opened');
+    void core.hub.add(subscriber).catch(() => {});
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) {
@@ -130,7 +157,22 @@ export function attachWsDoor(
     });
     ws.on('pong', () => alive.set(ws, true));
     ws.on('error', () => ws.terminate());
-    ws.on('close', () => void core.hub.remove(subscriber));
+    ws.on('close', (code: number) => {
+      // Kept until its last frames are handled, so a graceful close waits for their commits.
+      void connection.idle().then(() => connections.delete(connection));
+      if (conversationId === undefined) sockets.all -= 1;
+      else sockets.chat -= 1;
+      connectionLog.debug({ code }, 'socket closed');
+      void core.hub.remove(subscriber).catch(() => {});
+    });
+  }
+
+  /** Resolves when every connection has handled the frames it received, or after `ms`. */
+  function settle(ms: number): Promise<void> {
+    return withDeadline(
+      Promise.all([...connections].map((c) => c.idle())).then(() => {}),
+      ms,
+    );
   }
 
   const heartbeat = setInterval(() => {
@@ -152,10 +194,31 @@ export function attachWsDoor(
     async close(code = CLOSE_CODES.goingAway, reason = 'server shutting down') {
       accepting = false;
       clearInterval(heartbeat);
+      // One budget for both waits below, so the whole close stays within it (plus the 1 s handshake).
+      const deadline = Date.now() + (options.graceMs ?? 5000);
+      await settle(deadline - Date.now());
       for (const ws of wss.clients) ws.close(code, reason);
+      // Frames a client sent before it saw our close are still handled: wait for the closing
+      // handshakes (a peer that never answers must not hold the process), then for the frames.
+      await withDeadline(
+        Promise.all(
+          [...wss.clients].map((ws) => new Promise<void>((resolve) => ws.once('close', () => resolve()))),
+        ).then(() => {}),
+        1000,
+      );
+      for (const ws of wss.clients) ws.terminate();
+      await settle(Math.max(0, deadline - Date.now()));
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+function withDeadline(work: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 function rawToString(data: RawData): string {

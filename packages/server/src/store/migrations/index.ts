@@ -1,9 +1,11 @@
 import type { Migration } from 'kysely';
 import { initial } from './0001-initial.js';
+import { careRelationships } from './0002-care-relationships.js';
 import { liveFeatures } from './0003-live-features.js';
 
 /** Every migration, in order. One set serves both dialects. Never edit a shipped migration: add one. */
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-care-relationships': careRelationships,
   '0003-live-features': liveFeatures,
 };

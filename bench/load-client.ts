@@ -1,0 +1,120 @@
+import WebSocket from 'ws';
+
+/** The fields of server frames the load generator reads. */
+export interface Frame {
+  type: string;
+  conversation_id?: string;
+  seq?: number;
+  message_id?: string;
+  client_msg_id?: string;
+  code?: string;
+}
+
+/**
+ * One device speaking the real protocol over a real socket: it keeps the last seq it holds per
+ * conversation (its resume cursors) and reconnects with full jitter when the server goes away,
+ * the way the SDK does.
+ */
+export class LoadClient {
+  ws: WebSocket | undefined;
+  readonly cursors = new Map<string, number>();
+  onFrame: (frame: Frame) => void = () => {};
+  /** Called after a reconnect once the server has answered `resume`. */
+  onResumed: () => void = () => {};
+  #urls: string[];
+  #reconnect = false;
+  #attempt = 0;
+
+  constructor(
+    readonly userId: string,
+    private readonly token: string,
+    urls: string[],
+  ) {
+    this.#urls = urls;
+  }
+
+  get open(): boolean {
+    return this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  /** Connects to the first url; with `reconnect`, comes back after a drop, trying each url in turn. */
+  connect(options: { reconnect?: boolean; url?: string } = {}): Promise<void> {
+    this.#reconnect = options.reconnect ?? false;
+    return this.dial(options.url ?? this.#urls[0]!);
+  }
+
+  send(frame: object): boolean {
+    if (!this.open) return false;
+    this.ws!.send(JSON.stringify(frame));
+    return true;
+  }
+
+  close(): void {
+    this.#reconnect = false;
+    this.ws?.terminate();
+  }
+
+  private dial(url: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const ws = new WebSocket(`${url}?token=${this.token}`, { perMessageDeflate: false });
+      this.ws = ws;
+      let opened = false;
+      ws.on('open', () => {
+        opened = true;
+        this.#attempt = 0;
+        resolve();
+      });
+      ws.on('message', (data) => {
+        const frame = JSON.parse(data.toString()) as Frame;
+        if ((frame.type === 'chat_message' || frame.type === 'message_sent') && frame.conversation_id) {
+          const held = this.cursors.get(frame.conversation_id) ?? 0;
+          if (frame.seq! > held) this.cursors.set(frame.conversation_id, frame.seq!);
+        }
+        if (frame.type === 'resumed') this.onResumed();
+        this.onFrame(frame);
+      });
+      ws.on('error', (error) => {
+        if (!opened) reject(error);
+      });
+      ws.on('close', () => {
+        if (!opened || !this.#reconnect) return;
+        this.scheduleReconnect();
+      });
+    }).catch((error: unknown) => {
+      if (!this.#reconnect) throw error;
+      this.scheduleReconnect();
+    });
+  }
+
+  private scheduleReconnect(): void {
+    const attempt = this.#attempt++;
+    // Full jitter: spread a crowd of clients over the window instead of all at once.
+    const delay = Math.random() * Math.min(250 * 2 ** attempt, 2000);
+    const url = this.#urls[attempt % this.#urls.length]!;
+    setTimeout(() => {
+      void this.dial(url).then(() => {
+        if (this.open) this.send({ type: 'resume', cursors: Object.fromEntries(this.cursors) });
+      });
+    }, delay);
+  }
+}
+
+/** Opens many clients, `concurrency` handshakes at a time. */
+export async function connectAll(
+  clients: LoadClient[],
+  options: { concurrency?: number; reconnect?: boolean; url?: (i: number) => string } = {},
+): Promise<void> {
+  const concurrency = options.concurrency ?? 200;
+  let next = 0;
+  const worker = async () => {
+    while (next < clients.length) {
+      const i = next++;
+      const url = options.url?.(i);
+      await clients[i]!.connect({
+        ...(options.reconnect === undefined ? {} : { reconnect: options.reconnect }),
+        ...(url === undefined ? {} : { url }),
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}

@@ -1,0 +1,99 @@
+import { parseArgs } from 'node:util';
+import { idleScenario, pairsScenario, type Result, rampScenario, stormScenario } from './scenarios.js';
+import { type SetupName, startSetup } from './servers.js';
+
+/**
+ * `npm run bench [-- options]`: the load generator. Scenarios: pairs, ramp, idle, storm; setups:
+ * sqlite (one node) and pg-redis (two nodes on PostgreSQL + Redis). `--json` prints one JSON line
+ * per run; otherwise a table per run. Every scenario is bounded in time.
+ */
+const { values } = parseArgs({
+  options: {
+    scenario: { type: 'string', default: 'pairs,ramp,idle,storm' },
+    setup: { type: 'string', default: 'sqlite,pg-redis' },
+    json: { type: 'boolean', default: false },
+    pairs: { type: 'string', default: '100' },
+    rate: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '10' },
+    'ramp-start': { type: 'string', default: '1000' },
+    'ramp-factor': { type: 'string', default: '1.25' },
+    'ramp-max': { type: 'string', default: '20000' },
+    'ramp-step-seconds': { type: 'string', default: '5' },
+    idle: { type: 'string', default: '15000' },
+    storm: { type: 'string', default: '10000' },
+    'storm-rate': { type: 'string', default: '200' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (values.help) {
+  process.stdout.write(`npm run bench -- [--scenario pairs,ramp,idle,storm] [--setup sqlite,pg-redis] [--json]
+  --pairs P --rate R --seconds D        pairs: P pairs, R msgs/s in total for D s (open loop)
+  --ramp-start R --ramp-factor F --ramp-max R --ramp-step-seconds D
+  --idle C                               idle: C connections
+  --storm C --storm-rate R               storm: C clients dropped at once, R msgs/s flowing meanwhile
+`);
+  process.exit(0);
+}
+
+const num = (key: keyof typeof values) => Number(values[key]);
+const scenarios = String(values.scenario).split(',');
+const setups = String(values.setup).split(',') as SetupName[];
+
+function print(result: Result): void {
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const rows = Object.entries(result).map(([k, v]) => [k, v === null ? '-' : String(v)] as const);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  process.stdout.write(`\n${rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n')}\n`);
+}
+
+function note(text: string): void {
+  if (!values.json) process.stdout.write(`${text}\n`);
+  else process.stderr.write(`${text}\n`);
+}
+
+for (const setup of setups) {
+  note(
+    `\n== ${setup}: starting ${setup === 'sqlite' ? 'one node on SQLite' : 'two nodes on PostgreSQL + Redis'}`,
+  );
+  const cluster = await startSetup(setup);
+  try {
+    for (const scenario of scenarios) {
+      note(`-- ${scenario}`);
+      if (scenario === 'pairs') {
+        print(
+          await pairsScenario(cluster, { pairs: num('pairs'), rate: num('rate'), seconds: num('seconds') }),
+        );
+      } else if (scenario === 'ramp') {
+        const result = await rampScenario(
+          cluster,
+          {
+            pairs: num('pairs'),
+            start: num('ramp-start'),
+            factor: num('ramp-factor'),
+            max: num('ramp-max'),
+            stepSeconds: num('ramp-step-seconds'),
+            p99LimitMs: 100,
+          },
+          (step) =>
+            note(
+              `   rate ${step.rate}/s: achieved ${step.achieved_per_s}/s p50 ${step.p50_ms} p99 ${step.p99_ms} ms lost ${step.lost} cpu ${step.server_cpu_pct}%`,
+            ),
+        );
+        print(result);
+      } else if (scenario === 'idle') {
+        print(await idleScenario(cluster, num('idle')));
+      } else if (scenario === 'storm') {
+        print(await stormScenario(cluster, { clients: num('storm'), rate: num('storm-rate') }));
+      } else {
+        throw new Error(`unknown scenario ${scenario}`);
+      }
+    }
+  } finally {
+    await cluster.close();
+  }
+}
+process.exit(0);

@@ -1,0 +1,56 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Presence } from '../core/presence.js';
+import type { Metrics } from '../metrics.js';
+import type { Bus } from './bus.js';
+import { MemoryBus } from './memory-bus.js';
+import { RedisBus } from './redis-bus.js';
+import { RedisPresence } from './redis-presence.js';
+
+export interface OpenedBus {
+  bus: Bus;
+  /** Shared presence when the bus is Redis; undefined means the core's in-memory one. */
+  presence?: Presence;
+  close(): Promise<void>;
+}
+
+/** The in-process bus for one node, or Redis pub/sub (and Redis presence) when REDIS_URL is set. */
+export async function openBus(config: Config, metrics: Metrics, logger: Logger): Promise<OpenedBus> {
+  if (config.redisUrl === undefined) {
+    const bus = new MemoryBus();
+    return { bus, close: () => bus.close() };
+  }
+  const bus = new RedisBus({
+    url: config.redisUrl,
+    prefix: config.redisPrefix,
+    nodeId: config.nodeId,
+    observeLag: (seconds) => metrics.busPublishLag.observe(seconds),
+    onProblem: (problem) => {
+      metrics.busProblems.inc({ problem });
+      if (problem === 'connection_restored') logger.warn('redis connection restored');
+      else if (problem === 'connection_lost')
+        logger.error('redis connection lost: serving local clients only');
+    },
+  });
+  try {
+    await bus.ready();
+  } catch {
+    // A node may start while Redis is away: it serves its own clients, reports not ready, and
+    // joins the cluster when Redis answers.
+    logger.error('redis not reachable at start: serving local clients only until it is');
+  }
+  const presence = new RedisPresence({
+    redis: bus.client,
+    prefix: config.redisPrefix,
+    nodeId: config.nodeId,
+    ttlSeconds: config.presenceTtlSeconds,
+  });
+  return {
+    bus,
+    presence,
+    async close() {
+      presence.close();
+      await bus.close();
+    },
+  };
+}

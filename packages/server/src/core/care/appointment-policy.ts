@@ -1,0 +1,101 @@
+import type { ErrorCode } from '@carechat/protocol';
+import type { CareStore } from '../../store/care-store.js';
+import type { ConversationRecord, ParticipantRecord, UserRecord } from '../../store/store.js';
+import type { Actor } from '../actor.js';
+import type { Clock } from '../clock.js';
+import { CoreError } from '../errors.js';
+import type { MessagingPolicy, Visibility } from '../policy.js';
+import type { UserDirectory } from '../users.js';
+import { appointmentVerdict, isLinking, partiesOf } from './parties.js';
+
+export interface CarePolicyDeps {
+  care: CareStore;
+  users: UserDirectory;
+  clock: Clock;
+}
+
+/**
+ * `appointment` (the default, seed 000's clinic): a patient and a practitioner may converse while
+ * an accepted, not cancelled appointment links them.
+ */
+export class AppointmentPolicy implements MessagingPolicy {
+  readonly name: string = 'appointment';
+
+  constructor(protected readonly d: CarePolicyDeps) {}
+
+  async checkStart(actor: Actor, others: readonly UserRecord[], appointmentId: string | null): Promise<void> {
+    if (actor.role === 'admin') return;
+    const userIds = [actor.userId, ...others.map((o) => o.id)];
+    if (appointmentId !== null) await this.checkNamedAppointment(appointmentId, userIds);
+    throwIf(await this.verdict(null, userIds, true));
+  }
+
+  async checkSend(
+    actor: Actor,
+    conversation: ConversationRecord,
+    participants: readonly ParticipantRecord[],
+  ): Promise<void> {
+    if (actor.role === 'admin') return;
+    throwIf(
+      await this.verdict(
+        conversation.id,
+        participants.map((p) => p.userId),
+        true,
+      ),
+    );
+  }
+
+  relationship(
+    conversation: ConversationRecord,
+    participants: readonly ParticipantRecord[],
+  ): Promise<ErrorCode | null> {
+    return this.verdict(
+      conversation.id,
+      participants.map((p) => p.userId),
+      false,
+    );
+  }
+
+  /**
+   * Admins find everyone. Others find the people their accepted appointments link them to, plus
+   * practitioners (a clinic's practitioners are public, so patients can book them; practitioners
+   * can find colleagues for care teams). Patients never find other patients.
+   */
+  async visibility(actor: Actor): Promise<Visibility> {
+    if (actor.role === 'admin') return { everyone: true };
+    const linked = (await this.d.care.listAppointmentsOf(actor.userId))
+      .filter(isLinking)
+      .map((a) => (a.patientId === actor.userId ? a.practitionerId : a.patientId));
+    return {
+      everyone: false,
+      userIds: [...new Set(linked)],
+      roles: actor.role === 'practitioner' ? ['practitioner', 'admin'] : ['practitioner'],
+    };
+  }
+
+  /** The code a conversation among `userIds` gets, or null when allowed. */
+  protected async verdict(
+    _conversationId: string | null,
+    userIds: readonly string[],
+    _checkSchedule: boolean,
+  ): Promise<ErrorCode | null> {
+    return appointmentVerdict(this.d.care, await partiesOf(this.d.users, userIds));
+  }
+
+  /** A conversation opened "for" an appointment must be between that appointment's two people. */
+  private async checkNamedAppointment(appointmentId: string, userIds: readonly string[]): Promise<void> {
+    const appointment = await this.d.care.findAppointment(appointmentId);
+    if (
+      !appointment ||
+      !userIds.includes(appointment.patientId) ||
+      !userIds.includes(appointment.practitionerId)
+    ) {
+      throw new CoreError('no_care_relationship', 'appointment_id does not link these participants.');
+    }
+    if (!isLinking(appointment)) throw new CoreError('appointment_not_accepted');
+  }
+}
+
+function throwIf(code: ErrorCode | null): void {
+  if (code !== null) throw new CoreError(code);
+}

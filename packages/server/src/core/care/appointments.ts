@@ -1,0 +1,174 @@
+import type { Appointment, AppointmentStatus, CreateAppointmentBody } from '@carechat/protocol';
+import type { Bus } from '../../bus/bus.js';
+import type { AppointmentRecord, CareStore, ConsultationRecord } from '../../store/care-store.js';
+import type { Actor } from '../actor.js';
+import type { Clock } from '../clock.js';
+import type { ConversationService } from '../conversations.js';
+import { CoreError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { UserDirectory } from '../users.js';
+import { isLinking } from './parties.js';
+import { toWireAppointment } from './render.js';
+
+export interface AppointmentDeps {
+  care: CareStore;
+  bus: Bus;
+  clock: Clock;
+  users: UserDirectory;
+  conversations: ConversationService;
+  /** How long a consultation stays open after its appointment ends. */
+  consultationWindowMs: number;
+}
+
+type Transition = 'accept' | 'decline' | 'cancel' | 'complete';
+
+/** Who may make each move, and from which statuses. */
+const MOVES: Record<
+  Transition,
+  { by: 'practitioner' | 'either'; from: AppointmentStatus[]; to: AppointmentStatus }
+> = {
+  accept: { by: 'practitioner', from: ['requested'], to: 'accepted' },
+  decline: { by: 'practitioner', from: ['requested'], to: 'declined' },
+  cancel: { by: 'either', from: ['requested', 'accepted'], to: 'cancelled' },
+  // The visit happened: the consultation stays open until its window after the end.
+  complete: { by: 'practitioner', from: ['accepted'], to: 'completed' },
+};
+
+/**
+ * The appointment lifecycle: requested → accepted | declined, cancelled, completed. Accepting
+ * opens the consultation (and its conversation); cancelling or declining closes it.
+ */
+export class AppointmentService {
+  constructor(private readonly d: AppointmentDeps) {}
+
+  /** A patient asks a practitioner for an appointment. */
+  async request(actor: Actor, input: CreateAppointmentBody): Promise<Appointment> {
+    if (actor.role !== 'patient') throw new CoreError('forbidden', 'Only patients request appointments.');
+    const practitioner = await this.d.users.get(input.practitioner_id);
+    if (practitioner?.role !== 'practitioner') throw new CoreError('not_found', 'No such practitioner.');
+    const startsAt = new Date(input.starts_at).toISOString();
+    const endsAt = new Date(input.ends_at).toISOString();
+    const now = this.d.clock.now().toISOString();
+    if (endsAt <= now) throw new CoreError('invalid_request', 'The appointment would be over already.');
+    const record: AppointmentRecord = {
+      id: newId('apt'),
+      externalId: null,
+      patientId: actor.userId,
+      practitionerId: practitioner.id,
+      status: 'requested',
+      startsAt,
+      endsAt,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.d.care.insertAppointment(record);
+    return this.announce(record, actor);
+  }
+
+  async move(actor: Actor, appointmentId: string, transition: Transition): Promise<Appointment> {
+    const appointment = await this.findVisible(actor, appointmentId);
+    const move = MOVES[transition];
+    const allowed =
+      actor.role === 'admin' ||
+      (move.by === 'practitioner' ? actor.userId === appointment.practitionerId : true);
+    if (!allowed) throw new CoreError('forbidden', `Only the practitioner may ${transition} an appointment.`);
+    // Repeating a move that already happened is answered with the current state (retries are safe).
+    if (appointment.status === move.to) return this.render(appointment, actor);
+    const at = this.d.clock.now().toISOString();
+    if (!(await this.d.care.transitionAppointment(appointment.id, move.from, move.to, at))) {
+      throw new CoreError('conflict', `A ${appointment.status} appointment cannot be ${move.to}.`);
+    }
+    const updated = { ...appointment, status: move.to, updatedAt: at };
+    await this.syncConsultation(updated);
+    return this.announce(updated, actor);
+  }
+
+  /** The actor's appointments, either side, soonest first. */
+  async list(actor: Actor, status?: AppointmentStatus): Promise<Appointment[]> {
+    const records = await this.d.care.listAppointmentsOf(actor.userId, status);
+    return this.renderMany(records, actor);
+  }
+
+  /**
+   * Makes the consultation follow its appointment: open while accepted or completed (until the
+   * window after the end), closed otherwise. Idempotent, so every status change can call it.
+   */
+  async syncConsultation(appointment: AppointmentRecord): Promise<ConsultationRecord | undefined> {
+    const [existing] = await this.d.care.findConsultationsByAppointments([appointment.id]);
+    const expiresAt = new Date(Date.parse(appointment.endsAt) + this.d.consultationWindowMs).toISOString();
+    if (!isLinking(appointment)) {
+      if (existing?.isActive) await this.d.care.updateConsultation(appointment.id, { isActive: false });
+      return existing && { ...existing, isActive: false };
+    }
+    const { conversation } = await this.d.conversations.openAsSystem(
+      [appointment.practitionerId, appointment.patientId],
+      appointment.id,
+    );
+    if (existing) {
+      const fields = {
+        isActive: true,
+        expiresAt,
+        conversationId: existing.conversationId ?? conversation.id,
+      };
+      await this.d.care.updateConsultation(appointment.id, fields);
+      return { ...existing, ...fields };
+    }
+    return this.d.care.insertConsultation({
+      id: newId('cns'),
+      appointmentId: appointment.id,
+      patientId: appointment.patientId,
+      practitionerId: appointment.practitionerId,
+      conversationId: conversation.id,
+      isActive: true,
+      expiresAt,
+      createdAt: this.d.clock.now().toISOString(),
+    });
+  }
+
+  /** Tells both parties' devices, each rendered for them, and returns the actor's rendering. */
+  async announce(
+    appointment: AppointmentRecord,
+    actor?: Pick<Actor, 'userId' | 'role'>,
+  ): Promise<Appointment> {
+    let mine: Appointment | undefined;
+    for (const userId of [appointment.patientId, appointment.practitionerId]) {
+      const user = await this.d.users.get(userId);
+      if (!user) continue;
+      const wire = await this.render(appointment, { userId, role: user.role });
+      if (userId === actor?.userId) mine = wire;
+      await this.d.bus.publish({
+        userIds: [userId],
+        frame: { type: 'appointment_updated', appointment: wire },
+      });
+    }
+    return mine ?? this.render(appointment, actor ?? { userId: '', role: 'admin' });
+  }
+
+  async render(appointment: AppointmentRecord, viewer: Pick<Actor, 'userId' | 'role'>): Promise<Appointment> {
+    const [wire] = await this.renderMany([appointment], viewer);
+    return wire!;
+  }
+
+  private async renderMany(
+    records: readonly AppointmentRecord[],
+    viewer: Pick<Actor, 'userId' | 'role'>,
+  ): Promise<Appointment[]> {
+    const userIds = records.flatMap((a) => [a.patientId, a.practitionerId]);
+    const [users, consultations] = await Promise.all([
+      this.d.users.getMany(userIds),
+      this.d.care.findConsultationsByAppointments(records.map((a) => a.id)),
+    ]);
+    const usersById = new Map(users.map((u) => [u.id, u]));
+    const byAppointment = new Map(consultations.map((c) => [c.appointmentId, c]));
+    return records.map((a) => toWireAppointment(a, viewer, usersById, byAppointment.get(a.id)));
+  }
+
+  /** An appointment the actor is a party to (admins see all). Others get not_found, not forbidden. */
+  private async findVisible(actor: Actor, appointmentId: string): Promise<AppointmentRecord> {
+    const appointment = await this.d.care.findAppointment(appointmentId);
+    const party = appointment?.patientId === actor.userId || appointment?.practitionerId === actor.userId;
+    if (!appointment || !(party || actor.role === 'admin'))
+      throw new CoreError('not_found', 'No such appointment.');
+    return appointment;
+  }
+}

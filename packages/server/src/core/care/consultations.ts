@@ -1,0 +1,61 @@
+import type { Consultation, Message } from '@carechat/protocol';
+import type { CareStore, ConsultationRecord } from '../../store/care-store.js';
+import type { Store } from '../../store/store.js';
+import { accessConversation } from '../access.js';
+import type { Actor } from '../actor.js';
+import type { Clock } from '../clock.js';
+import { CoreError } from '../errors.js';
+import type { MessageService, Origin, SendInput } from '../messages.js';
+import { consultationVerdict } from './consultation-policy.js';
+import { toWireConsultation } from './render.js';
+
+export interface ConsultationDeps {
+  store: Store;
+  care: CareStore;
+  clock: Clock;
+  messages: MessageService;
+}
+
+/**
+ * Consultations as seed 003's clients address them: by consultation id. Sending into one always
+ * applies the consultation rules (active, not expired, inside the practitioner's schedule), on top
+ * of whatever MESSAGING_POLICY says, because that is what those clients were promised.
+ */
+export class ConsultationService {
+  constructor(private readonly d: ConsultationDeps) {}
+
+  /** A consultation the actor takes part in (through its conversation). */
+  async open(actor: Actor, consultationId: string): Promise<Consultation & { conversation_id: string }> {
+    const consultation = await this.find(actor, consultationId);
+    return { ...toWireConsultation(consultation), conversation_id: consultation.conversationId };
+  }
+
+  async send(
+    actor: Actor,
+    consultationId: string,
+    input: SendInput,
+    origin: Origin = {},
+  ): Promise<{ message: Message; created: boolean }> {
+    const consultation = await this.find(actor, consultationId);
+    const code = await consultationVerdict(this.d.care, [consultation], this.d.clock.now(), true);
+    if (code !== null) throw new CoreError(code);
+    return this.d.messages.send(actor, consultation.conversationId, input, origin);
+  }
+
+  /** The consultation a conversation belongs to (the newest), for doors that speak in consultations. */
+  async idForConversation(conversationId: string): Promise<string | null> {
+    const [newest] = await this.d.care.listConsultationsOfConversation(conversationId);
+    return newest?.id ?? null;
+  }
+
+  /** Missing, without a conversation, or not the actor's: the same not_participant answer. */
+  private async find(
+    actor: Actor,
+    consultationId: string,
+  ): Promise<ConsultationRecord & { conversationId: string }> {
+    const consultation = await this.d.care.findConsultation(consultationId);
+    if (!consultation?.conversationId) throw new CoreError('not_participant');
+    await accessConversation(this.d.store, actor, consultation.conversationId);
+    return { ...consultation, conversationId: consultation.conversationId };
+  }
+}

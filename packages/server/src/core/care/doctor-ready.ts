@@ -1,0 +1,75 @@
+import type { Bus } from '../../bus/bus.js';
+import type { CareStore } from '../../store/care-store.js';
+import type { Clock } from '../clock.js';
+import { openWindowAt } from './schedule.js';
+
+export interface DoctorReadyDeps {
+  care: CareStore;
+  bus: Bus;
+  clock: Clock;
+  /** This node's name in the lease rows (for operators reading them). */
+  nodeId: string;
+  onError?: (error: unknown) => void;
+}
+
+export const DOCTOR_READY_MESSAGE = 'Doctor is now available';
+
+/**
+ * Tells a patient's devices `doctor_ready` when their practitioner's schedule window opens during
+ * an active consultation, once per window occurrence. Every node runs the same check (periodically,
+ * and when a practitioner connects); a lease row keyed by (consultation, window occurrence) lets
+ * exactly one of them send it.
+ */
+export class DoctorReadyNotifier {
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly d: DoctorReadyDeps) {}
+
+  /** One pass over live consultations (of one practitioner, if given). Returns how many were sent. */
+  async check(practitionerId?: string): Promise<number> {
+    const now = this.d.clock.now();
+    const nowIso = now.toISOString();
+    const consultations = await this.d.care.listLiveConsultations(nowIso, practitionerId);
+    if (consultations.length === 0) return 0;
+    const windows = await this.d.care.listScheduleWindows([
+      ...new Set(consultations.map((c) => c.practitionerId)),
+    ]);
+    let sent = 0;
+    for (const c of consultations) {
+      if (c.conversationId === null) continue;
+      const open = openWindowAt(
+        windows.filter((w) => w.practitionerId === c.practitionerId),
+        now,
+      );
+      if (!open) continue;
+      if (!(await this.d.care.claimDoctorReady(c.id, open.key, this.d.nodeId, nowIso))) continue;
+      await this.d.bus.publish({
+        userIds: [c.patientId],
+        frame: {
+          type: 'doctor_ready',
+          consultation_id: c.id,
+          conversation_id: c.conversationId,
+          doctor_id: c.practitionerId,
+          message: DOCTOR_READY_MESSAGE,
+        },
+      });
+      sent += 1;
+    }
+    return sent;
+  }
+
+  /** Runs `check` every `intervalMs` (0 turns the timer off; tests call `check` themselves). */
+  start(intervalMs: number): void {
+    this.stop();
+    if (intervalMs <= 0) return;
+    this.#timer = setInterval(() => {
+      this.check().catch((error: unknown) => this.d.onError?.(error));
+    }, intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}

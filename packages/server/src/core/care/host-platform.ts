@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import type {
+  Appointment,
+  PutScheduleBody,
+  Schedule,
+  ServerAppointmentBody,
+  ServerUserBody,
+} from '@carechat/protocol';
+import type { AppointmentRecord, CareStore } from '../../store/care-store.js';
+import { StoreConflictError, type UserRecord } from '../../store/store.js';
+import type { AuthService, IssuedSession } from '../auth.js';
+import type { Clock } from '../clock.js';
+import { CoreError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { UserDirectory } from '../users.js';
+import type { AppointmentService } from './appointments.js';
+import type { ScheduleService } from './schedules.js';
+
+export interface HostPlatformDeps {
+  care: CareStore;
+  clock: Clock;
+  users: UserDirectory;
+  auth: AuthService;
+  appointments: AppointmentService;
+  schedules: ScheduleService;
+}
+
+/**
+ * The server API's core: a host platform (a Django or Next.js app that owns the users and the
+ * appointments) pushes them in under its own ids and mints access tokens for its users. Every
+ * write is an upsert, so the host can simply resend its state.
+ */
+export class HostPlatformService {
+  constructor(private readonly d: HostPlatformDeps) {}
+
+  async upsertUser(
+    externalId: string,
+    body: ServerUserBody,
+  ): Promise<{ user: UserRecord; created: boolean }> {
+    const existing = await this.d.care.findUserIdByExternalId(externalId);
+    if (existing) return { user: await this.update(existing, body), created: false };
+    const user: UserRecord = {
+      id: newId('usr'),
+      // Users from a host platform sign in through it: no password, and a placeholder email
+      // (never shown to others) when the host keeps emails to itself.
+      email: body.email ?? placeholderEmail(externalId),
+      name: body.name,
+      role: body.role,
+      passwordHash: null,
+      createdAt: this.d.clock.now().toISOString(),
+    };
+    try {
+      await this.d.care.insertExternalUser(user, externalId);
+      return { user, created: true };
+    } catch (error) {
+      if (!(error instanceof StoreConflictError)) throw error;
+      // Two upserts of the same user raced: the other one created it; this one updates it.
+      const raced = await this.d.care.findUserIdByExternalId(externalId);
+      if (raced) return { user: await this.update(raced, body), created: false };
+      throw new CoreError('conflict', 'Another user has this email.');
+    }
+  }
+
+  async putSchedule(practitionerExternalId: string, body: PutScheduleBody): Promise<Schedule> {
+    return this.d.schedules.replace(await this.userId(practitionerExternalId), body);
+  }
+
+  async upsertAppointment(externalId: string, body: ServerAppointmentBody): Promise<Appointment> {
+    const [patientId, practitionerId] = [
+      await this.userId(body.patient_external_id),
+      await this.userId(body.practitioner_external_id),
+    ];
+    const [patient, practitioner] = [
+      await this.d.users.get(patientId),
+      await this.d.users.get(practitionerId),
+    ];
+    if (patient?.role !== 'patient' || practitioner?.role !== 'practitioner') {
+      throw new CoreError('invalid_request', 'An appointment is between a patient and a practitioner.');
+    }
+    const now = this.d.clock.now().toISOString();
+    const fields = {
+      status: body.status,
+      startsAt: new Date(body.starts_at).toISOString(),
+      endsAt: new Date(body.ends_at).toISOString(),
+      updatedAt: now,
+    };
+    let record = await this.d.care.findAppointmentByExternalId(externalId);
+    if (record) {
+      if (record.patientId !== patientId || record.practitionerId !== practitionerId) {
+        throw new CoreError('conflict', 'This appointment id belongs to other people.');
+      }
+      await this.d.care.updateAppointment(record.id, fields);
+      record = { ...record, ...fields };
+    } else {
+      record = {
+        id: newId('apt'),
+        externalId,
+        patientId,
+        practitionerId,
+        createdAt: now,
+        ...fields,
+      } satisfies AppointmentRecord;
+      try {
+        await this.d.care.insertAppointment(record);
+      } catch (error) {
+        if (error instanceof StoreConflictError)
+          throw new CoreError('conflict', 'The appointment was just created; retry.');
+        throw error;
+      }
+    }
+    await this.d.appointments.syncConsultation(record);
+    return this.d.appointments.announce(record);
+  }
+
+  async mintToken(externalId: string): Promise<IssuedSession> {
+    return this.d.auth.startSession(await this.userId(externalId));
+  }
+
+  private async userId(externalId: string): Promise<string> {
+    const id = await this.d.care.findUserIdByExternalId(externalId);
+    if (!id) throw new CoreError('not_found', `No user with external id ${externalId}.`);
+    return id;
+  }
+
+  private async update(id: string, body: ServerUserBody): Promise<UserRecord> {
+    try {
+      await this.d.care.updateUserProfile(id, {
+        name: body.name,
+        role: body.role,
+        ...(body.email === undefined ? {} : { email: body.email }),
+      });
+    } catch (error) {
+      if (error instanceof StoreConflictError)
+        throw new CoreError('conflict', 'Another user has this email.');
+      throw error;
+    }
+    this.d.users.forget(id);
+    const user = await this.d.users.get(id);
+    if (!user) throw new CoreError('not_found');
+    return user;
+  }
+}
+
+function placeholderEmail(externalId: string): string {
+  const digest = createHash('sha256').update(externalId).digest('hex').slice(0, 24);
+  return `ext-${digest}@external.invalid`;
+}

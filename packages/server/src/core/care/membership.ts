@@ -1,0 +1,88 @@
+import type { Conversation } from '@carechat/protocol';
+import type { Bus } from '../../bus/bus.js';
+import type { CareStore } from '../../store/care-store.js';
+import type { ParticipantRecord, Store } from '../../store/store.js';
+import { accessConversation } from '../access.js';
+import type { Actor } from '../actor.js';
+import type { Clock } from '../clock.js';
+import type { ConversationService } from '../conversations.js';
+import { CoreError } from '../errors.js';
+import type { MessagingPolicy } from '../policy.js';
+import type { UserDirectory } from '../users.js';
+
+export interface MembershipDeps {
+  store: Store;
+  care: CareStore;
+  bus: Bus;
+  clock: Clock;
+  users: UserDirectory;
+  policy: MessagingPolicy;
+  conversations: ConversationService;
+}
+
+/**
+ * Care-team (group) conversations gaining and losing members. Staff (practitioners, admins) add
+ * and remove; anyone may leave. A removed participant's row is deleted, so every access check —
+ * history included — refuses them from that moment.
+ */
+export class MembershipService {
+  constructor(private readonly d: MembershipDeps) {}
+
+  async add(actor: Actor, conversationId: string, userIds: readonly string[]): Promise<Conversation> {
+    const { conversation, participants } = await this.groupAccess(actor, conversationId);
+    if (actor.role === 'patient')
+      throw new CoreError('forbidden', 'Only care staff add people to a care team.');
+    const wanted = [...new Set(userIds)].filter((id) => !participants.some((p) => p.userId === id));
+    const users = await this.d.users.getMany(wanted);
+    if (users.length !== wanted.length) throw new CoreError('not_found', 'A participant does not exist.');
+    if (wanted.length === 0) return this.d.conversations.get(actor, conversationId);
+
+    const now = this.d.clock.now().toISOString();
+    const joining: ParticipantRecord[] = wanted.map((userId) => ({
+      conversationId,
+      userId,
+      joinedAt: now,
+      // They can read the history, but it is not news to them.
+      lastReadSeq: conversation.lastSeq,
+      lastDeliveredSeq: conversation.lastSeq,
+      muted: false,
+      pinned: false,
+    }));
+    const code = await this.d.policy.relationship(conversation, [...participants, ...joining]);
+    if (code !== null && actor.role !== 'admin') throw new CoreError(code);
+
+    const added = await this.d.care.addParticipants(joining);
+    const everyone = [...participants.map((p) => p.userId), ...added];
+    for (const userId of added) {
+      await this.d.bus.publish({
+        userIds: everyone,
+        frame: { type: 'user_joined', conversation_id: conversationId, user_id: userId },
+      });
+    }
+    await this.d.conversations.announce(conversationId, added);
+    return this.d.conversations.get(actor, conversationId);
+  }
+
+  async remove(actor: Actor, conversationId: string, userId: string): Promise<void> {
+    const { participants } = await this.groupAccess(actor, conversationId);
+    if (userId !== actor.userId && actor.role === 'patient') {
+      throw new CoreError('forbidden', 'Patients may leave a care team but not remove others.');
+    }
+    if (!participants.some((p) => p.userId === userId))
+      throw new CoreError('not_found', 'Not a participant.');
+    if (!(await this.d.care.removeParticipant(conversationId, userId))) return;
+    // The one who left hears it too, so their devices can drop the conversation.
+    await this.d.bus.publish({
+      userIds: participants.map((p) => p.userId),
+      frame: { type: 'user_left', conversation_id: conversationId, user_id: userId },
+    });
+  }
+
+  private async groupAccess(actor: Actor, conversationId: string) {
+    const access = await accessConversation(this.d.store, actor, conversationId);
+    if (access.conversation.kind !== 'group') {
+      throw new CoreError('invalid_request', 'Only group conversations gain or lose participants.');
+    }
+    return access;
+  }
+}

@@ -1,0 +1,62 @@
+import {
+  createAppointmentBodySchema,
+  listAppointmentsQuerySchema,
+  putScheduleBodySchema,
+  userSearchQuerySchema,
+} from '@carechat/protocol';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Core } from '../../core/index.js';
+import { requestActor } from './request-actor.js';
+import { parse } from './validate.js';
+
+const idParams = z.object({ id: z.string().min(1).max(64) });
+const transitionParams = z.object({
+  id: z.string().min(1).max(64),
+  transition: z.enum(['accept', 'decline', 'cancel', 'complete']),
+});
+
+/** Appointments, schedules, the dashboards' contacts and user search. */
+export function registerCareRoutes(app: FastifyInstance, core: Core): void {
+  app.post('/api/appointments', async (request, reply) => {
+    const actor = await requestActor(core, request);
+    const input = parse(createAppointmentBodySchema, request.body);
+    return reply.status(201).send({ appointment: await core.appointments.request(actor, input) });
+  });
+
+  app.get('/api/appointments', async (request) => {
+    const actor = await requestActor(core, request);
+    const { status } = parse(listAppointmentsQuerySchema, request.query);
+    return { appointments: await core.appointments.list(actor, status) };
+  });
+
+  app.post('/api/appointments/:id/:transition', async (request) => {
+    const actor = await requestActor(core, request);
+    const { id, transition } = parse(transitionParams, request.params);
+    return { appointment: await core.appointments.move(actor, id, transition) };
+  });
+
+  app.get('/api/practitioners/:id/schedule', async (request) => {
+    await requestActor(core, request);
+    const { id } = parse(idParams, request.params);
+    return { schedule: await core.schedules.get(id) };
+  });
+
+  app.put('/api/practitioners/:id/schedule', async (request) => {
+    const actor = await requestActor(core, request);
+    const { id } = parse(idParams, request.params);
+    const body = parse(putScheduleBodySchema, request.body);
+    return { schedule: await core.schedules.put(actor, id, body) };
+  });
+
+  app.get('/api/contacts', async (request) => {
+    const actor = await requestActor(core, request);
+    return { contacts: await core.contacts.list(actor) };
+  });
+
+  app.get('/api/users', async (request) => {
+    const actor = await requestActor(core, request);
+    const { query, limit } = parse(userSearchQuerySchema, request.query);
+    return { users: await core.contacts.search(actor, query, limit) };
+  });
+}

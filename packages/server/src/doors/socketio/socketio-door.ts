@@ -1,0 +1,126 @@
+import type { Server as HttpServer } from 'node:http';
+import type { ServerFrame } from '@carechat/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import { Server, type Socket } from 'socket.io';
+import type { Actor } from '../../core/actor.js';
+import { isCoreError } from '../../core/errors.js';
+import type { Core } from '../../core/index.js';
+import { Subscriber } from '../../core/subscriber.js';
+import { authenticate, readCookie, SESSION_COOKIE } from '../credentials.js';
+import { type MessageContext, renderFrame } from './render.js';
+import { SocketIoConnection } from './socketio-connection.js';
+
+export const SOCKETIO_PATH = '/socket.io/';
+
+export interface SocketIoDoorOptions {
+  maxFrameBytes: number;
+  corsOrigins: readonly string[];
+  /** Events waiting to be rendered for one socket before it is cut off. */
+  maxPendingEvents?: number;
+}
+
+export interface SocketIoDoor {
+  close(): Promise<void>;
+  readonly socketCount: number;
+}
+
+/**
+ * The Socket.IO door for the seeds' Socket.IO clients (002, 003), on the same HTTP server at the
+ * default path, WebSocket and long-polling transports both. Identity comes from the handshake
+ * token (`auth.token` or `?token=`, or a bearer header or the session cookie), never from an event.
+ */
+export function attachSocketIoDoor(
+  server: HttpServer,
+  core: Core,
+  log: FastifyBaseLogger,
+  options: SocketIoDoorOptions,
+): SocketIoDoor {
+  const io = new Server(server, {
+    path: SOCKETIO_PATH,
+    serveClient: false,
+    maxHttpBufferSize: options.maxFrameBytes,
+    // Other doors own other upgrade paths (/ws): leave their upgrades alone.
+    destroyUpgrade: false,
+    ...(options.corsOrigins.length > 0
+      ? { cors: { origin: [...options.corsOrigins], credentials: true } }
+      : {}),
+  });
+  const maxBuffered = options.maxPendingEvents ?? 10_000;
+
+  io.use((socket, next) => {
+    const { auth, query, headers } = socket.handshake;
+    const token =
+      typeof auth.token === 'string' ? auth.token : typeof query.token === 'string' ? query.token : undefined;
+    authenticate(core, {
+      authorization: headers.authorization,
+      queryToken: token,
+      sessionCookie: readCookie(headers.cookie, SESSION_COOKIE),
+    }).then(
+      (actor) => {
+        socket.data.actor = actor;
+        next();
+      },
+      (error: unknown) => {
+        if (!isCoreError(error))
+          log.error({ err: { type: (error as Error).name } }, 'socket.io authentication failed');
+        next(Object.assign(new Error('unauthenticated'), { data: { code: 'unauthenticated' } }));
+      },
+    );
+  });
+
+  io.on('connection', (socket: Socket) => {
+    const actor = socket.data.actor as Actor;
+    // Rendering a message looks up its consultation and sender; a chain keeps the seq order.
+    let rendering: Promise<void> = Promise.resolve();
+    let pending = 0;
+    const emit = (frame: ServerFrame) => {
+      if (pending >= maxBuffered) {
+        // A consumer this far behind is cut off rather than allowed to grow memory; it reconnects
+        // and reloads history.
+        socket.disconnect(true);
+        return;
+      }
+      pending += 1;
+      rendering = rendering
+        .then(async () => {
+          if (!socket.connected) return;
+          const [event, payload] = renderFrame(frame, await messageContext(core, frame));
+          socket.emit(event, payload);
+        })
+        .catch((error: unknown) =>
+          log.error({ err: { type: (error as Error).name } }, 'socket.io render failed'),
+        )
+        .finally(() => {
+          pending -= 1;
+        });
+    };
+    const subscriber = new Subscriber(
+      actor,
+      { send: emit },
+      { fillGap: (id, after, before) => core.messages.between(actor, id, after, before) },
+    );
+    new SocketIoConnection(core, actor, subscriber, log).attach(socket);
+    void core.hub.add(subscriber);
+    socket.on('disconnect', () => void core.hub.remove(subscriber));
+  });
+
+  return {
+    get socketCount() {
+      return io.of('/').sockets.size;
+    },
+    async close() {
+      io.disconnectSockets(true);
+      // Closes engine.io's clients (polling and WebSocket) without closing the shared HTTP server.
+      io.engine.close();
+    },
+  };
+}
+
+async function messageContext(core: Core, frame: ServerFrame): Promise<MessageContext | undefined> {
+  if (frame.type !== 'chat_message' && frame.type !== 'message_sent') return undefined;
+  const [consultationId, sender] = await Promise.all([
+    core.consultations.idForConversation(frame.conversation_id),
+    core.users.get(frame.sender_id),
+  ]);
+  return { consultationId, senderRole: sender?.role };
+}

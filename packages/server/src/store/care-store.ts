@@ -1,0 +1,117 @@
+import type { AppointmentStatus, Role } from '@carechat/protocol';
+import type { ParticipantRecord, UserRecord } from './store.js';
+
+/**
+ * What the care-relationship rules need from persistence: appointments, consultations, schedules,
+ * host platforms' external ids, doctor_ready leases, group membership changes and user search.
+ * Kept apart from `Store` so that one stays about conversations and messages; the Kysely
+ * implementation (care-kysely-store.ts) shares the same database connection.
+ */
+export interface CareStore {
+  // Users.
+  findUserIdByExternalId(externalId: string): Promise<string | undefined>;
+  /** Inserts the user and its external id together. */
+  insertExternalUser(user: UserRecord, externalId: string): Promise<void>;
+  updateUserProfile(id: string, fields: { name: string; role: Role; email?: string }): Promise<void>;
+  /** Users whose name contains `query` (case-insensitive) or whose email is exactly `query`. */
+  searchUsers(query: string, scope: SearchScope, limit: number): Promise<UserRecord[]>;
+
+  // Appointments.
+  insertAppointment(appointment: AppointmentRecord): Promise<void>;
+  findAppointment(id: string): Promise<AppointmentRecord | undefined>;
+  findAppointmentByExternalId(externalId: string): Promise<AppointmentRecord | undefined>;
+  /** Compare-and-set: changes the status only if it is one of `from`; returns whether it did. */
+  transitionAppointment(
+    id: string,
+    from: readonly AppointmentStatus[],
+    to: AppointmentStatus,
+    at: string,
+  ): Promise<boolean>;
+  /** Overwrites an appointment's times and status (server API upserts). */
+  updateAppointment(
+    id: string,
+    fields: { status: AppointmentStatus; startsAt: string; endsAt: string; updatedAt: string },
+  ): Promise<void>;
+  /** Appointments the user is a party to, either side, soonest first. */
+  listAppointmentsOf(userId: string, status?: AppointmentStatus): Promise<AppointmentRecord[]>;
+  /** Appointments between these patients and these practitioners. */
+  listAppointmentsBetween(
+    patientIds: readonly string[],
+    practitionerIds: readonly string[],
+  ): Promise<AppointmentRecord[]>;
+
+  // Consultations.
+  /** One consultation per appointment: an existing one is returned instead of a second. */
+  insertConsultation(consultation: ConsultationRecord): Promise<ConsultationRecord>;
+  findConsultation(id: string): Promise<ConsultationRecord | undefined>;
+  findConsultationsByAppointments(appointmentIds: readonly string[]): Promise<ConsultationRecord[]>;
+  listConsultationsOfConversation(conversationId: string): Promise<ConsultationRecord[]>;
+  listConsultationsBetween(
+    patientIds: readonly string[],
+    practitionerIds: readonly string[],
+  ): Promise<ConsultationRecord[]>;
+  updateConsultation(
+    appointmentId: string,
+    fields: { isActive?: boolean; expiresAt?: string; conversationId?: string },
+  ): Promise<void>;
+  /** Active consultations that expire after `now`, optionally of one practitioner. */
+  listLiveConsultations(now: string, practitionerId?: string): Promise<ConsultationRecord[]>;
+
+  // Schedules.
+  listScheduleWindows(practitionerIds: readonly string[]): Promise<ScheduleWindowRecord[]>;
+  /** Replaces a practitioner's whole weekly schedule in one transaction. */
+  replaceSchedule(practitionerId: string, windows: readonly ScheduleWindowRecord[]): Promise<void>;
+
+  // doctor_ready.
+  /** Claims the right to send one doctor_ready; true for exactly one caller across all nodes. */
+  claimDoctorReady(
+    consultationId: string,
+    windowKey: string,
+    claimedBy: string,
+    at: string,
+  ): Promise<boolean>;
+
+  // Group membership.
+  /** Adds participants; users already in the conversation are left as they are. Returns the added ids. */
+  addParticipants(participants: readonly ParticipantRecord[]): Promise<string[]>;
+  /** Removes a participant at once: every access check reads this table. */
+  removeParticipant(conversationId: string, userId: string): Promise<boolean>;
+}
+
+/** Whom a search may return: everyone, or the listed users plus everyone of the listed roles. */
+export type SearchScope =
+  | { everyone: true; excludeUserId: string }
+  | { everyone: false; excludeUserId: string; userIds: readonly string[]; roles: readonly Role[] };
+
+export interface AppointmentRecord {
+  id: string;
+  externalId: string | null;
+  patientId: string;
+  practitionerId: string;
+  status: AppointmentStatus;
+  startsAt: string;
+  endsAt: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ConsultationRecord {
+  id: string;
+  appointmentId: string;
+  patientId: string;
+  practitionerId: string;
+  conversationId: string | null;
+  isActive: boolean;
+  expiresAt: string;
+  createdAt: string;
+}
+
+export interface ScheduleWindowRecord {
+  practitionerId: string;
+  dayOfWeek: number;
+  /** "HH:MM". */
+  start: string;
+  /** "HH:MM" or "24:00", exclusive. */
+  end: string;
+  timezone: string;
+}

@@ -1,0 +1,177 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { openStore } from '../../src/store/open-store.js';
+import { dropPostgresSchema } from '../../src/store/postgres.js';
+import type { Store } from '../../src/store/store.js';
+import { TEST_DATABASE_URL } from './dialects.js';
+
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const CLUSTER_JWT_SECRET = 'cluster-secret-cluster-secret-cluster-0123456789';
+const REPO_ROOT = resolve(import.meta.dirname, '../../../..');
+const MAIN = join(REPO_ROOT, 'packages/server/src/main.ts');
+
+/** True when a Redis answers at `url`; CI must have one (.ci/run starts it). */
+export async function redisReachable(url = TEST_REDIS_URL): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0 });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    await redis.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export interface NodeProcess {
+  readonly name: string;
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly child: ChildProcess;
+  /** Resolves when the process has exited, with how. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** What it wrote to stderr and stdout (logs), for failure messages. */
+  output(): string;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/**
+ * Spawns `carechat serve` as a real child process on a free port and waits until it listens.
+ * `env` is the whole configuration (DATABASE_URL, REDIS_URL, ...) on top of test defaults.
+ */
+export async function spawnNode(name: string, env: Record<string, string>): Promise<NodeProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve'], {
+    cwd: REPO_ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATA_DIR: mkdtempSync(join(tmpdir(), `carechat-${name}-`)),
+      JWT_SECRET: CLUSTER_JWT_SECRET,
+      LOG_LEVEL: 'warn',
+      NODE_ID: name,
+      // These exercise transport and fan-out; the care policies have suites of their own.
+      MESSAGING_POLICY: 'open',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
+    child.once('exit', (code, signal) => done({ code, signal }));
+  });
+  const port = await new Promise<number>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`${name} did not start:\n${output}`)), 30_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /running at http:\/\/localhost:(\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        done(Number(match[1]));
+      }
+    });
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      fail(new Error(`${name} exited (${code ?? signal}) before listening:\n${output}`));
+    });
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    name,
+    url,
+    wsUrl: url.replace(/^http/, 'ws'),
+    child,
+    exited,
+    output: () => output,
+    kill(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+}
+
+export interface Cluster {
+  nodes: NodeProcess[];
+  /** The shared database, for checking what was committed. */
+  store: Store;
+  /** The environment every node of this cluster gets. */
+  env: Record<string, string>;
+  addNode(name: string): Promise<NodeProcess>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * N real server processes on one PostgreSQL schema and one Redis key prefix of their own. The
+ * schema is migrated here first, so the nodes never race to create it.
+ */
+export async function startCluster(
+  size: number,
+  options: { redisUrl?: string; env?: Record<string, string> } = {},
+): Promise<Cluster> {
+  const runId = `${process.pid}_${randomBytes(4).toString('hex')}`;
+  const schema = `cl_${runId}`;
+  const store = await openStore({ url: TEST_DATABASE_URL, schema });
+  const env = {
+    DATABASE_URL: TEST_DATABASE_URL,
+    DATABASE_SCHEMA: schema,
+    REDIS_URL: options.redisUrl ?? TEST_REDIS_URL,
+    REDIS_PREFIX: `test:${runId}:`,
+    ...options.env,
+  };
+  const nodes: NodeProcess[] = [];
+  const addNode = async (name: string) => {
+    const node = await spawnNode(name, env);
+    nodes.push(node);
+    return node;
+  };
+  try {
+    await Promise.all(Array.from({ length: size }, (_, i) => addNode(String.fromCharCode(97 + i))));
+  } catch (error) {
+    for (const node of nodes) node.kill('SIGKILL');
+    await store.close();
+    await dropPostgresSchema(TEST_DATABASE_URL, schema);
+    throw error;
+  }
+  nodes.sort((x, y) => x.name.localeCompare(y.name));
+  return {
+    nodes,
+    store,
+    env,
+    addNode,
+    async dispose() {
+      for (const node of nodes) node.kill('SIGKILL');
+      await Promise.all(nodes.map((n) => n.exited));
+      await store.close();
+      await dropPostgresSchema(TEST_DATABASE_URL, schema);
+      const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1 });
+      redis.on('error', () => {});
+      try {
+        const keys = await redis.keys(`${env.REDIS_PREFIX}*`);
+        if (keys.length > 0) await redis.del(...keys);
+      } catch {
+        // A private Redis may be gone already.
+      } finally {
+        redis.disconnect();
+      }
+    },
+  };
+}
+
+/** Polls `check` until it returns true (for states reached over the network, not for time). */
+export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,129 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newId } from '../src/core/ids.js';
+import type { Store } from '../src/store/store.js';
+import { createTestStore, DIALECTS, type TestStore } from './helpers/dialects.js';
+
+const NOW = '2026-01-05T10:00:00.000Z';
+
+/**
+ * Group commit (store/message-batcher.ts): appends issued together share one transaction, and
+ * each keeps the rules of a lone append.
+ */
+describe.each(DIALECTS)('group commit on %s', (dialect) => {
+  let testStore: TestStore;
+  let store: Store;
+
+  beforeEach(async () => {
+    testStore = await createTestStore(dialect);
+    store = testStore.store;
+  });
+  afterEach(async () => {
+    await testStore.dispose();
+  });
+
+  async function pair(): Promise<{ conversationId: string; a: string; b: string }> {
+    const [a, b] = [newId('usr'), newId('usr')];
+    for (const id of [a, b]) {
+      await store.insertUser({
+        id,
+        email: `${id}@example.test`,
+        name: 'U',
+        role: 'patient',
+        passwordHash: null,
+        createdAt: NOW,
+      });
+    }
+    const conversationId = newId('cnv');
+    await store.createConversation(
+      {
+        id: conversationId,
+        kind: 'direct',
+        directKey: `${a}:${b}`,
+        appointmentId: null,
+        createdBy: a,
+        createdAt: NOW,
+        lastSeq: 0,
+        lastActivityAt: NOW,
+      },
+      [a, b].map((userId) => ({
+        conversationId,
+        userId,
+        joinedAt: NOW,
+        lastReadSeq: 0,
+        lastDeliveredSeq: 0,
+        muted: false,
+        pinned: false,
+      })),
+    );
+    return { conversationId, a, b };
+  }
+
+  const append = (conversationId: string, senderId: string, clientMsgId: string, content = 'hi') =>
+    store.appendMessage({
+      id: newId('msg'),
+      conversationId,
+      senderId,
+      clientMsgId,
+      content,
+      replyTo: null,
+      attachments: [],
+      createdAt: NOW,
+    });
+
+  it('allocates seqs per conversation in call order across many conversations at once', async () => {
+    const convs = await Promise.all([pair(), pair(), pair()]);
+    const calls = Array.from({ length: 90 }, (_, i) => {
+      const c = convs[i % 3]!;
+      return append(c.conversationId, i % 2 ? c.a : c.b, `m-${i}`);
+    });
+    const results = await Promise.all(calls);
+    for (const [k, c] of convs.entries()) {
+      const seqs = results.filter((_, i) => i % 3 === k).map((r) => r.message.seq);
+      expect(seqs).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      expect((await store.findConversation(c.conversationId))!.lastSeq).toBe(30);
+    }
+    // Each sender has read up to their own last message.
+    const [first] = convs;
+    const participants = await store.listParticipants([first!.conversationId]);
+    const lastOfB = Math.max(
+      ...results.filter((_, i) => i % 3 === 0 && i % 2 === 0).map((r) => r.message.seq),
+    );
+    expect(participants.find((p) => p.userId === first!.b)!.lastReadSeq).toBe(lastOfB);
+  });
+
+  it('stores a client_msg_id repeated inside one batch once and returns it to both callers', async () => {
+    const { conversationId, a } = await pair();
+    const [one, two, other] = await Promise.all([
+      append(conversationId, a, 'same'),
+      append(conversationId, a, 'same'),
+      append(conversationId, a, 'other'),
+    ]);
+    expect(one.created).toBe(true);
+    expect(two.created).toBe(false);
+    expect(two.message.id).toBe(one.message.id);
+    expect(other.message.seq).toBe(2);
+    expect(await store.listMessagesAfter(conversationId, 0, 10)).toHaveLength(2);
+  });
+
+  it('returns an already stored message for a retry that shares a batch with new ones', async () => {
+    const { conversationId, a } = await pair();
+    const original = await append(conversationId, a, 'first');
+    const [retry, next] = await Promise.all([
+      append(conversationId, a, 'first'),
+      append(conversationId, a, 'second'),
+    ]);
+    expect(retry).toEqual({ message: original.message, created: false });
+    expect(next.message.seq).toBe(2);
+  });
+
+  it('fails only the appends to a conversation that does not exist', async () => {
+    const { conversationId, a } = await pair();
+    const results = await Promise.allSettled([
+      append(conversationId, a, 'ok-1'),
+      append('cnv_missing', a, 'lost'),
+      append(conversationId, a, 'ok-2'),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await store.listMessagesAfter(conversationId, 0, 10)).map((m) => m.seq)).toEqual([1, 2]);
+  });
+});

@@ -29,6 +29,9 @@ import type { CareStore } from './store/care-store.js';
 import { FileAttachmentStorage } from './store/file-attachment-storage.js';
 import type { Store } from './store/store.js';
 
+/** After the sockets have closed on shutdown, how long HTTP connections still open may stay. */
+const STRAGGLER_GRACE_MS = 1000;
+
 export interface AppDeps {
   store: Store;
   bus: Bus;
@@ -152,13 +155,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       events.close();
       // Stops listening at once; resolves when in-flight HTTP requests have been answered.
       const httpClosed = http.close();
-      // A connection that never sent a request is not "idle" to Node and would hold the close
-      // open until headersTimeout (a minute): after the grace, whatever is still open is dropped.
-      const stragglers = setTimeout(() => http.server.closeAllConnections(), config.shutdownGraceMs);
-      stragglers.unref();
       await ws.close(closeCode);
       await socketio.close();
       core.close();
+      // A connection that never sent a request is not "idle" to Node and would hold the close
+      // open until headersTimeout (a minute). Once the sockets are closed, requests in flight get
+      // a last moment, then whatever is still open is dropped.
+      const stragglers = setTimeout(() => http.server.closeAllConnections(), STRAGGLER_GRACE_MS);
+      stragglers.unref();
       await httpClosed;
       clearTimeout(stragglers);
     },

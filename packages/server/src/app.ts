@@ -36,6 +36,9 @@ import { securityStoreFor } from './store/security-kysely-store.js';
 import type { SecurityStore } from './store/security-store.js';
 import type { Store } from './store/store.js';
 
+/** After the sockets have closed on shutdown, how long HTTP connections still open may stay. */
+const STRAGGLER_GRACE_MS = 1000;
+
 export interface AppDeps {
   store: Store;
   bus: Bus;
@@ -218,9 +221,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       await ws.close(closeCode);
       await socketio.close();
       core.close();
+      // A connection that never sent a request is not "idle" to Node and would hold the close
+      // open until headersTimeout (a minute). Once the sockets are closed, requests in flight get
+      // a last moment, then whatever is still open is dropped.
+      const stragglers = setTimeout(() => http.server.closeAllConnections(), STRAGGLER_GRACE_MS);
+      stragglers.unref();
+      await httpClosed;
+      clearTimeout(stragglers);
       // Whatever the audit trail still buffers is written before the store is closed.
       await core.audit.close();
-      await httpClosed;
     },
   };
 }

@@ -47,7 +47,16 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
     allowUnorderedMigrations: true,
     ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error;
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    // Kysely's introspection reads every schema of the database; one dropped meanwhile (another
+    // run's, cleaning up) makes it fail with 3F000. Nothing was applied: look again.
+    if (error && isSchemaVanished(error) && attempt < 5) continue;
+    if (error) throw error;
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  }
+}
+
+function isSchemaVanished(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '3F000';
 }

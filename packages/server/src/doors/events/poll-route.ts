@@ -45,7 +45,11 @@ export function registerPollRoute(app: FastifyInstance, core: Core, channels: Op
       { onRevoked: () => finish() },
     );
     const release = core.connections.acquire(actor.userId, request.ip);
-    const forget = channels.track(() => finish());
+    const forget = channels.track(() => {
+      // Shutting down: answer now, and do not keep the connection for another request.
+      reply.header('connection', 'close');
+      finish();
+    });
     function stop(): void {
       done = true;
       release();

@@ -50,7 +50,9 @@ export function registerSseRoute(
     raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
+      // The connection ends with the stream: EventSource reconnects on a new one anyway, and a
+      // shutting-down server must not wait for an idle keep-alive connection to time out.
+      connection: 'close',
       'x-accel-buffering': 'no',
     });
     raw.write(`retry: ${RETRY_MS}\n\n`);

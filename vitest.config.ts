@@ -12,7 +12,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'suite',
-          include: ['packages/*/test/**/*.test.ts'],
+          include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
           exclude: ['**/node_modules/**', '**/*.solo.test.ts'],
           sequence: { groupOrder: 0 },
         },
@@ -23,7 +23,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'solo',
-          include: ['packages/*/test/**/*.solo.test.ts'],
+          include: ['packages/*/test/**/*.solo.test.ts', 'apps/*/test/**/*.solo.test.ts'],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },

@@ -1,4 +1,14 @@
-import type { Conversation, Message, ReadResponse, ServerFrame, User } from '@carechat/protocol';
+import type {
+  Attachment,
+  ClientFrame,
+  Conversation,
+  Message,
+  ReactionAddedEvent,
+  ReactionRemovedEvent,
+  ReadResponse,
+  ServerFrame,
+  User,
+} from '@carechat/protocol';
 import { backoffDelay } from './backoff.js';
 import { Connection } from './connection.js';
 import { Emitter } from './emitter.js';
@@ -9,6 +19,7 @@ import { type ClientOptions, tunables } from './options.js';
 import { Outbox } from './outbox.js';
 import { memoryOutboxStore, type OutboxEntry, webStorageOutboxStore } from './outbox-store.js';
 import { defaultNetwork, defaultStorage, defaultWebSocket, systemTimers, type Timers } from './platform.js';
+import { applyReactionChange } from './reactions.js';
 import { Sender } from './sender.js';
 import { type FillResult, MessageSync } from './sync.js';
 import type { Timeline } from './timeline.js';
@@ -36,6 +47,8 @@ export interface SendOptions {
   replyTo?: string | null;
   /** Your own idempotency key; by default a random UUID. */
   clientMsgId?: string;
+  /** Ids of uploads (see `uploadAttachment`) to send with the message; content may then be empty. */
+  attachments?: string[];
 }
 
 /**
@@ -189,7 +202,15 @@ export class CarechatClient {
       status: 'pending',
       attempts: 0,
       owner: this.#tokens.subject() ?? null,
+      ...(options.attachments?.length ? { attachments: options.attachments.map((id) => ({ id })) } : {}),
     });
+    this.#sender.flush();
+    return settled;
+  }
+
+  /** A failed send goes out again (same client_msg_id); resolves with the stored message. */
+  retry(clientMsgId: string): Promise<Message> {
+    const settled = this.outbox.retry(clientMsgId);
     this.#sender.flush();
     return settled;
   }
@@ -239,7 +260,33 @@ export class CarechatClient {
 
   /** Best effort: typing is not kept or retried. */
   setTyping(conversationId: string, isTyping: boolean): void {
-    const frame = { type: 'typing_indicator' as const, conversation_id: conversationId, is_typing: isTyping };
+    this.sendBestEffort({ type: 'typing_indicator', conversation_id: conversationId, is_typing: isTyping });
+  }
+
+  /**
+   * Tells the senders this device has received the conversation's messages up to `seq` (their
+   * "delivered" tick). Best effort: the marker only moves forward, so a lost one is made good by
+   * the next.
+   */
+  markDelivered(conversationId: string, seq: number): void {
+    this.sendBestEffort({ type: 'delivery_receipt', conversation_id: conversationId, seq });
+  }
+
+  addReaction(messageId: string, emoji: string): Promise<void> {
+    return this.api.setReaction(messageId, emoji, true);
+  }
+
+  removeReaction(messageId: string, emoji: string): Promise<void> {
+    return this.api.setReaction(messageId, emoji, false);
+  }
+
+  /** Uploads a file to a conversation; send it with `send(…, { attachments: [attachment.id] })`. */
+  uploadAttachment(conversationId: string, file: Blob, name: string): Promise<Attachment> {
+    return this.api.uploadAttachment(conversationId, file, name);
+  }
+
+  /** A frame over the socket when there is one, else over HTTP; never kept or retried. */
+  private sendBestEffort(frame: ClientFrame): void {
     const transport = this.#connection.transport;
     if (transport?.carriesFrames && this.#connection.state === 'connected') {
       transport.send(frame);
@@ -292,6 +339,10 @@ export class CarechatClient {
           is_deleted: true,
           attachments: [],
         });
+        return;
+      case 'reaction_added':
+      case 'reaction_removed':
+        this.applyReaction(frame);
         return;
       case 'conversation_created':
         // New to everyone: all of its messages are new to us.
@@ -363,6 +414,16 @@ export class CarechatClient {
       fills.push(this.#sync.fill(conversation.id));
     }
     await Promise.all(fills);
+  }
+
+  /** Reaction summaries are per viewer: `mine` is true when the reaction is this user's. */
+  private applyReaction(frame: ReactionAddedEvent | ReactionRemovedEvent): void {
+    const held = this.#sync
+      .timeline(frame.conversation_id)
+      .messages.find((m) => m.message_id === frame.message_id);
+    if (!held) return;
+    const reactions = applyReactionChange(held.reactions ?? [], frame, this.#tokens.subject());
+    this.applyUpdate(frame.conversation_id, frame.message_id, { reactions });
   }
 
   private applyUpdate(conversationId: string, messageId: string, change: Partial<Message>): void {

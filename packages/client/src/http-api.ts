@@ -1,4 +1,6 @@
 import type {
+  Attachment,
+  AttachmentResponse,
   ClientFrame,
   Conversation,
   ConversationListResponse,
@@ -26,6 +28,8 @@ export interface HttpApiOptions {
 
 export interface RequestOptions {
   body?: unknown;
+  /** A multipart body (uploads); fetch sets its content type. */
+  form?: FormData;
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -82,6 +86,19 @@ export class HttpApi {
     return (await this.request<MessageResponse>('DELETE', path)).body.message;
   }
 
+  async setReaction(messageId: string, emoji: string, on: boolean): Promise<void> {
+    const path = `/api/messages/${encodeURIComponent(messageId)}/reactions/${encodeURIComponent(emoji)}`;
+    await this.request(on ? 'PUT' : 'DELETE', path);
+  }
+
+  /** multipart/form-data with one `file` field; the server decides the type from the bytes. */
+  async uploadAttachment(conversationId: string, file: Blob, name: string): Promise<Attachment> {
+    const form = new FormData();
+    form.append('file', file, name);
+    const path = `/api/conversations/${encodeURIComponent(conversationId)}/attachments`;
+    return (await this.request<AttachmentResponse>('POST', path, { form })).body.attachment;
+  }
+
   /** A client frame over HTTP (typing, read receipts… on the SSE and long-poll transports). */
   async postFrame(frame: ClientFrame): Promise<unknown> {
     return (await this.request('POST', '/api/frames', { body: frame })).body;
@@ -134,11 +151,12 @@ export class HttpApi {
     try {
       const headers = this.authHeaders(token);
       if (options.body !== undefined) headers['content-type'] = 'application/json';
+      const body = options.form ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
       const response = await this.o.fetch(`${this.o.baseUrl}${path}`, {
         method,
         headers,
         signal: controller.signal,
-        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        ...(body === undefined ? {} : { body }),
         ...(this.o.credentials ? { credentials: this.o.credentials } : {}),
       });
       return { status: response.status, text: await response.text() };

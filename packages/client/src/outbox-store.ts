@@ -6,6 +6,8 @@ export interface OutboxEntry {
   conversation_id: string;
   content: string;
   reply_to: string | null;
+  /** Uploads sent with the message, by id. */
+  attachments?: Array<{ id: string }>;
   created_at: string;
   /**
    * `pending`: waiting for a connection or a retry; `sending`: on the wire, not acknowledged yet;

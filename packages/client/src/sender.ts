@@ -91,6 +91,7 @@ export class Sender {
         content: entry.content,
         client_msg_id: entry.client_msg_id,
         ...(entry.reply_to === null ? {} : { reply_to: entry.reply_to }),
+        ...(entry.attachments?.length ? { attachments: entry.attachments } : {}),
       });
       if (!sent) {
         this.o.outbox.requeue(entry.client_msg_id);
@@ -154,6 +155,7 @@ export class Sender {
         client_msg_id: entry.client_msg_id,
         content: entry.content,
         reply_to: entry.reply_to,
+        ...(entry.attachments?.length ? { attachments: entry.attachments } : {}),
       });
       this.o.onStored(message);
       this.o.outbox.acknowledge(entry.client_msg_id, message);

@@ -24,6 +24,7 @@ import { registerMeRoutes } from './doors/http/me-routes.js';
 import { registerMetricsRoute } from './doors/http/metrics-route.js';
 import { registerParticipantRoutes } from './doors/http/participant-routes.js';
 import { registerServerApiRoutes } from './doors/http/server-api-routes.js';
+import { registerWebApp } from './doors/http/web-app.js';
 import { attachSocketIoDoor, type SocketIoDoor } from './doors/socketio/socketio-door.js';
 import { attachWsDoor, type WsDoor } from './doors/ws/ws-door.js';
 import { createLogger } from './log.js';
@@ -168,6 +169,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   if (config.serverApiKey !== undefined) registerServerApiRoutes(http, core, config.serverApiKey);
   const addressOf = addressResolver(config.trustProxy);
   const events = registerEventDoors(http, core, { maxBufferBytes: config.maxSocketBufferBytes });
+  await registerWebApp(http, config.webDistDir);
   await http.ready();
 
   const ws = attachWsDoor(http.server, core, http.log, {
@@ -218,16 +220,22 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       events.close();
       // Stops listening at once; resolves when in-flight HTTP requests have been answered.
       const httpClosed = http.close();
-      await ws.close(closeCode);
-      await socketio.close();
-      core.close();
-      // A connection that never sent a request is not "idle" to Node and would hold the close
-      // open until headersTimeout (a minute). Once the sockets are closed, requests in flight get
-      // a last moment, then whatever is still open is dropped.
-      const stragglers = setTimeout(() => http.server.closeAllConnections(), STRAGGLER_GRACE_MS);
-      stragglers.unref();
-      await httpClosed;
-      clearTimeout(stragglers);
+      // Node closes only the connections idle at that moment; one busy then (a poll being
+      // answered) would stay open, idle, for the whole keep-alive timeout: close those as they
+      // become idle.
+      const idleSweep = setInterval(() => http.server.closeIdleConnections(), 50);
+      try {
+        await ws.close(closeCode);
+        await socketio.close();
+        core.close();
+        // Requests had the sockets' grace period to finish. A connection still open now is stuck
+        // (a request whose headers never completed waits forever once the server stops checking
+        // timeouts): it must not hold the shutdown.
+        const stuck = setTimeout(() => http.server.closeAllConnections(), STRAGGLER_GRACE_MS);
+        await httpClosed.finally(() => clearTimeout(stuck));
+      } finally {
+        clearInterval(idleSweep);
+      }
       // Whatever the audit trail still buffers is written before the store is closed.
       await core.audit.close();
     },

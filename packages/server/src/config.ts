@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '@carechat/protocol';
 import { z } from 'zod';
 
@@ -118,6 +119,8 @@ const envSchema = z.object({
   RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
   /** How often the retention purge runs, when on. */
   RETENTION_CHECK_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
+  /** The built web app (`npm run build:web`), served at `/` when the folder exists. */
+  WEB_DIST_DIR: z.string().min(1).optional(),
 });
 
 export type Config = Readonly<{
@@ -168,7 +171,11 @@ export type Config = Readonly<{
   keepAliveTimeoutMs: number;
   retentionDays: number;
   retentionCheckMinutes: number;
+  webDistDir: string;
 }>;
+
+/** apps/web/dist of this repository, wherever the server is started from. */
+const DEFAULT_WEB_DIST_DIR = fileURLToPath(new URL('../../../apps/web/dist', import.meta.url));
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -252,6 +259,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
     retentionDays: e.RETENTION_DAYS,
     retentionCheckMinutes: e.RETENTION_CHECK_MINUTES,
+    webDistDir: e.WEB_DIST_DIR ? resolve(e.WEB_DIST_DIR) : DEFAULT_WEB_DIST_DIR,
   });
 }
 

@@ -1,0 +1,156 @@
+import type { Conversation, Message } from '@carechat/protocol';
+import { useCallback, useEffect, useState } from 'react';
+import { conversationTitle } from '../lib/conversation.js';
+import { formatDateTime } from '../lib/format.js';
+import { navigate, onLinkClick } from '../lib/router.js';
+import { useLive } from '../lib/use-live.js';
+import { errorInWords, inWords } from '../lib/words.js';
+import { Avatar } from './Avatar.js';
+import { Loading } from './Card.js';
+import { Composer, type ComposerMode } from './Composer.js';
+import { BackIcon, BellIcon } from './icons.js';
+import { MessageList } from './MessageList.js';
+import { TypingIndicator } from './TypingIndicator.js';
+
+/** One conversation: its header, messages, who is typing, and the composer (or why there is none). */
+export function ConversationPane({ conversationId }: { conversationId: string }) {
+  const live = useLive();
+  const [refused, setRefused] = useState<unknown>();
+  const conversation = live.conversations.get(conversationId);
+
+  useEffect(() => {
+    let cancelled = false;
+    live.openConversationId = conversationId;
+    live.ensureConversation(conversationId).then(
+      () => {
+        if (!cancelled) void live.loadLatest(conversationId).then(() => live.markSeen(conversationId));
+      },
+      (error) => {
+        if (!cancelled) setRefused(error);
+      },
+    );
+    return () => {
+      cancelled = true;
+      if (live.openConversationId === conversationId) live.openConversationId = undefined;
+    };
+  }, [live, conversationId]);
+
+  if (refused !== undefined) {
+    const code = (refused as { code?: string }).code;
+    return (
+      <section className="pane pane-empty" aria-label="Conversation unavailable">
+        <div role="alert">
+          <p className="pane-empty-title">
+            {code === 'not_participant'
+              ? 'You cannot open this conversation'
+              : 'This conversation could not be loaded'}
+          </p>
+          <p className="muted">{errorInWords(refused)}</p>
+          <a className="button ghost" href="/chat" onClick={(e) => onLinkClick(e, { name: 'chats' })}>
+            Back to messages
+          </a>
+        </div>
+      </section>
+    );
+  }
+  if (!conversation) {
+    return (
+      <section className="pane pane-empty" aria-label="Loading conversation">
+        <Loading what="the conversation" />
+      </section>
+    );
+  }
+  return <OpenConversation conversation={conversation} />;
+}
+
+function OpenConversation({ conversation }: { conversation: Conversation }) {
+  const live = useLive();
+  const [mode, setMode] = useState<ComposerMode>({ kind: 'new' });
+  const [notice, setNotice] = useState<string>();
+  const title = conversationTitle(conversation, live.me.id);
+  const others = live.others(conversation);
+  const typing = live.typing(conversation.id);
+  const direct = conversation.kind === 'direct' ? others[0] : undefined;
+
+  let status: string;
+  if (direct) {
+    status = direct.online
+      ? 'Online'
+      : direct.last_seen_at
+        ? `Last seen ${formatDateTime(direct.last_seen_at)}`
+        : 'Offline';
+  } else {
+    const online = others.filter((p) => p.online).length;
+    status = `${others.map((p) => p.user.name).join(', ')}${online > 0 ? ` · ${online} online` : ''}`;
+  }
+
+  const client = live.client;
+  const onReply = useCallback((message: Message) => setMode({ kind: 'reply', message }), []);
+  const onEdit = useCallback((message: Message) => setMode({ kind: 'edit', message }), []);
+  const onDelete = useCallback(
+    (message: Message) => {
+      if (!window.confirm('Delete this message for everyone?')) return;
+      client.deleteMessage(message.message_id).catch((error) => setNotice(errorInWords(error)));
+    },
+    [client],
+  );
+
+  return (
+    <section className="pane" aria-labelledby="pane-title">
+      <header className="pane-head">
+        <button
+          type="button"
+          className="icon-button back"
+          aria-label="Back to conversations"
+          onClick={() => navigate({ name: 'chats' })}
+        >
+          <BackIcon />
+        </button>
+        <Avatar name={title} online={direct ? direct.online : others.some((p) => p.online)} />
+        <div className="pane-title">
+          <h2 id="pane-title">{title}</h2>
+          <p className="muted small">{status}</p>
+        </div>
+        <button
+          type="button"
+          className={`icon-button ${conversation.muted ? 'on' : ''}`}
+          aria-pressed={conversation.muted}
+          aria-label={conversation.muted ? 'Unmute notifications' : 'Mute notifications'}
+          title={conversation.muted ? 'Muted: no notifications' : 'Mute notifications'}
+          onClick={() =>
+            void live.setMuted(conversation.id, !conversation.muted).catch((e) => setNotice(errorInWords(e)))
+          }
+        >
+          <BellIcon off={conversation.muted} />
+        </button>
+      </header>
+      <MessageList
+        conversation={conversation}
+        title={title}
+        onReply={onReply}
+        onEdit={onEdit}
+        onDelete={onDelete}
+        onError={setNotice}
+      />
+      <TypingIndicator people={typing} />
+      {notice && (
+        <div className="pane-notice" role="alert">
+          <span>{notice}</span>
+          <button type="button" className="button ghost small" onClick={() => setNotice(undefined)}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      {conversation.state === 'read_only' ? (
+        <div className="read-only" role="note">
+          {inWords(
+            conversation.read_only_reason ?? undefined,
+            'This conversation has ended; you can read it but not reply.',
+          )}
+        </div>
+      ) : (
+        <Composer conversation={conversation} mode={mode} onModeChange={setMode} onError={setNotice} />
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,186 @@
+import type { OutboxEntry } from '@carechat/client';
+import type { Conversation, Message } from '@carechat/protocol';
+import { Fragment, useCallback, useLayoutEffect, useRef, useState } from 'react';
+import { formatDay, sameDay } from '../lib/format.js';
+import { tickOf } from '../lib/ticks.js';
+import { useLive } from '../lib/use-live.js';
+import { ArrowDownIcon } from './icons.js';
+import { MessageBubble, PendingBubble } from './MessageBubble.js';
+
+type Item = { kind: 'message'; message: Message } | { kind: 'pending'; entry: OutboxEntry };
+
+const GROUP_GAP_MS = 5 * 60_000;
+const NEAR_BOTTOM_PX = 80;
+const NEAR_TOP_PX = 150;
+
+/**
+ * The messages of a conversation, oldest at the top. It stays at the bottom as messages arrive
+ * (unless the reader has scrolled up: then a button says there is more below), loads older
+ * history when scrolled to the top without moving what the reader is looking at, and is an
+ * aria-live log so new messages are read out.
+ */
+export function MessageList({
+  conversation,
+  title,
+  onReply,
+  onEdit,
+  onDelete,
+  onError,
+}: {
+  conversation: Conversation;
+  title: string;
+  onReply: (message: Message) => void;
+  onEdit: (message: Message) => void;
+  onDelete: (message: Message) => void;
+  onError: (text: string) => void;
+}) {
+  const live = useLive();
+  const me = live.me.id;
+  const messages = live.messages(conversation.id);
+  const stored = new Set(messages.filter((m) => m.sender_id === me).map((m) => m.client_msg_id));
+  const pending = live.pending(conversation.id).filter((e) => !stored.has(e.client_msg_id));
+  const history = live.history(conversation.id);
+  const items: Item[] = [
+    ...messages.map((message) => ({ kind: 'message' as const, message })),
+    ...pending.map((entry) => ({ kind: 'pending' as const, entry })),
+  ];
+
+  const scroller = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const lastKey = useRef<string>(undefined);
+  const anchor = useRef<{ height: number; top: number; firstSeq: number | undefined }>(undefined);
+  const [below, setBelow] = useState(false);
+
+  const last = items.at(-1);
+  const lastItemKey = last ? keyOf(last, me) : undefined;
+  const lastIsMine = last?.kind === 'pending' || (last?.kind === 'message' && last.message.sender_id === me);
+  const firstSeq = messages[0]?.seq;
+
+  const loadOlder = useCallback(() => {
+    const el = scroller.current;
+    if (!el || history.loading || !history.loaded || !history.hasMore) return;
+    anchor.current = { height: el.scrollHeight, top: el.scrollTop, firstSeq };
+    void live.loadOlder(conversation.id);
+  }, [live, conversation.id, history.loading, history.loaded, history.hasMore, firstSeq]);
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    if (anchor.current && anchor.current.firstSeq !== firstSeq) {
+      // Older messages went in above: keep what the reader was looking at in place.
+      el.scrollTop = el.scrollHeight - anchor.current.height + anchor.current.top;
+      anchor.current = undefined;
+    } else if (lastItemKey !== lastKey.current) {
+      if (atBottom.current || lastIsMine) {
+        el.scrollTop = el.scrollHeight;
+        atBottom.current = true;
+      } else if (lastKey.current !== undefined) setBelow(true);
+    } else if (atBottom.current) {
+      el.scrollTop = el.scrollHeight;
+    }
+    lastKey.current = lastItemKey;
+    // A short history that does not fill the pane: nothing to scroll, so load more now.
+    if (el.scrollHeight <= el.clientHeight + 10 && history.loaded && history.hasMore && !history.loading)
+      loadOlder();
+  });
+
+  const onScroll = () => {
+    const el = scroller.current;
+    if (!el) return;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+    if (atBottom.current) {
+      setBelow(false);
+      live.markSeen(conversation.id);
+    }
+    if (el.scrollTop < NEAR_TOP_PX) loadOlder();
+  };
+
+  const toBottom = () => {
+    const el = scroller.current;
+    if (el) el.scrollTo({ top: el.scrollHeight, behavior: 'smooth' });
+    setBelow(false);
+  };
+
+  return (
+    <div className="messages-wrap">
+      <div className="messages" ref={scroller} onScroll={onScroll}>
+        <div className="history-edge" aria-live="polite">
+          {history.loading ? (
+            <span className="muted small">
+              <span className="spinner" aria-hidden="true" /> Loading earlier messages…
+            </span>
+          ) : history.loaded && !history.hasMore ? (
+            <span className="muted small">This is the beginning of your conversation with {title}.</span>
+          ) : history.error ? (
+            <button type="button" className="button ghost small" onClick={loadOlder}>
+              Could not load earlier messages. Try again
+            </button>
+          ) : null}
+        </div>
+        <ol className="message-log" role="log" aria-live="polite" aria-label={`Messages with ${title}`}>
+          {items.map((item, index) => {
+            const previous = items[index - 1];
+            const at = item.kind === 'message' ? item.message.timestamp : item.entry.created_at;
+            const prevAt = previous
+              ? previous.kind === 'message'
+                ? previous.message.timestamp
+                : previous.entry.created_at
+              : undefined;
+            const newDay = !prevAt || !sameDay(prevAt, at);
+            const sender = item.kind === 'message' ? item.message.sender_id : me;
+            const prevSender = previous
+              ? previous.kind === 'message'
+                ? previous.message.sender_id
+                : me
+              : undefined;
+            const grouped =
+              !newDay &&
+              prevSender === sender &&
+              prevAt !== undefined &&
+              Date.parse(at) - Date.parse(prevAt) < GROUP_GAP_MS;
+            return (
+              <Fragment key={keyOf(item, me)}>
+                {newDay && (
+                  <li className="day-separator" aria-hidden="true">
+                    <span>{formatDay(at)}</span>
+                  </li>
+                )}
+                {item.kind === 'message' ? (
+                  <MessageBubble
+                    message={item.message}
+                    mine={item.message.sender_id === me}
+                    tick={item.message.sender_id === me ? tickOf(item.message, conversation, me) : undefined}
+                    grouped={grouped}
+                    showName={!grouped && conversation.kind === 'group' && item.message.sender_id !== me}
+                    canEdit={item.message.sender_id === me && conversation.state === 'open'}
+                    onReply={onReply}
+                    onEdit={onEdit}
+                    onDelete={onDelete}
+                    onError={onError}
+                  />
+                ) : (
+                  <PendingBubble
+                    entry={item.entry}
+                    grouped={grouped}
+                    offline={live.connection !== 'connected'}
+                  />
+                )}
+              </Fragment>
+            );
+          })}
+        </ol>
+      </div>
+      {below && (
+        <button type="button" className="new-below" onClick={toBottom}>
+          <ArrowDownIcon /> New messages
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** Own messages keep one key from pending to stored, so the bubble stays in place. */
+function keyOf(item: Item, me: string): string {
+  if (item.kind === 'pending') return `c:${item.entry.client_msg_id}`;
+  return item.message.sender_id === me ? `c:${item.message.client_msg_id}` : item.message.message_id;
+}

@@ -2,6 +2,7 @@ import type { Attachment, Role } from '@carechat/protocol';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { type CommitObserver, MessageBatcher } from './message-batcher.js';
 import type { Database, MessagesTable } from './schema.js';
+import { SqliteMessageWriter } from './sqlite-writer.js';
 import {
   type ConversationRecord,
   type MessageRecord,
@@ -17,11 +18,22 @@ import {
 export class KyselyStore implements Store {
   readonly #batcher: MessageBatcher;
 
+  readonly #writer: SqliteMessageWriter | undefined;
+
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: 'sqlite' | 'postgres',
+    /** SQLite on a file: message batches are committed on a writer thread. */
+    options: { sqliteWriterFile?: string } = {},
   ) {
-    this.#batcher = new MessageBatcher(db, dialect, (input) => this.appendOne(input));
+    this.#writer = options.sqliteWriterFile ? new SqliteMessageWriter(options.sqliteWriterFile) : undefined;
+    const writer = this.#writer;
+    this.#batcher = new MessageBatcher(
+      db,
+      dialect,
+      (input) => this.appendOne(input),
+      writer ? (inputs) => writer.write(inputs) : undefined,
+    );
   }
 
   async insertUser(user: UserRecord): Promise<void> {
@@ -400,6 +412,7 @@ export class KyselyStore implements Store {
 
   async close(): Promise<void> {
     await this.#batcher.drain();
+    await this.#writer?.close();
     await this.db.destroy();
   }
 

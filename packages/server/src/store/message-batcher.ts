@@ -44,6 +44,8 @@ export class MessageBatcher {
     private readonly dialect: 'sqlite' | 'postgres',
     /** The one-message path, used when a batch fails as a whole (a race with another node). */
     private readonly appendOne: (input: NewMessage) => Promise<AppendResult>,
+    /** Writes a batch elsewhere than this connection (SQLite: a writer thread). */
+    private readonly writer?: (inputs: readonly NewMessage[]) => Promise<Array<AppendResult | Error>>,
   ) {
     this.#maxInFlight = dialect === 'postgres' ? 3 : 1;
   }
@@ -86,24 +88,20 @@ export class MessageBatcher {
     const started = performance.now();
     let results: Array<AppendResult | Error>;
     try {
-      results = await this.db.transaction().execute((trx) =>
-        writeBatch(
-          trx,
-          this.dialect,
-          batch.map((p) => p.input),
-        ),
-      );
+      const inputs = batch.map((p) => p.input);
+      results = this.writer
+        ? await this.writer(inputs)
+        : await this.db.transaction().execute((trx) => writeBatch(trx, this.dialect, inputs));
     } catch {
       // The batch rolled back whole (another node stored one of these client_msg_ids first, a
-      // deadlock, a dropped connection): each message gets the careful one-at-a-time path.
-      await Promise.all(
-        batch.map((p) =>
-          this.appendOne(p.input).then(
-            (r) => p.resolve(r),
-            (e: unknown) => p.reject(e),
-          ),
-        ),
-      );
+      // deadlock, a dropped connection): each message gets the careful one-at-a-time path, in
+      // arrival order so seqs still follow it.
+      for (const p of batch) {
+        await this.appendOne(p.input).then(
+          (r) => p.resolve(r),
+          (e: unknown) => p.reject(e),
+        );
+      }
       return;
     }
     let created = 0;

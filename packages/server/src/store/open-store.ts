@@ -13,12 +13,17 @@ export interface OpenStoreOptions {
   schema?: string;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
+  /** SQLite on a file: commit messages on a writer thread (default true). */
+  writerThread?: boolean;
 }
 
 export async function openStore(options: OpenStoreOptions): Promise<KyselyStore> {
   const { db, dialect } = await connect(options);
   if (options.migrate !== false) await migrateToLatest(db, options.schema);
-  return new KyselyStore(db, dialect);
+  const file = dialect === 'sqlite' ? options.url.slice('sqlite:'.length) : ':memory:';
+  // An in-memory database cannot be shared with another thread; it writes in-thread.
+  const threaded = dialect === 'sqlite' && file !== ':memory:' && options.writerThread !== false;
+  return new KyselyStore(db, dialect, threaded ? { sqliteWriterFile: file } : {});
 }
 
 async function connect(

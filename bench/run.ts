@@ -1,6 +1,8 @@
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { idleScenario, pairsScenario, type Result, rampScenario, stormScenario } from './scenarios.js';
 import { type SetupName, startSetup } from './servers.js';
+import { round } from './stats.js';
 
 /**
  * `npm run bench [-- options]`: the load generator. Scenarios: pairs, ramp, idle, storm; setups:
@@ -41,6 +43,8 @@ const scenarios = String(values.scenario).split(',');
 const setups = String(values.setup).split(',') as SetupName[];
 
 function print(result: Result): void {
+  // The machine is shared (database, Redis, load generator and servers): its load goes with every result.
+  result.loadavg_1m = round(loadavg()[0]!, 2);
   if (values.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;

@@ -93,6 +93,17 @@ describe('Subscriber: each connection gets every message once, in seq order', ()
     expect(seqs()).toEqual([3, 4, 5, 6]);
   });
 
+  it('does not replay a message that arrived live before the resume frame', async () => {
+    const { subscriber, seqs } = setup();
+    subscriber.push({ type: 'chat_message', ...message(4) });
+    async function* pages() {
+      yield [message(2), message(3), message(4)];
+    }
+    expect(await subscriber.resume('c1', 1, pages())).toBe(4);
+    subscriber.push({ type: 'chat_message', ...message(5) });
+    expect(seqs()).toEqual([4, 2, 3, 5]);
+  });
+
   it('on a per-conversation socket passes only that conversation', () => {
     const { subscriber, seqs } = setup([], { conversationId: 'c1' });
     subscriber.push({ type: 'chat_message', ...message(1, 'c2') });

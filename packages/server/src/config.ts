@@ -45,7 +45,7 @@ const envSchema = z.object({
   /** How long a node's presence entries live in Redis without a refresh (a dead node's users go offline). */
   PRESENCE_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
   /** On SIGTERM: time allowed for in-flight work before sockets are closed; the process exits within 10 s. */
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(9000).default(5000),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(7000).default(5000),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),

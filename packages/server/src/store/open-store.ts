@@ -45,7 +45,16 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
     // Named explicitly: Kysely otherwise finds another schema's migration tables and uses ours.
     ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely looks for its migration tables across every schema; a schema dropped meanwhile (parallel
+  // test runs clean up theirs) fails that look-up with invalid_schema_name. Looking again is safe.
+  for (
+    let attempt = 0;
+    attempt < 5 && (error as { code?: string } | undefined)?.code === '3F000';
+    attempt++
+  ) {
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -178,6 +178,7 @@ async function measurePairs(
     server_cpu_pct: server.cpuPercent,
     server_rss_mib: server.rssMiB,
     commits,
+    commit_p99_ms: bucketQuantile(metricsBefore, metricsAfter, 'carechat_commit_latency_seconds', 0.99),
     commit_avg_ms: round((delta('carechat_commit_latency_seconds_sum') / Math.max(1, commits)) * 1000),
     batch_avg: round(delta('carechat_commit_batch_size_sum') / Math.max(1, commits), 1),
     server_delivery_avg_ms: round(
@@ -188,17 +189,42 @@ async function measurePairs(
   };
 }
 
-/** The unlabelled-by-door sums of some server metrics over all nodes (from /metrics). */
+/** Server metrics summed over all nodes (from /metrics); histogram buckets keyed `name{le}`. */
 async function serverMetrics(cluster: BenchCluster): Promise<Map<string, number>> {
   const totals = new Map<string, number>();
   for (const node of cluster.nodes) {
     const text = await fetch(`${node.httpUrl}/metrics`).then((r) => r.text());
     for (const line of text.split('\n')) {
-      const match = /^(carechat_[a-z_]+)(?:\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
-      if (match) totals.set(match[1]!, (totals.get(match[1]!) ?? 0) + Number(match[2]));
+      const match = /^(carechat_[a-z_]+)(?:\{([^}]*)\})? ([0-9.e+-]+)$/.exec(line);
+      if (!match) continue;
+      const le = /le="([^"]+)"/.exec(match[2] ?? '')?.[1];
+      const key = le === undefined ? match[1]! : `${match[1]}{${le}}`;
+      totals.set(key, (totals.get(key) ?? 0) + Number(match[3]));
     }
   }
   return totals;
+}
+
+/** The upper bound (ms) of the histogram bucket holding quantile q of the observations between two scrapes. */
+function bucketQuantile(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  name: string,
+  q: number,
+): number {
+  const buckets: Array<{ le: number; count: number }> = [];
+  for (const [key, value] of after) {
+    const match = new RegExp(`^${name}_bucket\\{(.+)\\}$`).exec(key);
+    if (match)
+      buckets.push({
+        le: Number(match[1] === '+Inf' ? Infinity : match[1]),
+        count: value - (before.get(key) ?? 0),
+      });
+  }
+  buckets.sort((x, y) => x.le - y.le);
+  const total = buckets.at(-1)?.count ?? 0;
+  const bucket = buckets.find((b) => b.count >= q * total);
+  return bucket ? round(bucket.le * 1000) : 0;
 }
 
 export async function pairsScenario(cluster: BenchCluster, o: PairsOptions): Promise<Result> {
@@ -390,9 +416,13 @@ export async function stormScenario(cluster: BenchCluster, o: StormOptions): Pro
   try {
     await sleep(2000);
     dropAt = performance.now();
+    let backAt = 0;
     const restart = (async () => {
       await target.stop();
-      if (cluster.nodes.length === 1) await target.start();
+      if (cluster.nodes.length === 1) {
+        await target.start();
+        backAt = performance.now();
+      }
     })();
     const deadline = dropAt + 60_000;
     while (allResumedAt === 0 && performance.now() < deadline) await sleep(50);
@@ -410,6 +440,8 @@ export async function stormScenario(cluster: BenchCluster, o: StormOptions): Pro
       rate: o.rate,
       resumed: `${resumedCount}/${all.length}`,
       all_resumed_s: allResumedAt === 0 ? null : round((allResumedAt - dropAt) / 1000, 2),
+      // One node: the part of that spent restarting the process (SIGTERM to listening again).
+      restart_s: backAt === 0 ? null : round((backAt - dropAt) / 1000, 2),
       sent: s.sent,
       acked: s.acked,
       unacked_at_end: s.sent - s.acked,

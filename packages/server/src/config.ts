@@ -37,6 +37,8 @@ const envSchema = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier')
     .optional(),
+  /** PostgreSQL only: connections this process keeps open. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(20),
   /** This process's name in logs, metrics and Redis presence; generated when unset. */
   NODE_ID: z
     .string()
@@ -78,6 +80,7 @@ export type Config = Readonly<{
   redisUrl: string | undefined;
   redisPrefix: string;
   databaseSchema: string | undefined;
+  databasePoolSize: number;
   nodeId: string;
   presenceTtlSeconds: number;
   shutdownGraceMs: number;
@@ -131,6 +134,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     databaseSchema: e.DATABASE_SCHEMA,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     nodeId: e.NODE_ID ?? `${hostname()}-${process.pid}`,
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

@@ -47,7 +47,7 @@ export class MessageBatcher {
     /** Writes a batch elsewhere than this connection (SQLite: a writer thread). */
     private readonly writer?: (inputs: readonly NewMessage[]) => Promise<Array<AppendResult | Error>>,
   ) {
-    this.#maxInFlight = dialect === 'postgres' ? 3 : 1;
+    this.#maxInFlight = dialect === 'postgres' ? 4 : 1;
   }
 
   observe(observer: CommitObserver): void {

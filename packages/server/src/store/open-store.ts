@@ -13,6 +13,8 @@ export interface OpenStoreOptions {
   schema?: string;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
+  /** PostgreSQL only: connections in the pool (default 20). */
+  poolSize?: number;
   /** SQLite on a file: commit messages on a writer thread (default true). */
   writerThread?: boolean;
 }
@@ -33,7 +35,7 @@ async function connect(
     return { db: createSqliteDb(options.url.slice('sqlite:'.length)), dialect: 'sqlite' };
   }
   if (/^postgres(ql)?:\/\//.test(options.url)) {
-    return { db: await createPostgresDb(options.url, options.schema), dialect: 'postgres' };
+    return { db: await createPostgresDb(options.url, options.schema, options.poolSize), dialect: 'postgres' };
   }
   throw new Error('DATABASE_URL must start with sqlite: or postgres://');
 }

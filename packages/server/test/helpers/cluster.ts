@@ -123,6 +123,8 @@ export async function startCluster(
     DATABASE_SCHEMA: schema,
     REDIS_URL: options.redisUrl ?? TEST_REDIS_URL,
     REDIS_PREFIX: `test:${runId}:`,
+    // Test runs share one PostgreSQL with other runs: a few connections per node are plenty.
+    DATABASE_POOL_SIZE: '5',
     ...options.env,
   };
   const nodes: NodeProcess[] = [];

@@ -417,8 +417,10 @@ export async function stormScenario(cluster: BenchCluster, o: StormOptions): Pro
     await sleep(2000);
     dropAt = performance.now();
     let backAt = 0;
+    let stoppedAt = 0;
     const restart = (async () => {
       await target.stop();
+      stoppedAt = performance.now();
       if (cluster.nodes.length === 1) {
         await target.start();
         backAt = performance.now();
@@ -442,6 +444,8 @@ export async function stormScenario(cluster: BenchCluster, o: StormOptions): Pro
       all_resumed_s: allResumedAt === 0 ? null : round((allResumedAt - dropAt) / 1000, 2),
       // One node: the part of that spent restarting the process (SIGTERM to listening again).
       restart_s: backAt === 0 ? null : round((backAt - dropAt) / 1000, 2),
+      // Of which: SIGTERM until the old process exited (graceful shutdown of every socket).
+      shutdown_s: round((stoppedAt - dropAt) / 1000, 2),
       sent: s.sent,
       acked: s.acked,
       unacked_at_end: s.sent - s.acked,

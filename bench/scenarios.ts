@@ -254,13 +254,22 @@ export async function rampScenario(
   onStep: (step: Record<string, unknown>) => void,
 ): Promise<Result> {
   const pairs = await connectPairs(cluster, o.pairs);
+  await measurePairs(cluster, pairs, { pairs: o.pairs, rate: o.start, seconds: 2 });
   let lastGood = 0;
   let stoppedBy = 'max rate reached';
+  const steps: Array<Record<string, unknown>> = [];
   let rate = o.start;
   try {
     while (rate <= o.max) {
       const step = await measurePairs(cluster, pairs, { pairs: o.pairs, rate, seconds: o.stepSeconds });
       onStep(step);
+      steps.push({
+        rate,
+        achieved: step.achieved_per_s,
+        p50_ms: step.p50_ms,
+        p99_ms: step.p99_ms,
+        lost: step.lost,
+      });
       const p99 = Number(step.p99_ms);
       const achieved = Number(step.achieved_per_s);
       if (Number(step.lost) > 0) stoppedBy = `lost ${step.lost} at ${rate}/s`;

@@ -289,8 +289,10 @@ export async function rampScenario(
     scenario: 'ramp',
     setup: cluster.setup,
     pairs: o.pairs,
+    step_seconds: o.stepSeconds,
     last_good_rate: lastGood,
     stopped_by: stoppedBy,
+    steps: JSON.stringify(steps),
   };
 }
 

@@ -1,4 +1,5 @@
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { writeBatchPostgres } from './postgres-batch.js';
 import type { Database, MessagesTable } from './schema.js';
 import type { MessageRecord, NewMessage } from './store.js';
 
@@ -91,7 +92,9 @@ export class MessageBatcher {
       const inputs = batch.map((p) => p.input);
       results = this.writer
         ? await this.writer(inputs)
-        : await this.db.transaction().execute((trx) => writeBatch(trx, this.dialect, inputs));
+        : this.dialect === 'postgres'
+          ? await writeBatchPostgres(this.db, inputs)
+          : await this.db.transaction().execute((trx) => writeBatch(trx, inputs));
     } catch {
       // The batch rolled back whole (another node stored one of these client_msg_ids first, a
       // deadlock, a dropped connection): each message gets the careful one-at-a-time path, in
@@ -121,10 +124,12 @@ function idempotencyKey(m: { conversationId: string; senderId: string; clientMsg
   return `${m.conversationId}\u0000${m.senderId}\u0000${m.clientMsgId}`;
 }
 
-/** Writes one batch inside `trx`; returns a result (or the error) for each input, in order. */
+/**
+ * Writes one batch inside `trx` (in-memory SQLite; files use the writer thread and PostgreSQL its
+ * one-statement form, postgres-batch.ts); returns a result (or the error) for each input, in order.
+ */
 async function writeBatch(
   trx: Transaction<Database>,
-  dialect: 'sqlite' | 'postgres',
   inputs: readonly NewMessage[],
 ): Promise<Array<AppendResult | Error>> {
   const existing = await findExisting(trx, inputs);
@@ -151,12 +156,6 @@ async function writeBatch(
   const missing = new Set<string>(byConversation.keys());
   if (byConversation.size > 0) {
     const ids = [...byConversation.keys()].sort();
-    if (dialect === 'postgres') {
-      // Row locks in id order: two nodes' batches never wait on each other in a cycle.
-      await sql`select id from conversations where id in (${sql.join(ids)}) order by id for update`.execute(
-        trx,
-      );
-    }
     const bumps = sql.join(
       ids.map((id) => {
         const indices = byConversation.get(id)!;

@@ -19,6 +19,12 @@ export async function writeBatchPostgres(
   db: Kysely<Database>,
   inputs: readonly NewMessage[],
 ): Promise<Array<AppendResult | Error>> {
+  const result = await batchStatement(inputs).execute(db);
+  return toResults(inputs, result.rows);
+}
+
+/** The statement itself (exported for EXPLAIN when tuning). */
+export function batchStatement(inputs: readonly NewMessage[]) {
   const rows = sql.join(
     inputs.map(
       (m, i) => sql`(cast(${i} as integer), cast(${m.id} as text), cast(${m.conversationId} as text),
@@ -26,14 +32,16 @@ export async function writeBatchPostgres(
         cast(${m.replyTo} as text), cast(${JSON.stringify(m.attachments)} as text), cast(${m.createdAt} as text))`,
     ),
   );
-  const result = await sql<MessagesTable & { kind: 'new' | 'old' }>`
+  return sql<MessagesTable & { kind: 'new' | 'old' }>`
     with input (idx, id, conversation_id, sender_id, client_msg_id, content, reply_to, attachments, created_at) as (
       values ${rows}
     ),
     existing as (
-      select m.* from messages m
-      join input i on m.conversation_id = i.conversation_id and m.sender_id = i.sender_id
-        and m.client_msg_id = i.client_msg_id
+      select m.* from input i cross join lateral (
+        -- limit 1 keeps this a lookup by the idempotency index per input (not a join over messages)
+        select * from messages m where m.conversation_id = i.conversation_id and m.sender_id = i.sender_id
+          and m.client_msg_id = i.client_msg_id limit 1
+      ) m
     ),
     fresh as (
       select distinct on (i.conversation_id, i.sender_id, i.client_msg_id) i.* from input i
@@ -49,13 +57,13 @@ export async function writeBatchPostgres(
       from fresh f
     ),
     locked as (
-      select c.id from conversations c where c.id in (select conversation_id from numbered)
+      select c.id from conversations c where c.id = any(array(select conversation_id from numbered))
       order by c.id for update
     ),
     bumped as (
       update conversations c set last_seq = c.last_seq + k.n, last_activity_at = k.at
       from (select conversation_id, max(n) as n, max(created_at) as at from numbered group by conversation_id) k
-      where c.id = k.conversation_id and c.id in (select id from locked)
+      where c.id = k.conversation_id and c.id = any(array(select id from locked))
       returning c.id, c.last_seq
     ),
     inserted as (
@@ -73,10 +81,15 @@ export async function writeBatchPostgres(
     )
     select 'new' as kind, * from inserted
     union all
-    select 'old' as kind, * from existing`.execute(db);
+    select 'old' as kind, * from existing`;
+}
 
+function toResults(
+  inputs: readonly NewMessage[],
+  rows: ReadonlyArray<MessagesTable & { kind: 'new' | 'old' }>,
+): Array<AppendResult | Error> {
   const stored = new Map<string, { record: MessageRecord; kind: 'new' | 'old' }>();
-  for (const row of result.rows) {
+  for (const row of rows) {
     stored.set(key(row.conversation_id, row.sender_id, row.client_msg_id), {
       record: {
         id: row.id,

@@ -48,13 +48,16 @@ class Ledger {
   watch(pairs: Pairs): void {
     for (const sender of pairs.senders) {
       sender.onFrame = (frame: Frame) => {
-        if (frame.type === 'message_sent' && frame.client_msg_id) this.acked.add(frame.client_msg_id);
+        // Only this run's messages: acks of an earlier run (the warm-up) may still be arriving.
+        if (frame.type === 'message_sent' && frame.client_msg_id && this.sentAt.has(frame.client_msg_id))
+          this.acked.add(frame.client_msg_id);
         else if (frame.type === 'error') this.errors += 1;
       };
     }
     for (const receiver of pairs.receivers) {
       receiver.onFrame = (frame: Frame) => {
-        if (frame.type !== 'chat_message' || !frame.client_msg_id) return;
+        if (frame.type !== 'chat_message' || !frame.client_msg_id || !this.sentAt.has(frame.client_msg_id))
+          return;
         const at = performance.now();
         const id = frame.client_msg_id;
         const seen = this.received.get(id) ?? 0;

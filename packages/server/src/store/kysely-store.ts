@@ -19,17 +19,23 @@ export class KyselyStore implements Store {
   readonly #batcher: MessageBatcher;
 
   readonly #writer: SqliteMessageWriter | undefined;
+  readonly #writeDb: Kysely<Database> | undefined;
 
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: 'sqlite' | 'postgres',
-    /** SQLite on a file: message batches are committed on a writer thread. */
-    options: { sqliteWriterFile?: string } = {},
+    options: {
+      /** SQLite on a file: message batches are committed on a writer thread. */
+      sqliteWriterFile?: string;
+      /** PostgreSQL: connections of their own for group commits, so they never queue behind reads. */
+      writeDb?: Kysely<Database>;
+    } = {},
   ) {
     this.#writer = options.sqliteWriterFile ? new SqliteMessageWriter(options.sqliteWriterFile) : undefined;
+    this.#writeDb = options.writeDb;
     const writer = this.#writer;
     this.#batcher = new MessageBatcher(
-      db,
+      options.writeDb ?? db,
       dialect,
       (input) => this.appendOne(input),
       writer ? (inputs) => writer.write(inputs) : undefined,
@@ -413,6 +419,7 @@ export class KyselyStore implements Store {
   async close(): Promise<void> {
     await this.#batcher.drain();
     await this.#writer?.close();
+    await this.#writeDb?.destroy();
     await this.db.destroy();
   }
 

@@ -6,6 +6,9 @@ import type { MessageRecord, NewMessage } from './store.js';
 /** The most messages written by one transaction; more wait for the next one. */
 const MAX_BATCH = 256;
 
+/** PostgreSQL batches written at once per process (SQLite has one writer: one). */
+export const MAX_BATCHES_IN_FLIGHT = 4;
+
 export interface AppendResult {
   message: MessageRecord;
   created: boolean;
@@ -48,7 +51,7 @@ export class MessageBatcher {
     /** Writes a batch elsewhere than this connection (SQLite: a writer thread). */
     private readonly writer?: (inputs: readonly NewMessage[]) => Promise<Array<AppendResult | Error>>,
   ) {
-    this.#maxInFlight = dialect === 'postgres' ? 4 : 1;
+    this.#maxInFlight = dialect === 'postgres' ? MAX_BATCHES_IN_FLIGHT : 1;
   }
 
   observe(observer: CommitObserver): void {

@@ -1,5 +1,6 @@
 import { type Kysely, Migrator } from 'kysely';
 import { KyselyStore } from './kysely-store.js';
+import { MAX_BATCHES_IN_FLIGHT } from './message-batcher.js';
 import { migrations } from './migrations/index.js';
 import { createPostgresDb } from './postgres.js';
 import type { Database } from './schema.js';
@@ -22,9 +23,14 @@ export interface OpenStoreOptions {
 export async function openStore(options: OpenStoreOptions): Promise<KyselyStore> {
   const { db, dialect } = await connect(options);
   if (options.migrate !== false) await migrateToLatest(db, options.schema);
-  const file = dialect === 'sqlite' ? options.url.slice('sqlite:'.length) : ':memory:';
+  if (dialect === 'postgres') {
+    // Group commits get connections of their own (one per batch in flight), apart from the reads.
+    const writeDb = await createPostgresDb(options.url, options.schema, MAX_BATCHES_IN_FLIGHT);
+    return new KyselyStore(db, dialect, { writeDb });
+  }
+  const file = options.url.slice('sqlite:'.length);
   // An in-memory database cannot be shared with another thread; it writes in-thread.
-  const threaded = dialect === 'sqlite' && file !== ':memory:' && options.writerThread !== false;
+  const threaded = file !== ':memory:' && options.writerThread !== false;
   return new KyselyStore(db, dialect, threaded ? { sqliteWriterFile: file } : {});
 }
 

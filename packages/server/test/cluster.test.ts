@@ -137,10 +137,14 @@ describe.runIf(runnable)('three nodes on PostgreSQL + Redis', () => {
       });
       await aliceOnA.next('message_sent', (f) => f.client_msg_id === `r-${n}`);
     };
+    const aliceOnC = await connect(c, alice);
     for (let n = 1; n <= 3; n++) await send(n);
     await bobOnB.waitForCount('chat_message', 3);
     await bobOnB.close();
     for (let n = 4; n <= 7; n++) await send(n);
+    // Node C has seen 4..7 go by (alice's other device is there), so none of them can reach bob's
+    // new socket there live before his resume: the replay alone carries them, in order.
+    await aliceOnC.next('message_sent', (f) => f.seq === 7);
 
     const bobOnC = await connect(c, bob);
     bobOnC.send({ type: 'resume', cursors: { [conversation.id]: 3 } });

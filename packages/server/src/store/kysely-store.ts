@@ -218,6 +218,26 @@ export class KyselyStore implements Store {
     return rows.map(toParticipant);
   }
 
+  async findConversationWithParticipants(
+    id: string,
+  ): Promise<{ conversation: ConversationRecord; participants: ParticipantRecord[] } | undefined> {
+    const rows = await this.db
+      .selectFrom('conversations as c')
+      .innerJoin('participants as p', 'p.conversation_id', 'c.id')
+      .selectAll('c')
+      .select(['p.conversation_id', 'p.user_id', 'p.joined_at', 'p.last_read_seq', 'p.muted', 'p.pinned'])
+      .where('c.id', '=', id)
+      .orderBy('p.joined_at')
+      .orderBy('p.user_id')
+      .execute();
+    if (rows.length === 0) {
+      // A conversation without participants is still a conversation (the access check refuses it).
+      const conversation = await this.findConversation(id);
+      return conversation && { conversation, participants: [] };
+    }
+    return { conversation: toConversation(rows[0]!), participants: rows.map(toParticipant) };
+  }
+
   async listConversationsOfUser(
     userId: string,
   ): Promise<Array<{ conversation: ConversationRecord; self: ParticipantRecord }>> {

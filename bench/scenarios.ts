@@ -39,6 +39,8 @@ async function connectPairs(cluster: BenchCluster, count: number): Promise<Pairs
 class Ledger {
   readonly sentAt = new Map<string, number>();
   readonly acked = new Set<string>();
+  /** For diagnosing a loss: the acknowledged seq and conversation of each message. */
+  readonly ackedAt = new Map<string, { seq: number; conversationId: string }>();
   readonly received = new Map<string, number>();
   readonly latencies: number[] = [];
   outOfOrder = 0;
@@ -49,9 +51,10 @@ class Ledger {
     for (const sender of pairs.senders) {
       sender.onFrame = (frame: Frame) => {
         // Only this run's messages: acks of an earlier run (the warm-up) may still be arriving.
-        if (frame.type === 'message_sent' && frame.client_msg_id && this.sentAt.has(frame.client_msg_id))
+        if (frame.type === 'message_sent' && frame.client_msg_id && this.sentAt.has(frame.client_msg_id)) {
           this.acked.add(frame.client_msg_id);
-        else if (frame.type === 'error') this.errors += 1;
+          this.ackedAt.set(frame.client_msg_id, { seq: frame.seq!, conversationId: frame.conversation_id! });
+        } else if (frame.type === 'error') this.errors += 1;
       };
     }
     for (const receiver of pairs.receivers) {
@@ -351,6 +354,21 @@ function pingPong(client: LoadClient): Promise<boolean> {
   });
 }
 
+/** Where each lost message stood: its seq, and what its receiver holds and whether it is connected. */
+function lostDetail(ledger: Ledger, receivers: LoadClient[], pairs: SeededPair[]): string {
+  const byConversation = new Map(pairs.map((p, i) => [p.conversationId, receivers[i]!]));
+  const lines: string[] = [];
+  for (const id of ledger.acked) {
+    if (ledger.received.has(id) || lines.length >= 5) continue;
+    const at = ledger.ackedAt.get(id)!;
+    const receiver = byConversation.get(at.conversationId);
+    lines.push(
+      `${id} seq ${at.seq}: receiver holds ${receiver?.cursors.get(at.conversationId)} open=${receiver?.open}`,
+    );
+  }
+  return lines.join('; ');
+}
+
 export interface StormOptions {
   clients: number;
   /** Messages per second sent across the pairs before, during and after the drop. */
@@ -466,6 +484,7 @@ export async function stormScenario(cluster: BenchCluster, o: StormOptions): Pro
       lost: s.lost,
       duplicated: s.duplicated,
       out_of_order: s.outOfOrder,
+      ...(s.lost > 0 ? { lost_detail: lostDetail(ledger, receivers, pairs) } : {}),
     };
   } finally {
     clearInterval(traffic);

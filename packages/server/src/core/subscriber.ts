@@ -113,6 +113,8 @@ export class Subscriber {
       for (const seq of stream.pending.keys()) if (seq < stream.next) stream.pending.delete(seq);
       for (const { frame, ack } of held) this.pushSequenced(frame, ack);
       this.drain(stream);
+      // A gap fill that came due during the replay stood aside (see fillGap): it is due now.
+      if (stream.pending.size > 0) this.scheduleGapFill(conversationId, stream);
     }
     return last;
   }

@@ -21,6 +21,7 @@ const { values } = parseArgs({
     'ramp-factor': { type: 'string', default: '1.5' },
     'ramp-max': { type: 'string', default: '20000' },
     'ramp-step-seconds': { type: 'string', default: '5' },
+    'ramp-p99-ms': { type: 'string', default: '100' },
     idle: { type: 'string', default: '15000' },
     storm: { type: 'string', default: '10000' },
     'storm-rate': { type: 'string', default: '200' },
@@ -31,7 +32,7 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(`npm run bench -- [--scenario pairs,ramp,idle,storm] [--setup sqlite,pg-redis] [--json]
   --pairs P --rate R --seconds D        pairs: P pairs, R msgs/s in total for D s (open loop)
-  --ramp-start R --ramp-factor F --ramp-max R --ramp-step-seconds D
+  --ramp-start R --ramp-factor F --ramp-max R --ramp-step-seconds D --ramp-p99-ms L (default 100)
   --idle C                               idle: C connections
   --storm C --storm-rate R               storm: C clients dropped at once, R msgs/s flowing meanwhile
 `);
@@ -80,7 +81,7 @@ for (const setup of setups) {
             factor: num('ramp-factor'),
             max: num('ramp-max'),
             stepSeconds: num('ramp-step-seconds'),
-            p99LimitMs: 100,
+            p99LimitMs: num('ramp-p99-ms'),
           },
           (step) =>
             note(

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerUser, request } from './helpers/http.js';
+import { eventually } from './helpers/cluster.js';
+import { registerUser } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';
 import { TestSocket } from './helpers/ws.js';
 

@@ -1,8 +1,11 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { idleScenario, pairsScenario, type Result, rampScenario, stormScenario } from './scenarios.js';
+import { idleScenario } from './idle.js';
+import type { Result } from './ledger.js';
 import { type SetupName, startSetup } from './servers.js';
 import { round } from './stats.js';
+import { stormScenario } from './storm.js';
+import { pairsScenario, rampScenario } from './traffic.js';
 
 /**
  * `npm run bench [-- options]`: the load generator. Scenarios: pairs, ramp, idle, storm; setups:

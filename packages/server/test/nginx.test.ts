@@ -79,6 +79,7 @@ describe.runIf(runnable)('nginx in front of two nodes', () => {
     const check = spawnSync(NGINX!, ['-t', '-p', prefix, '-c', conf], { encoding: 'utf8' });
     if (check.status !== 0) throw new Error(`nginx -t failed:\n${check.stderr}`);
     nginx = spawn(NGINX!, ['-p', prefix, '-c', conf], { stdio: 'ignore' });
+    process.once('exit', () => nginx.kill('SIGKILL'));
     edge = `http://127.0.0.1:${listen}`;
     await eventually(async () => {
       try {

@@ -21,6 +21,8 @@ export class LoadClient {
   onFrame: (frame: Frame) => void = () => {};
   /** Called after a reconnect once the server has answered `resume`. */
   onResumed: () => void = () => {};
+  /** Called when an open socket closes, with the close code. */
+  onClose: (code: number) => void = () => {};
   #urls: string[];
   #reconnect = false;
   #attempt = 0;
@@ -76,7 +78,8 @@ export class LoadClient {
       ws.on('error', (error) => {
         if (!opened) reject(error);
       });
-      ws.on('close', () => {
+      ws.on('close', (code: number) => {
+        if (opened) this.onClose(code);
         if (!opened || !this.#reconnect) return;
         this.scheduleReconnect();
       });

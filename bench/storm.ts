@@ -55,11 +55,21 @@ export async function stormScenario(cluster: BenchCluster, o: StormOptions): Pro
   // Each sender's outbox: resent with the same client_msg_id after it has resumed.
   const outbox = new Map<LoadClient, Map<string, object>>();
   let resumedCount = 0;
+  let loadgenCpu = 0;
+  const resumedAt: number[] = [];
+  let firstCloseAt = 0;
+  let lastCloseAt = 0;
   let dropAt = 0;
   let allResumedAt = 0;
   for (const [i, client] of all.entries()) {
+    client.onClose = () => {
+      if (dropAt === 0) return;
+      firstCloseAt ||= performance.now();
+      lastCloseAt = performance.now();
+    };
     client.onResumed = () => {
       resumedCount += 1;
+      resumedAt.push(performance.now());
       if (resumedCount === all.length) allResumedAt = performance.now();
       if (i < senders.length) for (const frame of outbox.get(client)?.values() ?? []) client.send(frame);
     };
@@ -97,6 +107,7 @@ export async function stormScenario(cluster: BenchCluster, o: StormOptions): Pro
   try {
     await sleep(2000);
     dropAt = performance.now();
+    const cpuAtDrop = process.cpuUsage();
     let backAt = 0;
     let stoppedAt = 0;
     const restart = (async () => {
@@ -109,6 +120,8 @@ export async function stormScenario(cluster: BenchCluster, o: StormOptions): Pro
     })();
     const deadline = dropAt + 60_000;
     while (allResumedAt === 0 && performance.now() < deadline) await sleep(50);
+    const cpu = process.cpuUsage(cpuAtDrop);
+    loadgenCpu = round(((cpu.user + cpu.system) / 1000 / (performance.now() - dropAt)) * 100, 0);
     await restart;
     await sleep(2000);
     clearInterval(traffic);
@@ -123,7 +136,13 @@ export async function stormScenario(cluster: BenchCluster, o: StormOptions): Pro
       rate: o.rate,
       resumed: `${resumedCount}/${all.length}`,
       all_resumed_s: allResumedAt === 0 ? null : round((allResumedAt - dropAt) / 1000, 2),
+      // When the server's closes reached the clients, and when half and 90 % had resumed.
+      closes_s: `${round((firstCloseAt - dropAt) / 1000, 2)}..${round((lastCloseAt - dropAt) / 1000, 2)}`,
+      resumed_p50_s: round(((resumedAt[Math.floor(resumedAt.length * 0.5)] ?? dropAt) - dropAt) / 1000, 2),
+      resumed_p90_s: round(((resumedAt[Math.floor(resumedAt.length * 0.9)] ?? dropAt) - dropAt) / 1000, 2),
       // One node: the part of that spent restarting the process (SIGTERM to listening again).
+      // The load generator's own CPU (% of one core) from the drop until all had resumed.
+      loadgen_cpu_pct: loadgenCpu,
       restart_s: backAt === 0 ? null : round((backAt - dropAt) / 1000, 2),
       // Of which: SIGTERM until the old process exited (graceful shutdown of every socket).
       shutdown_s: round((stoppedAt - dropAt) / 1000, 2),

@@ -75,6 +75,9 @@ export interface App {
   close(closeCode?: number): Promise<void>;
 }
 
+/** Pending connections the kernel may queue (capped by net.core.somaxconn). */
+const LISTEN_BACKLOG = 8192;
+
 /** Builds the whole server from config and its dependencies; only main.ts decides to listen for real. */
 export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const logger = deps.logger ?? createLogger(config.logLevel);
@@ -205,7 +208,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     events,
     socketio,
     async listen(port = config.port, host = config.host) {
-      await http.listen({ port, host });
+      // After a node restarts, thousands of clients reconnect within a second; Node's default
+      // accept backlog (511) drops their SYNs and the kernel retries them only after 1 s, 3 s, 7 s.
+      await http.listen({ port, host, backlog: LISTEN_BACKLOG });
       const address = http.server.address();
       const bound = typeof address === 'object' && address ? address.port : port;
       return { port: bound, url: `http://127.0.0.1:${bound}` };

@@ -38,6 +38,8 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'letters, digits and : _ . - only, at most 64')
     .default('carechat:'),
+  /** PostgreSQL only: connections this process keeps open. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(20),
   /** This process's name in logs, metrics and Redis presence; generated when unset. */
   NODE_ID: z
     .string()
@@ -46,7 +48,7 @@ const envSchema = z.object({
   /** How long a node's presence entries live in Redis without a refresh (a dead node's users go offline). */
   PRESENCE_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
   /** On SIGTERM: time allowed for in-flight work before sockets are closed; the process exits within 10 s. */
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(9000).default(5000),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(7000).default(5000),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
@@ -132,6 +134,7 @@ export type Config = Readonly<{
   databaseSchema: string | undefined;
   redisUrl: string | undefined;
   redisPrefix: string;
+  databasePoolSize: number;
   nodeId: string;
   presenceTtlSeconds: number;
   shutdownGraceMs: number;
@@ -216,6 +219,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseSchema: e.DATABASE_SCHEMA,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     nodeId: e.NODE_ID ?? `${hostname()}-${process.pid}`,
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

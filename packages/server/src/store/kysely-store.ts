@@ -2,6 +2,7 @@ import type { Attachment, Role } from '@carechat/protocol';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { type CommitObserver, MessageBatcher } from './message-batcher.js';
 import type { Database, MessagesTable } from './schema.js';
+import { SqliteMessageWriter } from './sqlite-writer.js';
 import {
   type AttachmentRecord,
   type ConversationRecord,
@@ -21,11 +22,28 @@ import { isUniqueViolation } from './unique-violation.js';
 export class KyselyStore implements Store {
   readonly #batcher: MessageBatcher;
 
+  readonly #writer: SqliteMessageWriter | undefined;
+  readonly #writeDb: Kysely<Database> | undefined;
+
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: 'sqlite' | 'postgres',
+    options: {
+      /** SQLite on a file: message batches are committed on a writer thread. */
+      sqliteWriterFile?: string;
+      /** PostgreSQL: connections of their own for group commits, so they never queue behind reads. */
+      writeDb?: Kysely<Database>;
+    } = {},
   ) {
-    this.#batcher = new MessageBatcher(db, dialect, (input) => this.appendOne(input));
+    this.#writer = options.sqliteWriterFile ? new SqliteMessageWriter(options.sqliteWriterFile) : undefined;
+    this.#writeDb = options.writeDb;
+    const writer = this.#writer;
+    this.#batcher = new MessageBatcher(
+      options.writeDb ?? db,
+      dialect,
+      (input) => this.appendOne(input),
+      writer ? (inputs) => writer.write(inputs) : undefined,
+    );
   }
 
   async insertUser(user: UserRecord): Promise<void> {
@@ -203,6 +221,34 @@ export class KyselyStore implements Store {
       .orderBy('user_id')
       .execute();
     return rows.map(toParticipant);
+  }
+
+  async findConversationWithParticipants(
+    id: string,
+  ): Promise<{ conversation: ConversationRecord; participants: ParticipantRecord[] } | undefined> {
+    const rows = await this.db
+      .selectFrom('conversations as c')
+      .innerJoin('participants as p', 'p.conversation_id', 'c.id')
+      .selectAll('c')
+      .select([
+        'p.conversation_id',
+        'p.user_id',
+        'p.joined_at',
+        'p.last_read_seq',
+        'p.last_delivered_seq',
+        'p.muted',
+        'p.pinned',
+      ])
+      .where('c.id', '=', id)
+      .orderBy('p.joined_at')
+      .orderBy('p.user_id')
+      .execute();
+    if (rows.length === 0) {
+      // A conversation without participants is still a conversation (the access check refuses it).
+      const conversation = await this.findConversation(id);
+      return conversation && { conversation, participants: [] };
+    }
+    return { conversation: toConversation(rows[0]!), participants: rows.map(toParticipant) };
   }
 
   async listConversationsOfUser(
@@ -635,6 +681,8 @@ export class KyselyStore implements Store {
 
   async close(): Promise<void> {
     await this.#batcher.drain();
+    await this.#writer?.close();
+    await this.#writeDb?.destroy();
     await this.db.destroy();
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Conversation, Message } from '@carechat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acceptedAppointment, putSchedule } from './helpers/care.js';
 import {
   type Cluster,
   eventually,
@@ -87,6 +88,41 @@ describe.runIf(runnable)('three nodes on PostgreSQL + Redis', () => {
     expect(await aliceOnA.next('read_receipt')).toMatchObject({ user_id: bob.user.id, seq: 1 });
     expect(await bobOnC.next('read_receipt')).toMatchObject({ user_id: bob.user.id, seq: 1 });
   });
+
+  it('sends doctor_ready exactly once across nodes when the practitioner comes online in hours', async () => {
+    const [doctor, patient] = await Promise.all([
+      registerUser(a.url, { name: 'Dr. Ready', role: 'practitioner' }),
+      registerUser(b.url, { name: 'Waiting Patient' }),
+    ]);
+    // Hours every day, all day: whenever this runs, the window is open.
+    const allDay = [0, 1, 2, 3, 4, 5, 6].map((day) => ({
+      day_of_week: day,
+      start: '00:00',
+      end: '24:00',
+      timezone: 'UTC',
+    }));
+    await putSchedule(a.url, doctor, allDay);
+    const startsAt = new Date(Date.now() + 3_600_000);
+    await acceptedAppointment(
+      b.url,
+      patient,
+      doctor,
+      startsAt.toISOString(),
+      new Date(startsAt.getTime() + 1_800_000).toISOString(),
+    );
+    const patientSockets = [await connect(a, patient), await connect(b, patient), await connect(c, patient)];
+    // The practitioner comes online on every node at once: each node looks, one of them sends.
+    await Promise.all([connect(a, doctor), connect(b, doctor), connect(c, doctor)]);
+    await eventually(() => patientSockets.every((s) => s.all('doctor_ready').length >= 1));
+    // Give a second sender every chance to show itself before counting.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await Promise.all(patientSockets.map((s) => s.roundTrip()));
+    for (const socket of patientSockets) {
+      const ready = socket.all('doctor_ready');
+      expect(ready).toHaveLength(1);
+      expect(ready[0]).toMatchObject({ doctor_id: doctor.user.id });
+    }
+  }, 60_000);
 
   it('shows presence across nodes and ends it when a device disconnects', async () => {
     const { alice, bob } = await pair();

@@ -67,10 +67,10 @@ async function main(): Promise<void> {
     await shot(patient.page, 'patient-dashboard.png');
 
     await patient.page.goto(`${url}/chat/${conversation.id}`);
-    await patient.page.getByText('see you on Tuesday').waitFor();
-    await patient.page.getByRole('img', { name: 'Read' }).last().waitFor();
+    await patient.page.getByRole('log').getByText('see you on Tuesday').waitFor();
+    await patient.page.getByRole('log').getByRole('img', { name: 'Read' }).last().waitFor();
     await typing(url, conversation.id, okafor.token);
-    await patient.page.getByText('is typing').waitFor();
+    await patient.page.getByTestId('typing-indicator').getByText('is typing').waitFor();
     await shot(patient.page, 'chat.png');
 
     await patient.page.setViewportSize(PHONE);

@@ -364,7 +364,7 @@ describe('web app in Chromium', () => {
     expect(await page.getByRole('list', { name: 'Conversations' }).count()).toBe(0);
   }, 60_000);
 
-  it('signs a new patient up, books a free slot, is accepted live, and sees the new chat appear', async () => {
+  it('signs a new patient up, books a free slot, is accepted live, sees the new chat appear and doctor_ready', async () => {
     const browser = await openBrowser({ viewport: DESKTOP });
     browsers.push(browser);
     const a = browser.page;
@@ -394,14 +394,12 @@ describe('web app in Chromium', () => {
     await a.getByText('Accepted', { exact: true }).waitFor();
     // Their chat appeared without a reload.
     await a.getByRole('button', { name: 'Message Dr. Maya Okafor' }).waitFor();
-    await a
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: /Messages/ })
-      .click();
-    await a
-      .getByRole('list', { name: 'Conversations' })
-      .getByRole('link', { name: /Dr\. Maya Okafor/ })
-      .click();
+    // Her hours are on (every hour, here): the patient is told she is available, once.
+    expect(await server.app.core.doctorReady.check(doctor.user.id)).toBeGreaterThan(0);
+    const ready = a.getByRole('status').filter({ hasText: 'Dr. Maya Okafor is available now.' });
+    await ready.getByRole('button', { name: 'Open chat' }).click();
+    await a.getByRole('heading', { name: 'Dr. Maya Okafor', level: 2 }).waitFor();
+    await untilCount(ready, 0, 'the doctor_ready banner dismissed');
     await composer(a).fill('Hello, looking forward to it.');
     await composer(a).press('Enter');
     await bubble(a, 'Hello, looking forward to it.')
@@ -427,5 +425,42 @@ describe('web app in Chromium', () => {
     await a.getByRole('note').getByText('Messaging opens once the appointment is accepted').waitFor();
     await bubble(a, 'Hello, looking forward to it.').waitFor();
     expect(await composer(a).count()).toBe(0);
+  }, 120_000);
+
+  it('shows a refused send in plain words, with a way to try again or discard it', async () => {
+    // The consultation policy: messages only inside the practitioner's hours, which are not now.
+    const strict = await startServer({ env: { WEB_DIST_DIR: dist, MESSAGING_POLICY: 'consultation' } });
+    const browser = await openBrowser({ viewport: DESKTOP });
+    browsers.push(browser);
+    try {
+      const [dr, pt] = await Promise.all([
+        registerUser(strict.url, { role: 'practitioner', name: 'Dr. Priya Nair' }),
+        registerUser(strict.url, { role: 'patient', name: 'Casey Kim' }),
+      ]);
+      const otherDay = (new Date().getUTCDay() + 3) % 7;
+      await request(strict.url, 'PUT', `/api/practitioners/${dr.user.id}/schedule`, {
+        token: dr.token,
+        body: { windows: [{ day_of_week: otherDay, start: '09:00', end: '10:00', timezone: 'UTC' }] },
+      });
+      await acceptedAppointment(strict.url, pt, dr);
+      const page = browser.page;
+      await signIn(page, strict.url, pt.email, pt.password);
+      await openChatWith(page, 'Dr. Priya Nair');
+      await composer(page).fill('Can we talk now?');
+      await composer(page).press('Enter');
+      const failed = bubble(page, 'Can we talk now?');
+      await failed
+        .getByRole('alert')
+        .getByText('Your practitioner is outside their working hours right now.')
+        .waitFor();
+      await failed.getByRole('button', { name: 'Try again' }).click();
+      await failed.getByRole('alert').waitFor();
+      await failed.getByRole('button', { name: 'Discard' }).click();
+      await untilCount(bubble(page, 'Can we talk now?'), 0, 'the discarded message gone');
+      expect(await history(strict.url, dr, page.url().split('/').pop()!)).toEqual([]);
+    } finally {
+      await browser.close();
+      await strict.close();
+    }
   }, 120_000);
 });

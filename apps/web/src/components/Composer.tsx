@@ -227,6 +227,7 @@ export function Composer({
           type="file"
           accept={ACCEPT}
           multiple
+          aria-label="Attach images or PDF files"
           className="sr-only"
           tabIndex={-1}
           onChange={(e) => void upload(e.target.files)}

@@ -31,7 +31,9 @@ export function ConnectionBanner() {
         ? `You are offline, with ${plural(queued)} queued. They will be sent when you are back online.`
         : 'You are offline. New messages will arrive when you are back online.';
     tone = 'offline';
-  } else if (state === 'reconnecting' || (state === 'connecting' && slow)) {
+  } else if (state === 'connecting' && slow) {
+    text = 'Connecting…';
+  } else if (state === 'reconnecting') {
     text =
       queued > 0
         ? `Reconnecting… ${plural(queued)} queued, sent as soon as the connection is back.`

@@ -117,58 +117,62 @@ export function MessageList({
             </button>
           ) : null}
         </div>
-        <ol className="message-log" role="log" aria-live="polite" aria-label={`Messages with ${title}`}>
-          {items.map((item, index) => {
-            const previous = items[index - 1];
-            const at = item.kind === 'message' ? item.message.timestamp : item.entry.created_at;
-            const prevAt = previous
-              ? previous.kind === 'message'
-                ? previous.message.timestamp
-                : previous.entry.created_at
-              : undefined;
-            const newDay = !prevAt || !sameDay(prevAt, at);
-            const sender = item.kind === 'message' ? item.message.sender_id : me;
-            const prevSender = previous
-              ? previous.kind === 'message'
-                ? previous.message.sender_id
-                : me
-              : undefined;
-            const grouped =
-              !newDay &&
-              prevSender === sender &&
-              prevAt !== undefined &&
-              Date.parse(at) - Date.parse(prevAt) < GROUP_GAP_MS;
-            return (
-              <Fragment key={keyOf(item, me)}>
-                {newDay && (
-                  <li className="day-separator" aria-hidden="true">
-                    <span>{formatDay(at)}</span>
-                  </li>
-                )}
-                {item.kind === 'message' ? (
-                  <MessageBubble
-                    message={item.message}
-                    mine={item.message.sender_id === me}
-                    tick={item.message.sender_id === me ? tickOf(item.message, conversation, me) : undefined}
-                    grouped={grouped}
-                    showName={!grouped && conversation.kind === 'group' && item.message.sender_id !== me}
-                    canEdit={item.message.sender_id === me && conversation.state === 'open'}
-                    onReply={onReply}
-                    onEdit={onEdit}
-                    onDelete={onDelete}
-                    onError={onError}
-                  />
-                ) : (
-                  <PendingBubble
-                    entry={item.entry}
-                    grouped={grouped}
-                    offline={live.connection !== 'connected'}
-                  />
-                )}
-              </Fragment>
-            );
-          })}
-        </ol>
+        <div role="log" aria-live="polite" aria-busy={history.loading} aria-label={`Messages with ${title}`}>
+          <ol className="message-log">
+            {items.map((item, index) => {
+              const previous = items[index - 1];
+              const at = item.kind === 'message' ? item.message.timestamp : item.entry.created_at;
+              const prevAt = previous
+                ? previous.kind === 'message'
+                  ? previous.message.timestamp
+                  : previous.entry.created_at
+                : undefined;
+              const newDay = !prevAt || !sameDay(prevAt, at);
+              const sender = item.kind === 'message' ? item.message.sender_id : me;
+              const prevSender = previous
+                ? previous.kind === 'message'
+                  ? previous.message.sender_id
+                  : me
+                : undefined;
+              const grouped =
+                !newDay &&
+                prevSender === sender &&
+                prevAt !== undefined &&
+                Date.parse(at) - Date.parse(prevAt) < GROUP_GAP_MS;
+              return (
+                <Fragment key={keyOf(item, me)}>
+                  {newDay && (
+                    <li className="day-separator" aria-hidden="true">
+                      <span>{formatDay(at)}</span>
+                    </li>
+                  )}
+                  {item.kind === 'message' ? (
+                    <MessageBubble
+                      message={item.message}
+                      mine={item.message.sender_id === me}
+                      tick={
+                        item.message.sender_id === me ? tickOf(item.message, conversation, me) : undefined
+                      }
+                      grouped={grouped}
+                      showName={!grouped && conversation.kind === 'group' && item.message.sender_id !== me}
+                      canEdit={item.message.sender_id === me && conversation.state === 'open'}
+                      onReply={onReply}
+                      onEdit={onEdit}
+                      onDelete={onDelete}
+                      onError={onError}
+                    />
+                  ) : (
+                    <PendingBubble
+                      entry={item.entry}
+                      grouped={grouped}
+                      offline={live.connection !== 'connected'}
+                    />
+                  )}
+                </Fragment>
+              );
+            })}
+          </ol>
+        </div>
       </div>
       {below && (
         <button type="button" className="new-below" onClick={toBottom}>

@@ -28,7 +28,12 @@ export function Shell({
         Skip to content
       </a>
       <header className="topbar">
-        <a className="brand-row" href="/" onClick={(e) => onLinkClick(e, { name: 'dashboard' })}>
+        <a
+          className="brand-row"
+          href="/"
+          aria-label="carechat, dashboard"
+          onClick={(e) => onLinkClick(e, { name: 'dashboard' })}
+        >
           <Logo />
           <span className="brand-name">carechat</span>
         </a>

@@ -146,6 +146,7 @@ export class LiveStore {
     );
   }
 
+  /** Unread messages in conversations not muted (a muted one does not call for attention). */
   unreadTotal(): number {
     let total = 0;
     for (const conversation of this.conversations.values())
@@ -199,23 +200,22 @@ export class LiveStore {
 
   /** A conversation by id (from the list, else from the server: refusals are thrown). */
   async ensureConversation(conversationId: string): Promise<Conversation> {
-    const held = this.conversations.get(conversationId);
-    if (held) return held;
-    return this.refreshConversation(conversationId, true);
+    return this.conversations.get(conversationId) ?? this.fetchConversation(conversationId);
   }
 
-  async refreshConversation(conversationId: string, rethrow = false): Promise<Conversation> {
-    try {
-      const { body } = await this.client.api.request<ConversationResponse>(
-        'GET',
-        `/api/conversations/${encodeURIComponent(conversationId)}`,
-      );
-      this.putConversation(body.conversation);
-      return body.conversation;
-    } catch (error) {
-      if (rethrow) throw error;
-      return this.conversations.get(conversationId) as Conversation;
-    }
+  /** Fetches one conversation into the list; refusals (not_participant…) are thrown. */
+  async fetchConversation(conversationId: string): Promise<Conversation> {
+    const { body } = await this.client.api.request<ConversationResponse>(
+      'GET',
+      `/api/conversations/${encodeURIComponent(conversationId)}`,
+    );
+    this.putConversation(body.conversation);
+    return body.conversation;
+  }
+
+  /** Best effort: the list keeps what it had when the server cannot be asked. */
+  async refreshConversation(conversationId: string): Promise<void> {
+    await this.fetchConversation(conversationId).catch(() => undefined);
   }
 
   /** Loads the newest page once; later calls do nothing. */

@@ -76,14 +76,14 @@ export async function signUp(input: {
 }
 
 /**
- * A fresh access token from the session cookie; null when there is no live session. Another tab
- * may have just rotated the cookie under us: one retry reads the new one.
+ * A fresh access token from the session cookie; null when there is no live session. During a
+ * session another tab may have just rotated the cookie under us: `retry` reads the new one once.
  */
-export async function resumeSession(): Promise<Session | null> {
+export async function resumeSession(options: { retry?: boolean } = {}): Promise<Session | null> {
   for (let attempt = 0; ; attempt++) {
     const response = await post('/api/auth/refresh');
     if (response.ok) return sessionFrom(response);
-    if (response.status !== 401 || attempt >= 1) {
+    if (response.status !== 401 || attempt >= 1 || !options.retry) {
       if (response.status === 401) return null;
       return sessionFrom(response);
     }

@@ -68,6 +68,7 @@ export class PresenceService {
     status: 'online' | 'offline',
     lastSeenAt: string | null,
   ): Promise<void> {
+    if (this.#closed) return;
     const [contacts, user] = await Promise.all([
       this.d.store.listContactIds(userId),
       this.d.users.get(userId),

@@ -31,9 +31,12 @@ export interface TestServerOptions {
 
 /** A real server on a free port, with its own database. */
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'carechat-test-'));
   const config = loadConfig({
     NODE_ENV: 'test',
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'carechat-test-')),
+    DATA_DIR: dataDir,
+    // No web app unless a test asks for one: whether apps/web was built must not change a test.
+    WEB_DIST_DIR: join(dataDir, 'no-web-app'),
     JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
     LOG_LEVEL: options.logDestination ? 'trace' : 'silent',
     // Suites about transport and delivery run on the open policy; the care suites choose theirs.

@@ -1,6 +1,7 @@
-import type { Attachment, Role } from '@carechat/protocol';
+import type { Role } from '@carechat/protocol';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { type CommitObserver, MessageBatcher } from './message-batcher.js';
+import { toMessageRecord } from './message-row.js';
 import type { Database, MessagesTable } from './schema.js';
 import { SqliteMessageWriter } from './sqlite-writer.js';
 import {
@@ -370,12 +371,12 @@ export class KyselyStore implements Store {
       .where('sender_id', '=', senderId)
       .where('client_msg_id', '=', clientMsgId)
       .executeTakeFirst();
-    return row && toMessage(row);
+    return row && toMessageRecord(row);
   }
 
   async findMessage(id: string): Promise<MessageRecord | undefined> {
     const row = await this.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && toMessage(row);
+    return row && toMessageRecord(row);
   }
 
   async findMessageBySeq(conversationId: string, seq: number): Promise<MessageRecord | undefined> {
@@ -385,7 +386,7 @@ export class KyselyStore implements Store {
       .where('conversation_id', '=', conversationId)
       .where('seq', '=', seq)
       .executeTakeFirst();
-    return row && toMessage(row);
+    return row && toMessageRecord(row);
   }
 
   async listMessagesAfter(conversationId: string, afterSeq: number, limit: number): Promise<MessageRecord[]> {
@@ -397,7 +398,7 @@ export class KyselyStore implements Store {
       .orderBy('seq', 'asc')
       .limit(limit)
       .execute();
-    return rows.map(toMessage);
+    return rows.map(toMessageRecord);
   }
 
   async listMessagesBefore(
@@ -413,7 +414,7 @@ export class KyselyStore implements Store {
       .orderBy('seq', 'desc')
       .limit(limit)
       .execute();
-    return rows.map(toMessage).reverse();
+    return rows.map(toMessageRecord).reverse();
   }
 
   async lastMessages(conversationIds: readonly string[]): Promise<MessageRecord[]> {
@@ -426,24 +427,11 @@ export class KyselyStore implements Store {
       .selectAll('m')
       .where('m.conversation_id', 'in', [...conversationIds])
       .execute();
-    return rows.map(toMessage);
+    return rows.map(toMessageRecord);
   }
 
-  async advanceReadMarker(conversationId: string, userId: string, seq: number): Promise<number> {
-    await this.db
-      .updateTable('participants')
-      .set({ last_read_seq: seq })
-      .where('conversation_id', '=', conversationId)
-      .where('user_id', '=', userId)
-      .where('last_read_seq', '<', seq)
-      .execute();
-    const row = await this.db
-      .selectFrom('participants')
-      .select('last_read_seq')
-      .where('conversation_id', '=', conversationId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    return Number(row?.last_read_seq ?? 0);
+  advanceReadMarker(conversationId: string, userId: string, seq: number): Promise<number> {
+    return this.advanceMarker('last_read_seq', conversationId, userId, seq);
   }
 
   async updateMessageContent(id: string, content: string, editedAt: string): Promise<void> {
@@ -470,24 +458,34 @@ export class KyselyStore implements Store {
       .selectAll()
       .where('id', 'in', [...ids])
       .execute();
-    return rows.map(toMessage);
+    return rows.map(toMessageRecord);
   }
 
-  async advanceDeliveryMarker(conversationId: string, userId: string, seq: number): Promise<number> {
+  advanceDeliveryMarker(conversationId: string, userId: string, seq: number): Promise<number> {
+    return this.advanceMarker('last_delivered_seq', conversationId, userId, seq);
+  }
+
+  /** Moves one of a participant's markers forward only; returns the marker now stored. */
+  private async advanceMarker(
+    column: 'last_read_seq' | 'last_delivered_seq',
+    conversationId: string,
+    userId: string,
+    seq: number,
+  ): Promise<number> {
     await this.db
       .updateTable('participants')
-      .set({ last_delivered_seq: seq })
+      .set({ [column]: seq })
       .where('conversation_id', '=', conversationId)
       .where('user_id', '=', userId)
-      .where('last_delivered_seq', '<', seq)
+      .where(column, '<', seq)
       .execute();
     const row = await this.db
       .selectFrom('participants')
-      .select('last_delivered_seq')
+      .select(column)
       .where('conversation_id', '=', conversationId)
       .where('user_id', '=', userId)
       .executeTakeFirst();
-    return Number(row?.last_delivered_seq ?? 0);
+    return Number(row?.[column] ?? 0);
   }
 
   async countUnreadAll(userId: string): Promise<Map<string, number>> {
@@ -672,7 +670,7 @@ export class KyselyStore implements Store {
       where ${match} and m.deleted_at is null ${page}
       order by m.created_at desc, m.id desc
       limit ${limit}`.execute(this.db);
-    return rows.map(toMessage);
+    return rows.map(toMessageRecord);
   }
 
   async ping(): Promise<void> {
@@ -738,21 +736,5 @@ function toParticipant(row: Row<'participants'>): ParticipantRecord {
     lastDeliveredSeq: Number(row.last_delivered_seq),
     muted: Number(row.muted) === 1,
     pinned: Number(row.pinned) === 1,
-  };
-}
-
-function toMessage(row: Selectable<MessagesTable>): MessageRecord {
-  return {
-    id: row.id,
-    conversationId: row.conversation_id,
-    seq: Number(row.seq),
-    senderId: row.sender_id,
-    clientMsgId: row.client_msg_id,
-    content: row.content,
-    replyTo: row.reply_to,
-    attachments: JSON.parse(row.attachments) as Attachment[],
-    createdAt: row.created_at,
-    editedAt: row.edited_at,
-    deletedAt: row.deleted_at,
   };
 }

@@ -1,6 +1,7 @@
-import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { toMessageRecord } from './message-row.js';
 import { writeBatchPostgres } from './postgres-batch.js';
-import type { Database, MessagesTable } from './schema.js';
+import type { Database } from './schema.js';
 import type { MessageRecord, NewMessage } from './store.js';
 
 /** The most messages written by one transaction; more wait for the next one. */
@@ -259,21 +260,5 @@ async function findExisting(
       ),
     )
     .execute();
-  return new Map(rows.map((row) => [idempotencyKey(fromRow(row)), fromRow(row)]));
-}
-
-function fromRow(row: Selectable<MessagesTable>): MessageRecord {
-  return {
-    id: row.id,
-    conversationId: row.conversation_id,
-    seq: Number(row.seq),
-    senderId: row.sender_id,
-    clientMsgId: row.client_msg_id,
-    content: row.content,
-    replyTo: row.reply_to,
-    attachments: JSON.parse(row.attachments) as MessageRecord['attachments'],
-    createdAt: row.created_at,
-    editedAt: row.edited_at,
-    deletedAt: row.deleted_at,
-  };
+  return new Map(rows.map((row) => [idempotencyKey(toMessageRecord(row)), toMessageRecord(row)]));
 }

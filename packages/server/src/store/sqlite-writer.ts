@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { AppendResult } from './message-batcher.js';
-import type { WriteRequest, WriteResponse, WrittenRow } from './sqlite-writer-thread.js';
-import type { MessageRecord, NewMessage } from './store.js';
+import { toMessageRecord } from './message-row.js';
+import type { WriteRequest, WriteResponse } from './sqlite-writer-thread.js';
+import type { NewMessage } from './store.js';
 
 /**
  * Writes SQLite message batches on a thread of their own (sqlite-writer-thread.ts). better-sqlite3
@@ -41,7 +42,7 @@ export class SqliteMessageWriter {
     });
     if (response.error !== undefined || !response.results) throw new Error(response.error ?? 'write failed');
     return response.results.map((r) =>
-      'error' in r ? new Error(r.error) : { message: toRecord(r.row), created: r.created },
+      'error' in r ? new Error(r.error) : { message: toMessageRecord(r.row), created: r.created },
     );
   }
 
@@ -49,20 +50,4 @@ export class SqliteMessageWriter {
     this.#worker.removeAllListeners('exit');
     await this.#worker.terminate();
   }
-}
-
-function toRecord(row: WrittenRow): MessageRecord {
-  return {
-    id: row.id,
-    conversationId: row.conversation_id,
-    seq: Number(row.seq),
-    senderId: row.sender_id,
-    clientMsgId: row.client_msg_id,
-    content: row.content,
-    replyTo: row.reply_to,
-    attachments: JSON.parse(row.attachments) as MessageRecord['attachments'],
-    createdAt: row.created_at,
-    editedAt: row.edited_at,
-    deletedAt: row.deleted_at,
-  };
 }

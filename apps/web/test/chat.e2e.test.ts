@@ -232,6 +232,33 @@ describe('web app in Chromium', () => {
     await bubble(p, 'Are you there, doctor?').getByRole('img', { name: 'Read' }).waitFor();
   }, 90_000);
 
+  it('stays quiet for a muted conversation: no notification, not counted in the title', async () => {
+    const d = doctorBrowser.page;
+    const p = patientBrowser.page;
+    const bell = d.getByRole('button', { name: 'Mute notifications' });
+    await bell.click();
+    await d.getByRole('button', { name: 'Unmute notifications', pressed: true }).waitFor();
+    await d.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+    await d.getByRole('heading', { name: 'My chats' }).waitFor();
+    await d.evaluate(() => {
+      (window as unknown as { __notes: unknown[] }).__notes.length = 0;
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    });
+    await composer(p).fill('Muted but delivered');
+    await composer(p).press('Enter');
+    await d.getByText('Muted but delivered').waitFor();
+    expect(await d.evaluate(() => (window as unknown as { __notes: unknown[] }).__notes)).toEqual([]);
+    expect(await d.title()).toBe('carechat');
+
+    await d.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await openChatWith(d, 'Sam Rivera');
+    await d.getByRole('button', { name: 'Unmute notifications' }).click();
+    await d.getByRole('button', { name: 'Mute notifications', pressed: false }).waitFor();
+  }, 90_000);
+
   it('shows attachments, replies with their quote, reactions, edits and deletions on the other side', async () => {
     const d = doctorBrowser.page;
     const p = patientBrowser.page;

@@ -76,18 +76,19 @@ export async function signUp(input: {
 }
 
 /**
- * A fresh access token from the session cookie; null when there is no live session. During a
- * session another tab may have just rotated the cookie under us: `retry` reads the new one once.
+ * A fresh access token from the session cookie; null when there is no live session. Another tab
+ * (or a second page load) may have just rotated the cookie under us, which the server refuses:
+ * one retry, a moment later, reads the cookie that tab left.
  */
-export async function resumeSession(options: { retry?: boolean } = {}): Promise<Session | null> {
+export async function resumeSession(): Promise<Session | null> {
   for (let attempt = 0; ; attempt++) {
     const response = await post('/api/auth/refresh');
     if (response.ok) return sessionFrom(response);
-    if (response.status !== 401 || attempt >= 1 || !options.retry) {
+    if (response.status !== 401 || attempt >= 1) {
       if (response.status === 401) return null;
       return sessionFrom(response);
     }
-    await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 700));
+    await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 250));
   }
 }
 

@@ -19,7 +19,7 @@ export function SignedIn({ session, onSignedOut }: { session: Session; onSignedO
       me: session.user,
       accessToken: session.accessToken,
       refreshToken: async () => {
-        const fresh = await resumeSession({ retry: true });
+        const fresh = await resumeSession();
         if (!fresh) throw new Error('signed out');
         token.current = fresh.accessToken;
         return fresh.accessToken;

@@ -2,11 +2,32 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
     // Two cores: a few files at a time keeps timing-sensitive socket tests honest.
     maxWorkers: 3,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'suite',
+          include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+          exclude: ['**/node_modules/**', '**/*.solo.test.ts'],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        // Heavy end-to-end runs (the chaos test) take the machine to themselves, after the rest,
+        // so they neither slow the others past their timeouts nor get slowed by them.
+        extends: true,
+        test: {
+          name: 'solo',
+          include: ['packages/*/test/**/*.solo.test.ts', 'apps/*/test/**/*.solo.test.ts'],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

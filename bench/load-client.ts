@@ -21,7 +21,10 @@ export class LoadClient {
   onFrame: (frame: Frame) => void = () => {};
   /** Called after a reconnect once the server has answered `resume`. */
   onResumed: () => void = () => {};
+  /** Called when an open socket closes, with the close code. */
+  onClose: (code: number) => void = () => {};
   #urls: string[];
+  readonly #ahead = new Map<string, Set<number>>();
   #reconnect = false;
   #attempt = 0;
 
@@ -54,7 +57,7 @@ export class LoadClient {
     this.ws?.terminate();
   }
 
-  private dial(url: string): Promise<void> {
+  private dial(url: string, resume = false): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const ws = new WebSocket(`${url}?token=${this.token}`, { perMessageDeflate: false });
       this.ws = ws;
@@ -62,13 +65,15 @@ export class LoadClient {
       ws.on('open', () => {
         opened = true;
         this.#attempt = 0;
+        // Right here, not a microtask later: frames that came in the same packet as the upgrade
+        // answer are handled before any promise continuation, and must not move the cursors first.
+        if (resume) ws.send(JSON.stringify({ type: 'resume', cursors: Object.fromEntries(this.cursors) }));
         resolve();
       });
       ws.on('message', (data) => {
         const frame = JSON.parse(data.toString()) as Frame;
         if ((frame.type === 'chat_message' || frame.type === 'message_sent') && frame.conversation_id) {
-          const held = this.cursors.get(frame.conversation_id) ?? 0;
-          if (frame.seq! > held) this.cursors.set(frame.conversation_id, frame.seq!);
+          this.hold(frame.conversation_id, frame.seq!);
         }
         if (frame.type === 'resumed') this.onResumed();
         this.onFrame(frame);
@@ -76,7 +81,8 @@ export class LoadClient {
       ws.on('error', (error) => {
         if (!opened) reject(error);
       });
-      ws.on('close', () => {
+      ws.on('close', (code: number) => {
+        if (opened) this.onClose(code);
         if (!opened || !this.#reconnect) return;
         this.scheduleReconnect();
       });
@@ -86,16 +92,32 @@ export class LoadClient {
     });
   }
 
+  /**
+   * A cursor is the last seq held with nothing missing before it: a message that arrives ahead of
+   * others (live, before a resume's replay) waits here until the ones before it are in.
+   */
+  private hold(conversationId: string, seq: number): void {
+    const held = this.cursors.get(conversationId);
+    if (held === undefined) {
+      this.cursors.set(conversationId, seq);
+      return;
+    }
+    if (seq <= held) return;
+    const ahead = this.#ahead.get(conversationId) ?? new Set<number>();
+    ahead.add(seq);
+    let next = held;
+    while (ahead.delete(next + 1)) next += 1;
+    this.cursors.set(conversationId, next);
+    if (ahead.size > 0) this.#ahead.set(conversationId, ahead);
+    else this.#ahead.delete(conversationId);
+  }
+
   private scheduleReconnect(): void {
     const attempt = this.#attempt++;
     // Full jitter: spread a crowd of clients over the window instead of all at once.
     const delay = Math.random() * Math.min(250 * 2 ** attempt, 2000);
     const url = this.#urls[attempt % this.#urls.length]!;
-    setTimeout(() => {
-      void this.dial(url).then(() => {
-        if (this.open) this.send({ type: 'resume', cursors: Object.fromEntries(this.cursors) });
-      });
-    }, delay);
+    setTimeout(() => void this.dial(url, true), delay);
   }
 }
 

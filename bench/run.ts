@@ -1,6 +1,11 @@
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { idleScenario, pairsScenario, type Result, rampScenario, stormScenario } from './scenarios.js';
+import { idleScenario } from './idle.js';
+import type { Result } from './ledger.js';
 import { type SetupName, startSetup } from './servers.js';
+import { round } from './stats.js';
+import { stormScenario } from './storm.js';
+import { pairsScenario, rampScenario } from './traffic.js';
 
 /**
  * `npm run bench [-- options]`: the load generator. Scenarios: pairs, ramp, idle, storm; setups:
@@ -15,10 +20,11 @@ const { values } = parseArgs({
     pairs: { type: 'string', default: '100' },
     rate: { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '10' },
-    'ramp-start': { type: 'string', default: '1000' },
-    'ramp-factor': { type: 'string', default: '1.25' },
+    'ramp-start': { type: 'string', default: '250' },
+    'ramp-factor': { type: 'string', default: '1.5' },
     'ramp-max': { type: 'string', default: '20000' },
     'ramp-step-seconds': { type: 'string', default: '5' },
+    'ramp-p99-ms': { type: 'string', default: '100' },
     idle: { type: 'string', default: '15000' },
     storm: { type: 'string', default: '10000' },
     'storm-rate': { type: 'string', default: '200' },
@@ -29,7 +35,7 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(`npm run bench -- [--scenario pairs,ramp,idle,storm] [--setup sqlite,pg-redis] [--json]
   --pairs P --rate R --seconds D        pairs: P pairs, R msgs/s in total for D s (open loop)
-  --ramp-start R --ramp-factor F --ramp-max R --ramp-step-seconds D
+  --ramp-start R --ramp-factor F --ramp-max R --ramp-step-seconds D --ramp-p99-ms L (default 100)
   --idle C                               idle: C connections
   --storm C --storm-rate R               storm: C clients dropped at once, R msgs/s flowing meanwhile
 `);
@@ -41,6 +47,8 @@ const scenarios = String(values.scenario).split(',');
 const setups = String(values.setup).split(',') as SetupName[];
 
 function print(result: Result): void {
+  // The machine is shared (database, Redis, load generator and servers): its load goes with every result.
+  result.loadavg_1m = round(loadavg()[0]!, 2);
   if (values.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
@@ -76,7 +84,7 @@ for (const setup of setups) {
             factor: num('ramp-factor'),
             max: num('ramp-max'),
             stepSeconds: num('ramp-step-seconds'),
-            p99LimitMs: 100,
+            p99LimitMs: num('ramp-p99-ms'),
           },
           (step) =>
             note(

@@ -17,7 +17,9 @@ const run = spawnSync('npx', args, { stdio: 'inherit' });
 let summary = '';
 try {
   const results = JSON.parse(readFileSync(report, 'utf8'));
-  summary = `${results.numPassedTests} passed, ${results.numFailedTests} failed, ${results.numPendingTests + results.numTodoTests} skipped`;
+  // Errors outside any test (an unhandled rejection) fail the run without failing a test: count them.
+  const failed = results.numFailedTests + (run.status !== 0 && results.numFailedTests === 0 ? 1 : 0);
+  summary = `${results.numPassedTests} passed, ${failed} failed, ${results.numPendingTests + results.numTodoTests} skipped`;
 } catch {
   summary = '0 passed, 1 failed';
 }

@@ -1,105 +1,32 @@
-import {
-  type Attachment,
-  CLOSE_CODES,
-  type ClientFrame,
-  type Conversation,
-  encodeEventCursor,
-  type Message,
-  type ReactionAddedEvent,
-  type ReactionRemovedEvent,
-  type ReadResponse,
-  type ServerFrame,
-  type User,
+import type {
+  Attachment,
+  ClientFrame,
+  Conversation,
+  Message,
+  ReactionAddedEvent,
+  ReactionRemovedEvent,
+  ReadResponse,
+  ServerFrame,
+  User,
 } from '@carechat/protocol';
-import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+import { backoffDelay } from './backoff.js';
+import { Connection } from './connection.js';
 import { Emitter } from './emitter.js';
 import { CarechatError } from './errors.js';
-import type { ClientEvents, ConnectionState, StateChange, SyncReport } from './events.js';
+import type { ClientEvents, ConnectionState, SyncReport } from './events.js';
 import { HttpApi } from './http-api.js';
+import { type ClientOptions, tunables } from './options.js';
 import { Outbox } from './outbox.js';
-import {
-  memoryOutboxStore,
-  type OutboxEntry,
-  type OutboxStore,
-  webStorageOutboxStore,
-} from './outbox-store.js';
-import {
-  defaultNetwork,
-  defaultStorage,
-  defaultWebSocket,
-  type FetchLike,
-  type KeyValueStorage,
-  type NetworkSignal,
-  systemTimers,
-  type Timers,
-  type WebSocketConstructor,
-} from './platform.js';
+import { memoryOutboxStore, type OutboxEntry, webStorageOutboxStore } from './outbox-store.js';
+import { defaultNetwork, defaultStorage, defaultWebSocket, systemTimers, type Timers } from './platform.js';
 import { applyReactionChange } from './reactions.js';
 import { Sender } from './sender.js';
 import { type FillResult, MessageSync } from './sync.js';
 import type { Timeline } from './timeline.js';
-import { type TokenProvider, TokenSource } from './token-source.js';
-import { openLongPoll } from './transports/long-poll.js';
-import { openSse } from './transports/sse.js';
-import {
-  TRANSPORTS,
-  type Transport,
-  type TransportEvents,
-  type TransportName,
-} from './transports/transport.js';
-import { openWebSocket } from './transports/websocket.js';
+import { TokenSource } from './token-source.js';
+import { TRANSPORTS, type TransportName } from './transports/transport.js';
 
-export interface ClientOptions {
-  /** The server, e.g. `https://chat.example.com` (no trailing slash needed). */
-  baseUrl: string;
-  /** A fixed access token. */
-  token?: string;
-  /** Or a provider, called for the first token and again when one expires or is refused. */
-  getToken?: TokenProvider;
-  /** Transports in order of preference (default all: websocket, then sse, then long-poll). */
-  transports?: TransportName[];
-  /** The WebSocket constructor (default: the global one; in Node 20 pass `ws`'s). */
-  WebSocket?: WebSocketConstructor;
-  fetch?: FetchLike;
-  timers?: Timers;
-  random?: () => number;
-  /** Online/offline signal (default: the browser's; always online elsewhere). */
-  network?: NetworkSignal;
-  /** Where the outbox survives a reload (default: localStorage in browsers, memory in Node). */
-  outboxStore?: OutboxStore;
-  storage?: KeyValueStorage;
-  /** Key of the outbox in `storage`; give one per signed-in user. */
-  storageKey?: string;
-  /** fetch `credentials` (e.g. 'include' for a cookie session on another origin). */
-  credentials?: RequestCredentials;
-  backoff?: Partial<BackoffOptions> & {
-    /** A connection that lasts this long resets the backoff. */
-    stableMs?: number;
-  };
-  heartbeat?: {
-    /** Silence longer than this makes the client ask for a sign of life. */
-    intervalMs?: number;
-    /** And if none comes within this, the connection is dead (half-open) and replaced. */
-    timeoutMs?: number;
-  };
-  /** HTTP requests (history, sends over HTTP) are abandoned after this. */
-  requestTimeoutMs?: number;
-  /** A connection attempt that has not opened after this is abandoned (a black-holed network). */
-  connectTimeoutMs?: number;
-  /** A send unacknowledged for this long goes out again (same client_msg_id). */
-  sendTimeoutMs?: number;
-  maxInFlight?: number;
-  /** How long a gap may wait for the live stream before history is asked. */
-  gapWaitMs?: number;
-  /** How long one long-poll waits on the server. */
-  pollTimeoutMs?: number;
-  /** Failed attempts of a transport that never worked before the next one is tried. */
-  fallbackAfter?: number;
-  /** Connect on creation (default true). */
-  autoConnect?: boolean;
-  /** Where exceptions thrown by event listeners go (default console.error). */
-  onListenerError?: (error: unknown) => void;
-}
+export type { ClientOptions } from './options.js';
 
 /** A conversation as this client holds it. */
 export interface ConversationView {
@@ -118,13 +45,11 @@ export interface ConversationView {
 
 export interface SendOptions {
   replyTo?: string | null;
-  /** Ids of uploads (see `uploadAttachment`) to send with the message; content may then be empty. */
-  attachments?: string[];
   /** Your own idempotency key; by default a random UUID. */
   clientMsgId?: string;
+  /** Ids of uploads (see `uploadAttachment`) to send with the message; content may then be empty. */
+  attachments?: string[];
 }
-
-const LIVE: readonly ConnectionState[] = ['connecting', 'connected', 'reconnecting'];
 
 /**
  * The carechat client: one connection for all of the user's conversations, kept alive across
@@ -134,79 +59,37 @@ const LIVE: readonly ConnectionState[] = ['connecting', 'connected', 'reconnecti
 export class CarechatClient {
   readonly outbox: Outbox;
   readonly api: HttpApi;
-  readonly #o: Required<
-    Pick<
-      ClientOptions,
-      | 'requestTimeoutMs'
-      | 'connectTimeoutMs'
-      | 'sendTimeoutMs'
-      | 'maxInFlight'
-      | 'gapWaitMs'
-      | 'pollTimeoutMs'
-      | 'fallbackAfter'
-    >
-  >;
   readonly #emitter: Emitter<ClientEvents>;
   readonly #timers: Timers;
   readonly #random: () => number;
-  readonly #network: NetworkSignal;
   readonly #tokens: TokenSource;
-  readonly #WebSocket: WebSocketConstructor | undefined;
-  readonly #transports: TransportName[];
-  readonly #backoff: Required<BackoffOptions>;
-  readonly #stableMs: number;
-  readonly #heartbeat: { intervalMs: number; timeoutMs: number };
   readonly #sync: MessageSync;
   readonly #sender: Sender;
-  readonly #unsubscribeNetwork: () => void;
-
-  #state: ConnectionState = 'disconnected';
-  #transport: Transport | undefined;
-  /** Bumped on every attempt and every teardown: a continuation from an older one does nothing. */
-  #generation = 0;
-  #transportIndex = 0;
-  readonly #proven = new Set<TransportName>();
-  #failedOpens = 0;
-  #attempt = 0;
-  #everConnected = false;
+  readonly #connection: Connection;
   #knowsAllConversations = false;
   /** Conversations whose replay the server refused during the current resume. */
   #resumeErrors = new Set<string>();
-  #reconnectTimer: unknown;
-  #stableTimer: unknown;
-  #idleTimer: unknown;
-  #deadTimer: unknown;
-  #connectTimer: unknown;
 
   constructor(options: ClientOptions) {
+    const t = tunables(options);
     this.#emitter = new Emitter<ClientEvents>(options.onListenerError ?? ((e) => console.error(e)));
-    this.#timers = options.timers ?? systemTimers;
-    this.#random = options.random ?? Math.random;
-    this.#network = options.network ?? defaultNetwork();
-    this.#tokens = new TokenSource(options.token, options.getToken, () => this.#timers.now());
-    this.#WebSocket = options.WebSocket ?? defaultWebSocket();
-    const wanted = options.transports ?? [...TRANSPORTS];
-    this.#transports = wanted.filter((t) => t !== 'websocket' || this.#WebSocket !== undefined);
-    if (this.#transports.length === 0) throw new Error('no usable transport (pass a WebSocket constructor?)');
-    this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
-    this.#stableMs = options.backoff?.stableMs ?? 10_000;
-    this.#heartbeat = { intervalMs: 20_000, timeoutMs: 10_000, ...options.heartbeat };
-    this.#o = {
-      requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
-      connectTimeoutMs: options.connectTimeoutMs ?? 15_000,
-      sendTimeoutMs: options.sendTimeoutMs ?? 15_000,
-      maxInFlight: options.maxInFlight ?? 64,
-      gapWaitMs: options.gapWaitMs ?? 500,
-      pollTimeoutMs: options.pollTimeoutMs ?? 25_000,
-      fallbackAfter: options.fallbackAfter ?? 2,
-    };
+    const timers = options.timers ?? systemTimers;
+    const random = options.random ?? Math.random;
+    this.#timers = timers;
+    this.#random = random;
+    this.#tokens = new TokenSource(options.token, options.getToken, () => timers.now());
+    const WebSocket = options.WebSocket ?? defaultWebSocket();
+    const transports = (options.transports ?? [...TRANSPORTS]).filter(
+      (name) => name !== 'websocket' || WebSocket !== undefined,
+    );
+    if (transports.length === 0) throw new Error('no usable transport (pass a WebSocket constructor?)');
     const fetch = options.fetch ?? ((input: string, init?: RequestInit) => globalThis.fetch(input, init));
     this.api = new HttpApi({
       baseUrl: options.baseUrl.replace(/\/+$/, ''),
       fetch,
-      timers: this.#timers,
+      timers,
       tokens: this.#tokens,
-      timeoutMs: this.#o.requestTimeoutMs,
+      timeoutMs: t.requestTimeoutMs,
       ...(options.credentials ? { credentials: options.credentials } : {}),
     });
     const storage = options.storage ?? defaultStorage();
@@ -215,34 +98,65 @@ export class CarechatClient {
       (storage
         ? webStorageOutboxStore(storage, options.storageKey ?? 'carechat:outbox')
         : memoryOutboxStore());
-    this.outbox = new Outbox(store, (change) => this.#emitter.emit('outbox', change));
+    this.outbox = new Outbox(
+      store,
+      (change) => this.#emitter.emit('outbox', change),
+      () => this.#tokens.subject(),
+    );
     this.#sync = new MessageSync({
       api: this.api,
-      timers: this.#timers,
-      gapWaitMs: this.#o.gapWaitMs,
+      timers,
+      gapWaitMs: t.gapWaitMs,
       onMessage: (message) => this.#emitter.emit('message', message),
       onLost: () => {},
     });
     this.#sender = new Sender({
       outbox: this.outbox,
       api: this.api,
-      timers: this.#timers,
-      maxInFlight: this.#o.maxInFlight,
-      sendTimeoutMs: this.#o.sendTimeoutMs,
-      retryDelayMs: () => 200 + backoffDelay(1, this.#backoff, this.#random),
+      timers,
+      maxInFlight: t.maxInFlight,
+      sendTimeoutMs: t.sendTimeoutMs,
+      retryDelayMs: () => 200 + backoffDelay(1, t.backoff, random),
       onStored: (message) => this.#sync.ingest(message),
     });
-    this.#unsubscribeNetwork = this.#network.subscribe((online) => this.onNetwork(online));
+    this.#connection = new Connection(
+      {
+        api: this.api,
+        tokens: this.#tokens,
+        timers,
+        random,
+        network: options.network ?? defaultNetwork(),
+        WebSocket,
+        transports,
+        backoff: t.backoff,
+        stableMs: t.stableMs,
+        heartbeat: t.heartbeat,
+        connectTimeoutMs: t.connectTimeoutMs,
+        requestTimeoutMs: t.requestTimeoutMs,
+        pollTimeoutMs: t.pollTimeoutMs,
+        fallbackAfter: t.fallbackAfter,
+      },
+      {
+        cursors: () => this.#sync.cursors(),
+        state: (change) => this.#emitter.emit('state', change),
+        opened: (transport) => {
+          this.#resumeErrors = new Set();
+          this.#sender.start(transport);
+        },
+        frame: (frame) => this.onFrame(frame),
+        closed: () => this.#sender.stop(),
+      },
+    );
     if (options.autoConnect !== false) this.connect();
   }
 
   get state(): ConnectionState {
-    return this.#state;
+    return this.#connection.state;
   }
 
   /** The transport in use (or being tried). */
   get transport(): TransportName | undefined {
-    return this.#transport?.name;
+    return this.#connection.transport?.name;
   }
 
   on<K extends keyof ClientEvents>(event: K, listener: (payload: ClientEvents[K]) => void): () => void {
@@ -258,26 +172,18 @@ export class CarechatClient {
   }
 
   connect(): void {
-    if (LIVE.includes(this.#state)) return;
-    if (!this.#network.isOnline()) {
-      this.setState('offline', { reason: 'network offline' });
-      return;
-    }
-    this.setState(this.#everConnected ? 'reconnecting' : 'connecting');
-    void this.attempt();
+    this.#connection.connect();
   }
 
   /** Closes the connection and stays closed until `connect()`. Unsent messages stay in the outbox. */
   disconnect(): void {
-    this.teardown();
-    this.setState('disconnected', { code: CLOSE_CODES.normal, reason: 'disconnected by the app' });
+    this.#connection.disconnect();
   }
 
   /** Disconnects for good: timers, listeners and the network subscription are released. */
   close(): void {
-    this.disconnect();
+    this.#connection.close();
     this.#sync.close();
-    this.#unsubscribeNetwork();
     this.#emitter.removeAll();
   }
 
@@ -292,10 +198,11 @@ export class CarechatClient {
       conversation_id: conversationId,
       content,
       reply_to: options.replyTo ?? null,
-      ...(options.attachments?.length ? { attachments: options.attachments.map((id) => ({ id })) } : {}),
       created_at: new Date(this.#timers.now()).toISOString(),
       status: 'pending',
       attempts: 0,
+      owner: this.#tokens.subject() ?? null,
+      ...(options.attachments?.length ? { attachments: options.attachments.map((id) => ({ id })) } : {}),
     });
     this.#sender.flush();
     return settled;
@@ -378,6 +285,16 @@ export class CarechatClient {
     return this.api.uploadAttachment(conversationId, file, name);
   }
 
+  /** A frame over the socket when there is one, else over HTTP; never kept or retried. */
+  private sendBestEffort(frame: ClientFrame): void {
+    const transport = this.#connection.transport;
+    if (transport?.carriesFrames && this.#connection.state === 'connected') {
+      transport.send(frame);
+      return;
+    }
+    this.api.postFrame(frame).catch(() => {});
+  }
+
   markRead(conversationId: string, seq: number): Promise<ReadResponse> {
     return this.api.markRead(conversationId, seq);
   }
@@ -392,208 +309,6 @@ export class CarechatClient {
     const message = await this.api.deleteMessage(messageId);
     this.applyUpdate(message.conversation_id, message.message_id, message);
     return message;
-  }
-
-  /** A frame over the socket when there is one, else over HTTP; never kept or retried. */
-  private sendBestEffort(frame: ClientFrame): void {
-    if (this.#transport?.carriesFrames && this.#state === 'connected') {
-      this.#transport.send(frame);
-      return;
-    }
-    this.api.postFrame(frame).catch(() => {});
-  }
-
-  // ── connection lifecycle ───────────────────────────────────────────────────────────────────
-
-  private async attempt(): Promise<void> {
-    const generation = ++this.#generation;
-    this.#timers.clearTimeout(this.#reconnectTimer);
-    const name = this.#transports[this.#transportIndex % this.#transports.length]!;
-    let token: string | undefined;
-    try {
-      token = await this.#tokens.get();
-    } catch {
-      if (generation !== this.#generation) return;
-      this.lost(
-        generation,
-        { code: CLOSE_CODES.unauthenticated, reason: 'the token provider failed' },
-        name,
-        false,
-      );
-      return;
-    }
-    if (generation !== this.#generation || !LIVE.includes(this.#state)) return;
-
-    let opened = false;
-    const events: TransportEvents = {
-      open: () => {
-        if (generation !== this.#generation) return;
-        opened = true;
-        this.opened(generation, name);
-      },
-      frame: (frame) => {
-        if (generation === this.#generation) this.onFrame(frame);
-      },
-      activity: () => {
-        if (generation === this.#generation) this.armWatchdog();
-      },
-      close: (info) => {
-        if (generation === this.#generation) this.lost(generation, info, name, opened);
-      },
-    };
-    this.#transport = this.openTransport(name, token, events);
-    this.#connectTimer = this.#timers.setTimeout(() => {
-      if (generation === this.#generation && !opened)
-        this.lost(generation, { reason: 'connect timeout' }, name, false);
-    }, this.#o.connectTimeoutMs);
-  }
-
-  private openTransport(name: TransportName, token: string | undefined, events: TransportEvents): Transport {
-    const cursor = () => encodeEventCursor({ seqs: this.#sync.cursors(), all: false });
-    switch (name) {
-      case 'websocket': {
-        const url = new URL('/ws', `${this.api.baseUrl}/`);
-        url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-        if (token !== undefined) url.searchParams.set('token', token);
-        return openWebSocket(this.#WebSocket!, url.toString(), events);
-      }
-      case 'sse':
-        return openSse(this.api, { cursor: cursor(), heartbeatMs: this.#heartbeat.intervalMs }, events);
-      case 'long-poll':
-        return openLongPoll(
-          this.api,
-          {
-            cursor: cursor(),
-            pollTimeoutMs: this.#o.pollTimeoutMs,
-            requestTimeoutMs: this.#o.requestTimeoutMs,
-          },
-          events,
-        );
-    }
-  }
-
-  private opened(generation: number, name: TransportName): void {
-    this.#timers.clearTimeout(this.#connectTimer);
-    this.#failedOpens = 0;
-    this.#proven.add(name);
-    this.#everConnected = true;
-    this.#resumeErrors = new Set();
-    this.setState('connected', { transport: name });
-    this.armWatchdog();
-    this.#timers.clearTimeout(this.#stableTimer);
-    this.#stableTimer = this.#timers.setTimeout(() => {
-      if (generation === this.#generation) this.#attempt = 0;
-    }, this.#stableMs);
-    // On a WebSocket the client asks to resume; the HTTP transports resumed from the cursor they sent.
-    if (this.#transport?.carriesFrames)
-      this.#transport.send({ type: 'resume', cursors: this.#sync.cursors() });
-    this.#sender.start(this.#transport!);
-  }
-
-  /** The connection failed or dropped: plan the next attempt. */
-  private lost(
-    generation: number,
-    info: { code?: number; reason: string },
-    name: TransportName,
-    opened: boolean,
-  ): void {
-    if (generation !== this.#generation) return;
-    this.#generation += 1;
-    this.stopConnection();
-    const refused = info.code === CLOSE_CODES.unauthenticated || info.code === 401;
-    if (refused && !this.#tokens.canRefresh) {
-      this.setState('disconnected', { code: CLOSE_CODES.unauthenticated, reason: 'unauthenticated' });
-      return;
-    }
-    if (!opened && !this.#proven.has(name)) {
-      this.#failedOpens += 1;
-      if (this.#failedOpens >= this.#o.fallbackAfter && this.#transports.length > 1) {
-        // Never worked here: try the next transport (back to the first after the last).
-        this.#transportIndex = (this.#transportIndex + 1) % this.#transports.length;
-        this.#failedOpens = 0;
-      }
-    }
-    this.setState('reconnecting', {
-      ...(info.code === undefined ? {} : { code: info.code }),
-      reason: info.reason,
-    });
-    const delay = backoffDelay(this.#attempt, this.#backoff, this.#random);
-    this.#attempt += 1;
-    const next = this.#generation;
-    this.#reconnectTimer = this.#timers.setTimeout(() => {
-      if (next !== this.#generation || this.#state !== 'reconnecting') return;
-      if (refused) {
-        this.#tokens.refresh('refused').then(
-          () => void this.attempt(),
-          () =>
-            this.setState('disconnected', {
-              code: CLOSE_CODES.unauthenticated,
-              reason: 'token refresh failed',
-            }),
-        );
-        return;
-      }
-      void this.attempt();
-    }, delay);
-  }
-
-  /** Closes the transport and every timer of the current connection, without changing state. */
-  private stopConnection(): void {
-    const transport = this.#transport;
-    this.#transport = undefined;
-    transport?.close();
-    this.#sender.stop();
-    for (const timer of [this.#idleTimer, this.#deadTimer, this.#stableTimer])
-      this.#timers.clearTimeout(timer);
-    this.#idleTimer = this.#deadTimer = this.#stableTimer = undefined;
-  }
-
-  private teardown(): void {
-    this.#generation += 1;
-    this.#timers.clearTimeout(this.#reconnectTimer);
-    this.stopConnection();
-  }
-
-  private onNetwork(online: boolean): void {
-    if (!online) {
-      if (this.#state === 'disconnected' || this.#state === 'offline') return;
-      this.teardown();
-      this.setState('offline', { reason: 'network offline' });
-      return;
-    }
-    if (this.#state !== 'offline') return;
-    this.#attempt = 0;
-    this.setState(this.#everConnected ? 'reconnecting' : 'connecting', { reason: 'network online' });
-    void this.attempt();
-  }
-
-  /**
-   * Heartbeat: after `intervalMs` of silence ask for a sign of life; after `timeoutMs` more, the
-   * connection is dead though the socket looks open (half-open), and is replaced.
-   */
-  private armWatchdog(): void {
-    this.#timers.clearTimeout(this.#idleTimer);
-    this.#timers.clearTimeout(this.#deadTimer);
-    this.#deadTimer = undefined;
-    const generation = this.#generation;
-    this.#idleTimer = this.#timers.setTimeout(() => {
-      if (generation !== this.#generation || !this.#transport) return;
-      this.#transport.probe();
-      const grace =
-        this.#heartbeat.timeoutMs + (this.#transport.name === 'long-poll' ? this.#o.pollTimeoutMs : 0);
-      this.#deadTimer = this.#timers.setTimeout(() => {
-        if (generation !== this.#generation || !this.#transport) return;
-        this.lost(generation, { code: 4408, reason: 'heartbeat timeout' }, this.#transport.name, true);
-      }, grace);
-    }, this.#heartbeat.intervalMs);
-  }
-
-  private setState(to: ConnectionState, details: Omit<StateChange, 'from' | 'to'> = {}): void {
-    const from = this.#state;
-    if (from === to) return;
-    this.#state = to;
-    const transport = details.transport ?? this.#transport?.name;
-    this.#emitter.emit('state', { from, to, ...details, ...(transport ? { transport } : {}) });
   }
 
   // ── frames ────────────────────────────────────────────────────────────────────────────────
@@ -634,7 +349,7 @@ export class CarechatClient {
         this.#sync.timeline(frame.conversation.id).position(0);
         return;
       case 'resumed':
-        void this.afterResume(this.#generation);
+        void this.afterResume(this.#connection.generation);
         return;
       case 'error':
         this.onErrorFrame(frame);
@@ -656,7 +371,7 @@ export class CarechatClient {
    * is filled from history; then, if the app listed its conversations, new ones are picked up.
    */
   private async afterResume(generation: number): Promise<void> {
-    const name = this.#transport?.name;
+    const name = this.#connection.transport?.name;
     if (!name) return;
     const lost: string[] = [];
     const failed: string[] = [];
@@ -678,7 +393,7 @@ export class CarechatClient {
         failed.push('*');
       }
     }
-    if (generation !== this.#generation) return;
+    if (generation !== this.#connection.generation) return;
     const report: SyncReport = {
       transport: name,
       recovered: lost.length === 0 && failed.length === 0,

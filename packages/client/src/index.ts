@@ -1,12 +1,6 @@
 /** carechat's client SDK, for browsers and Node. See docs/client.md. */
 export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
-export {
-  CarechatClient,
-  type ClientOptions,
-  type ConversationView,
-  createClient,
-  type SendOptions,
-} from './client.js';
+export { CarechatClient, type ConversationView, createClient, type SendOptions } from './client.js';
 export { CarechatError, isRetryable } from './errors.js';
 export type {
   ClientEvents,
@@ -17,6 +11,7 @@ export type {
   SyncReport,
 } from './events.js';
 export { HttpApi } from './http-api.js';
+export type { ClientOptions } from './options.js';
 export type { OutboxChange } from './outbox.js';
 export {
   memoryOutboxStore,

@@ -15,6 +15,11 @@ export interface OutboxEntry {
    */
   status: 'pending' | 'sending' | 'failed';
   attempts: number;
+  /**
+   * The user it was written as (the token's subject), so that on a shared browser one user's
+   * unsent messages are never sent, or shown, under another's session. Null when unknown.
+   */
+  owner?: string | null;
   error?: { code: string; message: string };
 }
 

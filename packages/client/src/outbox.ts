@@ -23,9 +23,14 @@ export class Outbox {
   readonly #entries = new Map<string, OutboxEntry>();
   readonly #waiters = new Map<string, Waiter[]>();
 
+  /**
+   * `currentOwner` is the signed-in user (when known): entries written as someone else stay stored
+   * but are neither listed nor sent until that user signs in again.
+   */
   constructor(
     private readonly store: OutboxStore,
     private readonly onChange: (change: OutboxChange) => void,
+    private readonly currentOwner: () => string | undefined = () => undefined,
   ) {
     // Entries that survived a reload were maybe on the wire: they are simply sent again.
     for (const entry of store.load()) {
@@ -36,17 +41,18 @@ export class Outbox {
     }
   }
 
-  /** Oldest first. */
+  /** The current user's entries, oldest first. */
   get entries(): OutboxEntry[] {
-    return [...this.#entries.values()].map((e) => ({ ...e }));
+    return this.mine().map((e) => ({ ...e }));
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.mine().length;
   }
 
   get(clientMsgId: string): OutboxEntry | undefined {
-    return this.#entries.get(clientMsgId);
+    const entry = this.#entries.get(clientMsgId);
+    return entry && this.isMine(entry) ? entry : undefined;
   }
 
   add(entry: OutboxEntry): Promise<Message> {
@@ -71,12 +77,13 @@ export class Outbox {
     });
   }
 
-  /** Entries waiting to go out, oldest first. */
+  /** The current user's entries waiting to go out, oldest first. */
   pending(limit = Number.POSITIVE_INFINITY): OutboxEntry[] {
     const out: OutboxEntry[] = [];
+    const owner = this.currentOwner();
     for (const entry of this.#entries.values()) {
       if (out.length >= limit) break;
-      if (entry.status === 'pending') out.push(entry);
+      if (entry.status === 'pending' && this.isMine(entry, owner)) out.push(entry);
     }
     return out;
   }
@@ -148,6 +155,15 @@ export class Outbox {
     this.changed('discarded', entry);
     const error = new CarechatError('cancelled', 'The send was discarded.');
     for (const waiter of this.take(clientMsgId)) waiter.reject(error);
+  }
+
+  private mine(): OutboxEntry[] {
+    const owner = this.currentOwner();
+    return [...this.#entries.values()].filter((e) => this.isMine(e, owner));
+  }
+
+  private isMine(entry: OutboxEntry, owner = this.currentOwner()): boolean {
+    return entry.owner == null || owner === undefined || entry.owner === owner;
   }
 
   private take(clientMsgId: string): Waiter[] {

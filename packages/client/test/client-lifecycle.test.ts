@@ -1,8 +1,9 @@
 import type { Message, ServerFrame } from '@carechat/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CarechatClient, type ClientOptions } from '../src/client.js';
-import type { StateChange } from '../src/events.js';
+import type { StateChange, SyncReport } from '../src/events.js';
 import { ManualNetwork } from '../src/platform.js';
+import { testMessage } from './helpers/fixtures.js';
 import { ManualTimers, settle } from './helpers/manual-timers.js';
 import { ScriptedSocket } from './helpers/scripted-socket.js';
 
@@ -15,25 +16,7 @@ import { ScriptedSocket } from './helpers/scripted-socket.js';
 const BACKOFF = { baseMs: 1000, maxMs: 8000, stableMs: 10_000 };
 const HEARTBEAT = { intervalMs: 20_000, timeoutMs: 5000 };
 
-const message = (seq: number, extra: Partial<Message> = {}): Message => ({
-  message_id: `m${seq}`,
-  conversation_id: 'c1',
-  seq,
-  sender_id: 'other',
-  sender_name: 'Other',
-  content: `#${seq}`,
-  client_msg_id: `k${seq}`,
-  reply_to: null,
-  reply_preview: null,
-  attachments: [],
-  timestamp: '2026-01-05T10:00:00.000Z',
-  is_edited: false,
-  is_deleted: false,
-  delivered_to: [],
-  read_by: [],
-  reactions: [],
-  ...extra,
-});
+const message = testMessage;
 const chat = (seq: number, extra: Partial<Message> = {}): ServerFrame => ({
   type: 'chat_message',
   ...message(seq, extra),
@@ -309,6 +292,53 @@ describe('client connection lifecycle (scripted socket, manual clock)', () => {
     expect(ScriptedSocket.instances).toHaveLength(1);
   });
 
+  it('reports whether it recovered: a conversation the server will not replay is filled from history, or reported lost', async () => {
+    const asked: string[] = [];
+    const c = client({
+      fetch: async (url: string) => {
+        asked.push(url);
+        if (url.includes('/c-gone/')) {
+          return new Response(JSON.stringify({ error: { code: 'not_participant', message: 'no' } }), {
+            status: 403,
+          });
+        }
+        return new Response(
+          JSON.stringify({ messages: [message(3, { conversation_id: 'c1' })], has_more: false }),
+          {
+            status: 200,
+          },
+        );
+      },
+    });
+    const reports: SyncReport[] = [];
+    c.on('synced', (r) => reports.push(r));
+    const got: number[] = [];
+    c.on('message', (m) => m.conversation_id === 'c1' && got.push(m.seq));
+    await settle();
+    ScriptedSocket.last.open();
+    ScriptedSocket.last.receive(chat(1));
+    ScriptedSocket.last.receive(chat(2));
+    ScriptedSocket.last.receive({
+      type: 'chat_message',
+      ...message(1, { conversation_id: 'c-gone', message_id: 'g1' }),
+    });
+    ScriptedSocket.last.drop(1006);
+    await timers.advance(500);
+    ScriptedSocket.last.open();
+    expect(ScriptedSocket.last.sentOfType('resume')).toEqual([
+      { type: 'resume', cursors: { c1: 2, 'c-gone': 1 } },
+    ]);
+    // The server could not replay either (a store hiccup for c1; c-gone: no longer a participant).
+    ScriptedSocket.last.receive({ type: 'error', code: 'internal', message: 'try again', ref: 'c1' });
+    ScriptedSocket.last.receive({ type: 'error', code: 'not_participant', message: 'no', ref: 'c-gone' });
+    ScriptedSocket.last.receive({ type: 'resumed', cursors: {} });
+    await settle();
+    await settle();
+    expect(got).toEqual([1, 2, 3]);
+    expect(asked.some((u) => u.includes('/c1/messages?after_seq=2'))).toBe(true);
+    expect(reports).toEqual([{ transport: 'websocket', recovered: false, lost: ['c-gone'], failed: [] }]);
+  });
+
   it('emits a typed event for every server frame', async () => {
     const c = client();
     await settle();
@@ -321,7 +351,7 @@ describe('client connection lifecycle (scripted socket, manual clock)', () => {
       user_id: 'u2',
       username: 'Bob',
       is_typing: true,
-      expires_in_ms: 6000,
+      expires_in_ms: 5000,
     });
     expect(typing).toEqual(['Bob:true']);
   });

@@ -4,6 +4,7 @@ import { CarechatError } from '../src/errors.js';
 import { Outbox } from '../src/outbox.js';
 import { type OutboxEntry, webStorageOutboxStore } from '../src/outbox-store.js';
 import type { KeyValueStorage } from '../src/platform.js';
+import { testMessage } from './helpers/fixtures.js';
 
 class MapStorage implements KeyValueStorage {
   readonly map = new Map<string, string>();
@@ -27,24 +28,8 @@ const entry = (id: string): OutboxEntry => ({
   status: 'pending',
   attempts: 0,
 });
-const stored = (id: string, seq: number): Message => ({
-  message_id: `m-${id}`,
-  conversation_id: 'c',
-  seq,
-  sender_id: 'u',
-  sender_name: 'U',
-  content: `text ${id}`,
-  client_msg_id: id,
-  reply_to: null,
-  reply_preview: null,
-  attachments: [],
-  timestamp: '2026-01-05T10:00:00.000Z',
-  is_edited: false,
-  is_deleted: false,
-  delivered_to: [],
-  read_by: [],
-  reactions: [],
-});
+const stored = (id: string, seq: number): Message =>
+  testMessage(seq, { message_id: `m-${id}`, conversation_id: 'c', client_msg_id: id, content: `text ${id}` });
 
 describe('Outbox', () => {
   it('survives a reload through web storage; sends on the wire come back as pending', async () => {
@@ -79,6 +64,32 @@ describe('Outbox', () => {
     outbox.discard('a');
     await expect(again).rejects.toMatchObject({ code: 'cancelled' });
     expect(changes).toEqual(['added', 'sending', 'failed', 'pending', 'discarded']);
+  });
+
+  it('on a shared browser, one user’s unsent messages are neither listed nor sent for another', () => {
+    const storage = new MapStorage();
+    let user = 'usr_a';
+    const first = new Outbox(
+      webStorageOutboxStore(storage, 'k'),
+      () => {},
+      () => user,
+    );
+    void first.add({ ...entry('from-a'), owner: 'usr_a' });
+    // usr_b signs in on the same browser: the page reloads with the same storage.
+    user = 'usr_b';
+    const second = new Outbox(
+      webStorageOutboxStore(storage, 'k'),
+      () => {},
+      () => user,
+    );
+    expect(second.entries).toEqual([]);
+    expect(second.pending()).toEqual([]);
+    expect(second.get('from-a')).toBeUndefined();
+    void second.add({ ...entry('from-b'), owner: 'usr_b' });
+    expect(second.pending().map((e) => e.client_msg_id)).toEqual(['from-b']);
+    // usr_a comes back: their message is still there, and only theirs is theirs.
+    user = 'usr_a';
+    expect(second.pending().map((e) => e.client_msg_id)).toEqual(['from-a']);
   });
 
   it('ignores corrupt storage', () => {

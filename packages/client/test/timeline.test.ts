@@ -1,25 +1,10 @@
 import type { Message } from '@carechat/protocol';
 import { describe, expect, it } from 'vitest';
 import { Timeline } from '../src/timeline.js';
+import { testMessage } from './helpers/fixtures.js';
 
-const msg = (seq: number, id = `m${seq}`): Message => ({
-  message_id: id,
-  conversation_id: 'c',
-  seq,
-  sender_id: 'u',
-  sender_name: 'U',
-  content: `#${seq}`,
-  client_msg_id: `k${seq}`,
-  reply_to: null,
-  reply_preview: null,
-  attachments: [],
-  timestamp: '2026-01-05T10:00:00.000Z',
-  is_edited: false,
-  is_deleted: false,
-  delivered_to: [],
-  read_by: [],
-  reactions: [],
-});
+const msg = (seq: number, id = `m${seq}`): Message =>
+  testMessage(seq, { message_id: id, conversation_id: 'c' });
 const seqs = (ms: Message[]) => ms.map((m) => m.seq);
 
 describe('Timeline', () => {

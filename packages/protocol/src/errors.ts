@@ -61,6 +61,8 @@ export const CLOSE_CODES = {
   unauthenticated: 4401,
   forbidden: 4403,
   notFound: 4404,
+  /** Too many connections for this user or address: wait `retry_after` (the close reason) and retry. */
+  rateLimited: 4429,
   tooBig: 1009,
   policyViolation: 1008,
   serviceRestart: 1012,

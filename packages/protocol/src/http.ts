@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { attachmentRefSchema } from './client-frames.js';
 import type { Attachment, Conversation, Message, User } from './models.js';
+import type { UserSettings } from './security.js';
 
 /** HTTP request bodies and queries, validated by the server and typed for clients. */
 
@@ -77,9 +78,13 @@ export interface AuthResponse {
   access_token: string;
   refresh_token: string;
   expires_in: number;
+  /** The server's automatic logoff after inactivity, in seconds (0: none); the web app follows it. */
+  idle_timeout_seconds?: number;
 }
 export interface MeResponse {
   user: User;
+  /** The caller's own settings (see the security section of docs/protocol.md). */
+  settings?: UserSettings;
 }
 export interface ConversationResponse {
   conversation: Conversation;

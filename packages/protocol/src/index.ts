@@ -11,5 +11,6 @@ export * from './event-cursor.js';
 export * from './events-http.js';
 export * from './http.js';
 export * from './models.js';
+export * from './security.js';
 export * from './server-frames.js';
 export * from './socketio.js';

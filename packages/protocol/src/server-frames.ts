@@ -82,6 +82,8 @@ export interface NotificationEvent {
   seq: number;
   sender_id: string;
   sender_name: string;
+  /** The message's first characters: only for users who turned notification previews on. */
+  preview?: string;
 }
 
 export interface UserStatusEvent {
@@ -144,6 +146,19 @@ export interface ErrorEvent {
   code: ErrorCode;
   message: string;
   ref?: string;
+  /** Seconds to wait before retrying (`rate_limited`). */
+  retry_after?: number;
+}
+
+/**
+ * This connection's session has ended (logout, log out everywhere, a reused refresh token, idle
+ * logoff, account deletion): sent just before the server closes the connection with 4401.
+ */
+export interface SessionRevokedEvent {
+  type: 'session_revoked';
+  /** The sessions that ended (one, or every session of the user on "log out everywhere"). */
+  session_ids: string[];
+  reason: 'logout' | 'logout_all' | 'refresh_token_reuse' | 'idle' | 'account_deleted' | 'expired';
 }
 
 export type ServerFrame =
@@ -167,7 +182,8 @@ export type ServerFrame =
   | AppointmentUpdatedEvent
   | ResumedEvent
   | PongEvent
-  | ErrorEvent;
+  | ErrorEvent
+  | SessionRevokedEvent;
 
 export type ServerFrameType = ServerFrame['type'];
 
@@ -181,6 +197,7 @@ export function conversationOf(frame: ServerFrame): string | undefined {
     case 'resumed':
     case 'pong':
     case 'error':
+    case 'session_revoked':
       return undefined;
     default:
       return frame.conversation_id;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Bus } from './bus/bus.js';
 import type { Config } from './config.js';
@@ -10,13 +10,17 @@ import { type Clock, systemClock } from './core/clock.js';
 import { type Core, createCore } from './core/index.js';
 import type { MessagingPolicy } from './core/policy.js';
 import type { Presence } from './core/presence.js';
+import { addressResolver } from './doors/client-address.js';
 import { type EventDoors, registerEventDoors } from './doors/events/index.js';
+import { registerAdminRoutes } from './doors/http/admin-routes.js';
 import { registerAuthRoutes } from './doors/http/auth-routes.js';
 import { registerCareRoutes } from './doors/http/care-routes.js';
 import { registerConversationRoutes } from './doors/http/conversation-routes.js';
 import { registerErrorHandling } from './doors/http/errors.js';
+import { registerHardening } from './doors/http/hardening.js';
 import { registerHealthRoutes } from './doors/http/health-routes.js';
 import { registerLiveRoutes } from './doors/http/live-routes.js';
+import { registerMeRoutes } from './doors/http/me-routes.js';
 import { registerMetricsRoute } from './doors/http/metrics-route.js';
 import { registerParticipantRoutes } from './doors/http/participant-routes.js';
 import { registerServerApiRoutes } from './doors/http/server-api-routes.js';
@@ -25,10 +29,16 @@ import { attachSocketIoDoor, type SocketIoDoor } from './doors/socketio/socketio
 import { attachWsDoor, type WsDoor } from './doors/ws/ws-door.js';
 import { createLogger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { startSessionSweep } from './session-sweep.js';
 import { careStoreFor } from './store/care-kysely-store.js';
 import type { CareStore } from './store/care-store.js';
 import { FileAttachmentStorage } from './store/file-attachment-storage.js';
+import { securityStoreFor } from './store/security-kysely-store.js';
+import type { SecurityStore } from './store/security-store.js';
 import type { Store } from './store/store.js';
+
+/** After the sockets have closed on shutdown, how long HTTP connections still open may stay. */
+const STRAGGLER_GRACE_MS = 1000;
 
 export interface AppDeps {
   store: Store;
@@ -43,6 +53,8 @@ export interface AppDeps {
   presence?: Presence;
   /** Defaults to a fresh registry for this app. */
   metrics?: Metrics;
+  /** Defaults to the security store sharing `store`'s database. */
+  security?: SecurityStore;
 }
 
 export interface App {
@@ -62,6 +74,9 @@ export interface App {
    */
   close(closeCode?: number): Promise<void>;
 }
+
+/** Pending connections the kernel may queue (capped by net.core.somaxconn). */
+const LISTEN_BACKLOG = 8192;
 
 /** Builds the whole server from config and its dependencies; only main.ts decides to listen for real. */
 export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
@@ -85,6 +100,20 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     care: deps.care ?? careStoreFor(deps.store),
     messagingPolicy: config.messagingPolicy,
     consultationWindowHours: config.consultationWindowHours,
+    security: deps.security ?? securityStoreFor(deps.store),
+    securitySettings: {
+      sessionIdleMinutes: config.sessionIdleMinutes,
+      refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
+      loginFreeAttemptsPerAccount: config.loginFreeAttemptsPerAccount,
+      loginFreeAttemptsPerAddress: config.loginFreeAttemptsPerAddress,
+      loginMaxBlockSeconds: config.loginMaxBlockSeconds,
+      sendRatePerSecond: config.sendRatePerSecond,
+      sendBurst: config.sendBurst,
+      uploadsPerMinute: config.uploadsPerMinute,
+      maxConnectionsPerUser: config.maxConnectionsPerUser,
+      maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+      retentionDays: config.retentionDays,
+    },
     onBackgroundError: (error) =>
       logger.error(
         { err: { type: error instanceof Error ? error.name : typeof error } },
@@ -99,21 +128,49 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     // pino's Logger is a FastifyBaseLogger; the cast keeps the instance type the default one.
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: Math.max(config.maxFrameBytes, 64 * 1024),
-    trustProxy: true,
+    // Only the configured proxies may say who the client is (audit addresses, per-address limits).
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (
+            (hops: number) => (_address: string, hop: number) =>
+              hop < hops
+          )(config.trustProxy)
+        : config.trustProxy,
     requestIdHeader: 'x-request-id',
+    // Slow-loris and idle clients: headers and bodies must arrive in time, idle keep-alives close.
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    // Malformed URLs and over-long path segments get the catalogue's error body, not Fastify's
+    // (which would also echo the URL back).
+    frameworkErrors: (error, _request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      void (reply as unknown as FastifyReply).status(tooLong ? 404 : 400).send({
+        error: tooLong
+          ? { code: 'not_found', message: 'No such route.' }
+          : { code: 'invalid_request', message: 'The URL is malformed.' },
+      });
+    },
   });
+  http.server.headersTimeout = config.headersTimeoutMs;
   let shuttingDown = false;
+  await registerHardening(http, { corsOrigins: config.corsOrigins, secure: config.cookieSecure });
   await http.register(cookie);
   await http.register(multipart, { limits: { files: 1, fileSize: config.attachmentMaxBytes, fields: 5 } });
   registerErrorHandling(http, (code) => metrics.errors.inc({ code, door: 'http' }));
   registerHealthRoutes(http, core, () => shuttingDown);
   registerMetricsRoute(http, metrics);
-  registerAuthRoutes(http, core, { cookieSecure: config.cookieSecure });
+  registerAuthRoutes(http, core, {
+    cookieSecure: config.cookieSecure,
+    idleTimeoutSeconds: config.sessionIdleMinutes * 60,
+  });
+  registerMeRoutes(http, core);
+  registerAdminRoutes(http, core);
   registerConversationRoutes(http, core);
   registerLiveRoutes(http, core);
   registerParticipantRoutes(http, core);
   registerCareRoutes(http, core);
   if (config.serverApiKey !== undefined) registerServerApiRoutes(http, core, config.serverApiKey);
+  const addressOf = addressResolver(config.trustProxy);
   const events = registerEventDoors(http, core, { maxBufferBytes: config.maxSocketBufferBytes });
   await registerWebApp(http, config.webDistDir);
   await http.ready();
@@ -124,14 +181,24 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     heartbeatMs: config.heartbeatMs,
     graceMs: config.shutdownGraceMs,
     metrics,
+    corsOrigins: config.corsOrigins,
+    addressOf,
   });
 
   const socketio = attachSocketIoDoor(http.server, core, http.log, {
     maxFrameBytes: config.maxFrameBytes,
     corsOrigins: config.corsOrigins,
+    addressOf,
   });
 
   core.doctorReady.start(config.doctorReadyCheckSeconds * 1000);
+  core.retention.start(config.retentionCheckMinutes * 60_000);
+  const sweep = startSessionSweep(core, config.sessionCheckSeconds * 1000, (error) =>
+    logger.error(
+      { err: { type: error instanceof Error ? error.name : typeof error } },
+      'session sweep failed',
+    ),
+  );
 
   return {
     http,
@@ -141,7 +208,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     events,
     socketio,
     async listen(port = config.port, host = config.host) {
-      await http.listen({ port, host });
+      // After a node restarts, thousands of clients reconnect within a second; Node's default
+      // accept backlog (511) drops their SYNs and the kernel retries them only after 1 s, 3 s, 7 s.
+      await http.listen({ port, host, backlog: LISTEN_BACKLOG });
       const address = http.server.address();
       const bound = typeof address === 'object' && address ? address.port : port;
       return { port: bound, url: `http://127.0.0.1:${bound}` };
@@ -149,6 +218,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     async close(closeCode) {
       shuttingDown = true;
       core.doctorReady.stop();
+      sweep.stop();
+      await core.retention.stop();
       // Open event streams and waiting polls end first: they are in-flight requests that would
       // otherwise hold the HTTP server open; their clients resume elsewhere by cursor.
       events.close();
@@ -157,7 +228,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       // Node closes only the connections idle at that moment; one busy then (a poll being
       // answered) would stay open, idle, for the whole keep-alive timeout: close those as they
       // become idle.
-      const sweep = setInterval(() => http.server.closeIdleConnections(), 50);
+      const idleSweep = setInterval(() => http.server.closeIdleConnections(), 50);
       try {
         await ws.close(closeCode);
         await socketio.close();
@@ -165,11 +236,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
         // Requests had the sockets' grace period to finish. A connection still open now is stuck
         // (a request whose headers never completed waits forever once the server stops checking
         // timeouts): it must not hold the shutdown.
-        const stuck = setTimeout(() => http.server.closeAllConnections(), 1000);
+        const stuck = setTimeout(() => http.server.closeAllConnections(), STRAGGLER_GRACE_MS);
         await httpClosed.finally(() => clearTimeout(stuck));
       } finally {
-        clearInterval(sweep);
+        clearInterval(idleSweep);
       }
+      // Whatever the audit trail still buffers is written before the store is closed.
+      await core.audit.close();
     },
   };
 }

@@ -38,6 +38,8 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'letters, digits and : _ . - only, at most 64')
     .default('carechat:'),
+  /** PostgreSQL only: connections this process keeps open. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(20),
   /** This process's name in logs, metrics and Redis presence; generated when unset. */
   NODE_ID: z
     .string()
@@ -46,7 +48,7 @@ const envSchema = z.object({
   /** How long a node's presence entries live in Redis without a refresh (a dead node's users go offline). */
   PRESENCE_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
   /** On SIGTERM: time allowed for in-flight work before sockets are closed; the process exits within 10 s. */
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(9000).default(5000),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(7000).default(5000),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
@@ -88,6 +90,37 @@ const envSchema = z.object({
     .default(10 * 1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   COOKIE_SECURE: boolean.optional(),
+
+  // Security and compliance (docs/security.md).
+  /** Which proxies' X-Forwarded-For to believe: false (none), true (any), a hop count, or addresses/CIDRs. */
+  TRUST_PROXY: z.string().default('false'),
+  /** A session unused this long is ended (automatic logoff); 0 turns it off. */
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(0).max(1440).default(15),
+  /** After a refresh, the previous refresh token still answers this long (two tabs refreshing at once). */
+  REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  /** How often open connections' sessions are re-checked (a backstop to revocations on the bus); 0: never. */
+  SESSION_CHECK_SECONDS: z.coerce.number().int().min(0).max(3600).default(15),
+  /** Failed sign-ins allowed per account, then per address, before the back-off starts. */
+  LOGIN_FREE_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).default(5),
+  LOGIN_FREE_ATTEMPTS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(20),
+  LOGIN_MAX_BLOCK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  /** Messages per second per user (sustained; 0 turns the limit off) and the burst allowed. */
+  SEND_RATE_PER_SECOND: z.coerce.number().min(0).max(100_000).default(20),
+  SEND_BURST: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** Uploads per minute per user (0 turns the limit off). */
+  UPLOADS_PER_MINUTE: z.coerce.number().min(0).max(100_000).default(30),
+  /** Open sockets and event streams per user and per client address, on each node (0: no limit). */
+  MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(0).max(1_000_000).default(32),
+  MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).max(1_000_000).default(1000),
+  /** Slow clients: headers must arrive within this, a whole request body within REQUEST_TIMEOUT_MS. */
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  /** An idle keep-alive HTTP connection is closed after this. */
+  KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
+  /** Messages (and their attachments) older than this many days are purged; 0 keeps everything. */
+  RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
+  /** How often the retention purge runs, when on. */
+  RETENTION_CHECK_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
   /** The built web app (`npm run build:web`), served at `/` when the folder exists. */
   WEB_DIST_DIR: z.string().min(1).optional(),
 });
@@ -101,6 +134,7 @@ export type Config = Readonly<{
   databaseSchema: string | undefined;
   redisUrl: string | undefined;
   redisPrefix: string;
+  databasePoolSize: number;
   nodeId: string;
   presenceTtlSeconds: number;
   shutdownGraceMs: number;
@@ -123,6 +157,23 @@ export type Config = Readonly<{
   attachmentMaxBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   cookieSecure: boolean;
+  trustProxy: boolean | number | string;
+  sessionIdleMinutes: number;
+  refreshReuseGraceSeconds: number;
+  sessionCheckSeconds: number;
+  loginFreeAttemptsPerAccount: number;
+  loginFreeAttemptsPerAddress: number;
+  loginMaxBlockSeconds: number;
+  sendRatePerSecond: number;
+  sendBurst: number;
+  uploadsPerMinute: number;
+  maxConnectionsPerUser: number;
+  maxConnectionsPerAddress: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  retentionDays: number;
+  retentionCheckMinutes: number;
   webDistDir: string;
 }>;
 
@@ -168,6 +219,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseSchema: e.DATABASE_SCHEMA,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     nodeId: e.NODE_ID ?? `${hostname()}-${process.pid}`,
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
@@ -194,8 +246,34 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
     logLevel: e.LOG_LEVEL,
     cookieSecure: e.COOKIE_SECURE ?? e.NODE_ENV === 'production',
+    trustProxy: trustProxy(e.TRUST_PROXY),
+    sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
+    refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
+    sessionCheckSeconds: e.SESSION_CHECK_SECONDS,
+    loginFreeAttemptsPerAccount: e.LOGIN_FREE_ATTEMPTS_PER_ACCOUNT,
+    loginFreeAttemptsPerAddress: e.LOGIN_FREE_ATTEMPTS_PER_ADDRESS,
+    loginMaxBlockSeconds: e.LOGIN_MAX_BLOCK_SECONDS,
+    sendRatePerSecond: e.SEND_RATE_PER_SECOND,
+    sendBurst: e.SEND_BURST,
+    uploadsPerMinute: e.UPLOADS_PER_MINUTE,
+    maxConnectionsPerUser: e.MAX_CONNECTIONS_PER_USER,
+    maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
+    headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
+    retentionDays: e.RETENTION_DAYS,
+    retentionCheckMinutes: e.RETENTION_CHECK_MINUTES,
     webDistDir: e.WEB_DIST_DIR ? resolve(e.WEB_DIST_DIR) : DEFAULT_WEB_DIST_DIR,
   });
+}
+
+/** `TRUST_PROXY`: false/true, a hop count, or a comma-separated list of proxy addresses or CIDRs. */
+function trustProxy(value: string): boolean | number | string {
+  const v = value.trim().toLowerCase();
+  if (v === 'false' || v === '0' || v === 'no') return false;
+  if (v === 'true' || v === 'yes') return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  return value.trim();
 }
 
 /** In development a secret is generated once and kept in the data folder, so tokens survive restarts. */

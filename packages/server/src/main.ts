@@ -21,6 +21,7 @@ async function main(argv: string[]): Promise<void> {
 
   const storeOptions = {
     url: config.databaseUrl,
+    poolSize: config.databasePoolSize,
     ...(config.databaseSchema === undefined ? {} : { schema: config.databaseSchema }),
   };
   if (command === 'migrate') {

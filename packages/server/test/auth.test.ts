@@ -87,7 +87,7 @@ describe('authentication', () => {
     }
   });
 
-  it('refresh rotates the refresh token; the old one stops working', async () => {
+  it('refresh rotates the refresh token; a retired one reused after the grace ends the session', async () => {
     const gina = await registerUser(server.url);
     const first = await request<AuthResponse>(server.url, 'POST', '/api/auth/refresh', {
       body: { refresh_token: gina.refreshToken },
@@ -98,14 +98,26 @@ describe('authentication', () => {
       token: first.body.access_token,
     });
     expect(me.body.user.id).toBe(gina.user.id);
-    const reused = await request(server.url, 'POST', '/api/auth/refresh', {
+    // A second tab refreshing with the same token moments later gets the same new token.
+    const secondTab = await request<AuthResponse>(server.url, 'POST', '/api/auth/refresh', {
       body: { refresh_token: gina.refreshToken },
     });
-    expect(reused).toMatchObject({ status: 401, body: { error: { code: 'unauthenticated' } } });
-    const byCookie = await request(server.url, 'POST', '/api/auth/refresh', {
-      cookie: `carechat_session=${first.body.refresh_token}`,
-    });
-    expect(byCookie.status).toBe(200);
+    expect(secondTab.status).toBe(200);
+    expect(secondTab.body.refresh_token).toBe(first.body.refresh_token);
+    clock.advance((server.config.refreshReuseGraceSeconds + 1) * 1000);
+    try {
+      const reused = await request(server.url, 'POST', '/api/auth/refresh', {
+        body: { refresh_token: gina.refreshToken },
+      });
+      expect(reused).toMatchObject({ status: 401, body: { error: { code: 'unauthenticated' } } });
+      // Reuse means the token was copied: the whole family is revoked, the current token too.
+      const current = await request(server.url, 'POST', '/api/auth/refresh', {
+        body: { refresh_token: first.body.refresh_token },
+      });
+      expect(current.status).toBe(401);
+    } finally {
+      clock.set(new Date());
+    }
   });
 
   it('logout ends the session: its cookie and refresh token stop working', async () => {

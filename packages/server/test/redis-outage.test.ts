@@ -45,6 +45,8 @@ class PrivateRedis {
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       { stdio: 'ignore' },
     );
+    const child = this.#child;
+    process.once('exit', () => child.kill('SIGKILL'));
     await eventually(() => redisReachable(this.url), 10_000);
   }
 

@@ -1,5 +1,9 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../src/core/ids.js';
+import { openStore } from '../src/store/open-store.js';
 import type { Store } from '../src/store/store.js';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/dialects.js';
 
@@ -125,5 +129,80 @@ describe.each(DIALECTS)('group commit on %s', (dialect) => {
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((await store.listMessagesAfter(conversationId, 0, 10)).map((m) => m.seq)).toEqual([1, 2]);
+  });
+});
+
+/** On a SQLite file, message batches are committed by a writer thread: same rules, and durable. */
+describe('group commit on a SQLite file (writer thread)', () => {
+  it('allocates seqs, dedupes retries and survives reopening', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'carechat-writer-')), 'db.sqlite');
+    let store: Store = await openStore({ url: `sqlite:${file}` });
+    const [a, b] = ['usr_wa', 'usr_wb'];
+    for (const id of [a, b]) {
+      await store.insertUser({
+        id,
+        email: `${id}@example.test`,
+        name: 'U',
+        role: 'patient',
+        passwordHash: null,
+        createdAt: NOW,
+      });
+    }
+    await store.createConversation(
+      {
+        id: 'cnv_w',
+        kind: 'direct',
+        directKey: `${a}:${b}`,
+        appointmentId: null,
+        createdBy: a,
+        createdAt: NOW,
+        lastSeq: 0,
+        lastActivityAt: NOW,
+      },
+      [a, b].map((userId) => ({
+        conversationId: 'cnv_w',
+        userId,
+        joinedAt: NOW,
+        lastReadSeq: 0,
+        lastDeliveredSeq: 0,
+        muted: false,
+        pinned: false,
+      })),
+    );
+    const append = (clientMsgId: string) =>
+      store.appendMessage({
+        id: newId('msg'),
+        conversationId: 'cnv_w',
+        senderId: a,
+        clientMsgId,
+        content: 'hi',
+        replyTo: null,
+        attachments: [],
+        createdAt: NOW,
+      });
+    const results = await Promise.all([
+      ...Array.from({ length: 50 }, (_, i) => append(`w-${i}`)),
+      append('w-3'),
+    ]);
+    expect(results.slice(0, 50).map((r) => r.message.seq)).toEqual(
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
+    expect(results[50]).toEqual({ message: results[3]!.message, created: false });
+    await expect(
+      store.appendMessage({
+        ...results[0]!.message,
+        id: newId('msg'),
+        conversationId: 'cnv_nope',
+        clientMsgId: 'x',
+      }),
+    ).rejects.toThrow();
+    await store.close();
+
+    store = await openStore({ url: `sqlite:${file}` });
+    expect((await store.listMessagesAfter('cnv_w', 0, 100)).map((m) => m.seq)).toEqual(
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
+    expect((await store.findParticipant('cnv_w', a))!.lastReadSeq).toBe(50);
+    await store.close();
   });
 });

@@ -96,6 +96,37 @@ describe('Subscriber: each connection gets every message once, in seq order', ()
     expect(seqs()).toEqual([3, 4, 5, 6]);
   });
 
+  it('does not replay a message that arrived live before the resume frame', async () => {
+    const { subscriber, seqs } = setup();
+    subscriber.push({ type: 'chat_message', ...message(4) });
+    async function* pages() {
+      yield [message(2), message(3), message(4)];
+    }
+    expect(await subscriber.resume('c1', 1, pages())).toBe(4);
+    subscriber.push({ type: 'chat_message', ...message(5) });
+    expect(seqs()).toEqual([4, 2, 3, 5]);
+  });
+
+  it('fills a gap whose wait ran out during a resume once the resume is done', async () => {
+    const { subscriber, seqs } = setup([message(1), message(2), message(3), message(4)]);
+    subscriber.push({ type: 'chat_message', ...message(2) });
+    subscriber.push({ type: 'chat_message', ...message(4) }); // 3 is missing: the gap wait starts
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    async function* pages() {
+      await gate; // the replay outlasts the gap wait
+      yield [message(1), message(2)];
+    }
+    const done = subscriber.resume('c1', 0, pages());
+    await wait(30);
+    release();
+    await done;
+    await wait(30);
+    expect(seqs()).toEqual([2, 1, 3, 4]);
+  });
+
   it('on a per-conversation socket passes only that conversation', () => {
     const { subscriber, seqs } = setup([], { conversationId: 'c1' });
     subscriber.push({ type: 'chat_message', ...message(1, 'c2') });

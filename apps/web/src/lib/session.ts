@@ -10,6 +10,8 @@ import type { AuthResponse, Role, User } from '@carechat/protocol';
 export interface Session {
   user: User;
   accessToken: string;
+  /** The server's inactivity logoff, in seconds (0: none). */
+  idleTimeoutSeconds: number;
 }
 
 const CSRF_COOKIE = 'carechat_csrf';
@@ -59,7 +61,11 @@ async function sessionFrom(response: Response): Promise<Session> {
       response.status,
     );
   }
-  return { user: body.user, accessToken: body.access_token };
+  return {
+    user: body.user,
+    accessToken: body.access_token,
+    idleTimeoutSeconds: body.idle_timeout_seconds ?? 0,
+  };
 }
 
 export async function logIn(email: string, password: string): Promise<Session> {

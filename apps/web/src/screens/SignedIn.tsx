@@ -1,5 +1,6 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Shell } from '../components/Shell.js';
+import { watchInactivity } from '../lib/idle-logoff.js';
 import { LiveStore } from '../lib/live.js';
 import { titleFor, watchNotifications } from '../lib/notifications.js';
 import { navigate, parseRoute, usePathname } from '../lib/router.js';
@@ -34,12 +35,18 @@ export function SignedIn({ session, onSignedOut }: { session: Session; onSignedO
     };
   }, [session, onSignedOut]);
 
-  if (!store) return null;
-  const signOut = async () => {
+  const signOut = useCallback(async () => {
     await logOut(token.current);
     onSignedOut();
     navigate({ name: 'login' }, { replace: true });
-  };
+  }, [onSignedOut]);
+
+  useEffect(
+    () => watchInactivity(session.idleTimeoutSeconds * 1000, () => void signOut()),
+    [session.idleTimeoutSeconds, signOut],
+  );
+
+  if (!store) return null;
   return (
     <LiveContext.Provider value={store}>
       <Screens onSignOut={signOut} />

@@ -1,4 +1,4 @@
-import { decodeEventCursor, type EventsResponse } from '@carechat/protocol';
+import { decodeEventCursor, type EventsResponse, MAX_POLL_TIMEOUT_MS } from '@carechat/protocol';
 import { CarechatError } from '../errors.js';
 import type { HttpApi } from '../http-api.js';
 import type { Transport, TransportEvents } from './transport.js';
@@ -26,7 +26,9 @@ export function openLongPoll(
   void (async () => {
     let first = true;
     while (!done) {
-      const timeout = first ? 0 : options.pollTimeoutMs;
+      const timeout = first
+        ? 0
+        : Math.min(MAX_POLL_TIMEOUT_MS, Math.max(0, Math.round(options.pollTimeoutMs)));
       const params = new URLSearchParams({ timeout_ms: String(timeout) });
       if (cursor !== undefined) params.set('cursor', cursor);
       let answer: EventsResponse;

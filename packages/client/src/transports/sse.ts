@@ -20,7 +20,9 @@ export function openSse(
     controller.abort();
     events.close(info);
   };
-  const params = new URLSearchParams({ heartbeat_ms: String(options.heartbeatMs) });
+  // The server accepts 1–60 s; the client's watchdog allows for its own interval either way.
+  const heartbeat = Math.min(60_000, Math.max(1000, Math.round(options.heartbeatMs)));
+  const params = new URLSearchParams({ heartbeat_ms: String(heartbeat) });
   if (options.cursor !== undefined) params.set('cursor', options.cursor);
 
   void (async () => {

@@ -88,13 +88,14 @@ export class RedisBus implements Bus {
     for (const handler of this.#handlers) handler(envelope);
     if (this.#closed) return;
     const wire: Wire = { n: this.options.nodeId, t: Date.now(), e: envelope };
-    try {
-      await this.client.publish(this.#channel, JSON.stringify(wire));
-    } catch {
+    // Not awaited: commands on one connection go out in the order they were issued, which is all
+    // the order other nodes need, and waiting for Redis's reply would put a round trip on every
+    // send's path while promising nothing more (pub/sub is at-most-once either way).
+    this.client.publish(this.#channel, JSON.stringify(wire)).catch(() => {
       // The message itself is committed; other nodes' clients get it by gap fill or resume.
       this.#missedEvents = true;
       this.options.onProblem?.('publish_failed');
-    }
+    });
   }
 
   subscribe(handler: (envelope: BusEnvelope) => void): () => void {

@@ -17,9 +17,11 @@ export async function accessConversation(
   actor: Actor,
   conversationId: string,
 ): Promise<ConversationAccess> {
-  const conversation = await store.findConversation(conversationId);
-  if (!conversation) throw new CoreError('not_participant');
-  const participants = await store.listParticipants([conversation.id]);
+  const found = store.findConversationWithParticipants
+    ? await store.findConversationWithParticipants(conversationId)
+    : await findSeparately(store, conversationId);
+  if (!found) throw new CoreError('not_participant');
+  const { conversation, participants } = found;
   const self = participants.find((p) => p.userId === actor.userId);
   if (!self) throw new CoreError('not_participant');
   return { conversation, participants, self };
@@ -35,4 +37,12 @@ export async function accessMessage(store: Store, actor: Actor, messageId: strin
   const participant = await store.findParticipant(record.conversationId, actor.userId);
   if (!participant) throw new CoreError('not_found', 'No such message.');
   return record;
+}
+
+async function findSeparately(
+  store: Store,
+  conversationId: string,
+): Promise<{ conversation: ConversationRecord; participants: ParticipantRecord[] } | undefined> {
+  const conversation = await store.findConversation(conversationId);
+  return conversation && { conversation, participants: await store.listParticipants([conversation.id]) };
 }

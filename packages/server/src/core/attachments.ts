@@ -10,6 +10,8 @@ import { newId } from './ids.js';
 export interface AttachmentStorage {
   put(key: string, bytes: Uint8Array): Promise<void>;
   read(key: string): Promise<Uint8Array>;
+  /** Removes the bytes (retention purges); a missing key is not an error. */
+  remove?(key: string): Promise<void>;
 }
 
 /** The allowlist: content types recognised by their first bytes, never by what the client claims. */

@@ -1,40 +1,58 @@
 import type { RegisterBody, User } from '@carechat/protocol';
-import { type SessionRecord, type Store, StoreConflictError } from '../store/store.js';
-import type { Actor } from './actor.js';
+import type { SecurityStore, SessionFamilyRecord } from '../store/security-store.js';
+import { type Store, StoreConflictError } from '../store/store.js';
+import type { Actor, RequestContext } from './actor.js';
+import type { AuditLog, AuditSubject } from './audit.js';
 import type { Clock } from './clock.js';
 import { CoreError } from './errors.js';
-import { newId, newSecret } from './ids.js';
+import { newId } from './ids.js';
+import type { LoginThrottle } from './login-throttle.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
+import type { RefreshTokens } from './session-tokens.js';
+import type { SessionGuard } from './sessions.js';
 import { type AccessTokens, hashToken } from './tokens.js';
 import { toWireUser, type UserDirectory } from './users.js';
 
 export interface AuthOptions {
   store: Store;
+  security: SecurityStore;
   clock: Clock;
   users: UserDirectory;
   tokens: AccessTokens;
+  refreshTokens: RefreshTokens;
+  guard: SessionGuard;
+  throttle: LoginThrottle;
+  audit: AuditLog;
   sessionTtlDays: number;
+  /** How long after a rotation the previous refresh token still answers (concurrent tabs). */
+  refreshGraceMs: number;
   allowPractitionerSignup: boolean;
 }
 
 /** What a successful sign-in hands out: a short-lived access token and the session's refresh token. */
 export interface IssuedSession {
   user: User;
+  sessionId: string;
   accessToken: string;
   /** Also the browser's session cookie. Rotated on every refresh. */
   refreshToken: string;
+  /** The value of the `carechat_csrf` cookie browsers echo in `X-CSRF-Token`. */
+  csrfToken: string;
   expiresIn: number;
   sessionExpiresAt: string;
 }
 
 /**
- * Sign-up, sign-in and sessions. A session is a row holding the hash of its refresh token; the
- * access token (JWT) names the session, so revoking a session ends its refreshes.
+ * Sign-up, sign-in and sessions. A session is a refresh-token family: a row holding the hash of
+ * its current refresh token, which rotates on every refresh. A retired token presented again means
+ * it was copied: the whole family is revoked (except for the token retired moments ago, which a
+ * second tab may legitimately still send). The access token (JWT) names the session, and every use
+ * checks the session is still live (SessionGuard), so revocation ends access tokens too.
  */
 export class AuthService {
   constructor(private readonly o: AuthOptions) {}
 
-  async register(input: RegisterBody): Promise<IssuedSession> {
+  async register(input: RegisterBody, context?: RequestContext): Promise<IssuedSession> {
     if (input.role === 'practitioner' && !this.o.allowPractitionerSignup) {
       throw new CoreError('forbidden', 'Practitioner sign-up is turned off on this server.');
     }
@@ -55,64 +73,148 @@ export class AuthService {
       }
       throw error;
     }
-    return this.startSession(user.id);
+    return this.startSession(user.id, context, 'auth.register');
   }
 
-  async login(email: string, password: string): Promise<IssuedSession> {
+  async login(email: string, password: string, context?: RequestContext): Promise<IssuedSession> {
+    const accountKey = this.o.refreshTokens.emailKey(email);
+    try {
+      await this.o.throttle.check(accountKey, context?.address);
+    } catch (error) {
+      await this.o.audit.recordNow(context ?? null, 'auth.login_throttled', {
+        outcome: 'refused',
+        code: 'rate_limited',
+        detail: { account: accountKey },
+      });
+      throw error;
+    }
     const user = await this.o.store.findUserByEmail(email.trim());
     const valid = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
-    if (!user?.passwordHash || !valid) throw new CoreError('invalid_credentials');
-    return this.startSession(user.id);
+    if (!user?.passwordHash || !valid) {
+      await this.o.throttle.failed(accountKey, context?.address);
+      // An unknown email is recorded as its keyed hash only: a typo of someone's password must
+      // not end up in the audit trail as an email address.
+      await this.o.audit.recordNow(context ?? null, 'auth.login_failed', {
+        outcome: 'refused',
+        code: 'invalid_credentials',
+        ...(user?.passwordHash ? { targetUserId: user.id } : {}),
+        detail: { account: accountKey },
+      });
+      throw new CoreError('invalid_credentials');
+    }
+    await this.o.throttle.succeeded(accountKey);
+    return this.startSession(user.id, context, 'auth.login');
   }
 
-  /** Opens a session for a user (also used by the server API to mint tokens for host platforms). */
-  async startSession(userId: string): Promise<IssuedSession> {
+  /**
+   * Opens a session for a user: sign-in, sign-up, and the server API minting tokens for a host
+   * platform's user (`auth.token_minted`).
+   */
+  async startSession(
+    userId: string,
+    context: RequestContext | undefined = { door: 'server_api' },
+    action: 'auth.login' | 'auth.register' | 'auth.token_minted' = 'auth.token_minted',
+  ): Promise<IssuedSession> {
     const now = this.o.clock.now();
-    const refreshToken = newSecret();
-    const session: SessionRecord = {
+    const salt = this.o.refreshTokens.newSalt();
+    const refreshToken = this.o.refreshTokens.derive(salt, 0);
+    const session: SessionFamilyRecord = {
       id: newId('ses'),
       userId,
       tokenHash: hashToken(refreshToken),
       createdAt: now.toISOString(),
       expiresAt: this.sessionExpiry(now),
       revokedAt: null,
+      revokedReason: null,
+      lastUsedAt: now.toISOString(),
+      generation: 0,
+      tokenSalt: salt,
+      rotatedAt: null,
     };
-    await this.o.store.insertSession(session);
-    return this.issue(session, refreshToken);
-  }
-
-  /** Trades a refresh token for a new access token and a new refresh token; the old one stops working. */
-  async refresh(refreshToken: string): Promise<IssuedSession> {
-    const session = await this.liveSessionByToken(refreshToken);
-    const next = newSecret();
-    const expiresAt = this.sessionExpiry(this.o.clock.now());
-    const rotated = await this.o.store.rotateSessionToken(
-      session.id,
-      session.tokenHash,
-      hashToken(next),
-      expiresAt,
+    await this.o.security.insertSessionFamily(session);
+    const issued = await this.issue(session, refreshToken);
+    const subject: AuditSubject = { ...context, userId, role: issued.user.role, sessionId: session.id };
+    await this.o.audit.recordNow(
+      subject,
+      action,
+      action === 'auth.token_minted' ? { targetUserId: userId } : {},
     );
-    if (!rotated) throw new CoreError('unauthenticated');
-    return this.issue({ ...session, expiresAt }, next);
+    return issued;
   }
 
-  async logout(sessionId: string): Promise<void> {
-    await this.o.store.revokeSession(sessionId, this.o.clock.now().toISOString());
+  /**
+   * Trades a refresh token for a new access token and a new refresh token; the old one stops
+   * working. `csrf` is what a browser refreshing by cookie sent as its CSRF token: it must fit the
+   * session before anything changes.
+   */
+  async refresh(refreshToken: string, context?: RequestContext, csrf?: string): Promise<IssuedSession> {
+    const presented = hashToken(refreshToken);
+    const family = await this.o.security.findSessionFamilyByTokenHash(presented);
+    if (family) {
+      this.checkCsrf(family.id, csrf);
+      await this.liveFamily(family);
+      const generation = family.generation + 1;
+      const salt = family.tokenSalt ?? this.o.refreshTokens.newSalt();
+      const next = this.o.refreshTokens.derive(salt, generation);
+      const now = this.o.clock.now();
+      const expiresAt = this.sessionExpiry(now);
+      const rotated = await this.o.security.rotateSessionFamily({
+        id: family.id,
+        oldHash: presented,
+        newHash: hashToken(next),
+        generation,
+        tokenSalt: salt,
+        at: now.toISOString(),
+        expiresAt,
+      });
+      // Another refresh with the same token won the race: this one is the second tab.
+      if (!rotated) return this.refreshRetired(presented, context, csrf);
+      this.o.audit.record(this.subject(family, context), 'auth.refresh');
+      return this.issue({ ...family, expiresAt }, next);
+    }
+    return this.refreshRetired(presented, context, csrf);
   }
 
-  /** The actor behind a bearer access token. */
-  async authenticateAccessToken(token: string): Promise<Actor> {
+  /** Ends the caller's session. */
+  async logout(actor: Actor): Promise<void> {
+    await this.o.guard.revoke(actor, 'logout');
+    await this.o.audit.recordNow(actor, 'auth.logout');
+  }
+
+  /** Ends every session of the caller's, this one included, on every device. */
+  async logoutAll(actor: Actor): Promise<number> {
+    const ended = await this.o.guard.revokeAll(actor.userId, 'logout_all');
+    await this.o.audit.recordNow(actor, 'auth.logout_all', { detail: { sessions: ended.length } });
+    return ended.length;
+  }
+
+  /** The actor behind a bearer access token, whose session must still be live. */
+  async authenticateAccessToken(token: string, context?: RequestContext): Promise<Actor> {
     const claims = await this.o.tokens.verify(token, this.o.clock.now());
     if (!claims) throw new CoreError('unauthenticated');
-    return { userId: claims.userId, role: claims.role, sessionId: claims.sessionId };
+    const actor: Actor = {
+      userId: claims.userId,
+      role: claims.role,
+      sessionId: claims.sessionId,
+      ...context,
+    };
+    await this.o.guard.check(actor);
+    return actor;
   }
 
   /** The actor behind a browser session cookie (the refresh token), checked against the store. */
-  async authenticateSessionToken(token: string): Promise<Actor> {
-    const session = await this.liveSessionByToken(token);
-    const user = await this.o.users.get(session.userId);
+  async authenticateSessionToken(token: string, context?: RequestContext): Promise<Actor> {
+    const family = await this.o.security.findSessionFamilyByTokenHash(hashToken(token));
+    if (!family) throw new CoreError('unauthenticated');
+    await this.liveFamily(family);
+    const user = await this.o.users.get(family.userId);
     if (!user) throw new CoreError('unauthenticated');
-    return { userId: user.id, role: user.role, sessionId: session.id };
+    return { userId: user.id, role: user.role, sessionId: family.id, ...context };
+  }
+
+  /** The CSRF token that goes with a session. */
+  csrfToken(sessionId: string): string {
+    return this.o.refreshTokens.csrf(sessionId);
   }
 
   async me(actor: Actor): Promise<User> {
@@ -121,16 +223,59 @@ export class AuthService {
     return toWireUser(user, actor);
   }
 
-  private async liveSessionByToken(token: string): Promise<SessionRecord> {
-    const session = await this.o.store.findSessionByTokenHash(hashToken(token));
-    const now = this.o.clock.now().toISOString();
-    if (!session || session.revokedAt !== null || session.expiresAt <= now) {
-      throw new CoreError('unauthenticated');
+  /**
+   * A refresh token that is not the current one of any session: the previous one within the grace
+   * (a second tab racing the first) gets the current token again; any other retired one is reuse.
+   */
+  private async refreshRetired(
+    presented: string,
+    context: RequestContext | undefined,
+    csrf: string | undefined,
+  ): Promise<IssuedSession> {
+    const retired = await this.o.security.findRetiredToken(presented);
+    if (!retired) throw new CoreError('unauthenticated');
+    const family = await this.o.security.findSessionFamily(retired.sessionId);
+    if (!family || family.revokedAt !== null) throw new CoreError('unauthenticated');
+    this.checkCsrf(family.id, csrf);
+    const now = this.o.clock.now().getTime();
+    const recent =
+      retired.generation === family.generation - 1 &&
+      now - Date.parse(retired.retiredAt) <= this.o.refreshGraceMs &&
+      family.tokenSalt !== null;
+    if (recent && family.tokenSalt !== null) {
+      const current = this.o.refreshTokens.derive(family.tokenSalt, family.generation);
+      if (hashToken(current) === family.tokenHash) {
+        await this.liveFamily(family);
+        this.o.audit.record(this.subject(family, context), 'auth.refresh', { detail: { grace: true } });
+        return this.issue(family, current);
+      }
     }
-    return session;
+    await this.o.guard.revoke({ userId: family.userId, sessionId: family.id }, 'refresh_token_reuse');
+    await this.o.audit.recordNow(this.subject(family, context), 'auth.refresh_reuse', {
+      outcome: 'refused',
+      code: 'unauthenticated',
+      detail: { generation: retired.generation },
+    });
+    throw new CoreError('unauthenticated', 'This refresh token was already used; the session is ended.');
   }
 
-  private async issue(session: SessionRecord, refreshToken: string): Promise<IssuedSession> {
+  private checkCsrf(sessionId: string, csrf: string | undefined): void {
+    if (csrf !== undefined && csrf !== this.csrfToken(sessionId)) {
+      throw new CoreError('forbidden', 'Missing or wrong X-CSRF-Token for a cookie-authenticated request.');
+    }
+  }
+
+  private async liveFamily(family: SessionFamilyRecord): Promise<void> {
+    const now = this.o.clock.now().toISOString();
+    if (family.revokedAt !== null || family.expiresAt <= now) throw new CoreError('unauthenticated');
+    await this.o.guard.checkFamily(family);
+  }
+
+  private subject(family: SessionFamilyRecord, context?: RequestContext): AuditSubject {
+    return { ...context, userId: family.userId, sessionId: family.id };
+  }
+
+  private async issue(session: SessionFamilyRecord, refreshToken: string): Promise<IssuedSession> {
     const user = await this.o.store.findUserById(session.userId);
     if (!user) throw new CoreError('unauthenticated');
     this.o.users.forget(user.id);
@@ -140,8 +285,10 @@ export class AuthService {
     );
     return {
       user: toWireUser(user, { userId: user.id, role: user.role }),
+      sessionId: session.id,
       accessToken,
       refreshToken,
+      csrfToken: this.csrfToken(session.id),
       expiresIn: this.o.tokens.ttlSeconds,
       sessionExpiresAt: session.expiresAt,
     };

@@ -9,6 +9,8 @@ export type ChannelSink = (frame: ServerFrame, sequenced: boolean) => void;
 
 export interface EventChannelOptions {
   gapWaitMs?: number;
+  /** The session ended: the door ends the stream or answers the poll (the client then gets 401). */
+  onRevoked?: () => void;
 }
 
 /**
@@ -31,7 +33,7 @@ export class EventChannel {
   ) {
     this.#subscriber = new Subscriber(
       actor,
-      { send: (frame) => this.forward(frame) },
+      { send: (frame) => this.forward(frame), revoked: () => options.onRevoked?.() },
       {
         fillGap: (id, after, before) => core.messages.between(actor, id, after, before),
         startAtFirstSeq: true,

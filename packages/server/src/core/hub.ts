@@ -19,6 +19,8 @@ export class Hub {
   constructor(
     bus: Bus,
     private readonly lifecycle: ConnectionLifecycle,
+    /** Presence and clean-up failures: reported, never thrown at a door that is opening or closing a socket. */
+    private readonly onError: (error: unknown) => void = () => {},
   ) {
     this.#unsubscribe = bus.subscribe((envelope) => this.dispatch(envelope));
   }
@@ -36,7 +38,7 @@ export class Hub {
     }
     set.add(subscriber);
     this.#count += 1;
-    await this.lifecycle.connected(subscriber);
+    await this.lifecycle.connected(subscriber).catch((error: unknown) => this.onError(error));
   }
 
   async remove(subscriber: Subscriber): Promise<void> {
@@ -46,7 +48,7 @@ export class Hub {
     subscriber.close();
     this.#count -= 1;
     if (set.size === 0) this.#byUser.delete(userId);
-    await this.lifecycle.disconnected(subscriber);
+    await this.lifecycle.disconnected(subscriber).catch((error: unknown) => this.onError(error));
   }
 
   /** Every local connection, for shutdown. */
@@ -59,6 +61,14 @@ export class Hub {
   }
 
   private dispatch(envelope: BusEnvelope): void {
+    const frame = envelope.frame;
+    if (frame.type === 'session_revoked') {
+      // Only the connections of the sessions that ended hear it, and they are closed after.
+      for (const subscriber of this.subscribers()) {
+        if (frame.session_ids.includes(subscriber.actor.sessionId)) subscriber.revoke(frame);
+      }
+      return;
+    }
     for (const userId of envelope.userIds) {
       const set = this.#byUser.get(userId);
       if (!set) continue;

@@ -1,7 +1,11 @@
 import type { Bus } from '../bus/bus.js';
 import type { CareStore } from '../store/care-store.js';
+import type { SecurityStore } from '../store/security-store.js';
 import type { Store } from '../store/store.js';
 import { AttachmentService, type AttachmentStorage } from './attachments.js';
+import type { AuditLog } from './audit.js';
+import { auditedPolicy, auditServices } from './audit-hooks.js';
+import { AuditQueries } from './audit-queries.js';
 import { AuthService } from './auth.js';
 import { AppointmentService } from './care/appointments.js';
 import { ConsultationService } from './care/consultations.js';
@@ -13,8 +17,10 @@ import { MembershipService } from './care/membership.js';
 import { ScheduleService } from './care/schedules.js';
 import type { Clock } from './clock.js';
 import { ConversationService } from './conversations.js';
+import { DataRightsService } from './data-rights.js';
 import { Hub } from './hub.js';
 import { newId } from './ids.js';
+import type { ConnectionLimiter } from './limits.js';
 import { MessageViews } from './message-views.js';
 import { MessageService } from './messages.js';
 import type { MessagingPolicy } from './policy.js';
@@ -22,7 +28,10 @@ import { MemoryPresence, type Presence } from './presence.js';
 import { PresenceService } from './presence-service.js';
 import { ReactionService } from './reactions.js';
 import { ReceiptService } from './receipts.js';
+import { RetentionService } from './retention.js';
 import { SearchService } from './search.js';
+import { createSecurityParts, type SecuritySettings } from './security.js';
+import type { SessionGuard } from './sessions.js';
 import { AccessTokens } from './tokens.js';
 import { TypingService } from './typing.js';
 import { UserDirectory } from './users.js';
@@ -50,6 +59,10 @@ export interface CoreOptions {
   policy?: MessagingPolicy;
   presence?: Presence;
   onBackgroundError?: (error: unknown) => void;
+  /** Audit trail, session families, throttles, settings (migration 0004). */
+  security: SecurityStore;
+  /** Idle logoff, limits, retention; defaults in core/security.ts (config.ts sets them). */
+  securitySettings?: Partial<SecuritySettings>;
 }
 
 /** The framework-free core: every door calls these services and renders the events they emit. */
@@ -78,6 +91,15 @@ export interface Core {
   membership: MembershipService;
   doctorReady: DoctorReadyNotifier;
   hostPlatform: HostPlatformService;
+  /** The append-only audit trail. */
+  audit: AuditLog;
+  auditQueries: AuditQueries;
+  /** Whether sessions are live; revocation. */
+  sessions: SessionGuard;
+  /** Open sockets and event streams per user and address. */
+  connections: ConnectionLimiter;
+  dataRights: DataRightsService;
+  retention: RetentionService;
   /** Stops timers (typing, presence grace) and the hub's bus subscription. */
   close(): void;
 }
@@ -86,49 +108,82 @@ export function createCore(o: CoreOptions): Core {
   const users = new UserDirectory(o.store);
   const presence = o.presence ?? new MemoryPresence();
   const care = o.care;
-  const policy =
-    o.policy ?? createPolicy(o.messagingPolicy ?? 'appointment', { care, users, clock: o.clock });
+  const security = createSecurityParts({
+    store: o.security,
+    bus: o.bus,
+    clock: o.clock,
+    secret: o.jwtSecret,
+    settings: o.securitySettings,
+    onError: o.onBackgroundError,
+  });
+  const audit = security.audit;
+  // Every refusal the policy gives lands in the audit trail, whichever service asked.
+  const policy = auditedPolicy(
+    o.policy ?? createPolicy(o.messagingPolicy ?? 'appointment', { care, users, clock: o.clock }),
+    audit,
+  );
   const tokens = new AccessTokens(o.jwtSecret, o.accessTokenTtlSeconds);
   const shared = { store: o.store, bus: o.bus, clock: o.clock, users };
   const auth = new AuthService({
     ...shared,
+    security: o.security,
     tokens,
+    refreshTokens: security.refreshTokens,
+    guard: security.guard,
+    throttle: security.throttle,
+    audit,
     sessionTtlDays: o.sessionTtlDays,
+    refreshGraceMs: security.settings.refreshReuseGraceSeconds * 1000,
     allowPractitionerSignup: o.allowPractitionerSignup,
   });
   const conversations = new ConversationService({ ...shared, presence, policy });
   const views = new MessageViews(o.store, users);
-  const typing = new TypingService({ ...shared, ttlMs: o.typingTtlMs });
+  const onError = o.onBackgroundError ? { onError: o.onBackgroundError } : {};
+  const typing = new TypingService({ ...shared, ttlMs: o.typingTtlMs, ...onError });
   const messages = new MessageService({
     ...shared,
     views,
     policy,
     maxMessageBytes: o.maxMessageBytes,
     editWindowSeconds: o.editWindowSeconds,
-    onSent: (message) => void typing.messageSent(message.sender_id, message.conversation_id),
+    onSent: (message) => {
+      typing
+        .messageSent(message.sender_id, message.conversation_id)
+        .catch((error: unknown) => o.onBackgroundError?.(error));
+    },
+    previewsFor: (userIds) => security.notifications.previewsFor(userIds),
   });
-  const presenceService = new PresenceService({ ...shared, presence, graceMs: o.presenceGraceMs });
+  const presenceService = new PresenceService({
+    ...shared,
+    presence,
+    graceMs: o.presenceGraceMs,
+    ...onError,
+  });
   const doctorReady = new DoctorReadyNotifier({
     care,
     bus: o.bus,
     clock: o.clock,
     nodeId: newId('node'),
-    ...(o.onBackgroundError ? { onError: o.onBackgroundError } : {}),
+    ...onError,
   });
   const checkPractitioner = (practitionerId: string) => {
     doctorReady.check(practitionerId).catch((error: unknown) => o.onBackgroundError?.(error));
   };
-  const hub = new Hub(o.bus, {
-    async connected(subscriber) {
-      await presenceService.deviceConnected(subscriber.actor.userId);
-      // A practitioner coming online inside a window is a reason to look now, not at the next tick.
-      if (subscriber.actor.role === 'practitioner') checkPractitioner(subscriber.actor.userId);
+  const hub = new Hub(
+    o.bus,
+    {
+      async connected(subscriber) {
+        await presenceService.deviceConnected(subscriber.actor.userId);
+        // A practitioner coming online inside a window is a reason to look now, not at the next tick.
+        if (subscriber.actor.role === 'practitioner') checkPractitioner(subscriber.actor.userId);
+      },
+      async disconnected(subscriber) {
+        await typing.connectionClosed(subscriber.id);
+        await presenceService.deviceDisconnected(subscriber.actor.userId);
+      },
     },
-    async disconnected(subscriber) {
-      await typing.connectionClosed(subscriber.id);
-      await presenceService.deviceDisconnected(subscriber.actor.userId);
-    },
-  });
+    o.onBackgroundError,
+  );
   const appointments = new AppointmentService({
     care,
     bus: o.bus,
@@ -138,6 +193,14 @@ export function createCore(o: CoreOptions): Core {
     consultationWindowMs: o.consultationWindowHours * 3_600_000,
   });
   const schedules = new ScheduleService({ care, users, changed: checkPractitioner });
+  const attachments = new AttachmentService({
+    store: o.store,
+    clock: o.clock,
+    storage: o.attachmentStorage,
+    maxBytes: o.attachmentMaxBytes,
+  });
+  const membership = new MembershipService({ ...shared, care, policy, conversations });
+  auditServices({ messages, conversations, membership, attachments, store: o.store }, audit, security);
   return {
     ...shared,
     presence,
@@ -148,12 +211,7 @@ export function createCore(o: CoreOptions): Core {
     reactions: new ReactionService(shared),
     typing,
     search: new SearchService(o.store, views),
-    attachments: new AttachmentService({
-      store: o.store,
-      clock: o.clock,
-      storage: o.attachmentStorage,
-      maxBytes: o.attachmentMaxBytes,
-    }),
+    attachments,
     presenceService,
     hub,
     care,
@@ -162,10 +220,33 @@ export function createCore(o: CoreOptions): Core {
     consultations: new ConsultationService({ store: o.store, care, clock: o.clock, messages }),
     schedules,
     contacts: new ContactService({ ...shared, care, policy, appointments }),
-    membership: new MembershipService({ ...shared, care, policy, conversations }),
+    membership,
     doctorReady,
     hostPlatform: new HostPlatformService({ care, clock: o.clock, users, auth, appointments, schedules }),
+    audit,
+    auditQueries: new AuditQueries({ store: o.store, security: o.security, users, audit }),
+    sessions: security.guard,
+    connections: security.connections,
+    dataRights: new DataRightsService({
+      ...shared,
+      security: o.security,
+      conversations,
+      views,
+      notifications: security.notifications,
+      guard: security.guard,
+      audit,
+    }),
+    retention: new RetentionService({
+      security: o.security,
+      clock: o.clock,
+      storage: o.attachmentStorage,
+      audit,
+      days: security.settings.retentionDays,
+      ...(o.onBackgroundError ? { onError: o.onBackgroundError } : {}),
+    }),
     close() {
+      security.guard.close();
+      void audit.close();
       typing.close();
       presenceService.close();
       hub.close();

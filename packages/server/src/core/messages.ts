@@ -7,6 +7,7 @@ import type { Clock } from './clock.js';
 import { CoreError } from './errors.js';
 import { newId } from './ids.js';
 import type { MessageViews } from './message-views.js';
+import { previewOf } from './notification-settings.js';
 import type { MessagingPolicy } from './policy.js';
 
 export interface MessageDeps {
@@ -20,6 +21,8 @@ export interface MessageDeps {
   editWindowSeconds: number;
   /** Called after a send is stored (the typing indicator of the sender comes down). */
   onSent?: (message: Message) => void;
+  /** The recipients who turned notification previews on; without it, notifications carry no content. */
+  previewsFor?: (userIds: readonly string[]) => Promise<ReadonlySet<string>>;
 }
 
 export interface SendInput {
@@ -244,17 +247,26 @@ export class MessageService {
     });
     const notify = others.filter((p) => !p.muted).map((p) => p.userId);
     if (notify.length > 0) {
-      await this.d.bus.publish({
-        userIds: notify,
-        frame: {
-          type: 'notification',
-          conversation_id: message.conversation_id,
-          message_id: message.message_id,
-          seq: message.seq,
-          sender_id: message.sender_id,
-          sender_name: message.sender_name,
-        },
-      });
+      const notification = {
+        type: 'notification' as const,
+        conversation_id: message.conversation_id,
+        message_id: message.message_id,
+        seq: message.seq,
+        sender_id: message.sender_id,
+        sender_name: message.sender_name,
+      };
+      // No message content in a notification unless its recipient asked for previews.
+      const previews = this.d.previewsFor ? await this.d.previewsFor(notify) : new Set<string>();
+      const plain = notify.filter((id) => !previews.has(id));
+      if (plain.length > 0) await this.d.bus.publish({ userIds: plain, frame: notification });
+      if (previews.size > 0 && message.content.trim() !== '') {
+        await this.d.bus.publish({
+          userIds: [...previews],
+          frame: { ...notification, preview: previewOf(message.content) },
+        });
+      } else if (previews.size > 0) {
+        await this.d.bus.publish({ userIds: [...previews], frame: notification });
+      }
     }
   }
 

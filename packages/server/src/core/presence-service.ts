@@ -12,6 +12,8 @@ export interface PresenceServiceDeps {
   users: UserDirectory;
   /** A user whose last device left is announced offline only after this long, so a reconnect does not flap. */
   graceMs: number;
+  /** Failures of work done later (announcing offline after the grace period). */
+  onError?: (error: unknown) => void;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface PresenceServiceDeps {
  */
 export class PresenceService {
   readonly #goingOffline = new Map<string, ReturnType<typeof setTimeout>>();
-  /** After close, sockets still coming and going during shutdown announce nothing (the store may be gone). */
+  /** After close, connections still going away (shutdown) change nothing: the store may be gone. */
   #closed = false;
 
   constructor(private readonly d: PresenceServiceDeps) {}
@@ -44,7 +46,7 @@ export class PresenceService {
     if (!last || this.#goingOffline.has(userId)) return;
     const timer = setTimeout(() => {
       this.#goingOffline.delete(userId);
-      void this.announceIfStillOffline(userId);
+      this.announceIfStillOffline(userId).catch((error: unknown) => this.d.onError?.(error));
     }, this.d.graceMs);
     timer.unref?.();
     this.#goingOffline.set(userId, timer);

@@ -4,6 +4,7 @@ import {
   type Message,
   type MessageSentEvent,
   type ServerFrame,
+  type SessionRevokedEvent,
 } from '@carechat/protocol';
 import type { Actor } from './actor.js';
 import { newId } from './ids.js';
@@ -13,6 +14,8 @@ type SequencedFrame = ChatMessageEvent | MessageSentEvent;
 /** Where a subscriber's frames go: one connection of one door. */
 export interface FrameSink {
   send(frame: ServerFrame): void;
+  /** The connection's session has ended: the door closes the connection (4401 on sockets). */
+  revoked?(frame: SessionRevokedEvent): void;
 }
 
 export interface SubscriberOptions {
@@ -33,6 +36,8 @@ export interface SubscriberOptions {
 interface Stream {
   /** The seq this connection expects next; unknown until its first message or resume. */
   next: number | undefined;
+  /** The first seq delivered live before any resume: firstLive..next-1 are already on the socket. */
+  firstLive: number | undefined;
   /** Messages that arrived ahead of a gap, by seq. */
   pending: Map<number, SequencedFrame>;
   /** While a resume replays history, live messages wait here. */
@@ -76,6 +81,13 @@ export class Subscriber {
     else this.sink.send(frame);
   }
 
+  /** The connection's session was revoked: it is told why, then its door closes it. */
+  revoke(frame: SessionRevokedEvent): void {
+    if (this.#closed) return;
+    this.sink.send(frame);
+    this.sink.revoked?.(frame);
+  }
+
   /**
    * The answer to this connection's own send. Sent even when the seq was seen before: a client
    * retrying a send must get its acknowledgement.
@@ -96,22 +108,29 @@ export class Subscriber {
   async resume(conversationId: string, afterSeq: number, pages: AsyncIterable<Message[]>): Promise<number> {
     const stream = this.stream(conversationId);
     stream.held ??= [];
+    // Messages that reached the socket live before this resume are not sent a second time.
+    const liveFrom = stream.firstLive ?? Number.POSITIVE_INFINITY;
+    const liveTo = stream.next ?? 0;
     let last = afterSeq;
     try {
       for await (const page of pages) {
         for (const message of page) {
           if (this.#closed) return last;
-          this.sink.send({ type: 'chat_message', ...message });
+          if (message.seq < liveFrom || message.seq >= liveTo)
+            this.sink.send({ type: 'chat_message', ...message });
           last = message.seq;
         }
       }
     } finally {
       const held = stream.held ?? [];
       stream.held = undefined;
-      stream.next = last + 1;
+      stream.next = Math.max(last + 1, liveTo);
+      stream.firstLive = undefined;
       for (const seq of stream.pending.keys()) if (seq < stream.next) stream.pending.delete(seq);
       for (const { frame, ack } of held) this.pushSequenced(frame, ack);
       this.drain(stream);
+      // A gap fill that came due during the replay stood aside (see fillGap): it is due now.
+      if (stream.pending.size > 0) this.scheduleGapFill(conversationId, stream);
     }
     return last;
   }
@@ -147,6 +166,7 @@ export class Subscriber {
       return;
     }
     if (stream.next === undefined || frame.seq === stream.next) {
+      if (stream.next === undefined) stream.firstLive = frame.seq;
       this.sink.send(frame);
       stream.next = frame.seq + 1;
       this.drain(stream);
@@ -207,6 +227,7 @@ export class Subscriber {
     if (!stream) {
       stream = {
         next: this.options.startAtFirstSeq ? 1 : undefined,
+        firstLive: undefined,
         pending: new Map(),
         held: undefined,
         gapTimer: undefined,

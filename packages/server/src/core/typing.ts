@@ -14,6 +14,8 @@ export interface TypingDeps {
   users: UserDirectory;
   /** An indicator not refreshed within this long is taken down (and clients drop it themselves). */
   ttlMs: number;
+  /** Failures of work done later (taking an expired indicator down). */
+  onError?: (error: unknown) => void;
 }
 
 interface Typist {
@@ -32,6 +34,7 @@ interface Typist {
 export class TypingService {
   readonly #typists = new Map<string, Typist>();
   readonly #buckets = new Map<string, TokenBucket>();
+  #closed = false;
 
   constructor(private readonly d: TypingDeps) {}
 
@@ -53,7 +56,9 @@ export class TypingService {
       recipients: participants.filter((p) => p.userId !== actor.userId).map((p) => p.userId),
       username: user?.name ?? '',
       connectionId,
-      timer: setTimeout(() => void this.stop(key, typist), this.d.ttlMs),
+      timer: setTimeout(() => {
+        this.stop(key, typist).catch((error: unknown) => this.d.onError?.(error));
+      }, this.d.ttlMs),
     };
     typist.timer.unref?.();
     this.#typists.set(key, typist);
@@ -62,6 +67,7 @@ export class TypingService {
 
   /** A connection went away: whatever it was typing stops now, not when the indicator expires. */
   async connectionClosed(connectionId: string): Promise<void> {
+    if (this.#closed) return;
     this.#buckets.delete(connectionId);
     for (const [key, typist] of this.#typists) {
       if (typist.connectionId === connectionId) await this.stop(key, typist);
@@ -76,6 +82,7 @@ export class TypingService {
   }
 
   close(): void {
+    this.#closed = true;
     for (const typist of this.#typists.values()) clearTimeout(typist.timer);
     this.#typists.clear();
   }

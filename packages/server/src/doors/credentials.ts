@@ -1,4 +1,4 @@
-import type { Actor } from '../core/actor.js';
+import type { Actor, RequestContext } from '../core/actor.js';
 import { CoreError } from '../core/errors.js';
 import type { Core } from '../core/index.js';
 
@@ -17,15 +17,21 @@ export interface Credentials {
  * Establishes the actor from a bearer token, a `?token=` or the session cookie, in that order.
  * Identity never comes from the request body.
  */
-export async function authenticate(core: Core, credentials: Credentials): Promise<Actor> {
+export async function authenticate(
+  core: Core,
+  credentials: Credentials,
+  /** The door and client address, carried on the actor into the audit trail. */
+  context?: RequestContext,
+): Promise<Actor> {
   const bearer = bearerToken(credentials.authorization);
-  if (bearer) return core.auth.authenticateAccessToken(bearer);
-  if (credentials.queryToken) return core.auth.authenticateAccessToken(credentials.queryToken);
-  if (credentials.sessionCookie) return core.auth.authenticateSessionToken(credentials.sessionCookie);
+  if (bearer) return core.auth.authenticateAccessToken(bearer, context);
+  if (credentials.queryToken) return core.auth.authenticateAccessToken(credentials.queryToken, context);
+  if (credentials.sessionCookie)
+    return core.auth.authenticateSessionToken(credentials.sessionCookie, context);
   throw new CoreError('unauthenticated');
 }
 
-function bearerToken(header: string | undefined): string | undefined {
+export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
   return match?.[1];

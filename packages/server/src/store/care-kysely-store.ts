@@ -11,6 +11,7 @@ import type {
 import { KyselyStore } from './kysely-store.js';
 import type { Database } from './schema.js';
 import { type ParticipantRecord, type Store, StoreConflictError, type UserRecord } from './store.js';
+import { isUniqueViolation } from './unique-violation.js';
 
 type Db = Kysely<Database & CareDatabase>;
 
@@ -54,7 +55,7 @@ export class KyselyCareStore implements CareStore {
           .execute();
       });
     } catch (error) {
-      if (this.isUniqueViolation(error)) throw new StoreConflictError('user exists');
+      if (isUniqueViolation(this.dialect, error)) throw new StoreConflictError('user exists');
       throw error;
     }
   }
@@ -71,7 +72,7 @@ export class KyselyCareStore implements CareStore {
         .where('id', '=', id)
         .execute();
     } catch (error) {
-      if (this.isUniqueViolation(error)) throw new StoreConflictError('email taken');
+      if (isUniqueViolation(this.dialect, error)) throw new StoreConflictError('email taken');
       throw error;
     }
   }
@@ -127,7 +128,7 @@ export class KyselyCareStore implements CareStore {
         })
         .execute();
     } catch (error) {
-      if (this.isUniqueViolation(error)) throw new StoreConflictError('appointment exists');
+      if (isUniqueViolation(this.dialect, error)) throw new StoreConflictError('appointment exists');
       throw error;
     }
   }
@@ -220,7 +221,7 @@ export class KyselyCareStore implements CareStore {
         .execute();
       return c;
     } catch (error) {
-      if (this.isUniqueViolation(error)) {
+      if (isUniqueViolation(this.dialect, error)) {
         const [existing] = await this.findConsultationsByAppointments([c.appointmentId]);
         if (existing) return existing;
       }
@@ -385,14 +386,6 @@ export class KyselyCareStore implements CareStore {
       .where('user_id', '=', userId)
       .executeTakeFirst();
     return Number(result.numDeletedRows) === 1;
-  }
-
-  private isUniqueViolation(error: unknown): boolean {
-    if (typeof error !== 'object' || error === null) return false;
-    const code = (error as { code?: unknown }).code;
-    return this.dialect === 'postgres'
-      ? code === '23505'
-      : code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AttachmentStorage } from '../core/attachments.js';
 
@@ -15,6 +15,10 @@ export class FileAttachmentStorage implements AttachmentStorage {
 
   async read(key: string): Promise<Uint8Array> {
     return readFile(this.path(key));
+  }
+
+  async remove(key: string): Promise<void> {
+    await rm(this.path(key), { force: true });
   }
 
   private path(key: string): string {

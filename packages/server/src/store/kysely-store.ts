@@ -1,7 +1,9 @@
-import type { Attachment, Role } from '@carechat/protocol';
+import type { Role } from '@carechat/protocol';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { type CommitObserver, MessageBatcher } from './message-batcher.js';
+import { toMessageRecord } from './message-row.js';
 import type { Database, MessagesTable } from './schema.js';
+import { SqliteMessageWriter } from './sqlite-writer.js';
 import {
   type AttachmentRecord,
   type ConversationRecord,
@@ -15,16 +17,34 @@ import {
   StoreConflictError,
   type UserRecord,
 } from './store.js';
+import { isUniqueViolation } from './unique-violation.js';
 
 /** The one query layer behind both dialects. Dialect differences stay in `isUniqueViolation`. */
 export class KyselyStore implements Store {
   readonly #batcher: MessageBatcher;
 
+  readonly #writer: SqliteMessageWriter | undefined;
+  readonly #writeDb: Kysely<Database> | undefined;
+
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: 'sqlite' | 'postgres',
+    options: {
+      /** SQLite on a file: message batches are committed on a writer thread. */
+      sqliteWriterFile?: string;
+      /** PostgreSQL: connections of their own for group commits, so they never queue behind reads. */
+      writeDb?: Kysely<Database>;
+    } = {},
   ) {
-    this.#batcher = new MessageBatcher(db, dialect, (input) => this.appendOne(input));
+    this.#writer = options.sqliteWriterFile ? new SqliteMessageWriter(options.sqliteWriterFile) : undefined;
+    this.#writeDb = options.writeDb;
+    const writer = this.#writer;
+    this.#batcher = new MessageBatcher(
+      options.writeDb ?? db,
+      dialect,
+      (input) => this.appendOne(input),
+      writer ? (inputs) => writer.write(inputs) : undefined,
+    );
   }
 
   async insertUser(user: UserRecord): Promise<void> {
@@ -41,7 +61,7 @@ export class KyselyStore implements Store {
         })
         .execute();
     } catch (error) {
-      if (this.isUniqueViolation(error)) throw new StoreConflictError('user exists');
+      if (isUniqueViolation(this.dialect, error)) throw new StoreConflictError('user exists');
       throw error;
     }
   }
@@ -174,7 +194,7 @@ export class KyselyStore implements Store {
       return { conversation, created: true };
     } catch (error) {
       // Two people opening the same 1:1 chat at once: the loser returns the winner's conversation.
-      if (conversation.directKey && this.isUniqueViolation(error)) {
+      if (conversation.directKey && isUniqueViolation(this.dialect, error)) {
         const existing = await this.findConversationByDirectKey(conversation.directKey);
         if (existing) return { conversation: existing, created: false };
       }
@@ -202,6 +222,34 @@ export class KyselyStore implements Store {
       .orderBy('user_id')
       .execute();
     return rows.map(toParticipant);
+  }
+
+  async findConversationWithParticipants(
+    id: string,
+  ): Promise<{ conversation: ConversationRecord; participants: ParticipantRecord[] } | undefined> {
+    const rows = await this.db
+      .selectFrom('conversations as c')
+      .innerJoin('participants as p', 'p.conversation_id', 'c.id')
+      .selectAll('c')
+      .select([
+        'p.conversation_id',
+        'p.user_id',
+        'p.joined_at',
+        'p.last_read_seq',
+        'p.last_delivered_seq',
+        'p.muted',
+        'p.pinned',
+      ])
+      .where('c.id', '=', id)
+      .orderBy('p.joined_at')
+      .orderBy('p.user_id')
+      .execute();
+    if (rows.length === 0) {
+      // A conversation without participants is still a conversation (the access check refuses it).
+      const conversation = await this.findConversation(id);
+      return conversation && { conversation, participants: [] };
+    }
+    return { conversation: toConversation(rows[0]!), participants: rows.map(toParticipant) };
   }
 
   async listConversationsOfUser(
@@ -299,7 +347,7 @@ export class KyselyStore implements Store {
       return { message, created: true };
     } catch (error) {
       // A retry raced its original: the transaction rolled back (no seq consumed); return the winner.
-      if (this.isUniqueViolation(error)) {
+      if (isUniqueViolation(this.dialect, error)) {
         const winner = await this.findByClientMsgId(input);
         if (winner) return { message: winner, created: false };
       }
@@ -323,12 +371,12 @@ export class KyselyStore implements Store {
       .where('sender_id', '=', senderId)
       .where('client_msg_id', '=', clientMsgId)
       .executeTakeFirst();
-    return row && toMessage(row);
+    return row && toMessageRecord(row);
   }
 
   async findMessage(id: string): Promise<MessageRecord | undefined> {
     const row = await this.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && toMessage(row);
+    return row && toMessageRecord(row);
   }
 
   async findMessageBySeq(conversationId: string, seq: number): Promise<MessageRecord | undefined> {
@@ -338,7 +386,7 @@ export class KyselyStore implements Store {
       .where('conversation_id', '=', conversationId)
       .where('seq', '=', seq)
       .executeTakeFirst();
-    return row && toMessage(row);
+    return row && toMessageRecord(row);
   }
 
   async listMessagesAfter(conversationId: string, afterSeq: number, limit: number): Promise<MessageRecord[]> {
@@ -350,7 +398,7 @@ export class KyselyStore implements Store {
       .orderBy('seq', 'asc')
       .limit(limit)
       .execute();
-    return rows.map(toMessage);
+    return rows.map(toMessageRecord);
   }
 
   async listMessagesBefore(
@@ -366,7 +414,7 @@ export class KyselyStore implements Store {
       .orderBy('seq', 'desc')
       .limit(limit)
       .execute();
-    return rows.map(toMessage).reverse();
+    return rows.map(toMessageRecord).reverse();
   }
 
   async lastMessages(conversationIds: readonly string[]): Promise<MessageRecord[]> {
@@ -379,24 +427,11 @@ export class KyselyStore implements Store {
       .selectAll('m')
       .where('m.conversation_id', 'in', [...conversationIds])
       .execute();
-    return rows.map(toMessage);
+    return rows.map(toMessageRecord);
   }
 
-  async advanceReadMarker(conversationId: string, userId: string, seq: number): Promise<number> {
-    await this.db
-      .updateTable('participants')
-      .set({ last_read_seq: seq })
-      .where('conversation_id', '=', conversationId)
-      .where('user_id', '=', userId)
-      .where('last_read_seq', '<', seq)
-      .execute();
-    const row = await this.db
-      .selectFrom('participants')
-      .select('last_read_seq')
-      .where('conversation_id', '=', conversationId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    return Number(row?.last_read_seq ?? 0);
+  advanceReadMarker(conversationId: string, userId: string, seq: number): Promise<number> {
+    return this.advanceMarker('last_read_seq', conversationId, userId, seq);
   }
 
   async updateMessageContent(id: string, content: string, editedAt: string): Promise<void> {
@@ -423,24 +458,34 @@ export class KyselyStore implements Store {
       .selectAll()
       .where('id', 'in', [...ids])
       .execute();
-    return rows.map(toMessage);
+    return rows.map(toMessageRecord);
   }
 
-  async advanceDeliveryMarker(conversationId: string, userId: string, seq: number): Promise<number> {
+  advanceDeliveryMarker(conversationId: string, userId: string, seq: number): Promise<number> {
+    return this.advanceMarker('last_delivered_seq', conversationId, userId, seq);
+  }
+
+  /** Moves one of a participant's markers forward only; returns the marker now stored. */
+  private async advanceMarker(
+    column: 'last_read_seq' | 'last_delivered_seq',
+    conversationId: string,
+    userId: string,
+    seq: number,
+  ): Promise<number> {
     await this.db
       .updateTable('participants')
-      .set({ last_delivered_seq: seq })
+      .set({ [column]: seq })
       .where('conversation_id', '=', conversationId)
       .where('user_id', '=', userId)
-      .where('last_delivered_seq', '<', seq)
+      .where(column, '<', seq)
       .execute();
     const row = await this.db
       .selectFrom('participants')
-      .select('last_delivered_seq')
+      .select(column)
       .where('conversation_id', '=', conversationId)
       .where('user_id', '=', userId)
       .executeTakeFirst();
-    return Number(row?.last_delivered_seq ?? 0);
+    return Number(row?.[column] ?? 0);
   }
 
   async countUnreadAll(userId: string): Promise<Map<string, number>> {
@@ -625,7 +670,7 @@ export class KyselyStore implements Store {
       where ${match} and m.deleted_at is null ${page}
       order by m.created_at desc, m.id desc
       limit ${limit}`.execute(this.db);
-    return rows.map(toMessage);
+    return rows.map(toMessageRecord);
   }
 
   async ping(): Promise<void> {
@@ -634,15 +679,9 @@ export class KyselyStore implements Store {
 
   async close(): Promise<void> {
     await this.#batcher.drain();
+    await this.#writer?.close();
+    await this.#writeDb?.destroy();
     await this.db.destroy();
-  }
-
-  private isUniqueViolation(error: unknown): boolean {
-    if (typeof error !== 'object' || error === null) return false;
-    const code = (error as { code?: unknown }).code;
-    return this.dialect === 'postgres'
-      ? code === '23505'
-      : code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
   }
 }
 
@@ -697,21 +736,5 @@ function toParticipant(row: Row<'participants'>): ParticipantRecord {
     lastDeliveredSeq: Number(row.last_delivered_seq),
     muted: Number(row.muted) === 1,
     pinned: Number(row.pinned) === 1,
-  };
-}
-
-function toMessage(row: Selectable<MessagesTable>): MessageRecord {
-  return {
-    id: row.id,
-    conversationId: row.conversation_id,
-    seq: Number(row.seq),
-    senderId: row.sender_id,
-    clientMsgId: row.client_msg_id,
-    content: row.content,
-    replyTo: row.reply_to,
-    attachments: JSON.parse(row.attachments) as Attachment[],
-    createdAt: row.created_at,
-    editedAt: row.edited_at,
-    deletedAt: row.deleted_at,
   };
 }

@@ -1,9 +1,14 @@
-import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
-import type { Database, MessagesTable } from './schema.js';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { toMessageRecord } from './message-row.js';
+import { writeBatchPostgres } from './postgres-batch.js';
+import type { Database } from './schema.js';
 import type { MessageRecord, NewMessage } from './store.js';
 
 /** The most messages written by one transaction; more wait for the next one. */
 const MAX_BATCH = 256;
+
+/** PostgreSQL batches written at once per process (SQLite has one writer: one). */
+export const MAX_BATCHES_IN_FLIGHT = 4;
 
 export interface AppendResult {
   message: MessageRecord;
@@ -44,8 +49,10 @@ export class MessageBatcher {
     private readonly dialect: 'sqlite' | 'postgres',
     /** The one-message path, used when a batch fails as a whole (a race with another node). */
     private readonly appendOne: (input: NewMessage) => Promise<AppendResult>,
+    /** Writes a batch elsewhere than this connection (SQLite: a writer thread). */
+    private readonly writer?: (inputs: readonly NewMessage[]) => Promise<Array<AppendResult | Error>>,
   ) {
-    this.#maxInFlight = dialect === 'postgres' ? 3 : 1;
+    this.#maxInFlight = dialect === 'postgres' ? MAX_BATCHES_IN_FLIGHT : 1;
   }
 
   observe(observer: CommitObserver): void {
@@ -86,24 +93,22 @@ export class MessageBatcher {
     const started = performance.now();
     let results: Array<AppendResult | Error>;
     try {
-      results = await this.db.transaction().execute((trx) =>
-        writeBatch(
-          trx,
-          this.dialect,
-          batch.map((p) => p.input),
-        ),
-      );
+      const inputs = batch.map((p) => p.input);
+      results = this.writer
+        ? await this.writer(inputs)
+        : this.dialect === 'postgres'
+          ? await writeBatchPostgres(this.db, inputs)
+          : await this.db.transaction().execute((trx) => writeBatch(trx, inputs));
     } catch {
       // The batch rolled back whole (another node stored one of these client_msg_ids first, a
-      // deadlock, a dropped connection): each message gets the careful one-at-a-time path.
-      await Promise.all(
-        batch.map((p) =>
-          this.appendOne(p.input).then(
-            (r) => p.resolve(r),
-            (e: unknown) => p.reject(e),
-          ),
-        ),
-      );
+      // deadlock, a dropped connection): each message gets the careful one-at-a-time path, in
+      // arrival order so seqs still follow it.
+      for (const p of batch) {
+        await this.appendOne(p.input).then(
+          (r) => p.resolve(r),
+          (e: unknown) => p.reject(e),
+        );
+      }
       return;
     }
     let created = 0;
@@ -123,10 +128,12 @@ function idempotencyKey(m: { conversationId: string; senderId: string; clientMsg
   return `${m.conversationId}\u0000${m.senderId}\u0000${m.clientMsgId}`;
 }
 
-/** Writes one batch inside `trx`; returns a result (or the error) for each input, in order. */
+/**
+ * Writes one batch inside `trx` (in-memory SQLite; files use the writer thread and PostgreSQL its
+ * one-statement form, postgres-batch.ts); returns a result (or the error) for each input, in order.
+ */
 async function writeBatch(
   trx: Transaction<Database>,
-  dialect: 'sqlite' | 'postgres',
   inputs: readonly NewMessage[],
 ): Promise<Array<AppendResult | Error>> {
   const existing = await findExisting(trx, inputs);
@@ -153,12 +160,6 @@ async function writeBatch(
   const missing = new Set<string>(byConversation.keys());
   if (byConversation.size > 0) {
     const ids = [...byConversation.keys()].sort();
-    if (dialect === 'postgres') {
-      // Row locks in id order: two nodes' batches never wait on each other in a cycle.
-      await sql`select id from conversations where id in (${sql.join(ids)}) order by id for update`.execute(
-        trx,
-      );
-    }
     const bumps = sql.join(
       ids.map((id) => {
         const indices = byConversation.get(id)!;
@@ -259,21 +260,5 @@ async function findExisting(
       ),
     )
     .execute();
-  return new Map(rows.map((row) => [idempotencyKey(fromRow(row)), fromRow(row)]));
-}
-
-function fromRow(row: Selectable<MessagesTable>): MessageRecord {
-  return {
-    id: row.id,
-    conversationId: row.conversation_id,
-    seq: Number(row.seq),
-    senderId: row.sender_id,
-    clientMsgId: row.client_msg_id,
-    content: row.content,
-    replyTo: row.reply_to,
-    attachments: JSON.parse(row.attachments) as MessageRecord['attachments'],
-    createdAt: row.created_at,
-    editedAt: row.edited_at,
-    deletedAt: row.deleted_at,
-  };
+  return new Map(rows.map((row) => [idempotencyKey(toMessageRecord(row)), toMessageRecord(row)]));
 }

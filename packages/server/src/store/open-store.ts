@@ -1,5 +1,6 @@
 import { type Kysely, Migrator } from 'kysely';
 import { KyselyStore } from './kysely-store.js';
+import { MAX_BATCHES_IN_FLIGHT } from './message-batcher.js';
 import { migrations } from './migrations/index.js';
 import { createPostgresDb } from './postgres.js';
 import type { Database } from './schema.js';
@@ -13,6 +14,10 @@ export interface OpenStoreOptions {
   schema?: string;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
+  /** PostgreSQL only: connections in the pool (default 20). */
+  poolSize?: number;
+  /** SQLite on a file: commit messages on a writer thread (default true). */
+  writerThread?: boolean;
 }
 
 export async function openStore(options: OpenStoreOptions): Promise<KyselyStore> {
@@ -20,7 +25,15 @@ export async function openStore(options: OpenStoreOptions): Promise<KyselyStore>
   if (options.migrate !== false) {
     await migrateToLatest(db, dialect === 'postgres' ? (options.schema ?? 'public') : undefined);
   }
-  return new KyselyStore(db, dialect);
+  if (dialect === 'postgres') {
+    // Group commits get connections of their own (one per batch in flight), apart from the reads.
+    const writeDb = await createPostgresDb(options.url, options.schema, MAX_BATCHES_IN_FLIGHT);
+    return new KyselyStore(db, dialect, { writeDb });
+  }
+  const file = options.url.slice('sqlite:'.length);
+  // An in-memory database cannot be shared with another thread; it writes in-thread.
+  const threaded = file !== ':memory:' && options.writerThread !== false;
+  return new KyselyStore(db, dialect, threaded ? { sqliteWriterFile: file } : {});
 }
 
 async function connect(
@@ -30,7 +43,7 @@ async function connect(
     return { db: createSqliteDb(options.url.slice('sqlite:'.length)), dialect: 'sqlite' };
   }
   if (/^postgres(ql)?:\/\//.test(options.url)) {
-    return { db: await createPostgresDb(options.url, options.schema), dialect: 'postgres' };
+    return { db: await createPostgresDb(options.url, options.schema, options.poolSize), dialect: 'postgres' };
   }
   throw new Error('DATABASE_URL must start with sqlite: or postgres://');
 }
@@ -47,7 +60,16 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
     allowUnorderedMigrations: true,
     ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error;
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    // Kysely's introspection reads every schema of the database; one dropped meanwhile (another
+    // run's, cleaning up) makes it fail with 3F000. Nothing was applied: look again.
+    if (error && isSchemaVanished(error) && attempt < 5) continue;
+    if (error) throw error;
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  }
+}
+
+function isSchemaVanished(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '3F000';
 }

@@ -8,7 +8,12 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
  * PostgreSQL through a pool. `schema` puts every table in its own schema (tests use one per run so
  * parallel runs never collide); it is created when missing.
  */
-export async function createPostgresDb(url: string, schema?: string): Promise<Kysely<Database>> {
+export async function createPostgresDb(
+  url: string,
+  schema?: string,
+  /** Connections per process: group commit keeps several batches in flight beside the reads. */
+  poolSize = 20,
+): Promise<Kysely<Database>> {
   if (schema !== undefined) {
     if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name: ${schema}`);
     const client = new pg.Client({ connectionString: url });
@@ -21,7 +26,7 @@ export async function createPostgresDb(url: string, schema?: string): Promise<Ky
   }
   const pool = new pg.Pool({
     connectionString: url,
-    max: 10,
+    max: poolSize,
     ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.

@@ -59,19 +59,30 @@ export async function spawnNode(name: string, env: Record<string, string>): Prom
       NODE_ID: name,
       // These exercise transport and fan-out; the care policies have suites of their own.
       MESSAGING_POLICY: 'open',
+      // They push hundreds of messages per user at once; the rate limits have a suite of their own.
+      SEND_RATE_PER_SECOND: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // A test process that ends (or is ended) takes its servers with it.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
-    child.once('exit', (code, signal) => done({ code, signal }));
+    child.once('exit', (code, signal) => {
+      process.off('exit', reap);
+      done({ code, signal });
+    });
   });
   const port = await new Promise<number>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`${name} did not start:\n${output}`)), 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`${name} did not start:\n${output}`));
+    }, 30_000);
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /running at http:\/\/localhost:(\d+)/.exec(output);
@@ -125,6 +136,8 @@ export async function startCluster(
     DATABASE_SCHEMA: schema,
     REDIS_URL: options.redisUrl ?? TEST_REDIS_URL,
     REDIS_PREFIX: `test:${runId}:`,
+    // Test runs share one PostgreSQL with other runs: a few connections per node are plenty.
+    DATABASE_POOL_SIZE: '5',
     ...options.env,
   };
   const nodes: NodeProcess[] = [];
@@ -133,9 +146,14 @@ export async function startCluster(
     nodes.push(node);
     return node;
   };
-  try {
-    await Promise.all(Array.from({ length: size }, (_, i) => addNode(String.fromCharCode(97 + i))));
-  } catch (error) {
+  // allSettled: when one node fails to start, the others must have finished starting before they
+  // are killed, or one still starting would be left running.
+  const started = await Promise.allSettled(
+    Array.from({ length: size }, (_, i) => addNode(String.fromCharCode(97 + i))),
+  );
+  const failure = started.find((r) => r.status === 'rejected');
+  if (failure) {
+    const error = (failure as PromiseRejectedResult).reason as Error;
     for (const node of nodes) node.kill('SIGKILL');
     await store.close();
     await dropPostgresSchema(TEST_DATABASE_URL, schema);

@@ -43,6 +43,10 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     MESSAGING_POLICY: 'open',
     // Tests drive doctor_ready checks themselves, on their own clock.
     DOCTOR_READY_CHECK_SECONDS: '0',
+    // Suites move their clock by hours and days; the security suites turn idle logoff back on.
+    SESSION_IDLE_MINUTES: '0',
+    // Suites send hundreds of messages per user as fast as they can; the limits suite sets its own.
+    SEND_RATE_PER_SECOND: '0',
     ...options.env,
   });
   const testStore = options.shared?.store ?? (await createTestStore(options.dialect ?? 'sqlite'));

@@ -8,6 +8,7 @@ import type {
 } from '@carechat/protocol';
 import type { AppointmentRecord, CareStore } from '../../store/care-store.js';
 import { StoreConflictError, type UserRecord } from '../../store/store.js';
+import type { RequestContext } from '../actor.js';
 import type { AuthService, IssuedSession } from '../auth.js';
 import type { Clock } from '../clock.js';
 import { CoreError } from '../errors.js';
@@ -112,8 +113,13 @@ export class HostPlatformService {
     return this.d.appointments.announce(record);
   }
 
-  async mintToken(externalId: string): Promise<IssuedSession> {
-    return this.d.auth.startSession(await this.userId(externalId));
+  /** A session for the host's user; the mint is recorded in the audit trail (`auth.token_minted`). */
+  async mintToken(externalId: string, context?: RequestContext): Promise<IssuedSession> {
+    return this.d.auth.startSession(
+      await this.userId(externalId),
+      context ?? { door: 'server_api' },
+      'auth.token_minted',
+    );
   }
 
   private async userId(externalId: string): Promise<string> {

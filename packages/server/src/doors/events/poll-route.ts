@@ -20,7 +20,7 @@ const BATCH_MS = 15;
 export function registerPollRoute(app: FastifyInstance, core: Core, channels: OpenChannels): void {
   app.get('/api/events', async (request, reply) => {
     if (channels.closed) throw new CoreError('unavailable');
-    const actor = await requestActor(core, request);
+    const actor = await requestActor(core, request, 'poll');
     const query = parse(eventsQuerySchema, request.query);
     const cursor = readCursor(query.cursor);
 
@@ -34,14 +34,25 @@ export function registerPollRoute(app: FastifyInstance, core: Core, channels: Op
     let batch: ReturnType<typeof setTimeout> | undefined;
     let wait: ReturnType<typeof setTimeout> | undefined;
 
-    const channel: EventChannel = new EventChannel(core, actor, (frame) => {
-      events.push(frame);
-      if (events.length >= query.limit) finish();
-      else if (opened && batch === undefined) batch = setTimeout(finish, BATCH_MS);
+    const channel: EventChannel = new EventChannel(
+      core,
+      actor,
+      (frame) => {
+        events.push(frame);
+        if (events.length >= query.limit) finish();
+        else if (opened && batch === undefined) batch = setTimeout(finish, BATCH_MS);
+      },
+      { onRevoked: () => finish() },
+    );
+    const release = core.connections.acquire(actor.userId, request.ip);
+    const forget = channels.track(() => {
+      // Shutting down: answer now, and do not keep the connection for another request.
+      reply.header('connection', 'close');
+      finish();
     });
-    const forget = channels.track(() => finish());
     function stop(): void {
       done = true;
+      release();
       clearTimeout(batch);
       clearTimeout(wait);
       forget();

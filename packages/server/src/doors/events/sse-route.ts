@@ -30,22 +30,29 @@ export function registerSseRoute(
   app.get('/api/events/stream', async (request, reply) => {
     if (channels.closed) throw new CoreError('unavailable');
     const query = parse(eventStreamQuerySchema, request.query);
-    const actor = await authenticate(core, {
-      authorization: request.headers.authorization,
-      queryToken: query.token,
-      sessionCookie: request.cookies[SESSION_COOKIE],
-    });
+    const actor = await authenticate(
+      core,
+      {
+        authorization: request.headers.authorization,
+        queryToken: query.token,
+        sessionCookie: request.cookies[SESSION_COOKIE],
+      },
+      { door: 'sse', address: request.ip },
+    );
     const lastEventId = request.headers['last-event-id'];
     const cursor = readCursor(
       typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : query.cursor,
     );
 
+    const release = core.connections.acquire(actor.userId, request.ip);
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
+      // The connection ends with the stream: EventSource reconnects on a new one anyway, and a
+      // shutting-down server must not wait for an idle keep-alive connection to time out.
+      connection: 'close',
       'x-accel-buffering': 'no',
     });
     raw.write(`retry: ${RETRY_MS}\n\n`);
@@ -61,8 +68,13 @@ export function registerSseRoute(
       // JSON never contains a raw newline, so one data line holds the whole frame.
       raw.write(`${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(frame)}\n\n`);
     };
-    const channel: EventChannel = new EventChannel(core, actor, (frame, sequenced) =>
-      write(frame, sequenced ? channel.cursor() : undefined),
+    const channel: EventChannel = new EventChannel(
+      core,
+      actor,
+      (frame, sequenced) => write(frame, sequenced ? channel.cursor() : undefined),
+      // The session_revoked frame was written just before: the stream ends, and EventSource's
+      // reconnect is refused with 401.
+      { onRevoked: () => end() },
     );
     const heartbeat = setInterval(() => {
       if (!ended) raw.write(': ping\n\n');
@@ -71,6 +83,7 @@ export function registerSseRoute(
     function end(): void {
       if (ended) return;
       ended = true;
+      release();
       clearInterval(heartbeat);
       forget();
       channel.close();

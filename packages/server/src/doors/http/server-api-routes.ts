@@ -58,7 +58,10 @@ export function registerServerApiRoutes(app: FastifyInstance, core: Core, server
   app.post('/api/server/users/:externalId/tokens', async (request, reply) => {
     requireKey(request);
     const { externalId } = parse(externalParams, request.params);
-    const session = await core.hostPlatform.mintToken(externalId);
+    const session = await core.hostPlatform.mintToken(externalId, {
+      door: 'server_api',
+      address: request.ip,
+    });
     const response: ServerTokenResponse = {
       user: session.user,
       access_token: session.accessToken,

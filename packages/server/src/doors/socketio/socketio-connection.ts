@@ -2,7 +2,6 @@ import {
   consultationRefEventSchema,
   createConversationEventSchema,
   describeIssues,
-  type ErrorCode,
   type SendMessageEvent,
   type SocketIoAck,
   sendMessageEventSchema,
@@ -10,15 +9,15 @@ import {
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { Actor } from '../../core/actor.js';
-import { CoreError, isCoreError } from '../../core/errors.js';
+import { CoreError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import type { Subscriber } from '../../core/subscriber.js';
+import { describeFailure, type FailureLog } from '../failure.js';
+import { SerialQueue } from '../serial-queue.js';
 
 const MAX_QUEUED_EVENTS = 1000;
 
-export interface ConnectionLog {
-  error(details: object, message: string): void;
-}
+export type ConnectionLog = FailureLog;
 
 type Ack = (response: SocketIoAck<Record<string, unknown>>) => void;
 
@@ -29,8 +28,7 @@ type Ack = (response: SocketIoAck<Record<string, unknown>>) => void;
  * conversation of the user to every socket of theirs.
  */
 export class SocketIoConnection {
-  #queue: Promise<void> = Promise.resolve();
-  #queued = 0;
+  readonly #queue = new SerialQueue(MAX_QUEUED_EVENTS);
 
   constructor(
     private readonly core: Core,
@@ -77,38 +75,33 @@ export class SocketIoConnection {
 
   private handle(ack: unknown, run: () => Promise<Record<string, unknown>>): void {
     const reply: Ack | undefined = typeof ack === 'function' ? (ack as Ack) : undefined;
-    if (this.#queued >= MAX_QUEUED_EVENTS) {
-      this.fail(reply, new CoreError('rate_limited', 'Too many events waiting; slow down.'));
-      return;
-    }
-    this.#queued += 1;
-    this.#queue = this.#queue.then(async () => {
+    const queued = this.#queue.push(async () => {
       try {
+        // Every event is a use of the session: it must still be live.
+        try {
+          await this.core.sessions.check(this.actor);
+        } catch (error) {
+          this.subscriber.revoke({
+            type: 'session_revoked',
+            session_ids: [this.actor.sessionId],
+            reason: 'expired',
+          });
+          throw error;
+        }
         const result = await run();
         reply?.({ ok: true, ...result });
       } catch (error) {
         this.fail(reply, error);
-      } finally {
-        this.#queued -= 1;
       }
     });
+    if (!queued) this.fail(reply, new CoreError('rate_limited', 'Too many events waiting; slow down.'));
   }
 
   private fail(reply: Ack | undefined, error: unknown): void {
-    let code: ErrorCode = 'internal';
-    let message = 'Something went wrong on the server.';
-    if (isCoreError(error)) {
-      code = error.code;
-      message = error.message;
-    } else {
-      const kind = error instanceof Error ? error.name : typeof error;
-      this.log.error(
-        { err: { type: kind, stack: error instanceof Error ? error.stack : undefined } },
-        'event failed',
-      );
-    }
-    this.subscriber.reply({ type: 'error', code, message });
-    reply?.({ ok: false, error: { code, message } });
+    const { code, message, retryAfter } = describeFailure(error, this.log, 'event');
+    const details = { code, message, ...(retryAfter === undefined ? {} : { retry_after: retryAfter }) };
+    this.subscriber.reply({ type: 'error', ...details });
+    reply?.({ ok: false, error: details });
   }
 }
 

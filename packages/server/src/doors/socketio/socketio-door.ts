@@ -6,7 +6,9 @@ import type { Actor } from '../../core/actor.js';
 import { isCoreError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import { Subscriber } from '../../core/subscriber.js';
+import type { AddressOf } from '../client-address.js';
 import { authenticate, readCookie, SESSION_COOKIE } from '../credentials.js';
+import { originAllowed } from '../http/hardening.js';
 import { type MessageContext, renderFrame } from './render.js';
 import { SocketIoConnection } from './socketio-connection.js';
 
@@ -17,6 +19,8 @@ export interface SocketIoDoorOptions {
   corsOrigins: readonly string[];
   /** Events waiting to be rendered for one socket before it is cut off. */
   maxPendingEvents?: number;
+  /** The client's address (TRUST_PROXY applied); the socket's remote address by default. */
+  addressOf?: AddressOf;
 }
 
 export interface SocketIoDoor {
@@ -41,6 +45,9 @@ export function attachSocketIoDoor(
     maxHttpBufferSize: options.maxFrameBytes,
     // Other doors own other upgrade paths (/ws): leave their upgrades alone.
     destroyUpgrade: false,
+    // The same Origin rule as the WebSocket door, for polling and upgrades alike.
+    allowRequest: (request, callback) =>
+      callback(null, originAllowed(request.headers.origin, request.headers.host, options.corsOrigins)),
     ...(options.corsOrigins.length > 0
       ? { cors: { origin: [...options.corsOrigins], credentials: true } }
       : {}),
@@ -51,12 +58,23 @@ export function attachSocketIoDoor(
     const { auth, query, headers } = socket.handshake;
     const token =
       typeof auth.token === 'string' ? auth.token : typeof query.token === 'string' ? query.token : undefined;
-    authenticate(core, {
-      authorization: headers.authorization,
-      queryToken: token,
-      sessionCookie: readCookie(headers.cookie, SESSION_COOKIE),
-    }).then(
+    const address = options.addressOf ? options.addressOf(socket.request) : socket.handshake.address;
+    authenticate(
+      core,
+      {
+        authorization: headers.authorization,
+        queryToken: token,
+        sessionCookie: readCookie(headers.cookie, SESSION_COOKIE),
+      },
+      { door: 'socketio', address },
+    ).then(
       (actor) => {
+        try {
+          socket.data.release = core.connections.acquire(actor.userId, address);
+        } catch {
+          next(Object.assign(new Error('rate_limited'), { data: { code: 'rate_limited', retry_after: 5 } }));
+          return;
+        }
         socket.data.actor = actor;
         next();
       },
@@ -96,12 +114,27 @@ export function attachSocketIoDoor(
     };
     const subscriber = new Subscriber(
       actor,
-      { send: emit },
+      {
+        send: emit,
+        revoked() {
+          // After the frames already queued (the session_revoked event among them).
+          rendering = rendering.then(() => {
+            socket.emit('error', {
+              code: 'unauthenticated',
+              message: 'The session has ended; sign in again.',
+            });
+            socket.disconnect(true);
+          });
+        },
+      },
       { fillGap: (id, after, before) => core.messages.between(actor, id, after, before) },
     );
     new SocketIoConnection(core, actor, subscriber, log).attach(socket);
     void core.hub.add(subscriber);
-    socket.on('disconnect', () => void core.hub.remove(subscriber));
+    socket.on('disconnect', () => {
+      (socket.data.release as (() => void) | undefined)?.();
+      void core.hub.remove(subscriber);
+    });
   });
 
   return {

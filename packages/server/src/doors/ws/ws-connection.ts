@@ -1,24 +1,22 @@
 import { type ClientFrame, decodeClientFrame, type ErrorCode } from '@carechat/protocol';
 import type { Actor } from '../../core/actor.js';
-import { isCoreError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import type { Subscriber } from '../../core/subscriber.js';
+import { describeFailure, type FailureLog } from '../failure.js';
 import { dispatchFrame, frameRef } from '../frame-dispatch.js';
+import { SerialQueue } from '../serial-queue.js';
 
 /** Frames a connection may have waiting before it is told to slow down. */
 const MAX_QUEUED_FRAMES = 1000;
 
-export interface ConnectionLog {
-  error(details: object, message: string): void;
-}
+export type ConnectionLog = FailureLog;
 
 /**
  * One WebSocket's client frames, decoded at the edge and turned into core calls. Frames are
  * handled one at a time, in arrival order, so a client's sends get seqs in the order it sent them.
  */
 export class WsConnection {
-  #queue: Promise<void> = Promise.resolve();
-  #queued = 0;
+  readonly #queue = new SerialQueue(MAX_QUEUED_FRAMES);
 
   constructor(
     private readonly core: Core,
@@ -30,8 +28,8 @@ export class WsConnection {
   ) {}
 
   /** Resolves once no frame is waiting or being handled (graceful shutdown). */
-  async idle(): Promise<void> {
-    while (this.#queued > 0) await this.#queue;
+  idle(): Promise<void> {
+    return this.#queue.idle();
   }
 
   receive(text: string): void {
@@ -41,23 +39,31 @@ export class WsConnection {
       this.error('invalid_request', decoded.message, decoded.ref);
       return;
     }
-    if (this.#queued >= MAX_QUEUED_FRAMES) {
-      this.error('rate_limited', 'Too many frames waiting; slow down.', frameRef(decoded.frame));
-      return;
-    }
-    this.#queued += 1;
-    this.#queue = this.#queue.then(async () => {
+    const frame = decoded.frame;
+    const queued = this.#queue.push(async () => {
       try {
-        await this.dispatch(decoded.frame);
+        await this.dispatch(frame);
       } catch (error) {
-        this.fail(error, frameRef(decoded.frame));
-      } finally {
-        this.#queued -= 1;
+        this.fail(error, frameRef(frame));
       }
     });
+    if (!queued) this.error('rate_limited', 'Too many frames waiting; slow down.', frameRef(frame));
   }
 
   private async dispatch(frame: ClientFrame): Promise<void> {
+    // Every frame but a ping is a use of the session: it must still be live (and it stays so).
+    if (frame.type !== 'ping') {
+      try {
+        await this.core.sessions.check(this.actor);
+      } catch (error) {
+        this.subscriber.revoke({
+          type: 'session_revoked',
+          session_ids: [this.actor.sessionId],
+          reason: 'expired',
+        });
+        throw error;
+      }
+    }
     if (frame.type === 'resume') {
       await this.resume(frame.cursors);
       return;
@@ -91,20 +97,18 @@ export class WsConnection {
   }
 
   private fail(error: unknown, ref: string | undefined): void {
-    if (isCoreError(error)) {
-      this.error(error.code, error.message, ref);
-      return;
-    }
-    const kind = error instanceof Error ? error.name : typeof error;
-    this.log.error(
-      { err: { type: kind, stack: error instanceof Error ? error.stack : undefined } },
-      'frame failed',
-    );
-    this.error('internal', 'Something went wrong on the server.', ref);
+    const { code, message, retryAfter } = describeFailure(error, this.log, 'frame');
+    this.error(code, message, ref, retryAfter);
   }
 
-  private error(code: ErrorCode, message: string, ref?: string): void {
+  private error(code: ErrorCode, message: string, ref?: string, retryAfter?: number): void {
     this.onError(code);
-    this.subscriber.reply({ type: 'error', code, message, ...(ref === undefined ? {} : { ref }) });
+    this.subscriber.reply({
+      type: 'error',
+      code,
+      message,
+      ...(ref === undefined ? {} : { ref }),
+      ...(retryAfter === undefined ? {} : { retry_after: retryAfter }),
+    });
   }
 }

@@ -9,7 +9,9 @@ import { isCoreError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import { Subscriber } from '../../core/subscriber.js';
 import type { Metrics } from '../../metrics.js';
+import type { AddressOf } from '../client-address.js';
 import { authenticate, readCookie, SESSION_COOKIE } from '../credentials.js';
+import { originAllowed } from '../http/hardening.js';
 import { WsConnection } from './ws-connection.js';
 
 export interface WsDoorOptions {
@@ -21,6 +23,10 @@ export interface WsDoorOptions {
   /** On close: how long in-flight frames (sends being committed) may take before sockets close. */
   graceMs?: number;
   metrics?: Metrics;
+  /** Browser pages from these origins (and the same origin) may open sockets; others get 403. */
+  corsOrigins?: readonly string[];
+  /** The client's address (TRUST_PROXY applied); the socket's remote address by default. */
+  addressOf?: AddressOf;
 }
 
 /** `/ws` (all of a user's conversations) and `/ws/chat/:conversation_id/` (seed 004's socket). */
@@ -68,11 +74,24 @@ export function attachWsDoor(
       socket.end(accepting ? 'HTTP/1.1 404 Not Found\r\n\r\n' : 'HTTP/1.1 503 Service Unavailable\r\n\r\n');
       return;
     }
-    const conversationId = chat ? decodeURIComponent(chat[1]!) : undefined;
+    // A page from another site must not ride on the user's cookie (cross-site WebSocket hijacking).
+    if (!originAllowed(request.headers.origin, request.headers.host, options.corsOrigins ?? [])) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    let conversationId: string | undefined;
+    try {
+      conversationId = chat ? decodeURIComponent(chat[1]!) : undefined;
+    } catch {
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
     void admit(request, url, conversationId).then((admission) => {
       wss.handleUpgrade(request, socket, head, (ws) => {
-        if ('closeCode' in admission) ws.close(admission.closeCode, admission.reason);
-        else open(ws, admission.actor, conversationId);
+        if ('closeCode' in admission) {
+          admission.release?.();
+          ws.close(admission.closeCode, admission.reason);
+        } else open(ws, admission.actor, conversationId, admission.release);
       });
     });
   });
@@ -81,14 +100,21 @@ export function attachWsDoor(
     request: IncomingMessage,
     url: URL,
     conversationId: string | undefined,
-  ): Promise<{ actor: Actor } | { closeCode: number; reason: string }> {
+  ): Promise<
+    { actor: Actor; release: () => void } | { closeCode: number; reason: string; release?: () => void }
+  > {
     let actor: Actor;
+    const address = (options.addressOf ?? ((r: IncomingMessage) => r.socket.remoteAddress))(request);
     try {
-      actor = await authenticate(core, {
-        authorization: request.headers.authorization,
-        queryToken: url.searchParams.get('token') ?? undefined,
-        sessionCookie: readCookie(request.headers.cookie, SESSION_COOKIE),
-      });
+      actor = await authenticate(
+        core,
+        {
+          authorization: request.headers.authorization,
+          queryToken: url.searchParams.get('token') ?? undefined,
+          sessionCookie: readCookie(request.headers.cookie, SESSION_COOKIE),
+        },
+        { door: conversationId === undefined ? 'ws' : 'ws_chat', address },
+      );
     } catch (error) {
       if (isCoreError(error)) return { closeCode: CLOSE_CODES.unauthenticated, reason: 'unauthenticated' };
       log.error({ err: { type: (error as Error).name } }, 'upgrade authentication failed');
@@ -102,10 +128,14 @@ export function attachWsDoor(
         return { closeCode: 1011, reason: 'internal error' };
       }
     }
-    return { actor };
+    try {
+      return { actor, release: core.connections.acquire(actor.userId, address) };
+    } catch {
+      return { closeCode: CLOSE_CODES.rateLimited, reason: 'rate_limited' };
+    }
   }
 
-  function open(ws: WebSocket, actor: Actor, conversationId: string | undefined): void {
+  function open(ws: WebSocket, actor: Actor, conversationId: string | undefined, release: () => void): void {
     const door = conversationId === undefined ? 'ws' : 'ws_chat';
     const delivered = options.metrics?.messagesDelivered.labels({ door });
     const send = (frame: ServerFrame) => {
@@ -129,6 +159,9 @@ export function attachWsDoor(
           // Removed from the conversation this socket is about: nothing more will come through it.
           if (conversationId !== undefined && frame.type === 'user_left' && frame.user_id === actor.userId)
             ws.close(CLOSE_CODES.forbidden, 'not_participant');
+        },
+        revoked() {
+          ws.close(CLOSE_CODES.unauthenticated, 'session ended');
         },
       },
       {
@@ -158,6 +191,7 @@ export function attachWsDoor(
     ws.on('pong', () => alive.set(ws, true));
     ws.on('error', () => ws.terminate());
     ws.on('close', (code: number) => {
+      release();
       // Kept until its last frames are handled, so a graceful close waits for their commits.
       void connection.idle().then(() => connections.delete(connection));
       if (conversationId === undefined) sockets.all -= 1;

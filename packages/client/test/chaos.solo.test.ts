@@ -18,6 +18,7 @@ import { freePort, ServerProcess } from './helpers/server-process.js';
  * connections are cut at random, one client's network drops mid-send, the server process is
  * killed and restarted on the same database, and one client stays on Server-Sent Events. At the
  * end both hold exactly all 4,000 messages, in seq order, once each, and every send resolved.
+ * A third client (Alice's second device) only listens, by long-polling, through the same chaos.
  *
  * Chaos is keyed to progress (acknowledged sends), not to the clock, so a slow machine sees the
  * same events at the same points of the run.
@@ -58,6 +59,8 @@ describe.each(DIALECTS)('chaos on %s', (dialect) => {
       DATA_DIR: dir,
       JWT_SECRET: 'chaos-secret-chaos-secret-chaos-secret-0123456789',
       ACCESS_TOKEN_TTL_SECONDS: '3600',
+      // Each side sends 2,000 messages as fast as acks come back: far past the per-user send limit.
+      SEND_RATE_PER_SECOND: '0',
       LOG_LEVEL: 'warn',
       ...(dialect === 'sqlite'
         ? { DATABASE_URL: `sqlite:${join(dir, 'chaos.db')}` }

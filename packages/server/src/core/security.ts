@@ -1,0 +1,101 @@
+import type { Bus } from '../bus/bus.js';
+import type { SecurityStore } from '../store/security-store.js';
+import { AuditLog } from './audit.js';
+import type { Clock } from './clock.js';
+import { ConnectionLimiter, KeyedLimiter } from './limits.js';
+import { LoginThrottle } from './login-throttle.js';
+import { NotificationSettings } from './notification-settings.js';
+import { RefreshTokens } from './session-tokens.js';
+import { SessionGuard } from './sessions.js';
+
+/** The security knobs, with config.ts's defaults (docs/security.md explains each). */
+export interface SecuritySettings {
+  sessionIdleMinutes: number;
+  refreshReuseGraceSeconds: number;
+  loginFreeAttemptsPerAccount: number;
+  loginFreeAttemptsPerAddress: number;
+  loginMaxBlockSeconds: number;
+  sendRatePerSecond: number;
+  sendBurst: number;
+  uploadsPerMinute: number;
+  maxConnectionsPerUser: number;
+  maxConnectionsPerAddress: number;
+  retentionDays: number;
+}
+
+export const DEFAULT_SECURITY_SETTINGS: SecuritySettings = {
+  sessionIdleMinutes: 15,
+  refreshReuseGraceSeconds: 30,
+  loginFreeAttemptsPerAccount: 5,
+  loginFreeAttemptsPerAddress: 20,
+  loginMaxBlockSeconds: 900,
+  sendRatePerSecond: 20,
+  sendBurst: 60,
+  uploadsPerMinute: 30,
+  maxConnectionsPerUser: 32,
+  maxConnectionsPerAddress: 1000,
+  retentionDays: 0,
+};
+
+/** The security pieces the services share: audit trail, session guard, throttles and limits. */
+export interface SecurityParts {
+  settings: SecuritySettings;
+  store: SecurityStore;
+  audit: AuditLog;
+  guard: SessionGuard;
+  refreshTokens: RefreshTokens;
+  throttle: LoginThrottle;
+  notifications: NotificationSettings;
+  sends: KeyedLimiter;
+  uploads: KeyedLimiter;
+  connections: ConnectionLimiter;
+}
+
+export function createSecurityParts(o: {
+  store: SecurityStore;
+  bus: Bus;
+  clock: Clock;
+  secret: string;
+  settings?: Partial<SecuritySettings> | undefined;
+  onError?: ((error: unknown) => void) | undefined;
+}): SecurityParts {
+  const settings = { ...DEFAULT_SECURITY_SETTINGS, ...o.settings };
+  const audit = new AuditLog({
+    store: o.store,
+    clock: o.clock,
+    ...(o.onError ? { onError: o.onError } : {}),
+  });
+  const unlimited = (n: number) => (n <= 0 ? Number.MAX_SAFE_INTEGER : n);
+  return {
+    settings,
+    store: o.store,
+    audit,
+    guard: new SessionGuard({
+      store: o.store,
+      bus: o.bus,
+      clock: o.clock,
+      audit,
+      idleMs: settings.sessionIdleMinutes * 60_000,
+    }),
+    refreshTokens: new RefreshTokens(o.secret),
+    throttle: new LoginThrottle({
+      store: o.store,
+      clock: o.clock,
+      freePerAccount: settings.loginFreeAttemptsPerAccount,
+      freePerAddress: settings.loginFreeAttemptsPerAddress,
+      maxBlockSeconds: settings.loginMaxBlockSeconds,
+    }),
+    notifications: new NotificationSettings(o.store),
+    sends: new KeyedLimiter(o.clock, settings.sendBurst, settings.sendRatePerSecond, 'messages'),
+    uploads: new KeyedLimiter(
+      o.clock,
+      Math.max(1, Math.ceil(settings.uploadsPerMinute / 3)),
+      settings.uploadsPerMinute / 60,
+      'uploads',
+    ),
+    connections: new ConnectionLimiter(
+      unlimited(settings.maxConnectionsPerUser),
+      unlimited(settings.maxConnectionsPerAddress),
+    ),
+  };
+}

@@ -1,0 +1,119 @@
+import type { AuditAction, Door, Role } from '@carechat/protocol';
+
+/**
+ * What the security rules need from persistence: the append-only audit trail, session families
+ * (rotation, reuse detection, idle logoff, revocation), login throttling, per-user settings,
+ * account deletion and retention purges. Kept apart from `Store`; the Kysely implementation
+ * (security-kysely-store.ts) shares the same database connection.
+ */
+export interface SecurityStore {
+  // Audit trail: append and read, never change.
+  appendAuditEvents(events: readonly AuditRecord[]): Promise<void>;
+  /** Newest first; `before` is the (at, id) of the last event of the previous page. */
+  queryAuditEvents(filter: AuditFilter, limit: number): Promise<AuditRecord[]>;
+
+  // Session families.
+  insertSessionFamily(session: SessionFamilyRecord): Promise<void>;
+  findSessionFamily(id: string): Promise<SessionFamilyRecord | undefined>;
+  findSessionFamilies(ids: readonly string[]): Promise<SessionFamilyRecord[]>;
+  findSessionFamilyByTokenHash(tokenHash: string): Promise<SessionFamilyRecord | undefined>;
+  findRetiredToken(tokenHash: string): Promise<RetiredTokenRecord | undefined>;
+  /**
+   * Compare-and-set rotation: only if the family is live and still holds `oldHash`; the old hash
+   * is kept as retired in the same transaction. Returns whether it rotated.
+   */
+  rotateSessionFamily(rotation: SessionRotation): Promise<boolean>;
+  /** Returns whether the session was live before. */
+  revokeSessionFamily(id: string, at: string, reason: string): Promise<boolean>;
+  /** Revokes every live session of the user (but `exceptId`); returns the ids it revoked. */
+  revokeUserSessions(userId: string, at: string, reason: string, exceptId?: string): Promise<string[]>;
+  touchSession(id: string, at: string): Promise<void>;
+
+  // Login throttling.
+  findThrottles(keys: readonly string[]): Promise<LoginThrottleRecord[]>;
+  putThrottle(record: LoginThrottleRecord): Promise<void>;
+  clearThrottle(key: string): Promise<void>;
+
+  // Users.
+  getNotificationPreviews(userIds: readonly string[]): Promise<Map<string, boolean>>;
+  setNotificationPreviews(userId: string, on: boolean): Promise<void>;
+  /** Erases who the person was (name, email, password) and marks the account deleted. */
+  tombstoneUser(userId: string, at: string): Promise<void>;
+  isDeleted(userId: string): Promise<boolean>;
+
+  // Retention.
+  /**
+   * Deletes messages created before `cutoff` (their reactions and edit history go with them, and
+   * so do the search index's entries), attachments of those messages and unsent uploads older than
+   * `cutoff`. Returns how many messages went and the storage keys of the attachments' bytes.
+   */
+  purgeBefore(cutoff: string): Promise<{ messages: number; attachmentKeys: string[] }>;
+}
+
+export interface AuditRecord {
+  id: string;
+  at: string;
+  action: AuditAction;
+  outcome: 'ok' | 'refused';
+  code: string | null;
+  actorId: string | null;
+  actorRole: Role | null;
+  sessionId: string | null;
+  door: Door | null;
+  address: string | null;
+  conversationId: string | null;
+  messageId: string | null;
+  targetUserId: string | null;
+  detail: Record<string, string | number | boolean> | null;
+}
+
+export interface AuditFilter {
+  actorId?: string | undefined;
+  /** Events by anyone but this actor. */
+  notActorId?: string | undefined;
+  targetUserId?: string | undefined;
+  conversationId?: string | undefined;
+  conversationIds?: readonly string[] | undefined;
+  actions?: readonly AuditAction[] | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+  before?: { at: string; id: string } | undefined;
+}
+
+export interface SessionFamilyRecord {
+  id: string;
+  userId: string;
+  tokenHash: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+  revokedReason: string | null;
+  lastUsedAt: string | null;
+  generation: number;
+  tokenSalt: string | null;
+  rotatedAt: string | null;
+}
+
+export interface SessionRotation {
+  id: string;
+  oldHash: string;
+  newHash: string;
+  generation: number;
+  tokenSalt: string;
+  at: string;
+  expiresAt: string;
+}
+
+export interface RetiredTokenRecord {
+  tokenHash: string;
+  sessionId: string;
+  generation: number;
+  retiredAt: string;
+}
+
+export interface LoginThrottleRecord {
+  key: string;
+  failures: number;
+  blockedUntil: string | null;
+  lastFailureAt: string;
+}

@@ -1,0 +1,53 @@
+import { Worker } from 'node:worker_threads';
+import type { AppendResult } from './message-batcher.js';
+import { toMessageRecord } from './message-row.js';
+import type { WriteRequest, WriteResponse } from './sqlite-writer-thread.js';
+import type { NewMessage } from './store.js';
+
+/**
+ * Writes SQLite message batches on a thread of their own (sqlite-writer-thread.ts). better-sqlite3
+ * is synchronous: a commit with synchronous=FULL waits for the disk, and on the main thread that
+ * wait would stall every socket of the process. Readers keep using the main connection (WAL lets
+ * them read while the writer commits).
+ */
+export class SqliteMessageWriter {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: (r: WriteResponse) => void; reject: (e: Error) => void }>();
+  #nextId = 1;
+  #failed: Error | undefined;
+
+  constructor(file: string) {
+    this.#worker = new Worker(new URL('./sqlite-writer-boot.mjs', import.meta.url), { workerData: { file } });
+    this.#worker.on('message', (response: WriteResponse) => {
+      const waiter = this.#pending.get(response.id);
+      this.#pending.delete(response.id);
+      waiter?.resolve(response);
+    });
+    const fail = (error: Error) => {
+      this.#failed = error;
+      for (const waiter of this.#pending.values()) waiter.reject(error);
+      this.#pending.clear();
+    };
+    this.#worker.on('error', fail);
+    this.#worker.on('exit', () => fail(new Error('sqlite writer thread exited')));
+  }
+
+  /** One transaction for the batch; a result (or error) per input, in order. Rejects if the batch rolled back. */
+  async write(inputs: readonly NewMessage[]): Promise<Array<AppendResult | Error>> {
+    if (this.#failed) throw this.#failed;
+    const id = this.#nextId++;
+    const response = await new Promise<WriteResponse>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ id, inputs: [...inputs] } satisfies WriteRequest);
+    });
+    if (response.error !== undefined || !response.results) throw new Error(response.error ?? 'write failed');
+    return response.results.map((r) =>
+      'error' in r ? new Error(r.error) : { message: toMessageRecord(r.row), created: r.created },
+    );
+  }
+
+  async close(): Promise<void> {
+    this.#worker.removeAllListeners('exit');
+    await this.#worker.terminate();
+  }
+}

@@ -20,6 +20,20 @@ import {
 import { isUniqueViolation } from './unique-violation.js';
 
 /** The one query layer behind both dialects. Dialect differences stay in `isUniqueViolation`. */
+/**
+ * A participant's columns, aliased `p`, for queries that join participants with conversations
+ * (whose `selectAll('c')` would otherwise shadow them). One list, so a new column is added once.
+ */
+const PARTICIPANT_COLUMNS = [
+  'p.conversation_id',
+  'p.user_id',
+  'p.joined_at',
+  'p.last_read_seq',
+  'p.last_delivered_seq',
+  'p.muted',
+  'p.pinned',
+] as const;
+
 export class KyselyStore implements Store {
   readonly #batcher: MessageBatcher;
 
@@ -231,15 +245,7 @@ export class KyselyStore implements Store {
       .selectFrom('conversations as c')
       .innerJoin('participants as p', 'p.conversation_id', 'c.id')
       .selectAll('c')
-      .select([
-        'p.conversation_id',
-        'p.user_id',
-        'p.joined_at',
-        'p.last_read_seq',
-        'p.last_delivered_seq',
-        'p.muted',
-        'p.pinned',
-      ])
+      .select(PARTICIPANT_COLUMNS)
       .where('c.id', '=', id)
       .orderBy('p.joined_at')
       .orderBy('p.user_id')
@@ -259,15 +265,7 @@ export class KyselyStore implements Store {
       .selectFrom('participants as p')
       .innerJoin('conversations as c', 'c.id', 'p.conversation_id')
       .selectAll('c')
-      .select([
-        'p.conversation_id',
-        'p.user_id',
-        'p.joined_at',
-        'p.last_read_seq',
-        'p.last_delivered_seq',
-        'p.muted',
-        'p.pinned',
-      ])
+      .select(PARTICIPANT_COLUMNS)
       .where('p.user_id', '=', userId)
       // Pinned conversations stay on top; then newest activity first.
       .orderBy('p.pinned', 'desc')

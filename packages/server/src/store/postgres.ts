@@ -1,8 +1,10 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { withAvailability } from './postgres-availability.js';
 import type { Database } from './schema.js';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const CONNECT_TIMEOUT_MS = 5000;
 
 /**
  * PostgreSQL through a pool. `schema` puts every table in its own schema (tests use one per run so
@@ -27,11 +29,19 @@ export async function createPostgresDb(
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
+    // A database that does not answer (a dead host) fails requests with `unavailable` in time,
+    // rather than leaving them waiting for a connection.
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
   });
-  // An idle client losing its connection must not crash the process; the pool replaces it.
+  // A client losing its connection emits 'error'; with no listener Node ends the process. The
+  // pool listens while a client is idle, but not while it is checked out between two queries
+  // (in a transaction): a restart of PostgreSQL under load then ended every node. Every client
+  // listens for its whole life; the query that was running fails on its own, and the pool drops
+  // the broken client when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   pool.on('error', () => {});
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: withAvailability(new PostgresDialect({ pool })) });
 }
 
 /** Drops a schema made by createPostgresDb (test clean-up). */

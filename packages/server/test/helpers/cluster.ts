@@ -126,13 +126,14 @@ export interface Cluster {
  */
 export async function startCluster(
   size: number,
-  options: { redisUrl?: string; env?: Record<string, string> } = {},
+  options: { redisUrl?: string; databaseUrl?: string; env?: Record<string, string> } = {},
 ): Promise<Cluster> {
   const runId = `${process.pid}_${randomBytes(4).toString('hex')}`;
   const schema = `cl_${runId}`;
-  const store = await openStore({ url: TEST_DATABASE_URL, schema });
+  const databaseUrl = options.databaseUrl ?? TEST_DATABASE_URL;
+  const store = await openStore({ url: databaseUrl, schema });
   const env = {
-    DATABASE_URL: TEST_DATABASE_URL,
+    DATABASE_URL: databaseUrl,
     DATABASE_SCHEMA: schema,
     REDIS_URL: options.redisUrl ?? TEST_REDIS_URL,
     REDIS_PREFIX: `test:${runId}:`,
@@ -156,7 +157,7 @@ export async function startCluster(
     const error = (failure as PromiseRejectedResult).reason as Error;
     for (const node of nodes) node.kill('SIGKILL');
     await store.close();
-    await dropPostgresSchema(TEST_DATABASE_URL, schema);
+    await dropPostgresSchema(databaseUrl, schema);
     throw error;
   }
   nodes.sort((x, y) => x.name.localeCompare(y.name));
@@ -169,7 +170,7 @@ export async function startCluster(
       for (const node of nodes) node.kill('SIGKILL');
       await Promise.all(nodes.map((n) => n.exited));
       await store.close();
-      await dropPostgresSchema(TEST_DATABASE_URL, schema);
+      await dropPostgresSchema(databaseUrl, schema);
       const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1 });
       redis.on('error', () => {});
       try {

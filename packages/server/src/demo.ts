@@ -3,7 +3,7 @@ import type { Actor } from './core/actor.js';
 import { newId } from './core/ids.js';
 import type { Core } from './core/index.js';
 import { hashPassword } from './core/passwords.js';
-import type { AppointmentRecord } from './store/care-store.js';
+import type { AppointmentRecord } from './core/ports/care-store.js';
 
 /** The demo accounts `npm start` creates once; shown in the README and printed on start. */
 export const DEMO_PASSWORD = 'carechat-demo';

@@ -1,6 +1,6 @@
 import type { AuthResponse, User } from '@carechat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../src/core/clock.js';
+import { ManualClock } from '../src/core/ports/clock.js';
 import { registerUser, request } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';
 

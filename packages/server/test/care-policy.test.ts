@@ -1,6 +1,6 @@
 import type { Conversation, HistoryResponse, Message } from '@carechat/protocol';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../src/core/clock.js';
+import { ManualClock } from '../src/core/ports/clock.js';
 import {
   acceptedAppointment,
   listConversations,

@@ -1,9 +1,9 @@
 import type { Role } from '@carechat/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../src/core/ids.js';
+import type { AppointmentRecord, CareStore, ConsultationRecord } from '../src/core/ports/care-store.js';
+import { type Store, StoreConflictError } from '../src/core/ports/store.js';
 import { careStoreFor } from '../src/store/care-kysely-store.js';
-import type { AppointmentRecord, CareStore, ConsultationRecord } from '../src/store/care-store.js';
-import { type Store, StoreConflictError } from '../src/store/store.js';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/dialects.js';
 
 const NOW = '2026-01-05T10:00:00.000Z';

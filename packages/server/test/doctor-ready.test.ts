@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../src/bus/memory-bus.js';
-import { ManualClock } from '../src/core/clock.js';
+import { ManualClock } from '../src/core/ports/clock.js';
 import { acceptedAppointment, moveAppointment, putSchedule, signInAgain } from './helpers/care.js';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/dialects.js';
 import { registerUser } from './helpers/http.js';

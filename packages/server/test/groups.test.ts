@@ -1,6 +1,6 @@
 import type { Conversation } from '@carechat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../src/core/clock.js';
+import { ManualClock } from '../src/core/ports/clock.js';
 import { acceptedAppointment } from './helpers/care.js';
 import { DIALECTS } from './helpers/dialects.js';
 import { registerUser, request, sendHttp } from './helpers/http.js';

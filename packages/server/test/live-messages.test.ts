@@ -1,6 +1,6 @@
 import type { Conversation, HistoryResponse, Message } from '@carechat/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../src/core/clock.js';
+import { ManualClock } from '../src/core/ports/clock.js';
 import { DIALECTS } from './helpers/dialects.js';
 import { openConversation, registerUser, request, sendHttp, type TestUser } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';

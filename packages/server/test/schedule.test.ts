@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isWithinSchedule, localTime, openWindowAt } from '../src/core/care/schedule.js';
-import type { ScheduleWindowRecord } from '../src/store/care-store.js';
+import type { ScheduleWindowRecord } from '../src/core/ports/care-store.js';
 
 const window = (dayOfWeek: number, start: string, end: string, timezone: string): ScheduleWindowRecord => ({
   practitionerId: 'usr_1',

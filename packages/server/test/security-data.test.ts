@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Conversation, DataExport, Message } from '@carechat/protocol';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../src/core/clock.js';
+import { ManualClock } from '../src/core/ports/clock.js';
 import type { KyselyStore } from '../src/store/kysely-store.js';
 import { DIALECTS } from './helpers/dialects.js';
 import { openConversation, registerUser, request, sendHttp, type TestUser } from './helpers/http.js';

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Conversation } from '@carechat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../src/core/clock.js';
+import { ManualClock } from '../src/core/ports/clock.js';
 import { openConversation, registerUser, request, sendHttp, type TestUser } from './helpers/http.js';
 import { percentile } from './helpers/security.js';
 import { startServer, type TestServer } from './helpers/server.js';

@@ -1,7 +1,7 @@
 import type { Conversation } from '@carechat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../src/bus/memory-bus.js';
-import { ManualClock } from '../src/core/clock.js';
+import { ManualClock } from '../src/core/ports/clock.js';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/dialects.js';
 import { openConversation, registerUser, request, type TestUser } from './helpers/http.js';
 import { login, rawRequest } from './helpers/security.js';

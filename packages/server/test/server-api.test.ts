@@ -8,7 +8,7 @@ import type {
   ServerUserResponse,
 } from '@carechat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../src/core/clock.js';
+import { ManualClock } from '../src/core/ports/clock.js';
 import { DIALECTS } from './helpers/dialects.js';
 import { request } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Store } from '../src/store/store.js';
+import type { Store } from '../src/core/ports/store.js';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/dialects.js';
 
 const NOW = '2026-01-05T10:00:00.000Z';

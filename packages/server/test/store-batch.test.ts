@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../src/core/ids.js';
+import type { Store } from '../src/core/ports/store.js';
 import { openStore } from '../src/store/open-store.js';
-import type { Store } from '../src/store/store.js';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/dialects.js';
 
 const NOW = '2026-01-05T10:00:00.000Z';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../src/core/ids.js';
-import type { MessageRecord, ParticipantRecord, Store } from '../src/store/store.js';
-import { StoreConflictError } from '../src/store/store.js';
+import type { MessageRecord, ParticipantRecord, Store } from '../src/core/ports/store.js';
+import { StoreConflictError } from '../src/core/ports/store.js';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/dialects.js';
 
 const NOW = '2026-01-05T10:00:00.000Z';

@@ -1,4 +1,4 @@
-import type { Bus, BusEnvelope } from './bus.js';
+import type { Bus, BusEnvelope } from '../core/ports/bus.js';
 
 /**
  * The single-process bus. Several apps built with the same instance act as several nodes of one

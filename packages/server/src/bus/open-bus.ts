@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { Bus } from '../core/ports/bus.js';
 import type { Presence } from '../core/presence.js';
 import type { Metrics } from '../metrics.js';
-import type { Bus } from './bus.js';
 import { MemoryBus } from './memory-bus.js';
 import { RedisBus } from './redis-bus.js';
 import { RedisPresence } from './redis-presence.js';

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Bus, BusEnvelope } from './bus.js';
+import type { Bus, BusEnvelope } from '../core/ports/bus.js';
 
 export interface RedisBusOptions {
   url: string;

@@ -1,6 +1,6 @@
-import type { ConversationRecord, MessageRecord, ParticipantRecord, Store } from '../store/store.js';
 import type { Actor } from './actor.js';
 import { CoreError } from './errors.js';
+import type { ConversationRecord, MessageRecord, ParticipantRecord, Store } from './ports/store.js';
 
 export interface ConversationAccess {
   conversation: ConversationRecord;

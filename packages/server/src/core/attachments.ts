@@ -1,18 +1,11 @@
 import type { Attachment } from '@carechat/protocol';
-import type { AttachmentRecord, Store } from '../store/store.js';
 import { accessConversation } from './access.js';
 import type { Actor } from './actor.js';
-import type { Clock } from './clock.js';
 import { CoreError } from './errors.js';
 import { newId } from './ids.js';
-
-/** Where attachment bytes live: a folder by default; object storage when several nodes share files. */
-export interface AttachmentStorage {
-  put(key: string, bytes: Uint8Array): Promise<void>;
-  read(key: string): Promise<Uint8Array>;
-  /** Removes the bytes (retention purges); a missing key is not an error. */
-  remove?(key: string): Promise<void>;
-}
+import type { AttachmentStorage } from './ports/attachment-storage.js';
+import type { Clock } from './ports/clock.js';
+import type { AttachmentRecord, Store } from './ports/store.js';
 
 /** The allowlist: content types recognised by their first bytes, never by what the client claims. */
 const SIGNATURES: ReadonlyArray<{ type: string; matches: (b: Uint8Array) => boolean }> = [

@@ -1,5 +1,4 @@
 import type { ErrorCode } from '@carechat/protocol';
-import type { Store } from '../store/store.js';
 import type { AttachmentService } from './attachments.js';
 import type { AuditLog } from './audit.js';
 import type { MembershipService } from './care/membership.js';
@@ -8,6 +7,7 @@ import { isCoreError } from './errors.js';
 import type { KeyedLimiter } from './limits.js';
 import type { MessageService } from './messages.js';
 import type { MessagingPolicy } from './policy.js';
+import type { Store } from './ports/store.js';
 
 /** The refusals a messaging policy gives (recorded as `policy.refused`). */
 const POLICY_CODES: ReadonlySet<ErrorCode> = new Set([

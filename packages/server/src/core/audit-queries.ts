@@ -6,11 +6,11 @@ import type {
   AuditPage,
   AuditQuery,
 } from '@carechat/protocol';
-import type { AuditFilter, AuditRecord, SecurityStore } from '../store/security-store.js';
-import type { Store } from '../store/store.js';
 import type { Actor } from './actor.js';
 import type { AuditLog } from './audit.js';
 import { CoreError } from './errors.js';
+import type { AuditFilter, AuditRecord, SecurityStore } from './ports/security-store.js';
+import type { Store } from './ports/store.js';
 import { toWireUser, type UserDirectory } from './users.js';
 
 export interface AuditQueryDeps {

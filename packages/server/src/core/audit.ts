@@ -1,8 +1,8 @@
 import type { AuditAction } from '@carechat/protocol';
-import type { AuditRecord, SecurityStore } from '../store/security-store.js';
 import type { Actor, RequestContext } from './actor.js';
-import type { Clock } from './clock.js';
 import { newId } from './ids.js';
+import type { Clock } from './ports/clock.js';
+import type { AuditRecord, SecurityStore } from './ports/security-store.js';
 
 /** Who an event is about: an actor, a door's context without a user (failed sign-in), or the system. */
 export type AuditSubject = Partial<Actor> | RequestContext | null;

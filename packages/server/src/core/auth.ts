@@ -1,13 +1,13 @@
 import type { RegisterBody, User } from '@carechat/protocol';
-import type { SecurityStore, SessionFamilyRecord } from '../store/security-store.js';
-import { type Store, StoreConflictError } from '../store/store.js';
 import type { Actor, RequestContext } from './actor.js';
 import type { AuditLog, AuditSubject } from './audit.js';
-import type { Clock } from './clock.js';
 import { CoreError } from './errors.js';
 import { newId } from './ids.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
+import type { Clock } from './ports/clock.js';
+import type { SecurityStore, SessionFamilyRecord } from './ports/security-store.js';
+import { type Store, StoreConflictError } from './ports/store.js';
 import type { RefreshTokens } from './session-tokens.js';
 import type { SessionGuard } from './sessions.js';
 import { type AccessTokens, hashToken } from './tokens.js';

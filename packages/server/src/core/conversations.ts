@@ -1,12 +1,12 @@
 import type { Conversation, CreateConversationBody, ErrorCode } from '@carechat/protocol';
-import type { Bus } from '../bus/bus.js';
-import type { ConversationRecord, ParticipantRecord, Store, UserRecord } from '../store/store.js';
 import { accessConversation } from './access.js';
 import type { Actor } from './actor.js';
-import type { Clock } from './clock.js';
 import { CoreError } from './errors.js';
 import { newId } from './ids.js';
 import type { MessagingPolicy } from './policy.js';
+import type { Bus } from './ports/bus.js';
+import type { Clock } from './ports/clock.js';
+import type { ConversationRecord, ParticipantRecord, Store, UserRecord } from './ports/store.js';
 import type { Presence } from './presence.js';
 import { toWireConversation } from './render.js';
 import type { UserDirectory } from './users.js';

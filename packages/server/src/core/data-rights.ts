@@ -1,14 +1,14 @@
 import type { DataExport, UpdateMeBody, UserSettings } from '@carechat/protocol';
-import type { SecurityStore } from '../store/security-store.js';
-import type { Store } from '../store/store.js';
 import type { Actor } from './actor.js';
 import type { AuditLog } from './audit.js';
-import type { Clock } from './clock.js';
 import type { ConversationService } from './conversations.js';
 import { CoreError } from './errors.js';
 import type { MessageViews } from './message-views.js';
 import type { NotificationSettings } from './notification-settings.js';
 import { verifyPassword } from './passwords.js';
+import type { Clock } from './ports/clock.js';
+import type { SecurityStore } from './ports/security-store.js';
+import type { Store } from './ports/store.js';
 import type { SessionGuard } from './sessions.js';
 import { toWireUser, type UserDirectory } from './users.js';
 

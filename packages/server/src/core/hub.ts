@@ -1,4 +1,4 @@
-import type { Bus, BusEnvelope } from '../bus/bus.js';
+import type { Bus, BusEnvelope } from './ports/bus.js';
 import type { Subscriber } from './subscriber.js';
 
 /** What else must happen when a connection comes and goes (presence, typing clean-up). */

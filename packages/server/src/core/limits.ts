@@ -1,5 +1,5 @@
-import type { Clock } from './clock.js';
 import { CoreError } from './errors.js';
+import type { Clock } from './ports/clock.js';
 import { TokenBucket } from './rate-limit.js';
 
 /**

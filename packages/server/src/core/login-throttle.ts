@@ -1,6 +1,6 @@
-import type { LoginThrottleRecord, SecurityStore } from '../store/security-store.js';
-import type { Clock } from './clock.js';
 import { CoreError } from './errors.js';
+import type { Clock } from './ports/clock.js';
+import type { LoginThrottleRecord, SecurityStore } from './ports/security-store.js';
 
 export interface LoginThrottleOptions {
   store: SecurityStore;

@@ -1,5 +1,5 @@
 import type { Message } from '@carechat/protocol';
-import type { MessageRecord, ParticipantRecord, Store } from '../store/store.js';
+import type { MessageRecord, ParticipantRecord, Store } from './ports/store.js';
 import { summarizeReactions, toReplyPreview, toWireMessage } from './render.js';
 import type { UserDirectory } from './users.js';
 

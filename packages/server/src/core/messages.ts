@@ -1,14 +1,14 @@
 import type { Attachment, ChatMessageFrame, HistoryQuery, Message } from '@carechat/protocol';
-import type { Bus } from '../bus/bus.js';
-import type { MessageRecord, ParticipantRecord, Store } from '../store/store.js';
 import { accessConversation, accessMessage } from './access.js';
 import type { Actor } from './actor.js';
-import type { Clock } from './clock.js';
 import { CoreError } from './errors.js';
 import { newId } from './ids.js';
 import type { MessageViews } from './message-views.js';
 import { previewOf } from './notification-settings.js';
 import type { MessagingPolicy } from './policy.js';
+import type { Bus } from './ports/bus.js';
+import type { Clock } from './ports/clock.js';
+import type { MessageRecord, ParticipantRecord, Store } from './ports/store.js';
 
 export interface MessageDeps {
   store: Store;

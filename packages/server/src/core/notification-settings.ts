@@ -1,4 +1,4 @@
-import type { SecurityStore } from '../store/security-store.js';
+import type { SecurityStore } from './ports/security-store.js';
 
 /**
  * Who wants message previews in their notifications (off unless the user turns it on). Asked on

@@ -1,6 +1,6 @@
 import type { ErrorCode, Role } from '@carechat/protocol';
-import type { ConversationRecord, ParticipantRecord, UserRecord } from '../store/store.js';
 import type { Actor } from './actor.js';
+import type { ConversationRecord, ParticipantRecord, UserRecord } from './ports/store.js';
 
 /** Whom a user may find (search): everyone, or these users plus everyone with these roles. */
 export type Visibility =

@@ -1,6 +1,6 @@
-import type { Bus } from '../bus/bus.js';
-import type { Store } from '../store/store.js';
-import type { Clock } from './clock.js';
+import type { Bus } from './ports/bus.js';
+import type { Clock } from './ports/clock.js';
+import type { Store } from './ports/store.js';
 import type { Presence } from './presence.js';
 import type { UserDirectory } from './users.js';
 

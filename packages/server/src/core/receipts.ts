@@ -1,9 +1,9 @@
 import type { ReadResponse } from '@carechat/protocol';
-import type { Bus } from '../bus/bus.js';
-import type { Store } from '../store/store.js';
 import { accessConversation, accessMessage } from './access.js';
 import type { Actor } from './actor.js';
 import { CoreError } from './errors.js';
+import type { Bus } from './ports/bus.js';
+import type { Store } from './ports/store.js';
 
 export interface ReceiptDeps {
   store: Store;

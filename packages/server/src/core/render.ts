@@ -6,14 +6,14 @@ import type {
   ReactionSummary,
   ReplyPreview,
 } from '@carechat/protocol';
+import type { Actor } from './actor.js';
 import type {
   ConversationRecord,
   MessageRecord,
   ParticipantRecord,
   ReactionRecord,
   UserRecord,
-} from '../store/store.js';
-import type { Actor } from './actor.js';
+} from './ports/store.js';
 import type { PresenceStatus } from './presence.js';
 import { toWireUser } from './users.js';
 

@@ -1,7 +1,7 @@
-import type { SecurityStore } from '../store/security-store.js';
-import type { AttachmentStorage } from './attachments.js';
 import type { AuditLog } from './audit.js';
-import type { Clock } from './clock.js';
+import type { AttachmentStorage } from './ports/attachment-storage.js';
+import type { Clock } from './ports/clock.js';
+import type { SecurityStore } from './ports/security-store.js';
 
 export interface RetentionDeps {
   security: SecurityStore;

@@ -1,8 +1,8 @@
 import type { Message, SearchQuery } from '@carechat/protocol';
-import type { Store } from '../store/store.js';
 import type { Actor } from './actor.js';
 import { CoreError } from './errors.js';
 import type { MessageViews } from './message-views.js';
+import type { Store } from './ports/store.js';
 
 /**
  * Full-text search over the caller's own conversations only (the store joins on their

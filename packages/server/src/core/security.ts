@@ -1,10 +1,10 @@
-import type { Bus } from '../bus/bus.js';
-import type { SecurityStore } from '../store/security-store.js';
 import { AuditLog } from './audit.js';
-import type { Clock } from './clock.js';
 import { ConnectionLimiter, KeyedLimiter } from './limits.js';
 import { LoginThrottle } from './login-throttle.js';
 import { NotificationSettings } from './notification-settings.js';
+import type { Bus } from './ports/bus.js';
+import type { Clock } from './ports/clock.js';
+import type { SecurityStore } from './ports/security-store.js';
 import { RefreshTokens } from './session-tokens.js';
 import { SessionGuard } from './sessions.js';
 

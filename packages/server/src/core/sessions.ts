@@ -1,10 +1,10 @@
 import type { SessionRevokedEvent } from '@carechat/protocol';
-import type { Bus } from '../bus/bus.js';
-import type { SecurityStore, SessionFamilyRecord } from '../store/security-store.js';
 import type { Actor } from './actor.js';
 import type { AuditLog } from './audit.js';
-import type { Clock } from './clock.js';
 import { CoreError } from './errors.js';
+import type { Bus } from './ports/bus.js';
+import type { Clock } from './ports/clock.js';
+import type { SecurityStore, SessionFamilyRecord } from './ports/security-store.js';
 
 export type RevokeReason = SessionRevokedEvent['reason'];
 

@@ -1,9 +1,9 @@
-import type { Bus } from '../bus/bus.js';
-import type { Store } from '../store/store.js';
 import { accessConversation } from './access.js';
 import type { Actor } from './actor.js';
-import type { Clock } from './clock.js';
 import { CoreError } from './errors.js';
+import type { Bus } from './ports/bus.js';
+import type { Clock } from './ports/clock.js';
+import type { Store } from './ports/store.js';
 import { TokenBucket } from './rate-limit.js';
 import type { UserDirectory } from './users.js';
 

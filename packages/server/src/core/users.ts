@@ -1,5 +1,5 @@
 import type { User } from '@carechat/protocol';
-import type { Store, UserRecord } from '../store/store.js';
+import type { Store, UserRecord } from './ports/store.js';
 
 /** The wire form of a user as `viewerId` may see it: the email only to the user themself and admins. */
 export function toWireUser(user: UserRecord, viewer: { userId: string; role: string }): User {

@@ -1,16 +1,21 @@
 import type { AppointmentStatus, Role } from '@carechat/protocol';
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type { CareDatabase } from './care-schema.js';
 import type {
   AppointmentRecord,
   CareStore,
   ConsultationRecord,
   ScheduleWindowRecord,
   SearchScope,
-} from './care-store.js';
+} from '../core/ports/care-store.js';
+import {
+  type ParticipantRecord,
+  type Store,
+  StoreConflictError,
+  type UserRecord,
+} from '../core/ports/store.js';
+import type { CareDatabase } from './care-schema.js';
 import { KyselyStore } from './kysely-store.js';
 import type { Database } from './schema.js';
-import { type ParticipantRecord, type Store, StoreConflictError, type UserRecord } from './store.js';
 import { isUniqueViolation } from './unique-violation.js';
 
 type Db = Kysely<Database & CareDatabase>;

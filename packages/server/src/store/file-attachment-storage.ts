@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AttachmentStorage } from '../core/attachments.js';
+import type { AttachmentStorage } from '../core/ports/attachment-storage.js';
 
 const KEY = /^[A-Za-z0-9_-]{1,100}$/;
 

@@ -1,11 +1,8 @@
 import type { Role } from '@carechat/protocol';
 import { type Kysely, type Selectable, sql } from 'kysely';
-import { type CommitObserver, MessageBatcher } from './message-batcher.js';
-import { toMessageRecord } from './message-row.js';
-import type { Database, MessagesTable } from './schema.js';
-import { SqliteMessageWriter } from './sqlite-writer.js';
 import {
   type AttachmentRecord,
+  type CommitObserver,
   type ConversationRecord,
   type MessageEditRecord,
   type MessageRecord,
@@ -16,7 +13,11 @@ import {
   type Store,
   StoreConflictError,
   type UserRecord,
-} from './store.js';
+} from '../core/ports/store.js';
+import { MessageBatcher } from './message-batcher.js';
+import { toMessageRecord } from './message-row.js';
+import type { Database, MessagesTable } from './schema.js';
+import { SqliteMessageWriter } from './sqlite-writer.js';
 import { isUniqueViolation } from './unique-violation.js';
 
 /** The one query layer behind both dialects. Dialect differences stay in `isUniqueViolation`. */

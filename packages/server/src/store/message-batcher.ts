@@ -1,8 +1,8 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
+import type { AppendResult, CommitObserver, MessageRecord, NewMessage } from '../core/ports/store.js';
 import { toMessageRecord } from './message-row.js';
 import { writeBatchPostgres } from './postgres-batch.js';
 import type { Database } from './schema.js';
-import type { MessageRecord, NewMessage } from './store.js';
 
 /** The most messages written by one transaction; more wait for the next one. */
 const MAX_BATCH = 256;
@@ -10,13 +10,7 @@ const MAX_BATCH = 256;
 /** PostgreSQL batches written at once per process (SQLite has one writer: one). */
 export const MAX_BATCHES_IN_FLIGHT = 4;
 
-export interface AppendResult {
-  message: MessageRecord;
-  created: boolean;
-}
-
 /** Told after every commit of a batch: how many were asked for, how many were new, and how long it took. */
-export type CommitObserver = (batch: { size: number; created: number; seconds: number }) => void;
 
 interface Pending {
   input: NewMessage;

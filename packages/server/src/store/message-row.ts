@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
+import type { MessageRecord } from '../core/ports/store.js';
 import type { MessagesTable } from './schema.js';
-import type { MessageRecord } from './store.js';
 
 /** A `messages` row as the core sees it: the one mapping every writer and reader uses. */
 export function toMessageRecord(row: Selectable<MessagesTable>): MessageRecord {

@@ -1,11 +1,11 @@
 import { type Kysely, Migrator } from 'kysely';
+import type { Store } from '../core/ports/store.js';
 import { KyselyStore } from './kysely-store.js';
 import { MAX_BATCHES_IN_FLIGHT } from './message-batcher.js';
 import { migrations } from './migrations/index.js';
 import { createPostgresDb } from './postgres.js';
 import type { Database } from './schema.js';
 import { createSqliteDb } from './sqlite.js';
-import type { Store } from './store.js';
 
 export interface OpenStoreOptions {
   /** `sqlite:<file>` (or `sqlite::memory:`) or `postgres://…`. */

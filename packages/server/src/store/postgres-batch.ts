@@ -1,7 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import type { AppendResult } from './message-batcher.js';
+import type { AppendResult, MessageRecord, NewMessage } from '../core/ports/store.js';
 import type { Database, MessagesTable } from './schema.js';
-import type { MessageRecord, NewMessage } from './store.js';
 
 /**
  * A batch of appends as ONE PostgreSQL statement (its own transaction): the same rules as

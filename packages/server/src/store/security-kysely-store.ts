@@ -1,8 +1,5 @@
 import type { AuditAction, Door, Role } from '@carechat/protocol';
 import { type Kysely, type Selectable, sql } from 'kysely';
-import { KyselyStore } from './kysely-store.js';
-import type { Database } from './schema.js';
-import type { SecurityDatabase } from './security-schema.js';
 import type {
   AuditFilter,
   AuditRecord,
@@ -11,8 +8,11 @@ import type {
   SecurityStore,
   SessionFamilyRecord,
   SessionRotation,
-} from './security-store.js';
-import type { Store } from './store.js';
+} from '../core/ports/security-store.js';
+import type { Store } from '../core/ports/store.js';
+import { KyselyStore } from './kysely-store.js';
+import type { Database } from './schema.js';
+import type { SecurityDatabase } from './security-schema.js';
 
 type Db = Kysely<Database & SecurityDatabase>;
 

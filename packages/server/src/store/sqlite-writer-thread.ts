@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
+import type { NewMessage } from '../core/ports/store.js';
 import type { MessagesTable } from './schema.js';
-import type { NewMessage } from './store.js';
 
 /**
  * The body of the SQLite message-writer thread (store/sqlite-writer.ts). It owns a connection of

@@ -1,8 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import type { AppendResult } from './message-batcher.js';
+import type { AppendResult, NewMessage } from '../core/ports/store.js';
 import { toMessageRecord } from './message-row.js';
 import type { WriteRequest, WriteResponse } from './sqlite-writer-thread.js';
-import type { NewMessage } from './store.js';
 
 /**
  * Writes SQLite message batches on a thread of their own (sqlite-writer-thread.ts). better-sqlite3

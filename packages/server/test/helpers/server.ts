@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
 import { type App, buildApp } from '../../src/app.js';
-import type { Bus } from '../../src/bus/bus.js';
 import { MemoryBus } from '../../src/bus/memory-bus.js';
 import { type Config, loadConfig } from '../../src/config.js';
-import type { Clock } from '../../src/core/clock.js';
+import type { Bus } from '../../src/core/ports/bus.js';
+import type { Clock } from '../../src/core/ports/clock.js';
 import { createLogger } from '../../src/log.js';
 import { createTestStore, type Dialect, type TestStore } from './dialects.js';
 

@@ -1,10 +1,10 @@
 import type { ErrorCode } from '@carechat/protocol';
-import type { CareStore } from '../../store/care-store.js';
-import type { ConversationRecord, ParticipantRecord, UserRecord } from '../../store/store.js';
 import type { Actor } from '../actor.js';
-import type { Clock } from '../clock.js';
 import { CoreError } from '../errors.js';
 import type { MessagingPolicy, Visibility } from '../policy.js';
+import type { CareStore } from '../ports/care-store.js';
+import type { Clock } from '../ports/clock.js';
+import type { ConversationRecord, ParticipantRecord, UserRecord } from '../ports/store.js';
 import type { UserDirectory } from '../users.js';
 import { appointmentVerdict, isLinking, partiesOf } from './parties.js';
 

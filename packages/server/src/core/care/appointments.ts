@@ -1,11 +1,11 @@
 import type { Appointment, AppointmentStatus, CreateAppointmentBody } from '@carechat/protocol';
-import type { Bus } from '../../bus/bus.js';
-import type { AppointmentRecord, CareStore, ConsultationRecord } from '../../store/care-store.js';
 import type { Actor } from '../actor.js';
-import type { Clock } from '../clock.js';
 import type { ConversationService } from '../conversations.js';
 import { CoreError } from '../errors.js';
 import { newId } from '../ids.js';
+import type { Bus } from '../ports/bus.js';
+import type { AppointmentRecord, CareStore, ConsultationRecord } from '../ports/care-store.js';
+import type { Clock } from '../ports/clock.js';
 import type { UserDirectory } from '../users.js';
 import { isLinking } from './parties.js';
 import { toWireAppointment } from './render.js';

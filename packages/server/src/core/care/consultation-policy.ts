@@ -1,5 +1,5 @@
 import type { ErrorCode } from '@carechat/protocol';
-import type { CareStore, ConsultationRecord } from '../../store/care-store.js';
+import type { CareStore, ConsultationRecord } from '../ports/care-store.js';
 import { AppointmentPolicy } from './appointment-policy.js';
 import { appointmentVerdict, type Parties, partiesOf, shapeVerdict } from './parties.js';
 import { isWithinSchedule } from './schedule.js';

@@ -1,11 +1,11 @@
 import type { Consultation, Message } from '@carechat/protocol';
-import type { CareStore, ConsultationRecord } from '../../store/care-store.js';
-import type { Store } from '../../store/store.js';
 import { accessConversation } from '../access.js';
 import type { Actor } from '../actor.js';
-import type { Clock } from '../clock.js';
 import { CoreError } from '../errors.js';
 import type { MessageService, Origin, SendInput } from '../messages.js';
+import type { CareStore, ConsultationRecord } from '../ports/care-store.js';
+import type { Clock } from '../ports/clock.js';
+import type { Store } from '../ports/store.js';
 import { consultationVerdict } from './consultation-policy.js';
 import { toWireConsultation } from './render.js';
 

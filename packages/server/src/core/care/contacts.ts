@@ -1,10 +1,10 @@
 import type { Contact, User } from '@carechat/protocol';
-import type { CareStore } from '../../store/care-store.js';
-import type { Store } from '../../store/store.js';
 import type { Actor } from '../actor.js';
-import type { Clock } from '../clock.js';
 import { directKeyOf } from '../conversations.js';
 import type { MessagingPolicy } from '../policy.js';
+import type { CareStore } from '../ports/care-store.js';
+import type { Clock } from '../ports/clock.js';
+import type { Store } from '../ports/store.js';
 import { toWireUser, type UserDirectory } from '../users.js';
 import type { AppointmentService } from './appointments.js';
 import { isLinking } from './parties.js';

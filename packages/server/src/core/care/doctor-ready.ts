@@ -1,6 +1,6 @@
-import type { Bus } from '../../bus/bus.js';
-import type { CareStore } from '../../store/care-store.js';
-import type { Clock } from '../clock.js';
+import type { Bus } from '../ports/bus.js';
+import type { CareStore } from '../ports/care-store.js';
+import type { Clock } from '../ports/clock.js';
 import { openWindowAt } from './schedule.js';
 
 export interface DoctorReadyDeps {

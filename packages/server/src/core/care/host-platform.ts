@@ -6,13 +6,13 @@ import type {
   ServerAppointmentBody,
   ServerUserBody,
 } from '@carechat/protocol';
-import type { AppointmentRecord, CareStore } from '../../store/care-store.js';
-import { StoreConflictError, type UserRecord } from '../../store/store.js';
 import type { RequestContext } from '../actor.js';
 import type { AuthService, IssuedSession } from '../auth.js';
-import type { Clock } from '../clock.js';
 import { CoreError } from '../errors.js';
 import { newId } from '../ids.js';
+import type { AppointmentRecord, CareStore } from '../ports/care-store.js';
+import type { Clock } from '../ports/clock.js';
+import { StoreConflictError, type UserRecord } from '../ports/store.js';
 import type { UserDirectory } from '../users.js';
 import type { AppointmentService } from './appointments.js';
 import type { ScheduleService } from './schedules.js';

@@ -1,13 +1,13 @@
 import type { Conversation } from '@carechat/protocol';
-import type { Bus } from '../../bus/bus.js';
-import type { CareStore } from '../../store/care-store.js';
-import type { ParticipantRecord, Store } from '../../store/store.js';
 import { accessConversation } from '../access.js';
 import type { Actor } from '../actor.js';
-import type { Clock } from '../clock.js';
 import type { ConversationService } from '../conversations.js';
 import { CoreError } from '../errors.js';
 import type { MessagingPolicy } from '../policy.js';
+import type { Bus } from '../ports/bus.js';
+import type { CareStore } from '../ports/care-store.js';
+import type { Clock } from '../ports/clock.js';
+import type { ParticipantRecord, Store } from '../ports/store.js';
 import type { UserDirectory } from '../users.js';
 
 export interface MembershipDeps {

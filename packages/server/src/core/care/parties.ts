@@ -1,5 +1,5 @@
 import type { AppointmentStatus, ErrorCode } from '@carechat/protocol';
-import type { AppointmentRecord, CareStore } from '../../store/care-store.js';
+import type { AppointmentRecord, CareStore } from '../ports/care-store.js';
 import type { UserDirectory } from '../users.js';
 
 /** Statuses of an appointment that links a patient and a practitioner: accepted, and after it completed. */

@@ -1,7 +1,7 @@
 import type { Appointment, Consultation, Schedule } from '@carechat/protocol';
-import type { AppointmentRecord, ConsultationRecord, ScheduleWindowRecord } from '../../store/care-store.js';
-import type { UserRecord } from '../../store/store.js';
 import type { Actor } from '../actor.js';
+import type { AppointmentRecord, ConsultationRecord, ScheduleWindowRecord } from '../ports/care-store.js';
+import type { UserRecord } from '../ports/store.js';
 import { toWireUser } from '../users.js';
 
 /** Care records to wire shapes. */

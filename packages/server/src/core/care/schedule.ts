@@ -1,4 +1,4 @@
-import type { ScheduleWindowRecord } from '../../store/care-store.js';
+import type { ScheduleWindowRecord } from '../ports/care-store.js';
 
 /**
  * Weekly schedule windows evaluated in each window's own time zone with the platform's Intl data,

@@ -1,7 +1,7 @@
 import type { PutScheduleBody, Schedule } from '@carechat/protocol';
-import type { CareStore, ScheduleWindowRecord } from '../../store/care-store.js';
 import type { Actor } from '../actor.js';
 import { CoreError } from '../errors.js';
+import type { CareStore, ScheduleWindowRecord } from '../ports/care-store.js';
 import type { UserDirectory } from '../users.js';
 import { toWireSchedule } from './render.js';
 

@@ -1,5 +1,4 @@
 import type { Attachment, Role } from '@carechat/protocol';
-import type { CommitObserver } from './message-batcher.js';
 
 /**
  * What the core needs from persistence, and no more. Two implementations share one query layer
@@ -47,7 +46,7 @@ export interface Store {
    * Stores a message, allocating the conversation's next seq in the same transaction. A message
    * with the same (conversation, sender, client_msg_id) already stored is returned, not duplicated.
    */
-  appendMessage(input: NewMessage): Promise<{ message: MessageRecord; created: boolean }>;
+  appendMessage(input: NewMessage): Promise<AppendResult>;
   findMessage(id: string): Promise<MessageRecord | undefined>;
   findMessageByClientMsgId(
     conversationId: string,
@@ -190,7 +189,16 @@ export interface AttachmentRecord {
   createdAt: string;
 }
 
+/** A stored message, and whether this append created it (false: a retry of one stored before). */
+export interface AppendResult {
+  message: MessageRecord;
+  created: boolean;
+}
+
 export type NewMessage = Omit<MessageRecord, 'seq' | 'editedAt' | 'deletedAt'>;
+
+/** Told about every group commit of messages (metrics). */
+export type CommitObserver = (batch: { size: number; created: number; seconds: number }) => void;
 
 /** A write refused by a uniqueness rule (duplicate email, …). */
 export class StoreConflictError extends Error {

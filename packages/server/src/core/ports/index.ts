@@ -1,0 +1,11 @@
+/**
+ * Everything the core needs from the world outside it, declared here and nowhere else. `store/`,
+ * `bus/` and the attachment storages implement these; the core imports none of them (checked by
+ * dependency-cruiser in `npm run lint`, .dependency-cruiser.cjs).
+ */
+export type { AttachmentStorage } from './attachment-storage.js';
+export type { Bus, BusEnvelope } from './bus.js';
+export type { CareStore } from './care-store.js';
+export type { Clock } from './clock.js';
+export type { SecurityStore } from './security-store.js';
+export type { Store } from './store.js';

@@ -9,6 +9,7 @@ import type {
   ServerFrame,
   User,
 } from '@carechat/protocol';
+import { deletedMessageFields } from '@carechat/protocol';
 import { backoffDelay } from './backoff.js';
 import { Connection } from './connection.js';
 import { Emitter } from './emitter.js';
@@ -334,11 +335,7 @@ export class CarechatClient {
         });
         return;
       case 'message_deleted':
-        this.applyUpdate(frame.conversation_id, frame.message_id, {
-          content: '',
-          is_deleted: true,
-          attachments: [],
-        });
+        this.applyUpdate(frame.conversation_id, frame.message_id, deletedMessageFields());
         return;
       case 'reaction_added':
       case 'reaction_removed':

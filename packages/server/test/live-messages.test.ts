@@ -302,6 +302,11 @@ describe.each(DIALECTS)(
       await bSocket.next('chat_message');
       await bSocket.roundTrip();
       expect(bSocket.all('notification')).toHaveLength(0);
+      // Still unread in its own count, but a muted conversation stays out of the total (unreadTotal).
+      expect((await request(server.url, 'GET', '/api/unread', { token: b.token })).body).toEqual({
+        total: 0,
+        conversations: { [c.id]: 1, [quiet.id]: 0 },
+      });
       // For a, who did not mute, b's message notifies — without its content.
       await sendHttp(server.url, b, c.id, 'the content stays private');
       const note = await aSocket.next('notification');

@@ -1,4 +1,4 @@
-import type { Conversation } from '@carechat/protocol';
+import { type Conversation, messageSummary } from '@carechat/protocol';
 import { conversationTitle } from '../lib/conversation.js';
 import { formatWhen, shortName } from '../lib/format.js';
 import { onLinkClick } from '../lib/router.js';
@@ -23,10 +23,7 @@ export function ConversationItem({ conversation, active }: { conversation: Conve
         : conversation.kind === 'group'
           ? `${shortName(last.sender_name)}: `
           : '';
-    const text = last.is_deleted
-      ? 'Message deleted'
-      : last.content || (last.attachments.length > 0 ? `📎 ${last.attachments[0]!.name}` : '');
-    preview = `${who}${text}`;
+    preview = `${who}${messageSummary(last)}`;
   }
   const unread = conversation.unread_count;
   return (

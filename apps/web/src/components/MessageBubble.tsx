@@ -1,5 +1,11 @@
 import type { OutboxEntry } from '@carechat/client';
-import type { Attachment, Message } from '@carechat/protocol';
+import {
+  type Attachment,
+  DELETED_MESSAGE_TEXT,
+  type Message,
+  quoteText,
+  type ReceiptStatus,
+} from '@carechat/protocol';
 import { memo, useEffect, useRef, useState } from 'react';
 import { formatBytes, formatTime } from '../lib/format.js';
 import { useLiveStore } from '../lib/use-live.js';
@@ -13,7 +19,7 @@ interface BubbleProps {
   message: Message;
   mine: boolean;
   /** For own messages: sent, delivered or read. */
-  tick: 'sent' | 'delivered' | 'read' | undefined;
+  tick: ReceiptStatus | undefined;
   grouped: boolean;
   showName: boolean;
   canEdit: boolean;
@@ -53,7 +59,7 @@ export const MessageBubble = memo(function MessageBubble(props: BubbleProps) {
           <span className="sr-only">{mine ? 'You' : message.sender_name} said: </span>
           {message.reply_preview && !message.is_deleted && <Quote message={message} />}
           {message.is_deleted ? (
-            <span className="deleted-text">This message was deleted</span>
+            <span className="deleted-text">{DELETED_MESSAGE_TEXT}</span>
           ) : (
             message.content && <span className="msg-text">{message.content}</span>
           )}
@@ -179,10 +185,10 @@ function Quote({ message }: { message: Message }) {
       type="button"
       className="quote"
       onClick={jump}
-      aria-label={`Reply to ${preview.sender_name}: ${preview.snippet || 'deleted message'}. Show it`}
+      aria-label={`Reply to ${preview.sender_name}: ${quoteText(preview)}. Show it`}
     >
       <span className="quote-sender">{preview.sender_name}</span>
-      <span className="quote-text">{preview.is_deleted ? 'This message was deleted' : preview.snippet}</span>
+      <span className="quote-text">{quoteText(preview)}</span>
     </button>
   );
 }

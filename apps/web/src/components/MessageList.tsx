@@ -1,8 +1,7 @@
-import type { OutboxEntry } from '@carechat/client';
+import { messageTick, type OutboxEntry } from '@carechat/client';
 import type { Conversation, Message } from '@carechat/protocol';
 import { Fragment, useCallback, useLayoutEffect, useRef, useState } from 'react';
 import { formatDay, sameDay } from '../lib/format.js';
-import { tickOf } from '../lib/ticks.js';
 import { useLive } from '../lib/use-live.js';
 import { ArrowDownIcon } from './icons.js';
 import { MessageBubble, PendingBubble } from './MessageBubble.js';
@@ -151,7 +150,9 @@ export function MessageList({
                       message={item.message}
                       mine={item.message.sender_id === me}
                       tick={
-                        item.message.sender_id === me ? tickOf(item.message, conversation, me) : undefined
+                        item.message.sender_id === me
+                          ? messageTick(item.message, conversation, me)
+                          : undefined
                       }
                       grouped={grouped}
                       showName={!grouped && conversation.kind === 'group' && item.message.sender_id !== me}

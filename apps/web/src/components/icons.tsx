@@ -1,4 +1,5 @@
 /** Small line icons (24×24, currentColor); decorative: the control around them carries the label. */
+import type { ReceiptStatus } from '@carechat/protocol';
 import type { ReactNode } from 'react';
 
 function Icon({ children, size = 18 }: { children: ReactNode; size?: number }) {
@@ -83,7 +84,7 @@ export const ArrowDownIcon = () => (
 );
 
 /** Message status ticks: one for sent, two for delivered, two coloured for read. */
-export function Ticks({ status }: { status: 'sent' | 'delivered' | 'read' }) {
+export function Ticks({ status }: { status: ReceiptStatus }) {
   const label = status === 'read' ? 'Read' : status === 'delivered' ? 'Delivered' : 'Sent';
   return (
     <span className={`ticks ticks-${status}`} role="img" aria-label={label} title={label}>

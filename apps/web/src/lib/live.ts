@@ -8,6 +8,7 @@ import type {
   ServerFrame,
   User,
 } from '@carechat/protocol';
+import { isUnread, unreadTotal } from '@carechat/protocol';
 
 export interface TypingPerson {
   userId: string;
@@ -146,12 +147,9 @@ export class LiveStore {
     );
   }
 
-  /** Unread messages in conversations not muted (a muted one does not call for attention). */
+  /** The badge and title count: `unreadTotal` (@carechat/protocol), muted conversations left out. */
   unreadTotal(): number {
-    let total = 0;
-    for (const conversation of this.conversations.values())
-      if (!conversation.muted) total += conversation.unread_count;
-    return total;
+    return unreadTotal(this.conversations.values());
   }
 
   messages(conversationId: string): readonly Message[] {
@@ -300,6 +298,7 @@ export class LiveStore {
     }
     const fromOthers = message.sender_id !== this.me.id;
     const newer = message.seq > (conversation.last_message?.seq ?? 0);
+    const lastReadSeq = conversation.participants.find((p) => p.user.id === this.me.id)?.last_read_seq ?? 0;
     this.patch(conversation.id, {
       ...(newer
         ? {
@@ -308,7 +307,8 @@ export class LiveStore {
             last_seq: Math.max(conversation.last_seq, message.seq),
           }
         : {}),
-      ...(fromOthers && !message.is_deleted ? { unread_count: conversation.unread_count + 1 } : {}),
+      // Counted until the server's own count arrives (unread_changed, the next list).
+      ...(isUnread(message, this.me.id, lastReadSeq) ? { unread_count: conversation.unread_count + 1 } : {}),
     });
     this.stopTyping(message.conversation_id, message.sender_id);
     if (fromOthers) {

@@ -1,10 +1,10 @@
 import type { Attachment, ChatMessageFrame, HistoryQuery, Message } from '@carechat/protocol';
+import { notificationPreview } from '@carechat/protocol';
 import { accessConversation, accessMessage } from './access.js';
 import type { Actor } from './actor.js';
 import { CoreError } from './errors.js';
 import { newId } from './ids.js';
 import type { MessageViews } from './message-views.js';
-import { previewOf } from './notification-settings.js';
 import type { MessagingPolicy } from './policy.js';
 import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
@@ -262,7 +262,7 @@ export class MessageService {
       if (previews.size > 0 && message.content.trim() !== '') {
         await this.d.bus.publish({
           userIds: [...previews],
-          frame: { ...notification, preview: previewOf(message.content) },
+          frame: { ...notification, preview: notificationPreview(message.content) },
         });
       } else if (previews.size > 0) {
         await this.d.bus.publish({ userIds: [...previews], frame: notification });

@@ -53,11 +53,3 @@ export class NotificationSettings {
     this.#cache.set(userId, { on, until: now + this.ttlMs });
   }
 }
-
-/** How much of a message a preview shows. */
-export const PREVIEW_CHARS = 100;
-
-export function previewOf(content: string): string {
-  const chars = [...content.trim()];
-  return chars.length <= PREVIEW_CHARS ? chars.join('') : `${chars.slice(0, PREVIEW_CHARS - 1).join('')}…`;
-}

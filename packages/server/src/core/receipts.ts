@@ -1,4 +1,5 @@
 import type { ReadResponse } from '@carechat/protocol';
+import { deliveredSeq, unreadTotal } from '@carechat/protocol';
 import { accessConversation, accessMessage } from './access.js';
 import type { Actor } from './actor.js';
 import { CoreError } from './errors.js';
@@ -36,8 +37,8 @@ export class ReceiptService {
       actor.userId,
       Math.min(seq, conversation.lastSeq),
     );
-    const unread = await this.d.store.countUnreadAll(actor.userId);
-    const unreadCount = unread.get(conversationId) ?? 0;
+    const unread = await this.unread(actor);
+    const unreadCount = unread.conversations[conversationId] ?? 0;
     if (marker > self.lastReadSeq) {
       const at = await this.d.store.findMessageBySeq(conversationId, marker);
       await this.d.bus.publish({
@@ -56,7 +57,7 @@ export class ReceiptService {
           type: 'unread_changed',
           conversation_id: conversationId,
           unread_count: unreadCount,
-          total_unread: sum(unread),
+          total_unread: unread.total,
         },
       });
     }
@@ -72,8 +73,8 @@ export class ReceiptService {
       conversationId,
     );
     const capped = Math.min(seq, conversation.lastSeq);
-    if (capped <= Math.max(self.lastDeliveredSeq, self.lastReadSeq))
-      return Math.max(self.lastDeliveredSeq, self.lastReadSeq);
+    const received = deliveredSeq(self.lastDeliveredSeq, self.lastReadSeq);
+    if (capped <= received) return received;
     const marker = await this.d.store.advanceDeliveryMarker(conversationId, actor.userId, capped);
     if (marker > self.lastDeliveredSeq) {
       await this.d.bus.publish({
@@ -89,10 +90,22 @@ export class ReceiptService {
     return marker;
   }
 
-  /** Unread counts of all the user's conversations and their total. */
+  /** Unread counts of all the user's conversations and their total (`unreadTotal`: muted left out). */
   async unread(actor: Actor): Promise<{ total: number; conversations: Record<string, number> }> {
-    const counts = await this.d.store.countUnreadAll(actor.userId);
-    return { total: sum(counts), conversations: Object.fromEntries(counts) };
+    const rows = await this.d.store.listConversationsOfUser(actor.userId);
+    const counts = await this.d.store.countUnread(
+      actor.userId,
+      rows.map((r) => r.conversation.id),
+    );
+    const entries = rows.map(({ conversation, self }) => ({
+      id: conversation.id,
+      unread_count: counts.get(conversation.id) ?? 0,
+      muted: self.muted,
+    }));
+    return {
+      total: unreadTotal(entries),
+      conversations: Object.fromEntries(entries.map((e) => [e.id, e.unread_count])),
+    };
   }
 
   private async resolve(
@@ -113,10 +126,4 @@ export class ReceiptService {
     }
     return { conversationId, seq };
   }
-}
-
-function sum(counts: ReadonlyMap<string, number>): number {
-  let total = 0;
-  for (const n of counts.values()) total += n;
-  return total;
 }

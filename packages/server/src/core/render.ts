@@ -6,6 +6,7 @@ import type {
   ReactionSummary,
   ReplyPreview,
 } from '@carechat/protocol';
+import { deletedMessageFields, receiptStatus, replySnippet } from '@carechat/protocol';
 import type { Actor } from './actor.js';
 import type {
   ConversationRecord,
@@ -34,25 +35,26 @@ export function toWireMessage(record: MessageRecord, context: MessageContext): M
     seq: record.seq,
     sender_id: record.senderId,
     sender_name: context.senderName,
-    content: record.deletedAt ? '' : record.content,
+    content: record.content,
     client_msg_id: record.clientMsgId,
     reply_to: record.replyTo,
     reply_preview: context.replyPreview,
-    attachments: record.deletedAt ? [] : record.attachments,
+    attachments: record.attachments,
     timestamp: record.createdAt,
     is_edited: record.editedAt !== null,
-    is_deleted: record.deletedAt !== null,
-    // Reading implies having received: a read marker counts as delivery too.
+    is_deleted: false,
+    // Read implies delivered: receiptStatus (@carechat/protocol) is the one rule.
     delivered_to: others
-      .filter((p) => Math.max(p.lastDeliveredSeq, p.lastReadSeq) >= record.seq)
+      .filter((p) => receiptStatus(p.lastDeliveredSeq, p.lastReadSeq, record.seq) !== 'sent')
       .map((p) => p.userId),
-    read_by: others.filter((p) => p.lastReadSeq >= record.seq).map((p) => p.userId),
+    read_by: others
+      .filter((p) => receiptStatus(p.lastDeliveredSeq, p.lastReadSeq, record.seq) === 'read')
+      .map((p) => p.userId),
     reactions: context.reactions,
+    // A deleted message keeps its place, not what it said: deletedMessageFields (@carechat/protocol).
+    ...(record.deletedAt !== null ? deletedMessageFields() : {}),
   };
 }
-
-/** How many characters of a quoted message a reply carries. */
-export const SNIPPET_LENGTH = 120;
 
 export function toReplyPreview(target: MessageRecord, senderName: string): ReplyPreview {
   const deleted = target.deletedAt !== null;
@@ -61,7 +63,7 @@ export function toReplyPreview(target: MessageRecord, senderName: string): Reply
     seq: target.seq,
     sender_id: target.senderId,
     sender_name: senderName,
-    snippet: deleted ? '' : [...target.content].slice(0, SNIPPET_LENGTH).join(''),
+    snippet: replySnippet(target.content, deleted),
     is_deleted: deleted,
   };
 }

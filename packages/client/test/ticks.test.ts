@@ -1,6 +1,6 @@
 import type { Conversation, Message, Participant } from '@carechat/protocol';
 import { describe, expect, it } from 'vitest';
-import { tickOf } from '../src/lib/ticks.js';
+import { messageTick } from '../src/ticks.js';
 
 const participant = (id: string, read: number, delivered: number): Participant => ({
   user: { id, name: id, role: 'patient' },
@@ -46,22 +46,39 @@ const message = (seq: number, extra: Partial<Message> = {}): Message => ({
   ...extra,
 });
 
-describe('tickOf (sent, delivered, read for the sender)', () => {
+describe('messageTick (sent, delivered, read for the sender)', () => {
   it('follows the other participant’s markers', () => {
-    expect(tickOf(message(5), conversation(participant('a', 0, 4)), 'me')).toBe('sent');
-    expect(tickOf(message(5), conversation(participant('a', 0, 5)), 'me')).toBe('delivered');
-    expect(tickOf(message(5), conversation(participant('a', 5, 0)), 'me')).toBe('read');
+    expect(messageTick(message(5), conversation(participant('a', 0, 4)), 'me')).toBe('sent');
+    expect(messageTick(message(5), conversation(participant('a', 0, 5)), 'me')).toBe('delivered');
+    expect(messageTick(message(5), conversation(participant('a', 5, 0)), 'me')).toBe('read');
   });
 
   it('needs everyone in a group', () => {
     const group = conversation(participant('a', 9, 9), participant('b', 2, 5));
-    expect(tickOf(message(5), group, 'me')).toBe('delivered');
-    expect(tickOf(message(6), group, 'me')).toBe('sent');
+    expect(messageTick(message(5), group, 'me')).toBe('delivered');
+    expect(messageTick(message(6), group, 'me')).toBe('sent');
   });
 
   it('takes what the server said in the message itself', () => {
     const c = conversation(participant('a', 0, 0));
-    expect(tickOf(message(5, { delivered_to: ['a'] }), c, 'me')).toBe('delivered');
-    expect(tickOf(message(5, { read_by: ['a'] }), c, 'me')).toBe('read');
+    expect(messageTick(message(5, { delivered_to: ['a'] }), c, 'me')).toBe('delivered');
+    expect(messageTick(message(5, { read_by: ['a'] }), c, 'me')).toBe('read');
+  });
+});
+
+describe('messageTick edges', () => {
+  it('is sent with nobody else in the conversation', () => {
+    expect(messageTick(message(5), conversation(), 'me')).toBe('sent');
+  });
+
+  it('a read marker counts as delivery (read implies delivered)', () => {
+    const group = conversation(participant('a', 5, 0), participant('b', 0, 5));
+    expect(messageTick(message(5), group, 'me')).toBe('delivered');
+  });
+
+  it('combines the rendered message with live markers per participant', () => {
+    const group = conversation(participant('a', 5, 0), participant('b', 0, 0));
+    expect(messageTick(message(5, { read_by: ['b'] }), group, 'me')).toBe('read');
+    expect(messageTick(message(5, { delivered_to: ['b'] }), group, 'me')).toBe('delivered');
   });
 });

@@ -149,6 +149,7 @@ export class ConversationService {
     const [participants, lastMessages, unread] = await Promise.all([
       this.d.store.listParticipants(ids),
       this.d.store.lastMessages(ids),
+      // The store counts the isUnread rule of @carechat/protocol in SQL.
       this.d.store.countUnread(actor.userId, ids),
     ]);
     const readOnly = new Map<string, ErrorCode | null>();

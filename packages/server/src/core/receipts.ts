@@ -93,6 +93,7 @@ export class ReceiptService {
   /** Unread counts of all the user's conversations and their total (`unreadTotal`: muted left out). */
   async unread(actor: Actor): Promise<{ total: number; conversations: Record<string, number> }> {
     const rows = await this.d.store.listConversationsOfUser(actor.userId);
+    // The store counts the isUnread rule of @carechat/protocol in SQL.
     const counts = await this.d.store.countUnread(
       actor.userId,
       rows.map((r) => r.conversation.id),

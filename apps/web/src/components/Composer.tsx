@@ -1,4 +1,4 @@
-import type { Attachment, Conversation, Message } from '@carechat/protocol';
+import { type Attachment, type Conversation, type Message, messageSummary } from '@carechat/protocol';
 import { type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
 import { formatBytes } from '../lib/format.js';
 import { useLiveStore } from '../lib/use-live.js';
@@ -180,7 +180,7 @@ export function Composer({
             <span className="composer-context-title">
               {mode.kind === 'reply' ? `Replying to ${mode.message.sender_name}` : 'Editing your message'}
             </span>
-            <span className="composer-context-snippet">{mode.message.content}</span>
+            <span className="composer-context-snippet">{messageSummary(mode.message)}</span>
           </div>
           <button
             type="button"

@@ -222,7 +222,8 @@ export class MessageService {
       },
     });
     const [message] = await this.d.views.render(
-      [{ ...record, content: '', attachments: [], deletedAt }],
+      // Rendered as deleted (deletedMessageFields, @carechat/protocol) since deletedAt is set.
+      [{ ...record, deletedAt }],
       participants,
       actor.userId,
     );

@@ -4,6 +4,7 @@ import {
   historyQuerySchema,
   readBodySchema,
   sendMessageBodySchema,
+  unreadTotal,
 } from '@carechat/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -24,8 +25,7 @@ export function registerConversationRoutes(app: FastifyInstance, core: Core): vo
   app.get('/api/conversations', async (request) => {
     const actor = await requestActor(core, request);
     const conversations = await core.conversations.list(actor);
-    const unreadTotal = conversations.reduce((sum, c) => sum + c.unread_count, 0);
-    return { conversations, unread_total: unreadTotal };
+    return { conversations, unread_total: unreadTotal(conversations) };
   });
 
   app.get('/api/conversations/:id', async (request) => {

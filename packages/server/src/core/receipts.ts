@@ -2,6 +2,7 @@ import type { ReadResponse } from '@carechat/protocol';
 import { accessConversation, accessMessage } from './access.js';
 import type { Actor } from './actor.js';
 import { CoreError } from './errors.js';
+import { domainEvent, userIdsOf } from './events.js';
 import type { Bus } from './ports/bus.js';
 import type { Store } from './ports/store.js';
 
@@ -40,25 +41,21 @@ export class ReceiptService {
     const unreadCount = unread.get(conversationId) ?? 0;
     if (marker > self.lastReadSeq) {
       const at = await this.d.store.findMessageBySeq(conversationId, marker);
-      await this.d.bus.publish({
-        userIds: participants.map((p) => p.userId),
-        frame: {
-          type: 'read_receipt',
-          conversation_id: conversationId,
-          user_id: actor.userId,
+      await this.d.bus.publish(
+        domainEvent('receipt.read', userIdsOf(participants), {
+          conversationId,
+          userId: actor.userId,
           seq: marker,
-          message_id: at?.id ?? null,
-        },
-      });
-      await this.d.bus.publish({
-        userIds: [actor.userId],
-        frame: {
-          type: 'unread_changed',
-          conversation_id: conversationId,
-          unread_count: unreadCount,
-          total_unread: sum(unread),
-        },
-      });
+          messageId: at?.id ?? null,
+        }),
+      );
+      await this.d.bus.publish(
+        domainEvent('unread.changed', [actor.userId], {
+          conversationId,
+          unreadCount,
+          totalUnread: sum(unread),
+        }),
+      );
     }
     return { conversation_id: conversationId, last_read_seq: marker, unread_count: unreadCount };
   }
@@ -76,15 +73,13 @@ export class ReceiptService {
       return Math.max(self.lastDeliveredSeq, self.lastReadSeq);
     const marker = await this.d.store.advanceDeliveryMarker(conversationId, actor.userId, capped);
     if (marker > self.lastDeliveredSeq) {
-      await this.d.bus.publish({
-        userIds: participants.filter((p) => p.userId !== actor.userId).map((p) => p.userId),
-        frame: {
-          type: 'delivery_receipt',
-          conversation_id: conversationId,
-          user_id: actor.userId,
+      await this.d.bus.publish(
+        domainEvent('receipt.delivered', userIdsOf(participants.filter((p) => p.userId !== actor.userId)), {
+          conversationId,
+          userId: actor.userId,
           seq: marker,
-        },
-      });
+        }),
+      );
     }
     return marker;
   }

@@ -118,9 +118,9 @@ export class LiveLayer {
     this.#ending.set(session, () => {
       clearInterval(heartbeat);
       options.release();
-      log.debug({}, 'connection closed');
+      log.debug({}, 'socket closed');
     });
-    log.debug({}, 'connection opened');
+    log.debug({}, 'socket opened');
     void this.hub.add(session);
     return session;
   }

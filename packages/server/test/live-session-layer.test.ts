@@ -57,7 +57,7 @@ function session(
   sessionId = `s-${userId}`,
 ) {
   return new LiveSession(
-    core as ConstructorParameters<typeof LiveSession>[0],
+    core as unknown as ConstructorParameters<typeof LiveSession>[0],
     { userId, role: 'patient', sessionId },
     sink,
     { door: 'ws', slowConsumer: new SlowConsumerPolicy(1000), log: { error: () => {} } },

@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { ServerFrame } from '@carechat/protocol';
 import { Server, type Socket } from 'socket.io';
+import type { Actor } from '../../core/actor.js';
 import type { DomainEvent } from '../../core/events.js';
 import type { Core } from '../../core/index.js';
 import type { Refusal } from '../../live/admission.js';

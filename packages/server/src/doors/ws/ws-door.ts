@@ -102,7 +102,7 @@ export function attachWsDoor(
       });
   });
 
-  /** Seed 004's per-conversation socket draws its own messages from the room's chat_message echo. */
+  /** The socket as a live session's sink: frames out as JSON text, the layer's closes as close codes. */
   function sinkFor(ws: WebSocket, conversationId: string | undefined, userId: string) {
     let alive = true;
     ws.on('pong', () => {
@@ -115,6 +115,7 @@ export function attachWsDoor(
       send(frame: ServerFrame) {
         send(frame);
         if (conversationId === undefined) return;
+        // Seed 004's clients draw their own messages from the room's chat_message echo.
         if (frame.type === 'message_sent') send({ ...frame, type: 'chat_message' });
         // Removed from the conversation this socket is about: nothing more will come through it.
         else if (frame.type === 'user_left' && frame.user_id === userId)

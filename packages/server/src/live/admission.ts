@@ -99,9 +99,8 @@ export async function admit(
   log: FailureLog,
 ): Promise<Admission> {
   const refuse = (refusal: Refusal): Admission => ({ admitted: false, refusal });
-  const origin = request.origin;
-  if (origin && !originAllowed(origin.origin, origin.host, origin.allowed))
-    return refuse(REFUSALS.forbiddenOrigin);
+  const originRefused = request.origin && refuseOrigin(request.origin);
+  if (originRefused) return refuse(originRefused);
   let actor: Actor;
   try {
     actor = await authenticate(core, request.credentials, { door: request.door, address: request.address });
@@ -136,4 +135,12 @@ export async function admit(
       retryAfter: CONNECTION_LIMIT_RETRY_SECONDS,
     });
   }
+}
+
+/**
+ * The origin rule alone, for transports that check it before anything else is known (Socket.IO's
+ * engine checks every request, polling ones included): undefined when the origin may connect.
+ */
+export function refuseOrigin(origin: NonNullable<AdmissionRequest['origin']>): Refusal | undefined {
+  return originAllowed(origin.origin, origin.host, origin.allowed) ? undefined : REFUSALS.forbiddenOrigin;
 }

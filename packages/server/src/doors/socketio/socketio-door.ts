@@ -4,7 +4,7 @@ import { Server, type Socket } from 'socket.io';
 import type { Actor } from '../../core/actor.js';
 import type { DomainEvent } from '../../core/events.js';
 import type { Core } from '../../core/index.js';
-import type { Refusal } from '../../live/admission.js';
+import { type Refusal, refuseOrigin } from '../../live/admission.js';
 import { readCookie, SESSION_COOKIE } from '../../live/credentials.js';
 import type { LiveLayer } from '../../live/live-layer.js';
 import type { AddressOf } from '../client-address.js';
@@ -43,6 +43,17 @@ export function attachSocketIoDoor(
     maxHttpBufferSize: options.maxFrameBytes,
     // Other doors own other upgrade paths (/ws): leave their upgrades alone.
     destroyUpgrade: false,
+    // The live layer's origin rule, on every engine request (polling and upgrades alike): a refusal
+    // is the engine's 403, before any handshake.
+    allowRequest: (request, callback) =>
+      callback(
+        null,
+        refuseOrigin({
+          origin: request.headers.origin,
+          host: request.headers.host,
+          allowed: options.corsOrigins,
+        }) === undefined,
+      ),
     ...(options.corsOrigins.length > 0
       ? { cors: { origin: [...options.corsOrigins], credentials: true } }
       : {}),
@@ -62,7 +73,6 @@ export function attachSocketIoDoor(
           sessionCookie: readCookie(headers.cookie, SESSION_COOKIE),
         },
         address: options.addressOf ? options.addressOf(socket.request) : socket.handshake.address,
-        origin: { origin: headers.origin, host: headers.host, allowed: options.corsOrigins },
       })
       .then((admission) => {
         if (!admission.admitted) return next(refusalError(admission.refusal));

@@ -83,7 +83,7 @@ export function attachSocketIoDoor(
 
   io.on('connection', (socket: Socket) => {
     const { actor, release } = socket.data.admission as {
-      actor: import('../../core/actor.js').Actor;
+      actor: Actor;
       release: () => void;
     };
     const session = live.open(

@@ -48,6 +48,7 @@ export class CursorStream {
         bufferedBytes: () => sink.bufferedBytes(),
         close: (reason) => sink.close(reason),
         ...(sink.heartbeat ? { heartbeat: () => sink.heartbeat!() } : {}),
+        ...(sink.needsMessageContext ? { needsMessageContext: true } : {}),
       },
       { ...this.options, startAtFirstSeq: true },
     );

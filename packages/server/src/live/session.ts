@@ -9,7 +9,7 @@ import type {
 import type { Actor } from '../core/actor.js';
 import type { LiveConnection } from '../core/connection-lifecycle.js';
 import { CoreError } from '../core/errors.js';
-import { conversationOfEvent, type DomainEvent, type MessageCreated } from '../core/events.js';
+import { conversationOfEvent, type DomainEvent, domainEvent, type MessageCreated } from '../core/events.js';
 import { newId } from '../core/ids.js';
 import type { Core } from '../core/index.js';
 import { framesFor } from './event-frames.js';
@@ -32,6 +32,11 @@ export interface LiveSink {
   /** Bytes written but not yet sent (slow-consumer policy). */
   bufferedBytes(): number;
   close(reason: CloseReason): void;
+  /**
+   * Set by codecs that encode messages with more than the message (Socket.IO: the consultation and
+   * the sender's role): messages loaded from the store to fill a gap then carry it too.
+   */
+  readonly needsMessageContext?: boolean;
   /**
    * The wire's heartbeat (a WebSocket ping, an SSE comment). Returns false when the peer has not
    * answered the previous one: the session is then closed as unresponsive.
@@ -78,8 +83,13 @@ export class LiveSession implements LiveConnection {
     private readonly options: LiveSessionOptions,
   ) {
     this.#ordered = new OrderedDelivery((out) => this.write(out), {
-      fillGap: async (id, after, before) =>
-        core.eventContext.eventsFor(actor.userId, await core.messages.between(actor, id, after, before)),
+      fillGap: async (id, after, before) => {
+        const messages = await core.messages.between(actor, id, after, before);
+        // Only codecs that say so pay for the context look-ups (one per conversation and sender).
+        return sink.needsMessageContext
+          ? core.eventContext.eventsFor(actor.userId, messages)
+          : messages.map((message) => domainEvent('message.created', [actor.userId], { message }));
+      },
       ...(options.startAtFirstSeq ? { startAtFirstSeq: true } : {}),
       ...(options.gapWaitMs === undefined ? {} : { gapWaitMs: options.gapWaitMs }),
     });

@@ -95,6 +95,7 @@ export function attachSocketIoDoor(
           socket.emit(name, payload);
         },
         bufferedBytes: () => bufferedBytes(socket),
+        needsMessageContext: true,
         close(reason) {
           if (reason === 'revoked')
             socket.emit('error', {

@@ -40,6 +40,20 @@ module.exports = {
       to: { path: `${SERVER}/(store|bus)/` },
     },
     {
+      name: 'live-layer-sits-below-the-doors',
+      comment:
+        'The live-session layer (admission, sessions, ordering, drain) serves every door: it uses the core and knows no door, store or bus.',
+      severity: 'error',
+      from: { path: `${SERVER}/live` },
+      to: {
+        path: [
+          `${SERVER}/(store|bus|doors)/`,
+          `${SERVER}/(app|main|config|demo)\\.ts$`,
+          'node_modules/(fastify|@fastify/|ws|socket\\.io|kysely|ioredis|pg|better-sqlite3)',
+        ],
+      },
+    },
+    {
       name: 'infrastructure-knows-no-door',
       comment: 'Stores and buses implement the core ports; they never reach a door.',
       severity: 'error',

@@ -30,9 +30,10 @@ import { registerServerApiRoutes } from './doors/http/server-api-routes.js';
 import { registerWebApp } from './doors/http/web-app.js';
 import { attachSocketIoDoor, type SocketIoDoor } from './doors/socketio/socketio-door.js';
 import { attachWsDoor, type WsDoor } from './doors/ws/ws-door.js';
+import { LiveLayer } from './live/live-layer.js';
+import { startSessionSweep } from './live/session-sweep.js';
 import { createLogger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { startSessionSweep } from './session-sweep.js';
 import { careStoreFor } from './store/care-kysely-store.js';
 import { FileAttachmentStorage } from './store/file-attachment-storage.js';
 import { securityStoreFor } from './store/security-kysely-store.js';
@@ -60,6 +61,8 @@ export interface AppDeps {
 export interface App {
   http: FastifyInstance;
   core: Core;
+  /** The live-session layer every live door goes through (admission, sessions, drain). */
+  live: LiveLayer;
   ws: WsDoor;
   metrics: Metrics;
   /** Server-Sent Events, long-poll and `POST /api/frames`. */
@@ -122,7 +125,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     ...(deps.policy ? { policy: deps.policy } : {}),
     ...(deps.presence ? { presence: deps.presence } : {}),
   });
-  observeDelivery(core, metrics, logger);
+  const live = new LiveLayer(core, {
+    maxBufferedBytes: config.maxSocketBufferBytes,
+    graceMs: config.shutdownGraceMs,
+    log: logger,
+    metrics,
+    onBackgroundError: (error) =>
+      logger.error(
+        { err: { type: error instanceof Error ? error.name : typeof error } },
+        'live connection task failed',
+      ),
+  });
+  observeDelivery(core, live, metrics, logger);
 
   const http: FastifyInstance = Fastify({
     // pino's Logger is a FastifyBaseLogger; the cast keeps the instance type the default one.
@@ -171,21 +185,19 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   registerCareRoutes(http, core);
   if (config.serverApiKey !== undefined) registerServerApiRoutes(http, core, config.serverApiKey);
   const addressOf = addressResolver(config.trustProxy);
-  const events = registerEventDoors(http, core, { maxBufferBytes: config.maxSocketBufferBytes });
+  const events = registerEventDoors(http, core, live);
   await registerWebApp(http, config.webDistDir);
   await http.ready();
 
-  const ws = attachWsDoor(http.server, core, http.log, {
+  const ws = attachWsDoor(http.server, live, {
     maxFrameBytes: config.maxFrameBytes,
-    maxSocketBufferBytes: config.maxSocketBufferBytes,
     heartbeatMs: config.heartbeatMs,
-    graceMs: config.shutdownGraceMs,
     metrics,
     corsOrigins: config.corsOrigins,
     addressOf,
   });
 
-  const socketio = attachSocketIoDoor(http.server, core, http.log, {
+  const socketio = attachSocketIoDoor(http.server, core, live, {
     maxFrameBytes: config.maxFrameBytes,
     corsOrigins: config.corsOrigins,
     addressOf,
@@ -193,7 +205,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
   core.doctorReady.start(config.doctorReadyCheckSeconds * 1000);
   core.retention.start(config.retentionCheckMinutes * 60_000);
-  const sweep = startSessionSweep(core, config.sessionCheckSeconds * 1000, (error) =>
+  const sweep = startSessionSweep(live, config.sessionCheckSeconds * 1000, (error) =>
     logger.error(
       { err: { type: error instanceof Error ? error.name : typeof error } },
       'session sweep failed',
@@ -203,6 +215,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   return {
     http,
     core,
+    live,
     ws,
     metrics,
     events,
@@ -217,12 +230,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     },
     async close(closeCode) {
       shuttingDown = true;
+      live.stopAdmitting();
       core.doctorReady.stop();
       sweep.stop();
       await core.retention.stop();
       // Open event streams and waiting polls end first: they are in-flight requests that would
       // otherwise hold the HTTP server open; their clients resume elsewhere by cursor.
-      events.close();
+      const eventsClosed = events.close();
       // Stops listening at once; resolves when in-flight HTTP requests have been answered.
       const httpClosed = http.close();
       // Node closes only the connections idle at that moment; one busy then (a poll being
@@ -230,8 +244,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       // become idle.
       const idleSweep = setInterval(() => http.server.closeIdleConnections(), 50);
       try {
+        await eventsClosed;
         await ws.close(closeCode);
         await socketio.close();
+        live.close();
         core.close();
         // Requests had the sockets' grace period to finish. A connection still open now is stuck
         // (a request whose headers never completed waits forever once the server stops checking
@@ -251,24 +267,24 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
  * Metrics and recovery around the bus: commit and delivery latency, and catching connections up
  * from the store when the bus comes back from an outage in which events were lost.
  */
-function observeDelivery(core: Core, metrics: Metrics, logger: Logger): void {
+function observeDelivery(core: Core, live: LiveLayer, metrics: Metrics, logger: Logger): void {
   core.store.observeCommits?.(({ size, created, seconds }) => {
     metrics.commitLatency.observe(seconds);
     metrics.commitBatchSize.observe(size);
     metrics.messagesAccepted.inc(created);
   });
   // Subscribed after the hub, so this runs once the message was handed to local connections.
-  core.bus.subscribe((envelope) => {
-    if (envelope.frame.type !== 'chat_message') return;
-    const accepted = Date.parse(envelope.frame.timestamp);
+  core.bus.subscribe((event) => {
+    if (event.kind !== 'message.created') return;
+    const accepted = Date.parse(event.message.timestamp);
     if (Number.isFinite(accepted)) metrics.deliveryLatency.observe(Math.max(0, Date.now() - accepted) / 1000);
   });
   core.bus.onRecovered?.(() => {
-    const subscribers = core.hub.subscribers();
-    logger.warn({ connections: subscribers.length }, 'bus recovered: catching connections up from the store');
+    logger.warn(
+      { connections: live.connectionCount },
+      'bus recovered: catching connections up from the store',
+    );
     // A moment for the re-subscription to settle, so nothing published meanwhile falls between.
-    setTimeout(() => {
-      for (const subscriber of subscribers) void subscriber.catchUp();
-    }, 200).unref();
+    setTimeout(() => live.catchUp(), 200).unref();
   });
 }

@@ -188,10 +188,10 @@ describe.each(DIALECTS)('fallback doors (SSE, long-poll, POST /api/frames) on %s
       const kim = await registerUser(server.url, { name: 'Kim' });
       const c = await openConversation(server.url, alice, kim);
       const start = await poll(kim, { timeout_ms: 0 });
-      const before = server.app.core.hub.connectionCount;
+      const before = server.app.live.connectionCount;
       const waiting = poll(kim, { cursor: start.body.cursor, timeout_ms: 20_000 });
       // Typing is not replayed, so it must happen once the poll is registered with the hub.
-      await until(() => server.app.core.hub.connectionCount > before);
+      await until(() => server.app.live.connectionCount > before);
       const started = Date.now();
       await request(server.url, 'POST', '/api/frames', {
         token: alice.token,

@@ -1,17 +1,18 @@
-import type { Bus, BusEnvelope } from '../core/ports/bus.js';
+import type { DomainEvent } from '../core/events.js';
+import type { Bus } from '../core/ports/bus.js';
 
 /**
  * The single-process bus. Several apps built with the same instance act as several nodes of one
  * cluster, which is how tests exercise cross-node delivery without Redis.
  */
 export class MemoryBus implements Bus {
-  readonly #handlers = new Set<(envelope: BusEnvelope) => void>();
+  readonly #handlers = new Set<(event: DomainEvent) => void>();
 
-  async publish(envelope: BusEnvelope): Promise<void> {
-    for (const handler of this.#handlers) handler(envelope);
+  async publish(event: DomainEvent): Promise<void> {
+    for (const handler of this.#handlers) handler(event);
   }
 
-  subscribe(handler: (envelope: BusEnvelope) => void): () => void {
+  subscribe(handler: (event: DomainEvent) => void): () => void {
     this.#handlers.add(handler);
     return () => this.#handlers.delete(handler);
   }

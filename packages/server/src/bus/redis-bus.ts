@@ -1,37 +1,41 @@
 import { Redis } from 'ioredis';
-import type { Bus, BusEnvelope } from '../core/ports/bus.js';
+import type { DomainEvent } from '../core/events.js';
+import type { Bus } from '../core/ports/bus.js';
 
 export interface RedisBusOptions {
   url: string;
   /** Prefix of the channel (and of every key this cluster uses), so clusters and test runs never mix. */
   prefix: string;
-  /** This node's name: a node skips its own envelopes when Redis echoes them back. */
+  /** This node's name: a node skips its own events when Redis echoes them back. */
   nodeId: string;
   /** Seconds between a publish on one node and its arrival on another (metrics). */
   observeLag?: (seconds: number) => void;
-  /** Something went wrong that an operator should see (no envelope content is passed). */
+  /** Something went wrong that an operator should see (no event content is passed). */
   onProblem?: (problem: 'publish_failed' | 'connection_lost' | 'connection_restored') => void;
 }
 
-/** What travels on the channel: the envelope, who sent it and when. */
+/**
+ * What travels on the channel: the domain event (serialised as JSON, opaque to Redis), which node
+ * sent it and when. A typed message with an opaque payload, like socket.io's ClusterMessage.
+ */
 interface Wire {
   n: string;
   t: number;
-  e: BusEnvelope;
+  e: DomainEvent;
 }
 
 /**
  * Cross-node fan-out over Redis pub/sub: one channel per cluster, with the user ids in the
- * envelope; each node hands an envelope to its own connections of those users (core/hub.ts).
+ * event; each node hands an event to its own connections of those users (live/hub.ts).
  *
  * Local delivery never depends on Redis: a publish is handed to this node's subscribers at once,
  * and other nodes get it from the channel. While Redis is away a node keeps serving its own
- * clients, publishes fail fast instead of queueing, and readiness says so. Envelopes missed in
+ * clients, publishes fail fast instead of queueing, and readiness says so. Events missed in
  * the meantime are not replayed by Redis; when the connection comes back, `onRecovered`
  * listeners catch their connections up from the store (messages have seqs; see app.ts).
  */
 export class RedisBus implements Bus {
-  readonly #handlers = new Set<(envelope: BusEnvelope) => void>();
+  readonly #handlers = new Set<(event: DomainEvent) => void>();
   readonly #recovered = new Set<() => void>();
   readonly #channel: string;
   /** Commands (publish, presence keys); fails fast while disconnected. */
@@ -84,10 +88,10 @@ export class RedisBus implements Bus {
     }
   }
 
-  async publish(envelope: BusEnvelope): Promise<void> {
-    for (const handler of this.#handlers) handler(envelope);
+  async publish(event: DomainEvent): Promise<void> {
+    for (const handler of this.#handlers) handler(event);
     if (this.#closed) return;
-    const wire: Wire = { n: this.options.nodeId, t: Date.now(), e: envelope };
+    const wire: Wire = { n: this.options.nodeId, t: Date.now(), e: event };
     // Not awaited: commands on one connection go out in the order they were issued, which is all
     // the order other nodes need, and waiting for Redis's reply would put a round trip on every
     // send's path while promising nothing more (pub/sub is at-most-once either way).
@@ -98,7 +102,7 @@ export class RedisBus implements Bus {
     });
   }
 
-  subscribe(handler: (envelope: BusEnvelope) => void): () => void {
+  subscribe(handler: (event: DomainEvent) => void): () => void {
     this.#handlers.add(handler);
     return () => this.#handlers.delete(handler);
   }

@@ -2,6 +2,7 @@ import type { Conversation, CreateConversationBody, ErrorCode } from '@carechat/
 import { accessConversation } from './access.js';
 import type { Actor } from './actor.js';
 import { CoreError } from './errors.js';
+import { domainEvent } from './events.js';
 import { newId } from './ids.js';
 import type { MessagingPolicy } from './policy.js';
 import type { Bus } from './ports/bus.js';
@@ -128,15 +129,7 @@ export class ConversationService {
       if (!user) continue;
       const viewer: Actor = { userId, role: user.role, sessionId: '' };
       const conversation = await this.get(viewer, conversationId);
-      await this.d.bus.publish({ userIds: [userId], frame: { type: 'conversation_created', conversation } });
-      await this.d.bus.publish({
-        userIds: [userId],
-        frame: {
-          type: 'conversation_refresh',
-          conversation_id: conversationId,
-          message: 'New conversation created',
-        },
-      });
+      await this.d.bus.publish(domainEvent('conversation.created', [userId], { conversation }));
     }
   }
 

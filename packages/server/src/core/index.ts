@@ -11,9 +11,10 @@ import { DoctorReadyNotifier } from './care/doctor-ready.js';
 import { HostPlatformService } from './care/host-platform.js';
 import { MembershipService } from './care/membership.js';
 import { ScheduleService } from './care/schedules.js';
+import type { ConnectionLifecycle } from './connection-lifecycle.js';
 import { ConversationService } from './conversations.js';
 import { DataRightsService } from './data-rights.js';
-import { Hub } from './hub.js';
+import { MessageEventContext } from './event-context.js';
 import { newId } from './ids.js';
 import type { ConnectionLimiter } from './limits.js';
 import { MessageViews } from './message-views.js';
@@ -82,7 +83,10 @@ export interface Core {
   search: SearchService;
   attachments: AttachmentService;
   presenceService: PresenceService;
-  hub: Hub;
+  /** Presence and typing clean-up as live connections come and go (the live layer calls it). */
+  connectionLifecycle: ConnectionLifecycle;
+  /** Completes message events for codecs (consultation, sender role); see core/event-context.ts. */
+  eventContext: MessageEventContext;
   care: CareStore;
   policy: MessagingPolicy;
   appointments: AppointmentService;
@@ -101,7 +105,7 @@ export interface Core {
   connections: ConnectionLimiter;
   dataRights: DataRightsService;
   retention: RetentionService;
-  /** Stops timers (typing, presence grace) and the hub's bus subscription. */
+  /** Stops timers (typing, presence grace) and the session guard's bus subscription. */
   close(): void;
 }
 
@@ -109,9 +113,12 @@ export function createCore(o: CoreOptions): Core {
   const users = new UserDirectory(o.store);
   const presence = o.presence ?? new MemoryPresence();
   const care = o.care;
+  const eventContext = new MessageEventContext({ care, users });
+  // Every service publishes through this: message events leave the core with what codecs need.
+  const bus = eventContext.publishingOn(o.bus);
   const security = createSecurityParts({
     store: o.security,
-    bus: o.bus,
+    bus,
     clock: o.clock,
     secret: o.jwtSecret,
     settings: o.securitySettings,
@@ -124,7 +131,7 @@ export function createCore(o: CoreOptions): Core {
     audit,
   );
   const tokens = new AccessTokens(o.jwtSecret, o.accessTokenTtlSeconds);
-  const shared = { store: o.store, bus: o.bus, clock: o.clock, users };
+  const shared = { store: o.store, bus, clock: o.clock, users };
   const auth = new AuthService({
     ...shared,
     security: o.security,
@@ -162,7 +169,7 @@ export function createCore(o: CoreOptions): Core {
   });
   const doctorReady = new DoctorReadyNotifier({
     care,
-    bus: o.bus,
+    bus,
     clock: o.clock,
     nodeId: newId('node'),
     ...onError,
@@ -170,24 +177,20 @@ export function createCore(o: CoreOptions): Core {
   const checkPractitioner = (practitionerId: string) => {
     doctorReady.check(practitionerId).catch((error: unknown) => o.onBackgroundError?.(error));
   };
-  const hub = new Hub(
-    o.bus,
-    {
-      async connected(subscriber) {
-        await presenceService.deviceConnected(subscriber.actor.userId);
-        // A practitioner coming online inside a window is a reason to look now, not at the next tick.
-        if (subscriber.actor.role === 'practitioner') checkPractitioner(subscriber.actor.userId);
-      },
-      async disconnected(subscriber) {
-        await typing.connectionClosed(subscriber.id);
-        await presenceService.deviceDisconnected(subscriber.actor.userId);
-      },
+  const connectionLifecycle: ConnectionLifecycle = {
+    async connected(connection) {
+      await presenceService.deviceConnected(connection.actor.userId);
+      // A practitioner coming online inside a window is a reason to look now, not at the next tick.
+      if (connection.actor.role === 'practitioner') checkPractitioner(connection.actor.userId);
     },
-    o.onBackgroundError,
-  );
+    async disconnected(connection) {
+      await typing.connectionClosed(connection.id);
+      await presenceService.deviceDisconnected(connection.actor.userId);
+    },
+  };
   const appointments = new AppointmentService({
     care,
-    bus: o.bus,
+    bus,
     clock: o.clock,
     users,
     conversations,
@@ -214,7 +217,8 @@ export function createCore(o: CoreOptions): Core {
     search: new SearchService(o.store, views),
     attachments,
     presenceService,
-    hub,
+    connectionLifecycle,
+    eventContext,
     care,
     policy,
     appointments,
@@ -250,7 +254,6 @@ export function createCore(o: CoreOptions): Core {
       void audit.close();
       typing.close();
       presenceService.close();
-      hub.close();
     },
   };
 }

@@ -3,6 +3,7 @@ import { notificationPreview } from '@carechat/protocol';
 import { accessConversation, accessMessage } from './access.js';
 import type { Actor } from './actor.js';
 import { CoreError } from './errors.js';
+import { domainEvent, messageCreated, messageNotified, userIdsOf } from './events.js';
 import { newId } from './ids.js';
 import type { MessageViews } from './message-views.js';
 import type { MessagingPolicy } from './policy.js';
@@ -174,18 +175,15 @@ export class MessageService {
       createdAt: editedAt,
     });
     await this.d.store.updateMessageContent(record.id, content, editedAt);
-    await this.d.bus.publish({
-      userIds: access.participants.map((p) => p.userId),
-      frame: {
-        type: 'message_edited',
-        message_id: record.id,
-        conversation_id: record.conversationId,
+    await this.d.bus.publish(
+      domainEvent('message.edited', userIdsOf(access.participants), {
+        conversationId: record.conversationId,
+        messageId: record.id,
         seq: record.seq,
         content,
-        is_edited: true,
-        edited_at: editedAt,
-      },
-    });
+        editedAt,
+      }),
+    );
     const [message] = await this.d.views.render(
       [{ ...record, content, editedAt }],
       access.participants,
@@ -209,18 +207,14 @@ export class MessageService {
       createdAt: deletedAt,
     });
     await this.d.store.markMessageDeleted(record.id, deletedAt);
-    await this.d.bus.publish({
-      userIds: participants.map((p) => p.userId),
-      frame: {
-        type: 'message_deleted',
-        message_id: record.id,
-        conversation_id: record.conversationId,
+    await this.d.bus.publish(
+      domainEvent('message.deleted', userIdsOf(participants), {
+        conversationId: record.conversationId,
+        messageId: record.id,
         seq: record.seq,
-        content: '',
-        is_edited: record.editedAt !== null,
-        is_deleted: true,
-      },
-    });
+        wasEdited: record.editedAt !== null,
+      }),
+    );
     const [message] = await this.d.views.render(
       // Rendered as deleted (deletedMessageFields, @carechat/protocol) since deletedAt is set.
       [{ ...record, deletedAt }],
@@ -235,39 +229,16 @@ export class MessageService {
     participants: readonly ParticipantRecord[],
     origin: Origin,
   ): Promise<void> {
-    await this.d.bus.publish({
-      userIds: [message.sender_id],
-      frame: { type: 'message_sent', ...message },
-      ...(origin.connectionId === undefined ? {} : { exceptConnectionId: origin.connectionId }),
-    });
+    await this.d.bus.publish(messageCreated(message, participants, origin));
     const others = participants.filter((p) => p.userId !== message.sender_id);
     if (others.length === 0) return;
-    await this.d.bus.publish({
-      userIds: others.map((p) => p.userId),
-      frame: { type: 'chat_message', ...message },
-    });
     const notify = others.filter((p) => !p.muted).map((p) => p.userId);
     if (notify.length > 0) {
-      const notification = {
-        type: 'notification' as const,
-        conversation_id: message.conversation_id,
-        message_id: message.message_id,
-        seq: message.seq,
-        sender_id: message.sender_id,
-        sender_name: message.sender_name,
-      };
       // No message content in a notification unless its recipient asked for previews.
       const previews = this.d.previewsFor ? await this.d.previewsFor(notify) : new Set<string>();
-      const plain = notify.filter((id) => !previews.has(id));
-      if (plain.length > 0) await this.d.bus.publish({ userIds: plain, frame: notification });
-      if (previews.size > 0 && message.content.trim() !== '') {
-        await this.d.bus.publish({
-          userIds: [...previews],
-          frame: { ...notification, preview: notificationPreview(message.content) },
-        });
-      } else if (previews.size > 0) {
-        await this.d.bus.publish({ userIds: [...previews], frame: notification });
-      }
+      await this.d.bus.publish(
+        messageNotified(message, notify, previews, notificationPreview(message.content)),
+      );
     }
   }
 

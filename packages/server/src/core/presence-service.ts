@@ -1,3 +1,4 @@
+import { domainEvent } from './events.js';
 import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
 import type { Store } from './ports/store.js';
@@ -74,15 +75,8 @@ export class PresenceService {
       this.d.users.get(userId),
     ]);
     if (contacts.length === 0) return;
-    await this.d.bus.publish({
-      userIds: contacts,
-      frame: {
-        type: 'user_status',
-        user_id: userId,
-        username: user?.name ?? '',
-        status,
-        last_seen_at: lastSeenAt,
-      },
-    });
+    await this.d.bus.publish(
+      domainEvent('presence.changed', contacts, { userId, username: user?.name ?? '', status, lastSeenAt }),
+    );
   }
 }

@@ -1,6 +1,7 @@
 import { accessConversation, accessMessage } from './access.js';
 import type { Actor } from './actor.js';
 import { CoreError } from './errors.js';
+import { domainEvent, userIdsOf } from './events.js';
 import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
 import type { Store } from './ports/store.js';
@@ -47,9 +48,17 @@ export class ReactionService {
     emoji: string,
   ): Promise<void> {
     const { participants } = await accessConversation(this.d.store, actor, conversationId);
-    await this.d.bus.publish({
-      userIds: participants.map((p) => p.userId),
-      frame: { type, conversation_id: conversationId, message_id: messageId, user_id: actor.userId, emoji },
-    });
+    await this.d.bus.publish(
+      domainEvent(
+        type === 'reaction_added' ? 'reaction.added' : 'reaction.removed',
+        userIdsOf(participants),
+        {
+          conversationId,
+          messageId,
+          userId: actor.userId,
+          emoji,
+        },
+      ),
+    );
   }
 }

@@ -3,6 +3,7 @@ import { deliveredSeq, unreadTotal } from '@carechat/protocol';
 import { accessConversation, accessMessage } from './access.js';
 import type { Actor } from './actor.js';
 import { CoreError } from './errors.js';
+import { domainEvent, userIdsOf } from './events.js';
 import type { Bus } from './ports/bus.js';
 import type { Store } from './ports/store.js';
 
@@ -41,25 +42,21 @@ export class ReceiptService {
     const unreadCount = unread.conversations[conversationId] ?? 0;
     if (marker > self.lastReadSeq) {
       const at = await this.d.store.findMessageBySeq(conversationId, marker);
-      await this.d.bus.publish({
-        userIds: participants.map((p) => p.userId),
-        frame: {
-          type: 'read_receipt',
-          conversation_id: conversationId,
-          user_id: actor.userId,
+      await this.d.bus.publish(
+        domainEvent('receipt.read', userIdsOf(participants), {
+          conversationId,
+          userId: actor.userId,
           seq: marker,
-          message_id: at?.id ?? null,
-        },
-      });
-      await this.d.bus.publish({
-        userIds: [actor.userId],
-        frame: {
-          type: 'unread_changed',
-          conversation_id: conversationId,
-          unread_count: unreadCount,
-          total_unread: unread.total,
-        },
-      });
+          messageId: at?.id ?? null,
+        }),
+      );
+      await this.d.bus.publish(
+        domainEvent('unread.changed', [actor.userId], {
+          conversationId,
+          unreadCount,
+          totalUnread: unread.total,
+        }),
+      );
     }
     return { conversation_id: conversationId, last_read_seq: marker, unread_count: unreadCount };
   }
@@ -77,15 +74,13 @@ export class ReceiptService {
     if (capped <= received) return received;
     const marker = await this.d.store.advanceDeliveryMarker(conversationId, actor.userId, capped);
     if (marker > self.lastDeliveredSeq) {
-      await this.d.bus.publish({
-        userIds: participants.filter((p) => p.userId !== actor.userId).map((p) => p.userId),
-        frame: {
-          type: 'delivery_receipt',
-          conversation_id: conversationId,
-          user_id: actor.userId,
+      await this.d.bus.publish(
+        domainEvent('receipt.delivered', userIdsOf(participants.filter((p) => p.userId !== actor.userId)), {
+          conversationId,
+          userId: actor.userId,
           seq: marker,
-        },
-      });
+        }),
+      );
     }
     return marker;
   }

@@ -2,6 +2,7 @@ import type { SessionRevokedEvent } from '@carechat/protocol';
 import type { Actor } from './actor.js';
 import type { AuditLog } from './audit.js';
 import { CoreError } from './errors.js';
+import { domainEvent } from './events.js';
 import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
 import type { SecurityStore, SessionFamilyRecord } from './ports/security-store.js';
@@ -49,8 +50,8 @@ export class SessionGuard {
     this.#touchMs = o.touchMs ?? 60_000;
     this.#maxEntries = o.maxEntries ?? 100_000;
     this.#unsubscribe = o.bus.subscribe((envelope) => {
-      if (envelope.frame.type !== 'session_revoked') return;
-      for (const id of envelope.frame.session_ids) this.#entries.delete(id);
+      if (envelope.kind !== 'session.revoked') return;
+      for (const id of envelope.sessionIds) this.#entries.delete(id);
     });
   }
 
@@ -147,8 +148,7 @@ export class SessionGuard {
 
   private async announce(userId: string, sessionIds: string[], reason: RevokeReason): Promise<void> {
     for (const id of sessionIds) this.#entries.delete(id);
-    const frame: SessionRevokedEvent = { type: 'session_revoked', session_ids: sessionIds, reason };
-    await this.o.bus.publish({ userIds: [userId], frame });
+    await this.o.bus.publish(domainEvent('session.revoked', [userId], { sessionIds, reason }));
   }
 
   private remember(family: SessionFamilyRecord, now: number, previous: Entry | undefined): Entry {

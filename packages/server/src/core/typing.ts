@@ -1,6 +1,7 @@
 import { accessConversation } from './access.js';
 import type { Actor } from './actor.js';
 import { CoreError } from './errors.js';
+import { domainEvent } from './events.js';
 import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
 import type { Store } from './ports/store.js';
@@ -96,17 +97,15 @@ export class TypingService {
 
   private async publish(typist: Typist, isTyping: boolean): Promise<void> {
     if (typist.recipients.length === 0) return;
-    await this.d.bus.publish({
-      userIds: typist.recipients,
-      frame: {
-        type: 'typing_indicator',
-        conversation_id: typist.conversationId,
-        user_id: typist.userId,
+    await this.d.bus.publish(
+      domainEvent('typing.changed', typist.recipients, {
+        conversationId: typist.conversationId,
+        userId: typist.userId,
         username: typist.username,
-        is_typing: isTyping,
-        expires_in_ms: this.d.ttlMs,
-      },
-    });
+        isTyping,
+        expiresInMs: this.d.ttlMs,
+      }),
+    );
   }
 
   /** A client needs a frame every few seconds at most; more is noise. */

@@ -2,6 +2,7 @@ import type { Appointment, AppointmentStatus, CreateAppointmentBody } from '@car
 import type { Actor } from '../actor.js';
 import type { ConversationService } from '../conversations.js';
 import { CoreError } from '../errors.js';
+import { domainEvent } from '../events.js';
 import { newId } from '../ids.js';
 import type { Bus } from '../ports/bus.js';
 import type { AppointmentRecord, CareStore, ConsultationRecord } from '../ports/care-store.js';
@@ -136,10 +137,7 @@ export class AppointmentService {
       if (!user) continue;
       const wire = await this.render(appointment, { userId, role: user.role });
       if (userId === actor?.userId) mine = wire;
-      await this.d.bus.publish({
-        userIds: [userId],
-        frame: { type: 'appointment_updated', appointment: wire },
-      });
+      await this.d.bus.publish(domainEvent('appointment.updated', [userId], { appointment: wire }));
     }
     return mine ?? this.render(appointment, actor ?? { userId: '', role: 'admin' });
   }

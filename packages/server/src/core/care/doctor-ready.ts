@@ -1,3 +1,4 @@
+import { domainEvent } from '../events.js';
 import type { Bus } from '../ports/bus.js';
 import type { CareStore } from '../ports/care-store.js';
 import type { Clock } from '../ports/clock.js';
@@ -43,16 +44,14 @@ export class DoctorReadyNotifier {
       );
       if (!open) continue;
       if (!(await this.d.care.claimDoctorReady(c.id, open.key, this.d.nodeId, nowIso))) continue;
-      await this.d.bus.publish({
-        userIds: [c.patientId],
-        frame: {
-          type: 'doctor_ready',
-          consultation_id: c.id,
-          conversation_id: c.conversationId,
-          doctor_id: c.practitionerId,
-          message: DOCTOR_READY_MESSAGE,
-        },
-      });
+      await this.d.bus.publish(
+        domainEvent('doctor.ready', [c.patientId], {
+          consultationId: c.id,
+          conversationId: c.conversationId,
+          doctorId: c.practitionerId,
+          text: DOCTOR_READY_MESSAGE,
+        }),
+      );
       sent += 1;
     }
     return sent;

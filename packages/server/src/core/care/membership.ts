@@ -3,6 +3,7 @@ import { accessConversation } from '../access.js';
 import type { Actor } from '../actor.js';
 import type { ConversationService } from '../conversations.js';
 import { CoreError } from '../errors.js';
+import { domainEvent, userIdsOf } from '../events.js';
 import type { MessagingPolicy } from '../policy.js';
 import type { Bus } from '../ports/bus.js';
 import type { CareStore } from '../ports/care-store.js';
@@ -54,10 +55,7 @@ export class MembershipService {
     const added = await this.d.care.addParticipants(joining);
     const everyone = [...participants.map((p) => p.userId), ...added];
     for (const userId of added) {
-      await this.d.bus.publish({
-        userIds: everyone,
-        frame: { type: 'user_joined', conversation_id: conversationId, user_id: userId },
-      });
+      await this.d.bus.publish(domainEvent('participant.joined', everyone, { conversationId, userId }));
     }
     await this.d.conversations.announce(conversationId, added);
     return this.d.conversations.get(actor, conversationId);
@@ -72,10 +70,9 @@ export class MembershipService {
       throw new CoreError('not_found', 'Not a participant.');
     if (!(await this.d.care.removeParticipant(conversationId, userId))) return;
     // The one who left hears it too, so their devices can drop the conversation.
-    await this.d.bus.publish({
-      userIds: participants.map((p) => p.userId),
-      frame: { type: 'user_left', conversation_id: conversationId, user_id: userId },
-    });
+    await this.d.bus.publish(
+      domainEvent('participant.left', userIdsOf(participants), { conversationId, userId }),
+    );
   }
 
   private async groupAccess(actor: Actor, conversationId: string) {

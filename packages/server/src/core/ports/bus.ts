@@ -1,20 +1,13 @@
-import type { ServerFrame } from '@carechat/protocol';
+import type { DomainEvent } from '../events.js';
 
 /**
- * One event for some users' devices, wherever they are connected. The bus carries envelopes
- * between nodes; each node hands them to its own connections (core/hub.ts).
+ * Carries domain events between nodes; each node hands them to its own connections of the users
+ * they name (the live layer). Events are data, never rendered wire frames: every door encodes them.
  */
-export interface BusEnvelope {
-  userIds: readonly string[];
-  frame: ServerFrame;
-  /** A connection that already got this frame directly (the one that sent it), to skip. */
-  exceptConnectionId?: string;
-}
-
 export interface Bus {
-  publish(envelope: BusEnvelope): Promise<void>;
+  publish(event: DomainEvent): Promise<void>;
   /** Returns an unsubscribe function. */
-  subscribe(handler: (envelope: BusEnvelope) => void): () => void;
+  subscribe(handler: (event: DomainEvent) => void): () => void;
   /**
    * Optional: called when the bus is back after an outage in which events may have been lost
    * (Redis), so connections can be caught up from the store. Returns an unsubscribe function.

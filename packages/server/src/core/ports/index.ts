@@ -4,7 +4,7 @@
  * dependency-cruiser in `npm run lint`, .dependency-cruiser.cjs).
  */
 export type { AttachmentStorage } from './attachment-storage.js';
-export type { Bus, BusEnvelope } from './bus.js';
+export type { Bus } from './bus.js';
 export type { CareStore } from './care-store.js';
 export type { Clock } from './clock.js';
 export type { SecurityStore } from './security-store.js';

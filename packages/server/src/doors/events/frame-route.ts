@@ -2,7 +2,7 @@ import { decodeClientFrameValue } from '@carechat/protocol';
 import type { FastifyInstance } from 'fastify';
 import { CoreError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
-import { dispatchFrame, type FrameOutcome } from '../frame-dispatch.js';
+import { dispatchFrame, type FrameOutcome } from '../../live/frame-actions.js';
 import { requestActor } from '../http/request-actor.js';
 
 /**

@@ -1,11 +1,6 @@
 /** The fallback doors' open responses, so a shutdown can end them (an SSE stream never ends by itself). */
 export class OpenChannels {
   readonly #enders = new Set<() => void>();
-  #closed = false;
-
-  get closed(): boolean {
-    return this.#closed;
-  }
 
   get size(): number {
     return this.#enders.size;
@@ -18,7 +13,6 @@ export class OpenChannels {
   }
 
   closeAll(): void {
-    this.#closed = true;
     for (const end of [...this.#enders]) end();
     this.#enders.clear();
   }

@@ -1,9 +1,9 @@
 import { type EventsResponse, eventsQuerySchema, type ServerFrame } from '@carechat/protocol';
 import type { FastifyInstance } from 'fastify';
-import { CoreError } from '../../core/errors.js';
-import { EventChannel } from '../../core/event-channel.js';
 import type { Core } from '../../core/index.js';
-import { requestActor } from '../http/request-actor.js';
+import { CursorStream } from '../../live/cursor-stream.js';
+import type { LiveLayer } from '../../live/live-layer.js';
+import { requestCredentials } from '../http/request-actor.js';
 import { parse } from '../http/validate.js';
 import { readCursor } from './cursor-param.js';
 import type { OpenChannels } from './open-channels.js';
@@ -15,14 +15,29 @@ const BATCH_MS = 15;
  * `GET /api/events?cursor=`: every event for the user since the cursor, at once if there are any,
  * else as soon as one happens (or `timeout_ms` passes). Each answer carries the cursor to send next.
  * Messages are exact across polls (they come from the store); typing and presence events that
- * happen between two polls are not kept.
+ * happen between two polls are not kept. A codec over a live session (live/cursor-stream.ts).
  */
-export function registerPollRoute(app: FastifyInstance, core: Core, channels: OpenChannels): void {
+export function registerPollRoute(
+  app: FastifyInstance,
+  core: Core,
+  live: LiveLayer,
+  channels: OpenChannels,
+): void {
   app.get('/api/events', async (request, reply) => {
-    if (channels.closed) throw new CoreError('unavailable');
-    const actor = await requestActor(core, request, 'poll');
-    const query = parse(eventsQuerySchema, request.query);
-    const cursor = readCursor(query.cursor);
+    const { actor, release } = await live.admitOrThrow({
+      door: 'poll',
+      credentials: requestCredentials(request),
+      address: request.ip,
+    });
+    let query: ReturnType<typeof parse<typeof eventsQuerySchema>>;
+    let cursor: ReturnType<typeof readCursor>;
+    try {
+      query = parse(eventsQuerySchema, request.query);
+      cursor = readCursor(query.cursor);
+    } catch (error) {
+      release();
+      throw error;
+    }
 
     const events: ServerFrame[] = [];
     let settle: (answer: EventsResponse | undefined) => void = () => {};
@@ -34,17 +49,23 @@ export function registerPollRoute(app: FastifyInstance, core: Core, channels: Op
     let batch: ReturnType<typeof setTimeout> | undefined;
     let wait: ReturnType<typeof setTimeout> | undefined;
 
-    const channel: EventChannel = new EventChannel(
+    const stream: CursorStream = new CursorStream(
+      live,
       core,
       actor,
-      (frame) => {
-        events.push(frame);
-        if (events.length >= query.limit) finish();
-        else if (opened && batch === undefined) batch = setTimeout(finish, BATCH_MS);
+      {
+        send(frame) {
+          events.push(frame);
+          if (events.length >= query.limit) finish();
+          else if (opened && batch === undefined) batch = setTimeout(finish, BATCH_MS);
+        },
+        // An answer holds at most `limit` events: nothing waits unsent.
+        bufferedBytes: () => 0,
+        // Revoked: answered now; the next poll gets 401.
+        close: () => finish(),
       },
-      { onRevoked: () => finish() },
+      { door: 'poll', release },
     );
-    const release = core.connections.acquire(actor.userId, request.ip);
     const forget = channels.track(() => {
       // Shutting down: answer now, and do not keep the connection for another request.
       reply.header('connection', 'close');
@@ -52,7 +73,6 @@ export function registerPollRoute(app: FastifyInstance, core: Core, channels: Op
     });
     function stop(): void {
       done = true;
-      release();
       clearTimeout(batch);
       clearTimeout(wait);
       forget();
@@ -60,24 +80,24 @@ export function registerPollRoute(app: FastifyInstance, core: Core, channels: Op
     function finish(): void {
       if (done) return;
       // The cursor is taken before closing, so it covers exactly the events answered.
-      const answer = { events, cursor: channel.cursor() };
+      const answer = { events, cursor: stream.cursor() };
       stop();
-      channel.close();
+      stream.close();
       settle(answer);
     }
     reply.raw.on('close', () => {
       if (done) return;
       stop();
-      channel.close();
+      stream.close();
       settle(undefined);
     });
 
     try {
-      await channel.open(cursor);
+      await stream.open(cursor);
     } catch (error) {
       if (done) return reply.hijack();
       stop();
-      channel.close();
+      stream.close();
       throw error;
     }
     opened = true;

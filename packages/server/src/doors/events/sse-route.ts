@@ -1,50 +1,49 @@
 import { eventStreamQuerySchema, type ServerFrame } from '@carechat/protocol';
 import type { FastifyInstance } from 'fastify';
-import { CoreError } from '../../core/errors.js';
-import { EventChannel } from '../../core/event-channel.js';
 import type { Core } from '../../core/index.js';
-import { authenticate, SESSION_COOKIE } from '../credentials.js';
+import { SESSION_COOKIE } from '../../live/credentials.js';
+import { CursorStream, isSequenced } from '../../live/cursor-stream.js';
+import type { LiveLayer } from '../../live/live-layer.js';
 import { parse } from '../http/validate.js';
+import { jsonFrame } from '../json-frame.js';
 import { readCursor } from './cursor-param.js';
 import type { OpenChannels } from './open-channels.js';
-
-export interface SseOptions {
-  /** A stream whose unsent data passes this is ended; the client resumes from its Last-Event-ID. */
-  maxBufferBytes: number;
-}
 
 /** How long EventSource waits before reconnecting (the `retry:` field). */
 const RETRY_MS = 1000;
 
 /**
- * `GET /api/events/stream`: the user's events as Server-Sent Events. Message events carry the
- * cursor as their `id`, so EventSource's automatic reconnect (with `Last-Event-ID`) resumes exactly.
- * EventSource cannot set headers, so besides a bearer token this accepts `?token=` and the cookie.
+ * `GET /api/events/stream`: the user's events as Server-Sent Events, a codec over a live session
+ * (live/cursor-stream.ts). Message events carry the cursor as their `id`, so EventSource's
+ * automatic reconnect (with `Last-Event-ID`) resumes exactly. EventSource cannot set headers, so
+ * besides a bearer token this accepts `?token=` and the cookie.
  */
 export function registerSseRoute(
   app: FastifyInstance,
   core: Core,
+  live: LiveLayer,
   channels: OpenChannels,
-  options: SseOptions,
 ): void {
   app.get('/api/events/stream', async (request, reply) => {
-    if (channels.closed) throw new CoreError('unavailable');
     const query = parse(eventStreamQuerySchema, request.query);
-    const actor = await authenticate(
-      core,
-      {
+    const { actor, release } = await live.admitOrThrow({
+      door: 'sse',
+      credentials: {
         authorization: request.headers.authorization,
         queryToken: query.token,
         sessionCookie: request.cookies[SESSION_COOKIE],
       },
-      { door: 'sse', address: request.ip },
-    );
+      address: request.ip,
+    });
     const lastEventId = request.headers['last-event-id'];
-    const cursor = readCursor(
-      typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : query.cursor,
-    );
+    let cursor: ReturnType<typeof readCursor>;
+    try {
+      cursor = readCursor(typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : query.cursor);
+    } catch (error) {
+      release();
+      throw error;
+    }
 
-    const release = core.connections.acquire(actor.userId, request.ip);
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {
@@ -59,46 +58,44 @@ export function registerSseRoute(
 
     let ended = false;
     const write = (frame: ServerFrame, id: string | undefined) => {
-      if (ended) return;
-      if (raw.writableLength > options.maxBufferBytes) {
-        // A slow consumer is cut off rather than allowed to grow memory; it resumes by cursor.
-        end();
-        return;
-      }
       // JSON never contains a raw newline, so one data line holds the whole frame.
-      raw.write(`${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(frame)}\n\n`);
+      if (!ended) raw.write(`${id === undefined ? '' : `id: ${id}\n`}data: ${jsonFrame(frame)}\n\n`);
     };
-    const channel: EventChannel = new EventChannel(
+    const stream: CursorStream = new CursorStream(
+      live,
       core,
       actor,
-      (frame, sequenced) => write(frame, sequenced ? channel.cursor() : undefined),
-      // The session_revoked frame was written just before: the stream ends, and EventSource's
-      // reconnect is refused with 401.
-      { onRevoked: () => end() },
+      {
+        send: (frame) => write(frame, isSequenced(frame) ? stream.cursor() : undefined),
+        bufferedBytes: () => raw.writableLength,
+        // Revoked (the session_revoked frame was written just before: EventSource's reconnect is
+        // refused with 401) or too slow (it resumes from its Last-Event-ID): the stream ends.
+        close: () => end(),
+        heartbeat() {
+          if (!ended) raw.write(': ping\n\n');
+          return true;
+        },
+      },
+      { door: 'sse', release, heartbeatMs: query.heartbeat_ms },
     );
-    const heartbeat = setInterval(() => {
-      if (!ended) raw.write(': ping\n\n');
-    }, query.heartbeat_ms);
     const forget = channels.track(() => end());
     function end(): void {
       if (ended) return;
       ended = true;
-      release();
-      clearInterval(heartbeat);
       forget();
-      channel.close();
+      stream.close();
       raw.end();
     }
     raw.on('close', end);
     raw.on('error', end);
 
     try {
-      await channel.open(cursor);
+      await stream.open(cursor);
     } catch (error) {
       request.log.error({ err: { type: (error as Error).name } }, 'event stream could not resume');
       end();
       return;
     }
-    write({ type: 'resumed', cursors: channel.seqs() }, channel.cursor());
+    write({ type: 'resumed', cursors: stream.seqs() }, stream.cursor());
   });
 }

@@ -9,7 +9,7 @@ import type { RequestContext } from '../../core/actor.js';
 import type { IssuedSession } from '../../core/auth.js';
 import { CoreError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
-import { SESSION_COOKIE } from '../credentials.js';
+import { SESSION_COOKIE } from '../../live/credentials.js';
 import { CSRF_COOKIE, CSRF_HEADER } from '../csrf.js';
 import { requestActor } from './request-actor.js';
 import { parse } from './validate.js';

@@ -1,7 +1,7 @@
 import { accessLogQuerySchema, deleteAccountBodySchema, updateMeBodySchema } from '@carechat/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/index.js';
-import { SESSION_COOKIE } from '../credentials.js';
+import { SESSION_COOKIE } from '../../live/credentials.js';
 import { CSRF_COOKIE } from '../csrf.js';
 import { requestActor } from './request-actor.js';
 import { parse } from './validate.js';

@@ -2,7 +2,7 @@ import type { Door } from '@carechat/protocol';
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../../core/actor.js';
 import type { Core } from '../../core/index.js';
-import { authenticate, bearerToken, SESSION_COOKIE } from '../credentials.js';
+import { authenticate, bearerToken, type Credentials, SESSION_COOKIE } from '../../live/credentials.js';
 import { CSRF_COOKIE, CSRF_HEADER, checkCsrf, isUnsafeMethod } from '../csrf.js';
 
 /**
@@ -24,4 +24,9 @@ export async function requestActor(core: Core, request: FastifyRequest, door: Do
     );
   }
   return actor;
+}
+
+/** What an /api request offers to prove who it is (a bearer token or the session cookie). */
+export function requestCredentials(request: FastifyRequest): Credentials {
+  return { authorization: request.headers.authorization, sessionCookie: request.cookies[SESSION_COOKIE] };
 }

@@ -10,31 +10,22 @@ import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { Actor } from '../../core/actor.js';
 import { CoreError } from '../../core/errors.js';
+import { domainEvent } from '../../core/events.js';
 import type { Core } from '../../core/index.js';
-import type { Subscriber } from '../../core/subscriber.js';
-import { describeFailure, type FailureLog } from '../failure.js';
-import { SerialQueue } from '../serial-queue.js';
-
-const MAX_QUEUED_EVENTS = 1000;
-
-export type ConnectionLog = FailureLog;
+import type { LiveSession } from '../../live/session.js';
 
 type Ack = (response: SocketIoAck<Record<string, unknown>>) => void;
 
 /**
- * One Socket.IO socket's client events, decoded at the edge and turned into core calls, one at a
- * time in arrival order (so a client's sends get seqs in the order it sent them). Joining a
- * consultation checks access and answers; delivery never depends on it: the hub delivers every
- * conversation of the user to every socket of theirs.
+ * One Socket.IO socket's client events, decoded at the edge into core calls that its live session
+ * runs (serially, each after the session check). Joining a consultation checks access and
+ * answers; delivery never depends on it: every conversation of the user reaches every socket.
  */
 export class SocketIoConnection {
-  readonly #queue = new SerialQueue(MAX_QUEUED_EVENTS);
-
   constructor(
     private readonly core: Core,
     private readonly actor: Actor,
-    private readonly subscriber: Subscriber,
-    private readonly log: ConnectionLog,
+    private readonly session: LiveSession,
   ) {}
 
   attach(socket: Socket): void {
@@ -63,45 +54,41 @@ export class SocketIoConnection {
 
   private async send(event: SendMessageEvent) {
     const input = { clientMsgId: event.clientMsgId, content: event.content, replyTo: event.replyTo };
-    const origin = { connectionId: this.subscriber.id };
+    const origin = { connectionId: this.session.id };
     const { message } =
       event.consultationId !== undefined
         ? await this.core.consultations.send(this.actor, event.consultationId, input, origin)
         : await this.core.messages.send(this.actor, event.conversationId ?? '', input, origin);
     // The sending socket sees its message like everyone else in the consultation (new_message).
-    this.subscriber.pushAck({ type: 'message_sent', ...message });
+    const sent = await this.core.eventContext.complete(
+      domainEvent('message.created', [this.actor.userId], {
+        message,
+        senderRole: this.actor.role,
+        ...(event.consultationId === undefined ? {} : { consultationId: event.consultationId }),
+      }),
+    );
+    this.session.ack(message, sent);
     return message;
   }
 
   private handle(ack: unknown, run: () => Promise<Record<string, unknown>>): void {
     const reply: Ack | undefined = typeof ack === 'function' ? (ack as Ack) : undefined;
-    const queued = this.#queue.push(async () => {
-      try {
-        // Every event is a use of the session: it must still be live.
-        try {
-          await this.core.sessions.check(this.actor);
-        } catch (error) {
-          this.subscriber.revoke({
-            type: 'session_revoked',
-            session_ids: [this.actor.sessionId],
-            reason: 'expired',
-          });
-          throw error;
-        }
-        const result = await run();
-        reply?.({ ok: true, ...result });
-      } catch (error) {
-        this.fail(reply, error);
-      }
-    });
-    if (!queued) this.fail(reply, new CoreError('rate_limited', 'Too many events waiting; slow down.'));
+    this.session.perform(run).then(
+      (result) => reply?.({ ok: true, ...result }),
+      (error: unknown) => this.fail(reply, error),
+    );
   }
 
   private fail(reply: Ack | undefined, error: unknown): void {
-    const { code, message, retryAfter } = describeFailure(error, this.log, 'event');
-    const details = { code, message, ...(retryAfter === undefined ? {} : { retry_after: retryAfter }) };
-    this.subscriber.reply({ type: 'error', ...details });
-    reply?.({ ok: false, error: details });
+    const details = this.session.fail(error);
+    reply?.({
+      ok: false,
+      error: {
+        code: details.code,
+        message: details.message,
+        ...(details.retryAfter === undefined ? {} : { retry_after: details.retryAfter }),
+      },
+    });
   }
 }
 

@@ -1,24 +1,21 @@
 import type { Server as HttpServer } from 'node:http';
 import type { ServerFrame } from '@carechat/protocol';
-import type { FastifyBaseLogger } from 'fastify';
 import { Server, type Socket } from 'socket.io';
 import type { Actor } from '../../core/actor.js';
-import { isCoreError } from '../../core/errors.js';
+import type { DomainEvent } from '../../core/events.js';
 import type { Core } from '../../core/index.js';
-import { Subscriber } from '../../core/subscriber.js';
+import { type Refusal, refuseOrigin } from '../../live/admission.js';
+import { readCookie, SESSION_COOKIE } from '../../live/credentials.js';
+import type { LiveLayer } from '../../live/live-layer.js';
 import type { AddressOf } from '../client-address.js';
-import { authenticate, readCookie, SESSION_COOKIE } from '../credentials.js';
-import { originAllowed } from '../http/hardening.js';
-import { type MessageContext, renderFrame } from './render.js';
 import { SocketIoConnection } from './socketio-connection.js';
+import { encodeFrame } from './socketio-frames.js';
 
 export const SOCKETIO_PATH = '/socket.io/';
 
 export interface SocketIoDoorOptions {
   maxFrameBytes: number;
   corsOrigins: readonly string[];
-  /** Events waiting to be rendered for one socket before it is cut off. */
-  maxPendingEvents?: number;
   /** The client's address (TRUST_PROXY applied); the socket's remote address by default. */
   addressOf?: AddressOf;
 }
@@ -30,13 +27,14 @@ export interface SocketIoDoor {
 
 /**
  * The Socket.IO door for the seeds' Socket.IO clients (002, 003), on the same HTTP server at the
- * default path, WebSocket and long-polling transports both. Identity comes from the handshake
- * token (`auth.token` or `?token=`, or a bearer header or the session cookie), never from an event.
+ * default path, WebSocket and long-polling transports both: a codec between Socket.IO events and
+ * the live layer. Identity comes from the handshake token (`auth.token` or `?token=`, or a bearer
+ * header or the session cookie), never from an event.
  */
 export function attachSocketIoDoor(
   server: HttpServer,
   core: Core,
-  log: FastifyBaseLogger,
+  live: LiveLayer,
   options: SocketIoDoorOptions,
 ): SocketIoDoor {
   const io = new Server(server, {
@@ -45,96 +43,72 @@ export function attachSocketIoDoor(
     maxHttpBufferSize: options.maxFrameBytes,
     // Other doors own other upgrade paths (/ws): leave their upgrades alone.
     destroyUpgrade: false,
-    // The same Origin rule as the WebSocket door, for polling and upgrades alike.
+    // The live layer's origin rule, on every engine request (polling and upgrades alike): a refusal
+    // is the engine's 403, before any handshake.
     allowRequest: (request, callback) =>
-      callback(null, originAllowed(request.headers.origin, request.headers.host, options.corsOrigins)),
+      callback(
+        null,
+        refuseOrigin({
+          origin: request.headers.origin,
+          host: request.headers.host,
+          allowed: options.corsOrigins,
+        }) === undefined,
+      ),
     ...(options.corsOrigins.length > 0
       ? { cors: { origin: [...options.corsOrigins], credentials: true } }
       : {}),
   });
-  const maxBuffered = options.maxPendingEvents ?? 10_000;
 
+  // The handshake: admitted by the live layer, or refused with its code (connect_error).
   io.use((socket, next) => {
     const { auth, query, headers } = socket.handshake;
     const token =
       typeof auth.token === 'string' ? auth.token : typeof query.token === 'string' ? query.token : undefined;
-    const address = options.addressOf ? options.addressOf(socket.request) : socket.handshake.address;
-    authenticate(
-      core,
-      {
-        authorization: headers.authorization,
-        queryToken: token,
-        sessionCookie: readCookie(headers.cookie, SESSION_COOKIE),
-      },
-      { door: 'socketio', address },
-    ).then(
-      (actor) => {
-        try {
-          socket.data.release = core.connections.acquire(actor.userId, address);
-        } catch {
-          next(Object.assign(new Error('rate_limited'), { data: { code: 'rate_limited', retry_after: 5 } }));
-          return;
-        }
-        socket.data.actor = actor;
+    void live
+      .admit({
+        door: 'socketio',
+        credentials: {
+          authorization: headers.authorization,
+          queryToken: token,
+          sessionCookie: readCookie(headers.cookie, SESSION_COOKIE),
+        },
+        address: options.addressOf ? options.addressOf(socket.request) : socket.handshake.address,
+      })
+      .then((admission) => {
+        if (!admission.admitted) return next(refusalError(admission.refusal));
+        socket.data.admission = admission;
         next();
-      },
-      (error: unknown) => {
-        if (!isCoreError(error))
-          log.error({ err: { type: (error as Error).name } }, 'socket.io authentication failed');
-        next(Object.assign(new Error('unauthenticated'), { data: { code: 'unauthenticated' } }));
-      },
-    );
+      });
   });
 
   io.on('connection', (socket: Socket) => {
-    const actor = socket.data.actor as Actor;
-    // Rendering a message looks up its consultation and sender; a chain keeps the seq order.
-    let rendering: Promise<void> = Promise.resolve();
-    let pending = 0;
-    const emit = (frame: ServerFrame) => {
-      if (pending >= maxBuffered) {
-        // A consumer this far behind is cut off rather than allowed to grow memory; it reconnects
-        // and reloads history.
-        socket.disconnect(true);
-        return;
-      }
-      pending += 1;
-      rendering = rendering
-        .then(async () => {
-          if (!socket.connected) return;
-          const [event, payload] = renderFrame(frame, await messageContext(core, frame));
-          socket.emit(event, payload);
-        })
-        .catch((error: unknown) =>
-          log.error({ err: { type: (error as Error).name } }, 'socket.io render failed'),
-        )
-        .finally(() => {
-          pending -= 1;
-        });
+    const { actor, release } = socket.data.admission as {
+      actor: Actor;
+      release: () => void;
     };
-    const subscriber = new Subscriber(
+    const session = live.open(
       actor,
       {
-        send: emit,
-        revoked() {
-          // After the frames already queued (the session_revoked event among them).
-          rendering = rendering.then(() => {
+        send: (frame: ServerFrame, event?: DomainEvent) => {
+          if (!socket.connected) return;
+          const [name, payload] = encodeFrame(frame, event);
+          socket.emit(name, payload);
+        },
+        bufferedBytes: () => bufferedBytes(socket),
+        needsMessageContext: true,
+        close(reason) {
+          if (reason === 'revoked')
             socket.emit('error', {
               code: 'unauthenticated',
               message: 'The session has ended; sign in again.',
             });
-            socket.disconnect(true);
-          });
+          socket.disconnect(true);
         },
       },
-      { fillGap: (id, after, before) => core.messages.between(actor, id, after, before) },
+      { door: 'socketio', release },
     );
-    new SocketIoConnection(core, actor, subscriber, log).attach(socket);
-    void core.hub.add(subscriber);
-    socket.on('disconnect', () => {
-      (socket.data.release as (() => void) | undefined)?.();
-      void core.hub.remove(subscriber);
-    });
+    new SocketIoConnection(core, actor, session).attach(socket);
+    socket.on('disconnect', () => live.end(session));
   });
 
   return {
@@ -142,18 +116,35 @@ export function attachSocketIoDoor(
       return io.of('/').sockets.size;
     },
     async close() {
-      io.disconnectSockets(true);
-      // Closes engine.io's clients (polling and WebSocket) without closing the shared HTTP server.
-      io.engine.close();
+      await live.drain(['socketio'], () => {
+        io.disconnectSockets(true);
+        // Closes engine.io's clients (polling and WebSocket) without closing the shared HTTP server.
+        io.engine.close();
+      });
     },
   };
 }
 
-async function messageContext(core: Core, frame: ServerFrame): Promise<MessageContext | undefined> {
-  if (frame.type !== 'chat_message' && frame.type !== 'message_sent') return undefined;
-  const [consultationId, sender] = await Promise.all([
-    core.consultations.idForConversation(frame.conversation_id),
-    core.users.get(frame.sender_id),
-  ]);
-  return { consultationId, senderRole: sender?.role };
+/** A refusal as Socket.IO says it: `connect_error` with the code (and when to retry). */
+function refusalError(refusal: Refusal): Error {
+  return Object.assign(new Error(refusal.code), {
+    data: {
+      code: refusal.code,
+      ...(refusal.retryAfter === undefined ? {} : { retry_after: refusal.retryAfter }),
+    },
+  });
+}
+
+/** What engine.io holds for the socket and has not yet written (packets waiting, bytes in the socket). */
+function bufferedBytes(socket: Socket): number {
+  const conn = socket.conn as unknown as {
+    writeBuffer?: Array<{ data?: unknown }>;
+    transport?: { socket?: { bufferedAmount?: number } };
+  };
+  let bytes = conn.transport?.socket?.bufferedAmount ?? 0;
+  for (const packet of conn.writeBuffer ?? []) {
+    if (typeof packet.data === 'string') bytes += packet.data.length;
+    else if (packet.data instanceof Uint8Array) bytes += packet.data.byteLength;
+  }
+  return bytes;
 }

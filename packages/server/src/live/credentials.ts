@@ -18,7 +18,7 @@ export interface Credentials {
  * Identity never comes from the request body.
  */
 export async function authenticate(
-  core: Core,
+  core: Pick<Core, 'auth'>,
   credentials: Credentials,
   /** The door and client address, carried on the actor into the audit trail. */
   context?: RequestContext,

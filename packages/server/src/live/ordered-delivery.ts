@@ -1,28 +1,19 @@
-import {
-  type ChatMessageEvent,
-  conversationOf,
-  type Message,
-  type MessageSentEvent,
-  type ServerFrame,
-  type SessionRevokedEvent,
-} from '@carechat/protocol';
-import type { Actor } from './actor.js';
-import { newId } from './ids.js';
+import type { ChatMessageEvent, Message, MessageSentEvent, ServerFrame } from '@carechat/protocol';
+import type { DomainEvent, MessageCreated } from '../core/events.js';
 
 type SequencedFrame = ChatMessageEvent | MessageSentEvent;
 
-/** Where a subscriber's frames go: one connection of one door. */
-export interface FrameSink {
-  send(frame: ServerFrame): void;
-  /** The connection's session has ended: the door closes the connection (4401 on sockets). */
-  revoked?(frame: SessionRevokedEvent): void;
+/** A frame on its way to a connection, with the domain event it encodes when it comes from one. */
+export interface Outbound {
+  frame: ServerFrame;
+  event?: DomainEvent | undefined;
 }
 
-export interface SubscriberOptions {
-  /** Set for per-conversation sockets (/ws/chat/:id): only that conversation's events pass. */
-  conversationId?: string;
-  /** Loads the messages with afterSeq < seq < beforeSeq, to fill a gap the bus left. */
-  fillGap: (conversationId: string, afterSeq: number, beforeSeq: number) => Promise<Message[]>;
+export interface OrderedDeliveryOptions {
+  /**
+   * Loads the messages with afterSeq < seq < beforeSeq as events, to fill a gap the bus left.
+   */
+  fillGap: (conversationId: string, afterSeq: number, beforeSeq: number) => Promise<MessageCreated[]>;
   /** How long an out-of-order message waits for the ones before it before they are loaded. */
   gapWaitMs?: number;
   /**
@@ -33,72 +24,52 @@ export interface SubscriberOptions {
   startAtFirstSeq?: boolean;
 }
 
+interface Sequenced {
+  frame: SequencedFrame;
+  event?: DomainEvent | undefined;
+}
+
 interface Stream {
   /** The seq this connection expects next; unknown until its first message or resume. */
   next: number | undefined;
   /** The first seq delivered live before any resume: firstLive..next-1 are already on the socket. */
   firstLive: number | undefined;
   /** Messages that arrived ahead of a gap, by seq. */
-  pending: Map<number, SequencedFrame>;
+  pending: Map<number, Sequenced>;
   /** While a resume replays history, live messages wait here. */
-  held: Array<{ frame: SequencedFrame; ack: boolean }> | undefined;
+  held: Array<{ item: Sequenced; ack: boolean }> | undefined;
   gapTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
 /**
- * One connection's view of the event stream. It hands the connection every conversation's
+ * One connection's view of the message stream. It hands the connection every conversation's
  * messages in seq order, each once: duplicates (retries, replays) are dropped, messages that
  * overtook others on the bus wait for them, and a gap that does not close by itself is filled
- * from the store. Doors create one per connection; the hub feeds it.
+ * from the store. Every live session has one (live/session.ts).
  */
-export class Subscriber {
-  readonly id = newId('con');
+export class OrderedDelivery {
   readonly #streams = new Map<string, Stream>();
   #closed = false;
 
   constructor(
-    readonly actor: Actor,
-    private readonly sink: FrameSink,
-    private readonly options: SubscriberOptions,
+    private readonly send: (out: Outbound) => void,
+    private readonly options: OrderedDeliveryOptions,
   ) {}
 
-  get conversationId(): string | undefined {
-    return this.options.conversationId;
-  }
-
-  /** An event from the bus for this connection's user. */
-  push(frame: ServerFrame): void {
+  /** A frame of the event stream: messages are put in order, anything else passes at once. */
+  push(frame: ServerFrame, event?: DomainEvent): void {
     if (this.#closed) return;
-    const conversationId = conversationOf(frame);
-    if (
-      this.options.conversationId !== undefined &&
-      conversationId !== undefined &&
-      conversationId !== this.options.conversationId
-    ) {
-      return;
-    }
-    if (frame.type === 'chat_message' || frame.type === 'message_sent') this.pushSequenced(frame, false);
-    else this.sink.send(frame);
-  }
-
-  /** The connection's session was revoked: it is told why, then its door closes it. */
-  revoke(frame: SessionRevokedEvent): void {
-    if (this.#closed) return;
-    this.sink.send(frame);
-    this.sink.revoked?.(frame);
+    if (frame.type === 'chat_message' || frame.type === 'message_sent')
+      this.pushSequenced({ frame, event }, false);
+    else this.send({ frame, event });
   }
 
   /**
    * The answer to this connection's own send. Sent even when the seq was seen before: a client
    * retrying a send must get its acknowledgement.
    */
-  pushAck(frame: MessageSentEvent): void {
-    if (!this.#closed) this.pushSequenced(frame, true);
-  }
-
-  /** Sends a frame that is not part of the event stream (pong, error, resumed). */
-  reply(frame: ServerFrame): void {
-    if (!this.#closed) this.sink.send(frame);
+  pushAck(frame: MessageSentEvent, event?: DomainEvent): void {
+    if (!this.#closed) this.pushSequenced({ frame, event }, true);
   }
 
   /**
@@ -117,7 +88,7 @@ export class Subscriber {
         for (const message of page) {
           if (this.#closed) return last;
           if (message.seq < liveFrom || message.seq >= liveTo)
-            this.sink.send({ type: 'chat_message', ...message });
+            this.send({ frame: { type: 'chat_message', ...message } });
           last = message.seq;
         }
       }
@@ -127,7 +98,7 @@ export class Subscriber {
       stream.next = Math.max(last + 1, liveTo);
       stream.firstLive = undefined;
       for (const seq of stream.pending.keys()) if (seq < stream.next) stream.pending.delete(seq);
-      for (const { frame, ack } of held) this.pushSequenced(frame, ack);
+      for (const { item, ack } of held) this.pushSequenced(item, ack);
       this.drain(stream);
       // A gap fill that came due during the replay stood aside (see fillGap): it is due now.
       if (stream.pending.size > 0) this.scheduleGapFill(conversationId, stream);
@@ -143,13 +114,13 @@ export class Subscriber {
     for (const [conversationId, stream] of [...this.#streams]) {
       if (this.#closed) return;
       if (stream.next === undefined || stream.held) continue;
-      let missing: Message[];
+      let missing: MessageCreated[];
       try {
         missing = await this.options.fillGap(conversationId, stream.next - 1, Number.MAX_SAFE_INTEGER);
       } catch {
         continue;
       }
-      for (const message of missing) this.pushSequenced({ type: 'chat_message', ...message }, false);
+      for (const event of missing) this.pushSequenced(asReceived(event), false);
     }
   }
 
@@ -159,31 +130,32 @@ export class Subscriber {
     this.#streams.clear();
   }
 
-  private pushSequenced(frame: SequencedFrame, ack: boolean): void {
+  private pushSequenced(item: Sequenced, ack: boolean): void {
+    const { frame } = item;
     const stream = this.stream(frame.conversation_id);
     if (stream.held) {
-      stream.held.push({ frame, ack });
+      stream.held.push({ item, ack });
       return;
     }
     if (stream.next === undefined || frame.seq === stream.next) {
       if (stream.next === undefined) stream.firstLive = frame.seq;
-      this.sink.send(frame);
+      this.send(item);
       stream.next = frame.seq + 1;
       this.drain(stream);
     } else if (frame.seq < stream.next) {
-      if (ack) this.sink.send(frame);
+      if (ack) this.send(item);
     } else {
-      stream.pending.set(frame.seq, frame);
+      stream.pending.set(frame.seq, item);
       this.scheduleGapFill(frame.conversation_id, stream);
     }
   }
 
   private drain(stream: Stream): void {
     while (stream.next !== undefined) {
-      const frame = stream.pending.get(stream.next);
-      if (!frame) break;
+      const item = stream.pending.get(stream.next);
+      if (!item) break;
       stream.pending.delete(stream.next);
-      this.sink.send(frame);
+      this.send(item);
       stream.next += 1;
     }
     if (stream.pending.size === 0) {
@@ -203,7 +175,7 @@ export class Subscriber {
   private async fillGap(conversationId: string, stream: Stream): Promise<void> {
     if (this.#closed || stream.next === undefined || stream.pending.size === 0 || stream.held) return;
     const upTo = Math.min(...stream.pending.keys());
-    let missing: Message[];
+    let missing: MessageCreated[];
     try {
       missing = await this.options.fillGap(conversationId, stream.next - 1, upTo);
     } catch {
@@ -212,10 +184,10 @@ export class Subscriber {
       missing = [];
     }
     if (this.#closed || stream.next === undefined) return;
-    for (const message of missing) {
-      if (message.seq < stream.next) continue;
-      this.sink.send({ type: 'chat_message', ...message });
-      stream.next = message.seq + 1;
+    for (const event of missing) {
+      if (event.message.seq < stream.next) continue;
+      this.send(asReceived(event));
+      stream.next = event.message.seq + 1;
     }
     if (stream.next < upTo) stream.next = upTo;
     for (const seq of stream.pending.keys()) if (seq < stream.next) stream.pending.delete(seq);
@@ -236,4 +208,9 @@ export class Subscriber {
     }
     return stream;
   }
+}
+
+/** A stored message, loaded to fill a gap, is delivered as received (as it was before). */
+function asReceived(event: MessageCreated): Sequenced {
+  return { frame: { type: 'chat_message', ...event.message }, event };
 }

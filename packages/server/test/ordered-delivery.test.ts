@@ -1,6 +1,9 @@
 import type { Message, ServerFrame } from '@carechat/protocol';
 import { describe, expect, it } from 'vitest';
-import { Subscriber } from '../src/core/subscriber.js';
+import { domainEvent } from '../src/core/events.js';
+import { OrderedDelivery } from '../src/live/ordered-delivery.js';
+import { LiveSession } from '../src/live/session.js';
+import { SlowConsumerPolicy } from '../src/live/slow-consumer.js';
 
 const actor = { userId: 'u1', role: 'patient' as const, sessionId: 's1' };
 
@@ -25,18 +28,15 @@ function message(seq: number, conversationId = 'c1'): Message {
   };
 }
 
-function setup(stored: Message[] = [], options: { conversationId?: string } = {}) {
+function setup(stored: Message[] = []) {
   const sent: ServerFrame[] = [];
-  const subscriber = new Subscriber(
-    actor,
-    { send: (f) => sent.push(f) },
-    {
-      ...options,
-      gapWaitMs: 5,
-      fillGap: async (conversationId, after, before) =>
-        stored.filter((m) => m.conversation_id === conversationId && m.seq > after && m.seq < before),
-    },
-  );
+  const subscriber = new OrderedDelivery(({ frame }) => sent.push(frame), {
+    gapWaitMs: 5,
+    fillGap: async (conversationId, after, before) =>
+      stored
+        .filter((m) => m.conversation_id === conversationId && m.seq > after && m.seq < before)
+        .map((message) => domainEvent('message.created', [actor.userId], { message })),
+  });
   const seqs = () =>
     sent.flatMap((f) => (f.type === 'chat_message' || f.type === 'message_sent' ? [f.seq] : []));
   return { subscriber, sent, seqs };
@@ -44,7 +44,7 @@ function setup(stored: Message[] = [], options: { conversationId?: string } = {}
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('Subscriber: each connection gets every message once, in seq order', () => {
+describe('OrderedDelivery (live/ordered-delivery.ts)', () => {
   it('drops duplicates', () => {
     const { subscriber, seqs } = setup();
     for (const seq of [1, 2, 2, 1, 3]) subscriber.push({ type: 'chat_message', ...message(seq) });
@@ -127,10 +127,21 @@ describe('Subscriber: each connection gets every message once, in seq order', ()
     expect(seqs()).toEqual([2, 1, 3, 4]);
   });
 
-  it('on a per-conversation socket passes only that conversation', () => {
-    const { subscriber, seqs } = setup([], { conversationId: 'c1' });
-    subscriber.push({ type: 'chat_message', ...message(1, 'c2') });
-    subscriber.push({ type: 'chat_message', ...message(1, 'c1') });
-    expect(seqs()).toEqual([1]);
+  it('on a per-conversation socket passes only that conversation (live session)', () => {
+    const sent: ServerFrame[] = [];
+    const session = new LiveSession(
+      {} as ConstructorParameters<typeof LiveSession>[0],
+      actor,
+      { send: (frame) => sent.push(frame), bufferedBytes: () => 0, close: () => {} },
+      {
+        door: 'ws_chat',
+        conversationId: 'c1',
+        slowConsumer: new SlowConsumerPolicy(1000),
+        log: { error: () => {} },
+      },
+    );
+    session.deliver(domainEvent('message.created', ['u1', 'u2'], { message: message(1, 'c2') }));
+    session.deliver(domainEvent('message.created', ['u1', 'u2'], { message: message(1, 'c1') }));
+    expect(sent.map((f) => f.type === 'chat_message' && [f.conversation_id, f.seq])).toEqual([['c1', 1]]);
   });
 });

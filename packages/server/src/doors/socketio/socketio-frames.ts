@@ -1,17 +1,35 @@
 import type { Message, ServerFrame } from '@carechat/protocol';
+import type { DomainEvent } from '../../core/events.js';
 
-/** What rendering a message needs beyond the frame: looked up per delivery by the connection. */
-export interface MessageContext {
+/** What encoding a message needs beyond the frame: carried by its domain event from the core. */
+interface MessageContext {
   consultationId: string | null;
-  senderRole: string | undefined;
+  senderRole: string | null | undefined;
 }
 
+const encoded = new WeakMap<ServerFrame, [string, unknown]>();
+
 /**
- * Core frames as the seeds' Socket.IO clients expect them: `[event, payload]`. Payloads keep the
- * wire's snake_case fields and add the camelCase names those clients read (seed 003's
+ * Frames as the seeds' Socket.IO clients expect them: `[event, payload]`, encoded once per frame
+ * (frames of one domain event are shared by every connection on a node). Payloads keep the wire's
+ * snake_case fields and add the camelCase names those clients read (seed 003's
  * `new_message {messageId, consultationId, sender, content, sentAt}`).
  */
-export function renderFrame(frame: ServerFrame, context?: MessageContext): [string, unknown] {
+export function encodeFrame(frame: ServerFrame, event?: DomainEvent): [string, unknown] {
+  let pair = encoded.get(frame);
+  if (!pair) {
+    pair = render(
+      frame,
+      event?.kind === 'message.created'
+        ? { consultationId: event.consultationId ?? null, senderRole: event.senderRole }
+        : undefined,
+    );
+    encoded.set(frame, pair);
+  }
+  return pair;
+}
+
+function render(frame: ServerFrame, context: MessageContext | undefined): [string, unknown] {
   switch (frame.type) {
     case 'chat_message':
     case 'message_sent': {

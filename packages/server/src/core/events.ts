@@ -1,0 +1,147 @@
+import type { Appointment, Conversation, Message, Role, SessionRevokedEvent } from '@carechat/protocol';
+import { newId } from './ids.js';
+import type { ParticipantRecord } from './ports/store.js';
+
+/**
+ * What the core tells the live layer after a commit: a typed domain event, routed by the user ids
+ * in `recipients`, with the payload every door needs to encode it into its own wire format (no
+ * door looks anything up per delivery). The bus carries these between nodes; it never carries a
+ * rendered wire frame.
+ */
+export type DomainEvent =
+  | MessageCreated
+  | Routed<'message.notified', NotificationPayload>
+  | Routed<
+      'message.edited',
+      { conversationId: string; messageId: string; seq: number; content: string; editedAt: string }
+    >
+  | Routed<'message.deleted', { conversationId: string; messageId: string; seq: number; wasEdited: boolean }>
+  | Routed<'receipt.read', { conversationId: string; userId: string; seq: number; messageId: string | null }>
+  | Routed<'receipt.delivered', { conversationId: string; userId: string; seq: number }>
+  | Routed<'unread.changed', { conversationId: string; unreadCount: number; totalUnread: number }>
+  | Routed<'reaction.added', ReactionPayload>
+  | Routed<'reaction.removed', ReactionPayload>
+  | Routed<
+      'typing.changed',
+      { conversationId: string; userId: string; username: string; isTyping: boolean; expiresInMs: number }
+    >
+  | Routed<
+      'presence.changed',
+      { userId: string; username: string; status: 'online' | 'offline'; lastSeenAt: string | null }
+    >
+  /** Rendered for its one recipient (unread counts and presence are the viewer's). */
+  | Routed<'conversation.created', { conversation: Conversation }>
+  /** Rendered for its one recipient. */
+  | Routed<'appointment.updated', { appointment: Appointment }>
+  | Routed<'participant.joined', { conversationId: string; userId: string }>
+  | Routed<'participant.left', { conversationId: string; userId: string }>
+  | Routed<'doctor.ready', { consultationId: string; conversationId: string; doctorId: string; text: string }>
+  /** Goes to the connections of these sessions, wherever they are; they are closed after. */
+  | Routed<'session.revoked', { sessionIds: string[]; reason: SessionRevokedEvent['reason'] }>;
+
+export type DomainEventKind = DomainEvent['kind'];
+export type EventOf<K extends DomainEventKind> = Extract<DomainEvent, { kind: K }>;
+
+type Routed<K extends string, P> = {
+  kind: K;
+  /** Unique per event: lets a codec render it once for every connection on a node. */
+  id: string;
+  /** Every device of these users hears the event (delivery follows the participant list). */
+  recipients: readonly string[];
+} & P;
+
+/**
+ * A committed message, for all its participants: the sender's devices hear it as sent (but the
+ * connection that sent it, which got its ack), the others as received.
+ */
+export type MessageCreated = Routed<
+  'message.created',
+  {
+    message: Message;
+    exceptConnectionId?: string;
+    /**
+     * What the seeds' codecs need, filled in once at publish (core/event-context.ts); absent only
+     * on events built outside a publish.
+     */
+    consultationId?: string | null;
+    senderRole?: Role | null;
+  }
+>;
+
+interface NotificationPayload {
+  conversationId: string;
+  messageId: string;
+  seq: number;
+  senderId: string;
+  senderName: string;
+  /** Recipients who asked for previews get this text; the others a notification without it. */
+  preview?: { userIds: readonly string[]; text: string };
+}
+
+interface ReactionPayload {
+  conversationId: string;
+  messageId: string;
+  userId: string;
+  emoji: string;
+}
+
+/** Builds an event of a kind with a fresh id: `domainEvent('receipt.delivered', users, {...})`. */
+export function domainEvent<K extends DomainEventKind>(
+  kind: K,
+  recipients: readonly string[],
+  payload: Omit<EventOf<K>, 'kind' | 'id' | 'recipients'>,
+): EventOf<K> {
+  return { kind, id: newId('evt'), recipients: [...recipients], ...payload } as unknown as EventOf<K>;
+}
+
+/** The user ids of a participant list. */
+export function userIdsOf(participants: readonly Pick<ParticipantRecord, 'userId'>[]): string[] {
+  return participants.map((p) => p.userId);
+}
+
+export function messageCreated(
+  message: Message,
+  participants: readonly Pick<ParticipantRecord, 'userId'>[],
+  origin: { connectionId?: string | undefined },
+): MessageCreated {
+  return domainEvent('message.created', userIdsOf(participants), {
+    message,
+    ...(origin.connectionId === undefined ? {} : { exceptConnectionId: origin.connectionId }),
+  });
+}
+
+/** The conversations an event belongs to, if any (a per-conversation socket hears only its own). */
+export function conversationOfEvent(event: DomainEvent): string | undefined {
+  switch (event.kind) {
+    case 'message.created':
+      return event.message.conversation_id;
+    case 'conversation.created':
+      return event.conversation.id;
+    case 'presence.changed':
+    case 'appointment.updated':
+    case 'session.revoked':
+      return undefined;
+    default:
+      return event.conversationId;
+  }
+}
+
+/** A new message's notification for `notify`; those in `previews` get `previewText` (if any). */
+export function messageNotified(
+  message: Message,
+  notify: readonly string[],
+  previews: ReadonlySet<string>,
+  previewText: string,
+): EventOf<'message.notified'> {
+  const withPreview = notify.filter((id) => previews.has(id));
+  return domainEvent('message.notified', notify, {
+    conversationId: message.conversation_id,
+    messageId: message.message_id,
+    seq: message.seq,
+    senderId: message.sender_id,
+    senderName: message.sender_name,
+    ...(withPreview.length > 0 && message.content.trim() !== ''
+      ? { preview: { userIds: withPreview, text: previewText } }
+      : {}),
+  });
+}

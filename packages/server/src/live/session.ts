@@ -1,0 +1,268 @@
+import type {
+  ClientFrame,
+  Door,
+  ErrorCode,
+  Message,
+  ServerFrame,
+  SessionRevokedEvent,
+} from '@carechat/protocol';
+import type { Actor } from '../core/actor.js';
+import type { LiveConnection } from '../core/connection-lifecycle.js';
+import { CoreError } from '../core/errors.js';
+import { conversationOfEvent, type DomainEvent, domainEvent, type MessageCreated } from '../core/events.js';
+import { newId } from '../core/ids.js';
+import type { Core } from '../core/index.js';
+import { framesFor } from './event-frames.js';
+import { describeFailure, type FailureLog } from './failure.js';
+import { dispatchFrame, frameRef } from './frame-actions.js';
+import { OrderedDelivery, type Outbound } from './ordered-delivery.js';
+import { SerialQueue } from './serial-queue.js';
+import type { SlowConsumerPolicy } from './slow-consumer.js';
+
+/** Why the live layer ends a connection; each door says it in its own wire (close code, end). */
+export type CloseReason = 'revoked' | 'slow_consumer' | 'not_participant' | 'unresponsive';
+
+/**
+ * A door's side of a live session: the codec. It encodes frames (with the domain event they come
+ * from, for codecs that need more) into its wire format, reports what it has not yet sent, and
+ * ends its connection when told.
+ */
+export interface LiveSink {
+  send(frame: ServerFrame, event?: DomainEvent): void;
+  /** Bytes written but not yet sent (slow-consumer policy). */
+  bufferedBytes(): number;
+  close(reason: CloseReason): void;
+  /**
+   * Set by codecs that encode messages with more than the message (Socket.IO: the consultation and
+   * the sender's role): messages loaded from the store to fill a gap then carry it too.
+   */
+  readonly needsMessageContext?: boolean;
+  /**
+   * The wire's heartbeat (a WebSocket ping, an SSE comment). Returns false when the peer has not
+   * answered the previous one: the session is then closed as unresponsive.
+   */
+  heartbeat?(): boolean;
+}
+
+export interface LiveSessionOptions {
+  door: Door;
+  /** Set for per-conversation sockets (/ws/chat/:id): only that conversation's events pass. */
+  conversationId?: string | undefined;
+  /** Cursor-based doors position every conversation at seq 0 (see OrderedDelivery). */
+  startAtFirstSeq?: boolean;
+  gapWaitMs?: number | undefined;
+  slowConsumer: SlowConsumerPolicy;
+  log: FailureLog;
+  /** Told the code of every error sent to the client (metrics). */
+  onError?: ((code: ErrorCode) => void) | undefined;
+  /** Told of every chat_message written (metrics). */
+  onDelivered?: (() => void) | undefined;
+}
+
+/** Frames a connection may have waiting before it is told to slow down. */
+const MAX_QUEUED_FRAMES = 1000;
+
+type SessionCore = Pick<Core, 'sessions' | 'messages' | 'eventContext'> & Parameters<typeof dispatchFrame>[0];
+
+/**
+ * One live connection, whatever its door: its client's actions run one at a time in arrival order
+ * (so a client's sends get seqs in the order it sent them), each after checking that the session
+ * is still live; its events reach it in per-conversation seq order, each once (OrderedDelivery);
+ * it is cut off when it does not keep up, and closed when its session ends.
+ */
+export class LiveSession implements LiveConnection {
+  readonly id = newId('con');
+  readonly #queue = new SerialQueue(MAX_QUEUED_FRAMES);
+  readonly #ordered: OrderedDelivery;
+  #closed = false;
+
+  constructor(
+    private readonly core: SessionCore,
+    readonly actor: Actor,
+    private readonly sink: LiveSink,
+    private readonly options: LiveSessionOptions,
+  ) {
+    this.#ordered = new OrderedDelivery((out) => this.write(out), {
+      fillGap: async (id, after, before) => {
+        const messages = await core.messages.between(actor, id, after, before);
+        // Only codecs that say so pay for the context look-ups (one per conversation and sender).
+        return sink.needsMessageContext
+          ? core.eventContext.eventsFor(actor.userId, messages)
+          : messages.map((message) => domainEvent('message.created', [actor.userId], { message }));
+      },
+      ...(options.startAtFirstSeq ? { startAtFirstSeq: true } : {}),
+      ...(options.gapWaitMs === undefined ? {} : { gapWaitMs: options.gapWaitMs }),
+    });
+  }
+
+  get door(): Door {
+    return this.options.door;
+  }
+
+  get conversationId(): string | undefined {
+    return this.options.conversationId;
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** A domain event for this connection's user (from the hub). */
+  deliver(event: DomainEvent): void {
+    if (this.#closed) return;
+    const only = this.options.conversationId;
+    if (only !== undefined) {
+      const conversationId = conversationOfEvent(event);
+      if (conversationId !== undefined && conversationId !== only) return;
+    }
+    for (const frame of framesFor(event, { userId: this.actor.userId, connectionId: this.id })) {
+      this.#ordered.push(frame, event);
+    }
+  }
+
+  /** The session ended: the client is told why, then its door closes the connection. */
+  revoke(
+    reason: SessionRevokedEvent['reason'],
+    sessionIds: readonly string[] = [this.actor.sessionId],
+  ): void {
+    if (this.#closed) return;
+    this.write({ frame: { type: 'session_revoked', session_ids: [...sessionIds], reason } });
+    this.sink.close('revoked');
+  }
+
+  /**
+   * Runs one client action in this connection's serial queue, after the session check every
+   * action but a ping makes (the session must still be live, and stays so).
+   */
+  perform<T>(work: () => Promise<T>, options: { usesSession?: boolean } = {}): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const queued = this.#queue.push(async () => {
+        try {
+          if (options.usesSession !== false) await this.checkSession();
+          resolve(await work());
+        } catch (error) {
+          reject(error);
+        }
+      });
+      if (!queued) reject(new CoreError('rate_limited', 'Too many frames waiting; slow down.'));
+    });
+  }
+
+  /** A client frame of /ws and /ws/chat (decoded by the door), answered on this connection. */
+  receive(frame: ClientFrame): void {
+    this.perform(() => this.act(frame), { usesSession: frame.type !== 'ping' }).catch((error: unknown) =>
+      this.fail(error, frameRef(frame)),
+    );
+  }
+
+  /**
+   * The answer to this connection's own send, in seq order with the rest; `event` carries what a
+   * codec needs beyond the message (Socket.IO's consultation and sender role).
+   */
+  ack(message: Message, event?: MessageCreated): void {
+    this.#ordered.pushAck({ type: 'message_sent', ...message }, event);
+  }
+
+  /** Sends a frame that is not part of the event stream (pong, error, resumed). */
+  reply(frame: ServerFrame): void {
+    this.write({ frame });
+  }
+
+  /** Replays a conversation into this connection (see OrderedDelivery.resume); returns the last seq held. */
+  replay(conversationId: string, afterSeq: number, pages: AsyncIterable<Message[]>): Promise<number> {
+    return this.#ordered.resume(conversationId, afterSeq, pages);
+  }
+
+  /** Loads what the bus may have lost while it was away (see OrderedDelivery.catchUp). */
+  catchUp(): Promise<void> {
+    return this.#ordered.catchUp();
+  }
+
+  /** What a client is told about a failed action: the refusal's code, or `internal` (logged by kind). */
+  fail(error: unknown, ref?: string): { code: ErrorCode; message: string; retryAfter?: number } {
+    const failure = describeFailure(error, this.options.log, 'frame');
+    this.error(failure.code, failure.message, ref, failure.retryAfter);
+    return failure;
+  }
+
+  error(code: ErrorCode, message: string, ref?: string, retryAfter?: number): void {
+    this.options.onError?.(code);
+    this.reply({
+      type: 'error',
+      code,
+      message,
+      ...(ref === undefined ? {} : { ref }),
+      ...(retryAfter === undefined ? {} : { retry_after: retryAfter }),
+    });
+  }
+
+  /** The wire heartbeat; false when the connection was found unresponsive and closed. */
+  heartbeat(): boolean {
+    if (this.#closed || !this.sink.heartbeat || this.sink.heartbeat()) return true;
+    this.sink.close('unresponsive');
+    return false;
+  }
+
+  /** Resolves once no action is waiting or running (graceful shutdown). */
+  idle(): Promise<void> {
+    return this.#queue.idle();
+  }
+
+  /** No more events; actions already received still finish (see idle). */
+  close(): void {
+    this.#closed = true;
+    this.#ordered.close();
+  }
+
+  private async checkSession(): Promise<void> {
+    try {
+      await this.core.sessions.check(this.actor);
+    } catch (error) {
+      this.revoke('expired');
+      throw error;
+    }
+  }
+
+  private async act(frame: ClientFrame): Promise<void> {
+    if (frame.type === 'resume') {
+      await this.resume(frame.cursors);
+      return;
+    }
+    const outcome = await dispatchFrame(this.core, this.actor, frame, {
+      pathConversationId: this.options.conversationId,
+      connectionId: this.id,
+    });
+    // Everything else a connection hears of its own frames comes through the bus with the others.
+    if (outcome.kind === 'sent') this.ack(outcome.message);
+    else if (outcome.kind === 'pong') this.reply({ type: 'pong' });
+  }
+
+  private async resume(cursors: Record<string, number>): Promise<void> {
+    const held: Record<string, number> = {};
+    for (const [conversationId, afterSeq] of Object.entries(cursors)) {
+      // A per-conversation socket only carries its own conversation.
+      const only = this.options.conversationId;
+      if (only !== undefined && conversationId !== only) continue;
+      try {
+        held[conversationId] = await this.replay(
+          conversationId,
+          afterSeq,
+          this.core.messages.replay(this.actor, conversationId, afterSeq),
+        );
+      } catch (error) {
+        this.fail(error, conversationId);
+      }
+    }
+    this.reply({ type: 'resumed', cursors: held });
+  }
+
+  private write(out: Outbound): void {
+    if (this.#closed) return;
+    if (this.options.slowConsumer.isSlow(this.sink.bufferedBytes())) {
+      this.sink.close('slow_consumer');
+      return;
+    }
+    this.sink.send(out.frame, out.event);
+    if (out.frame.type === 'chat_message') this.options.onDelivered?.();
+  }
+}

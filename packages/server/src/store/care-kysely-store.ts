@@ -363,35 +363,6 @@ export class KyselyCareStore implements CareStore {
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
-
-  async addParticipants(participants: readonly ParticipantRecord[]): Promise<string[]> {
-    const added: string[] = [];
-    for (const p of participants) {
-      const result = await this.#db
-        .insertInto('participants')
-        .values({
-          conversation_id: p.conversationId,
-          user_id: p.userId,
-          joined_at: p.joinedAt,
-          last_read_seq: p.lastReadSeq,
-          muted: p.muted ? 1 : 0,
-          pinned: p.pinned ? 1 : 0,
-        })
-        .onConflict((oc) => oc.columns(['conversation_id', 'user_id']).doNothing())
-        .executeTakeFirst();
-      if (Number(result.numInsertedOrUpdatedRows ?? 0) === 1) added.push(p.userId);
-    }
-    return added;
-  }
-
-  async removeParticipant(conversationId: string, userId: string): Promise<boolean> {
-    const result = await this.#db
-      .deleteFrom('participants')
-      .where('conversation_id', '=', conversationId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows) === 1;
-  }
 }
 
 /** The care store sharing a store's database; stores other than the Kysely one must bring their own. */

@@ -1,5 +1,5 @@
 import type { AppointmentStatus, Role } from '@carechat/protocol';
-import type { ParticipantRecord, UserRecord } from './store.js';
+import type { UserRecord } from './user-store.js';
 
 /**
  * What the care-relationship rules need from persistence: appointments, consultations, schedules,
@@ -70,12 +70,6 @@ export interface CareStore {
     claimedBy: string,
     at: string,
   ): Promise<boolean>;
-
-  // Group membership.
-  /** Adds participants; users already in the conversation are left as they are. Returns the added ids. */
-  addParticipants(participants: readonly ParticipantRecord[]): Promise<string[]>;
-  /** Removes a participant at once: every access check reads this table. */
-  removeParticipant(conversationId: string, userId: string): Promise<boolean>;
 }
 
 /** Whom a search may return: everyone, or the listed users plus everyone of the listed roles. */

@@ -122,9 +122,9 @@ describe.each(DIALECTS)('care store on %s', (dialect) => {
       },
       [row(a), row(b)],
     );
-    expect(await care.addParticipants([row(b), row(c)])).toEqual([c]);
-    expect(await care.removeParticipant(id, b)).toBe(true);
-    expect(await care.removeParticipant(id, b)).toBe(false);
+    expect(await store.addParticipants([row(b), row(c)])).toEqual([c]);
+    expect(await store.removeParticipant(id, b)).toBe(true);
+    expect(await store.removeParticipant(id, b)).toBe(false);
     expect(await store.findParticipant(id, b)).toBeUndefined();
     expect((await store.listParticipants([id])).map((p) => p.userId).sort()).toEqual([a, c].sort());
   });

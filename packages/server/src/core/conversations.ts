@@ -1,13 +1,21 @@
 import type { Conversation, CreateConversationBody, ErrorCode } from '@carechat/protocol';
 import { accessConversation } from './access.js';
 import type { Actor } from './actor.js';
+import type { AuditLog } from './audit.js';
 import { CoreError } from './errors.js';
 import { newId } from './ids.js';
 import type { MessagingPolicy } from './policy.js';
 import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
-import type { ConversationRecord, ParticipantRecord, Store, UserRecord } from './ports/store.js';
+import {
+  type ConversationRecord,
+  type ParticipantRecord,
+  type Store,
+  StoreConflictError,
+  type UserRecord,
+} from './ports/store.js';
 import type { Presence } from './presence.js';
+import { recordPolicyRefusal } from './refusals.js';
 import { toWireConversation } from './render.js';
 import type { UserDirectory } from './users.js';
 
@@ -18,6 +26,7 @@ export interface ConversationDeps {
   users: UserDirectory;
   presence: Presence;
   policy: MessagingPolicy;
+  audit: AuditLog;
 }
 
 /** Opening and listing conversations. Messages live in messages.ts. */
@@ -42,8 +51,16 @@ export class ConversationService {
       if (existing) return { conversation: await this.get(actor, existing.id), created: false };
     }
     const appointmentId = input.appointment_id ?? null;
-    await this.d.policy.checkStart(actor, others, appointmentId);
-    const { conversation, created } = await this.create(actor.userId, otherIds, appointmentId);
+    try {
+      await this.d.policy.checkStart(actor, others, appointmentId);
+    } catch (error) {
+      recordPolicyRefusal(this.d.audit, actor, error, {
+        targetUserId: others[0]?.id,
+        detail: { check: 'start', others: others.length },
+      });
+      throw error;
+    }
+    const { conversation, created } = await this.create(actor.userId, otherIds, appointmentId, actor);
     return { conversation: await this.get(actor, conversation.id), created };
   }
 
@@ -64,10 +81,16 @@ export class ConversationService {
     return this.create(first, others, appointmentId);
   }
 
+  /**
+   * Creates the conversation, its participants and (for a person's request) its audit row in one
+   * transaction, then announces it. Two people opening the same 1:1 at once: the loser's
+   * transaction rolls back and it returns the winner's conversation.
+   */
   private async create(
     createdBy: string,
     otherIds: readonly string[],
     appointmentId: string | null,
+    actor?: Actor,
   ): Promise<{ conversation: ConversationRecord; created: boolean }> {
     const directKey = otherIds.length === 1 ? directKeyOf([createdBy, ...otherIds]) : null;
     const now = this.d.clock.now().toISOString();
@@ -90,9 +113,27 @@ export class ConversationService {
       muted: false,
       pinned: false,
     }));
-    const result = await this.d.store.createConversation(record, participants);
-    if (result.created) await this.announce(result.conversation.id, [createdBy, ...otherIds]);
-    return result;
+    try {
+      await this.d.store.transaction(async (tx) => {
+        await tx.conversations.insertConversation(record, participants);
+        if (actor) {
+          await tx.appendAudit([
+            this.d.audit.entry(actor, 'conversation.created', {
+              conversationId: record.id,
+              detail: { participants: participants.length },
+            }),
+          ]);
+        }
+      });
+    } catch (error) {
+      if (directKey && error instanceof StoreConflictError) {
+        const existing = await this.d.store.findConversationByDirectKey(directKey);
+        if (existing) return { conversation: existing, created: false };
+      }
+      throw error;
+    }
+    await this.announce(record.id, [createdBy, ...otherIds]);
+    return { conversation: record, created: true };
   }
 
   async get(actor: Actor, conversationId: string): Promise<Conversation> {

@@ -111,11 +111,7 @@ describe.each(VARIANTS)('actions commit whole on $name', ({ dialect, file }) => 
     return record;
   }
 
-  function message(
-    conversationId: string,
-    senderId: string,
-    fields: Partial<NewMessage> = {},
-  ): NewMessage {
+  function message(conversationId: string, senderId: string, fields: Partial<NewMessage> = {}): NewMessage {
     const id = fields.id ?? newId('msg');
     return {
       id,
@@ -131,7 +127,12 @@ describe.each(VARIANTS)('actions commit whole on $name', ({ dialect, file }) => 
     };
   }
 
-  const asRef = (a: AttachmentRecord) => ({ id: a.id, name: a.name, content_type: a.contentType, size: a.size });
+  const asRef = (a: AttachmentRecord) => ({
+    id: a.id,
+    name: a.name,
+    content_type: a.contentType,
+    size: a.size,
+  });
   const auditOf = (conversationId: string) => security.queryAuditEvents({ conversationId }, 50);
 
   it('stores a message with its attachments bound and its audit row, and a retry writes neither again', async () => {
@@ -144,7 +145,11 @@ describe.each(VARIANTS)('actions commit whole on $name', ({ dialect, file }) => 
     expect(bound!.messageId).toBe(input.id);
     expect((await auditOf(conversationId)).map((e) => e.messageId)).toEqual([input.id]);
 
-    const retry = await store.appendMessage({ ...input, id: newId('msg'), audit: auditRow({ conversationId }) });
+    const retry = await store.appendMessage({
+      ...input,
+      id: newId('msg'),
+      audit: auditRow({ conversationId }),
+    });
     expect(retry).toMatchObject({ created: false, message: { id: input.id, seq: 1 } });
     expect(await auditOf(conversationId)).toHaveLength(1);
   });
@@ -194,7 +199,9 @@ describe.each(VARIANTS)('actions commit whole on $name', ({ dialect, file }) => 
       [before.id, 1],
       [after.id, 2],
     ]);
-    expect((await auditOf(conversationId)).map((e) => e.messageId).sort()).toEqual([before.id, after.id].sort());
+    expect((await auditOf(conversationId)).map((e) => e.messageId).sort()).toEqual(
+      [before.id, after.id].sort(),
+    );
     expect((await store.findAttachments([theirs.id]))[0]!.messageId).toBeNull();
   });
 

@@ -19,14 +19,24 @@ const ACCESS_CODES: ReadonlySet<ErrorCode> = new Set(['not_participant', 'forbid
  * Records a refusal of the messaging policy (`policy.refused`) if `error` is one, for the action
  * that asked the policy; the caller rethrows. Ids and counts only, never content.
  */
-export function recordPolicyRefusal(audit: AuditLog, actor: Actor, error: unknown, fields: AuditFields): void {
+export function recordPolicyRefusal(
+  audit: AuditLog,
+  actor: Actor,
+  error: unknown,
+  fields: AuditFields,
+): void {
   if (isCoreError(error) && POLICY_CODES.has(error.code)) {
     audit.record(actor, 'policy.refused', { ...fields, outcome: 'refused', code: error.code });
   }
 }
 
 /** Records an access refusal (`access.refused`) if `error` is one; the caller rethrows. */
-export function recordAccessRefusal(audit: AuditLog, actor: Actor, error: unknown, conversationId: string): void {
+export function recordAccessRefusal(
+  audit: AuditLog,
+  actor: Actor,
+  error: unknown,
+  conversationId: string,
+): void {
   if (isCoreError(error) && ACCESS_CODES.has(error.code)) {
     audit.record(actor, 'access.refused', { outcome: 'refused', code: error.code, conversationId });
   }

@@ -7,12 +7,7 @@ import type {
   ScheduleWindowRecord,
   SearchScope,
 } from '../core/ports/care-store.js';
-import {
-  type ParticipantRecord,
-  type Store,
-  StoreConflictError,
-  type UserRecord,
-} from '../core/ports/store.js';
+import { type Store, StoreConflictError, type UserRecord } from '../core/ports/store.js';
 import type { CareDatabase } from './care-schema.js';
 import { KyselyStore } from './kysely-store.js';
 import type { Database } from './schema.js';

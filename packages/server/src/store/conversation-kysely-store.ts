@@ -75,7 +75,9 @@ export class KyselyConversationStore implements ConversationStore {
     try {
       await this.db
         .transaction()
-        .execute((trx) => new KyselyConversationStore(trx, this.dialect).insertConversation(conversation, participants));
+        .execute((trx) =>
+          new KyselyConversationStore(trx, this.dialect).insertConversation(conversation, participants),
+        );
       return { conversation, created: true };
     } catch (error) {
       // Two people opening the same 1:1 chat at once: the loser returns the winner's conversation.

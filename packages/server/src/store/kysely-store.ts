@@ -1,3 +1,4 @@
+import type SqliteDatabase from 'better-sqlite3';
 import { type Kysely, sql } from 'kysely';
 import type { ConversationStore } from '../core/ports/conversation-store.js';
 import type { AppendResult, CommitObserver, MessageStore, NewMessage } from '../core/ports/message-store.js';
@@ -5,7 +6,6 @@ import type { Store, StoreTransaction } from '../core/ports/store.js';
 import type { UserStore } from '../core/ports/user-store.js';
 import { insertAuditRows } from './audit-row.js';
 import { KyselyConversationStore } from './conversation-kysely-store.js';
-import type SqliteDatabase from 'better-sqlite3';
 import { appendPostgresBatch } from './message-append-postgres.js';
 import { type AppendOutcome, appendSqliteBatch } from './message-append-sqlite.js';
 import { MAX_BATCHES_IN_FLIGHT, MessageBatcher } from './message-batcher.js';
@@ -107,7 +107,8 @@ export class KyselyStore implements Store {
     this.findConversationByDirectKey = conversations.findConversationByDirectKey.bind(conversations);
     this.findParticipant = conversations.findParticipant.bind(conversations);
     this.listParticipants = conversations.listParticipants.bind(conversations);
-    this.findConversationWithParticipants = conversations.findConversationWithParticipants.bind(conversations);
+    this.findConversationWithParticipants =
+      conversations.findConversationWithParticipants.bind(conversations);
     this.listConversationsOfUser = conversations.listConversationsOfUser.bind(conversations);
     this.countUnread = conversations.countUnread.bind(conversations);
     this.countUnreadAll = conversations.countUnreadAll.bind(conversations);

@@ -16,7 +16,10 @@ import type { MessagesTable } from './schema.js';
  * arrival order), the message inserted, its attachments bound, its audit row written, and the
  * sender's read marker moved to it (your own sends are never unread).
  */
-export function appendSqliteBatch(db: SqliteDatabase.Database, inputs: readonly NewMessage[]): AppendOutcome[] {
+export function appendSqliteBatch(
+  db: SqliteDatabase.Database,
+  inputs: readonly NewMessage[],
+): AppendOutcome[] {
   return statementsOf(db).batch.immediate(inputs);
 }
 

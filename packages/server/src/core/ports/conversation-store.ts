@@ -4,7 +4,10 @@ export interface ConversationWrites {
    * Creates the conversation with its participants. A 1:1 pair that exists already throws
    * StoreConflictError (inside a transaction, the transaction is then rolled back).
    */
-  insertConversation(conversation: ConversationRecord, participants: readonly ParticipantRecord[]): Promise<void>;
+  insertConversation(
+    conversation: ConversationRecord,
+    participants: readonly ParticipantRecord[],
+  ): Promise<void>;
   /** Adds participants; users already in the conversation are left as they are. Returns the added ids. */
   addParticipants(participants: readonly ParticipantRecord[]): Promise<string[]>;
   /** Removes a participant at once: every access check reads this table. */

@@ -185,6 +185,7 @@ export function createCore(o: CoreOptions): Core {
     o.onBackgroundError,
   );
   const appointments = new AppointmentService({
+    store: o.store,
     care,
     bus: o.bus,
     clock: o.clock,

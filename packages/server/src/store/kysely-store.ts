@@ -5,6 +5,7 @@ import type { AppendResult, CommitObserver, MessageStore, NewMessage } from '../
 import type { Store, StoreTransaction } from '../core/ports/store.js';
 import type { UserStore } from '../core/ports/user-store.js';
 import { insertAuditRows } from './audit-row.js';
+import { KyselyCareStore } from './care-kysely-store.js';
 import { KyselyConversationStore } from './conversation-kysely-store.js';
 import { appendPostgresBatch } from './message-append-postgres.js';
 import { type AppendOutcome, appendSqliteBatch } from './message-append-sqlite.js';
@@ -150,14 +151,32 @@ export class KyselyStore implements Store {
   }
 
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) =>
-      work({
-        users: new KyselyUserStore(trx, this.dialect),
-        conversations: new KyselyConversationStore(trx, this.dialect),
-        messages: new KyselyMessageStore(trx, this.dialect),
-        appendAudit: (records) => insertAuditRows(trx, records),
-      }),
-    );
+    if (this.dialect === 'postgres') return this.db.transaction().execute((trx) => work(this.bound(trx)));
+    // SQLite: IMMEDIATE, so the write lock is taken (waiting up to busy_timeout for the writer
+    // thread) before the first read; a deferred transaction that reads first and then writes
+    // after the writer thread committed would fail at once with SQLITE_BUSY.
+    return this.db.connection().execute(async (connection) => {
+      await sql`begin immediate`.execute(connection);
+      try {
+        const result = await work(this.bound(connection));
+        await sql`commit`.execute(connection);
+        return result;
+      } catch (error) {
+        await sql`rollback`.execute(connection);
+        throw error;
+      }
+    });
+  }
+
+  /** Every aggregate over one connection (in a transaction). */
+  private bound(db: Kysely<Database>): StoreTransaction {
+    return {
+      users: new KyselyUserStore(db, this.dialect),
+      conversations: new KyselyConversationStore(db, this.dialect),
+      messages: new KyselyMessageStore(db, this.dialect),
+      care: new KyselyCareStore(db, this.dialect),
+      appendAudit: (records) => insertAuditRows(db, records),
+    };
   }
 
   async ping(): Promise<void> {

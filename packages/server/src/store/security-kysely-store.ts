@@ -11,7 +11,7 @@ import type {
 } from '../core/ports/security-store.js';
 import type { Store } from '../core/ports/store.js';
 import { insertAuditRows } from './audit-row.js';
-import { KyselyStore } from './kysely-store.js';
+import { isKyselyBacked } from './kysely-backed.js';
 import type { Database } from './schema.js';
 import type { SecurityDatabase } from './security-schema.js';
 
@@ -306,7 +306,7 @@ export class KyselySecurityStore implements SecurityStore {
 
 /** The security store of a Kysely-backed store. */
 export function securityStoreFor(store: Store): SecurityStore {
-  if (store instanceof KyselyStore) return new KyselySecurityStore(store.db);
+  if (isKyselyBacked(store)) return new KyselySecurityStore(store.db);
   throw new Error('no security store for this store: pass one in the app deps');
 }
 

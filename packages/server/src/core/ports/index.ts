@@ -5,7 +5,7 @@
  */
 export type { AttachmentStorage } from './attachment-storage.js';
 export type { Bus, BusEnvelope } from './bus.js';
-export type { CareStore } from './care-store.js';
+export type { CareStore, CareWrites } from './care-store.js';
 export type { Clock } from './clock.js';
 export type { ConversationStore, ConversationWrites } from './conversation-store.js';
 export type { MessageStore, MessageWrites } from './message-store.js';

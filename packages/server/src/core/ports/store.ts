@@ -1,7 +1,8 @@
-import type { ConversationStore, ConversationWrites } from './conversation-store.js';
-import type { MessageStore, MessageWrites } from './message-store.js';
+import type { CareWrites } from './care-store.js';
+import type { ConversationStore } from './conversation-store.js';
+import type { MessageStore } from './message-store.js';
 import type { AuditRecord } from './security-store.js';
-import type { UserStore, UserWrites } from './user-store.js';
+import type { UserStore } from './user-store.js';
 
 export type { ConversationRecord, ConversationStore, ParticipantRecord } from './conversation-store.js';
 export type {
@@ -35,11 +36,15 @@ export interface Store extends UserStore, ConversationStore, MessageStore {
   close(): Promise<void>;
 }
 
-/** The writes of every aggregate, inside one transaction, plus the audit rows that go with them. */
+/**
+ * Every aggregate, bound to one transaction (reads see its writes), plus the audit rows that go
+ * with them. Not offered: what opens a transaction of its own (createConversation, appends).
+ */
 export interface StoreTransaction {
-  users: UserWrites;
-  conversations: ConversationWrites;
-  messages: MessageWrites;
+  users: UserStore;
+  conversations: Omit<ConversationStore, 'createConversation'>;
+  messages: Omit<MessageStore, 'appendMessage' | 'observeCommits'>;
+  care: CareWrites;
   appendAudit(records: readonly AuditRecord[]): Promise<void>;
 }
 

@@ -51,26 +51,28 @@ describe.each(VARIANTS)('actions commit whole on $name', ({ dialect, file }) => 
       });
     }
     const conversationId = newId('cnv');
-    await store.createConversation(
-      {
-        id: conversationId,
-        kind: 'direct',
-        directKey: `${a}:${b}`,
-        appointmentId: null,
-        createdBy: a,
-        createdAt: NOW,
-        lastSeq: 0,
-        lastActivityAt: NOW,
-      },
-      [a, b].map((userId) => ({
-        conversationId,
-        userId,
-        joinedAt: NOW,
-        lastReadSeq: 0,
-        lastDeliveredSeq: 0,
-        muted: false,
-        pinned: false,
-      })),
+    await store.transaction((tx) =>
+      tx.conversations.insertConversation(
+        {
+          id: conversationId,
+          kind: 'direct',
+          directKey: `${a}:${b}`,
+          appointmentId: null,
+          createdBy: a,
+          createdAt: NOW,
+          lastSeq: 0,
+          lastActivityAt: NOW,
+        },
+        [a, b].map((userId) => ({
+          conversationId,
+          userId,
+          joinedAt: NOW,
+          lastReadSeq: 0,
+          lastDeliveredSeq: 0,
+          muted: false,
+          pinned: false,
+        })),
+      ),
     );
     return { conversationId, a, b };
   }
@@ -107,7 +109,7 @@ describe.each(VARIANTS)('actions commit whole on $name', ({ dialect, file }) => 
       messageId: null,
       createdAt: NOW,
     };
-    await store.insertAttachment(record);
+    await store.transaction((tx) => tx.messages.insertAttachment(record));
     return record;
   }
 

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type {
   ConversationRecord,
   ConversationStore,
+  ConversationWrites,
   ParticipantRecord,
 } from '../core/ports/conversation-store.js';
 import { StoreConflictError } from '../core/ports/store.js';
@@ -10,7 +11,7 @@ import type { Database } from './schema.js';
 import { isUniqueViolation } from './unique-violation.js';
 
 /** Conversations and their participants. `db` is a connection, or the transaction of an action. */
-export class KyselyConversationStore implements ConversationStore {
+export class KyselyConversationStore implements ConversationStore, ConversationWrites {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: 'sqlite' | 'postgres',
@@ -66,27 +67,6 @@ export class KyselyConversationStore implements ConversationStore {
         })),
       )
       .execute();
-  }
-
-  async createConversation(
-    conversation: ConversationRecord,
-    participants: readonly ParticipantRecord[],
-  ): Promise<{ conversation: ConversationRecord; created: boolean }> {
-    try {
-      await this.db
-        .transaction()
-        .execute((trx) =>
-          new KyselyConversationStore(trx, this.dialect).insertConversation(conversation, participants),
-        );
-      return { conversation, created: true };
-    } catch (error) {
-      // Two people opening the same 1:1 chat at once: the loser returns the winner's conversation.
-      if (conversation.directKey && error instanceof StoreConflictError) {
-        const existing = await this.findConversationByDirectKey(conversation.directKey);
-        if (existing) return { conversation: existing, created: false };
-      }
-      throw error;
-    }
   }
 
   async findParticipant(conversationId: string, userId: string): Promise<ParticipantRecord | undefined> {

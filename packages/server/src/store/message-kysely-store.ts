@@ -4,6 +4,7 @@ import type {
   MessageEditRecord,
   MessageRecord,
   MessageStore,
+  MessageWrites,
   ReactionRecord,
 } from '../core/ports/message-store.js';
 import { toMessageRecord } from './message-row.js';
@@ -13,7 +14,9 @@ import type { Database, MessagesTable } from './schema.js';
  * Messages, their edit history, reactions and attachments; appends go through the group commit
  * (kysely-store.ts). `db` is a connection, or the transaction of an action.
  */
-export class KyselyMessageStore implements Omit<MessageStore, 'appendMessage' | 'observeCommits'> {
+export class KyselyMessageStore
+  implements Omit<MessageStore, 'appendMessage' | 'observeCommits'>, MessageWrites
+{
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: 'sqlite' | 'postgres',

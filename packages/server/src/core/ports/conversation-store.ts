@@ -1,35 +1,9 @@
-/** The conversations-and-participants aggregate: writes, offered inside a transaction too. */
-export interface ConversationWrites {
-  /**
-   * Creates the conversation with its participants. A 1:1 pair that exists already throws
-   * StoreConflictError (inside a transaction, the transaction is then rolled back).
-   */
-  insertConversation(
-    conversation: ConversationRecord,
-    participants: readonly ParticipantRecord[],
-  ): Promise<void>;
-  /** Adds participants; users already in the conversation are left as they are. Returns the added ids. */
-  addParticipants(participants: readonly ParticipantRecord[]): Promise<string[]>;
-  /** Removes a participant at once: every access check reads this table. */
-  removeParticipant(conversationId: string, userId: string): Promise<boolean>;
-  updateParticipantSettings(
-    conversationId: string,
-    userId: string,
-    settings: { muted?: boolean | undefined; pinned?: boolean | undefined },
-  ): Promise<void>;
-  /** Moves the read marker forward only; returns the marker now stored. */
-  advanceReadMarker(conversationId: string, userId: string, seq: number): Promise<number>;
-  /** Moves the delivery marker forward only; returns the marker now stored. */
-  advanceDeliveryMarker(conversationId: string, userId: string, seq: number): Promise<number>;
-}
-
-export interface ConversationStore extends ConversationWrites {
+/**
+ * The conversations-and-participants aggregate, as the store offers it outside a transaction:
+ * reads, and the writes that are one statement on one participant's own row.
+ */
+export interface ConversationStore {
   findConversation(id: string): Promise<ConversationRecord | undefined>;
-  /** Creates the conversation with its participants; a 1:1 pair that exists already is returned instead. */
-  createConversation(
-    conversation: ConversationRecord,
-    participants: readonly ParticipantRecord[],
-  ): Promise<{ conversation: ConversationRecord; created: boolean }>;
   findConversationByDirectKey(directKey: string): Promise<ConversationRecord | undefined>;
   findParticipant(conversationId: string, userId: string): Promise<ParticipantRecord | undefined>;
   listParticipants(conversationIds: readonly string[]): Promise<ParticipantRecord[]>;
@@ -50,6 +24,32 @@ export interface ConversationStore extends ConversationWrites {
   countUnreadAll(userId: string): Promise<Map<string, number>>;
   /** Every user who shares a conversation with the user (who sees their presence). */
   listContactIds(userId: string): Promise<string[]>;
+
+  updateParticipantSettings(
+    conversationId: string,
+    userId: string,
+    settings: { muted?: boolean | undefined; pinned?: boolean | undefined },
+  ): Promise<void>;
+  /** Moves the read marker forward only; returns the marker now stored. */
+  advanceReadMarker(conversationId: string, userId: string, seq: number): Promise<number>;
+  /** Moves the delivery marker forward only; returns the marker now stored. */
+  advanceDeliveryMarker(conversationId: string, userId: string, seq: number): Promise<number>;
+}
+
+/** The aggregate's writes that an action makes inside a transaction (Store.transaction). */
+export interface ConversationWrites {
+  /**
+   * Creates the conversation with its participants. A 1:1 pair that exists already throws
+   * StoreConflictError, and the transaction is rolled back.
+   */
+  insertConversation(
+    conversation: ConversationRecord,
+    participants: readonly ParticipantRecord[],
+  ): Promise<void>;
+  /** Adds participants; users already in the conversation are left as they are. Returns the added ids. */
+  addParticipants(participants: readonly ParticipantRecord[]): Promise<string[]>;
+  /** Removes a participant at once: every access check reads this table. */
+  removeParticipant(conversationId: string, userId: string): Promise<boolean>;
 }
 
 export interface ConversationRecord {

@@ -1,19 +1,23 @@
 import type { Attachment } from '@carechat/protocol';
 import type { AuditRecord } from './security-store.js';
 
-/** The messages aggregate (edits, reactions, attachments): writes offered inside a transaction too. */
+/** The messages aggregate's writes that an action makes inside a transaction (Store.transaction). */
 export interface MessageWrites {
   recordMessageEdit(edit: MessageEditRecord): Promise<void>;
   updateMessageContent(id: string, content: string, editedAt: string): Promise<void>;
   markMessageDeleted(id: string, deletedAt: string): Promise<void>;
+  insertAttachment(attachment: AttachmentRecord): Promise<void>;
+}
+
+/**
+ * The messages aggregate (edit history, reactions, attachments), as the store offers it outside a
+ * transaction: reads, appends (their own transactions), and a user's own reactions (one statement).
+ */
+export interface MessageStore {
   /** True when the reaction was new. */
   addReaction(reaction: ReactionRecord): Promise<boolean>;
   /** True when there was such a reaction. */
   removeReaction(messageId: string, userId: string, emoji: string): Promise<boolean>;
-  insertAttachment(attachment: AttachmentRecord): Promise<void>;
-}
-
-export interface MessageStore extends MessageWrites {
   /**
    * Stores a message in its own transaction, allocating the conversation's next seq, binding its
    * attachments and writing its audit row: all of it commits, or none. A message with the same

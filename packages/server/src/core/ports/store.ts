@@ -1,10 +1,15 @@
 import type { CareWrites } from './care-store.js';
-import type { ConversationStore } from './conversation-store.js';
-import type { MessageStore } from './message-store.js';
+import type { ConversationStore, ConversationWrites } from './conversation-store.js';
+import type { MessageStore, MessageWrites } from './message-store.js';
 import type { AuditRecord } from './security-store.js';
 import type { UserStore } from './user-store.js';
 
-export type { ConversationRecord, ConversationStore, ParticipantRecord } from './conversation-store.js';
+export type {
+  ConversationRecord,
+  ConversationStore,
+  ConversationWrites,
+  ParticipantRecord,
+} from './conversation-store.js';
 export type {
   AppendResult,
   AttachmentRecord,
@@ -12,6 +17,7 @@ export type {
   MessageEditRecord,
   MessageRecord,
   MessageStore,
+  MessageWrites,
   NewMessage,
   ReactionRecord,
 } from './message-store.js';
@@ -37,13 +43,14 @@ export interface Store extends UserStore, ConversationStore, MessageStore {
 }
 
 /**
- * Every aggregate, bound to one transaction (reads see its writes), plus the audit rows that go
- * with them. Not offered: what opens a transaction of its own (createConversation, appends).
+ * Every aggregate, bound to one transaction (reads see its writes), with the writes only an
+ * action's transaction makes, plus the audit rows that go with them. Not offered: appends (they
+ * have their own transactions, see MessageStore.appendMessage).
  */
 export interface StoreTransaction {
   users: UserStore;
-  conversations: Omit<ConversationStore, 'createConversation'>;
-  messages: Omit<MessageStore, 'appendMessage' | 'observeCommits'>;
+  conversations: ConversationStore & ConversationWrites;
+  messages: Omit<MessageStore, 'appendMessage' | 'observeCommits'> & MessageWrites;
   care: CareWrites;
   appendAudit(records: readonly AuditRecord[]): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import type { Role } from '@carechat/protocol';
 
-/** The users-and-sessions aggregate: writes, offered inside a transaction too. */
+/** The users-and-sessions aggregate's writes (each one statement, offered inside a transaction too). */
 export interface UserWrites {
   insertUser(user: UserRecord): Promise<void>;
   insertSession(session: SessionRecord): Promise<void>;

@@ -1,7 +1,9 @@
 import type { Attachment, Conversation, Message } from '@carechat/protocol';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { careStoreFor } from '../src/store/care-kysely-store.js';
 import type { KyselyStore } from '../src/store/kysely-store.js';
+import { moveAppointment, requestAppointment } from './helpers/care.js';
 import { DIALECTS, type Dialect } from './helpers/dialects.js';
 import { openConversation, registerUser, request, sendHttp, type TestUser } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -149,5 +151,61 @@ describe.each(DIALECTS)('an action whose audit row fails writes nothing, on %s',
     const before = await count('attachments', direct.id);
     expect((await upload(direct.id)).status).toBe(500);
     expect(await count('attachments', direct.id)).toBe(before);
+  });
+});
+
+/** Makes the database refuse new consultations, so an appointment's move fails half-way. */
+async function refuseConsultations(db: KyselyStore['db'], dialect: Dialect): Promise<() => Promise<void>> {
+  if (dialect === 'sqlite') {
+    await sql`create trigger refuse_consultations before insert on consultations
+      begin select raise(abort, 'consultation refused'); end`.execute(db);
+    return async () => {
+      await sql`drop trigger refuse_consultations`.execute(db);
+    };
+  }
+  await sql`create function refuse_consultations() returns trigger as $$
+    begin raise exception 'consultation refused'; end; $$ language plpgsql`.execute(db);
+  await sql`create trigger refuse_consultations before insert on consultations for each row
+    execute function refuse_consultations()`.execute(db);
+  return async () => {
+    await sql`drop trigger refuse_consultations on consultations`.execute(db);
+  };
+}
+
+describe.each(DIALECTS)('an appointment move is one transaction, on %s', (dialect) => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startServer({ dialect });
+  });
+  afterAll(() => server.close());
+
+  it('accepting writes the appointment, its consultation and its conversation together, or none', async () => {
+    const [doctor, patient] = await Promise.all([
+      registerUser(server.url, { name: 'Doc', role: 'practitioner' }),
+      registerUser(server.url, { name: 'Pat' }),
+    ]);
+    const start = Date.now() + 3_600_000;
+    const requested = await requestAppointment(
+      server.url,
+      patient,
+      doctor,
+      new Date(start).toISOString(),
+      new Date(start + 1_800_000).toISOString(),
+    );
+    const care = careStoreFor(server.store);
+    const allow = await refuseConsultations((server.store as KyselyStore).db, dialect);
+
+    expect((await moveAppointment(server.url, doctor, requested.id, 'accept')).status).toBe(500);
+    expect((await care.findAppointment(requested.id))!.status).toBe('requested');
+    expect(await care.findConsultationsByAppointments([requested.id])).toEqual([]);
+    expect(await server.store.listConversationsOfUser(patient.user.id)).toEqual([]);
+
+    await allow();
+    const accepted = await moveAppointment(server.url, doctor, requested.id, 'accept');
+    expect(accepted.status).toBe(200);
+    const [consultation] = await care.findConsultationsByAppointments([requested.id]);
+    const [chat] = await server.store.listConversationsOfUser(patient.user.id);
+    expect(consultation).toMatchObject({ isActive: true, conversationId: chat!.conversation.id });
   });
 });

@@ -109,22 +109,24 @@ describe.each(DIALECTS)('care store on %s', (dialect) => {
       muted: false,
       pinned: false,
     });
-    await store.createConversation(
-      {
-        id,
-        kind: 'group',
-        directKey: null,
-        appointmentId: null,
-        createdBy: a,
-        createdAt: NOW,
-        lastSeq: 0,
-        lastActivityAt: NOW,
-      },
-      [row(a), row(b)],
+    await store.transaction((tx) =>
+      tx.conversations.insertConversation(
+        {
+          id,
+          kind: 'group',
+          directKey: null,
+          appointmentId: null,
+          createdBy: a,
+          createdAt: NOW,
+          lastSeq: 0,
+          lastActivityAt: NOW,
+        },
+        [row(a), row(b)],
+      ),
     );
-    expect(await care.addParticipants([row(b), row(c)])).toEqual([c]);
-    expect(await care.removeParticipant(id, b)).toBe(true);
-    expect(await care.removeParticipant(id, b)).toBe(false);
+    expect(await store.transaction((tx) => tx.conversations.addParticipants([row(b), row(c)]))).toEqual([c]);
+    expect(await store.transaction((tx) => tx.conversations.removeParticipant(id, b))).toBe(true);
+    expect(await store.transaction((tx) => tx.conversations.removeParticipant(id, b))).toBe(false);
     expect(await store.findParticipant(id, b)).toBeUndefined();
     expect((await store.listParticipants([id])).map((p) => p.userId).sort()).toEqual([a, c].sort());
   });

@@ -36,18 +36,20 @@ describe.each(DIALECTS)('conversation with participants on %s', (dialect) => {
       muted: i === 1,
       pinned: false,
     }));
-    await store.createConversation(
-      {
-        id: 'cnv_g',
-        kind: 'group',
-        directKey: null,
-        appointmentId: null,
-        createdBy: 'usr_a',
-        createdAt: NOW,
-        lastSeq: 0,
-        lastActivityAt: NOW,
-      },
-      participants,
+    await store.transaction((tx) =>
+      tx.conversations.insertConversation(
+        {
+          id: 'cnv_g',
+          kind: 'group',
+          directKey: null,
+          appointmentId: null,
+          createdBy: 'usr_a',
+          createdAt: NOW,
+          lastSeq: 0,
+          lastActivityAt: NOW,
+        },
+        participants,
+      ),
     );
     const found = await store.findConversationWithParticipants!('cnv_g');
     expect(found?.conversation).toEqual(await store.findConversation('cnv_g'));

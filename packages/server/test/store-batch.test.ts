@@ -38,26 +38,28 @@ describe.each(DIALECTS)('group commit on %s', (dialect) => {
       });
     }
     const conversationId = newId('cnv');
-    await store.createConversation(
-      {
-        id: conversationId,
-        kind: 'direct',
-        directKey: `${a}:${b}`,
-        appointmentId: null,
-        createdBy: a,
-        createdAt: NOW,
-        lastSeq: 0,
-        lastActivityAt: NOW,
-      },
-      [a, b].map((userId) => ({
-        conversationId,
-        userId,
-        joinedAt: NOW,
-        lastReadSeq: 0,
-        lastDeliveredSeq: 0,
-        muted: false,
-        pinned: false,
-      })),
+    await store.transaction((tx) =>
+      tx.conversations.insertConversation(
+        {
+          id: conversationId,
+          kind: 'direct',
+          directKey: `${a}:${b}`,
+          appointmentId: null,
+          createdBy: a,
+          createdAt: NOW,
+          lastSeq: 0,
+          lastActivityAt: NOW,
+        },
+        [a, b].map((userId) => ({
+          conversationId,
+          userId,
+          joinedAt: NOW,
+          lastReadSeq: 0,
+          lastDeliveredSeq: 0,
+          muted: false,
+          pinned: false,
+        })),
+      ),
     );
     return { conversationId, a, b };
   }
@@ -148,26 +150,28 @@ describe('group commit on a SQLite file (writer thread)', () => {
         createdAt: NOW,
       });
     }
-    await store.createConversation(
-      {
-        id: 'cnv_w',
-        kind: 'direct',
-        directKey: `${a}:${b}`,
-        appointmentId: null,
-        createdBy: a,
-        createdAt: NOW,
-        lastSeq: 0,
-        lastActivityAt: NOW,
-      },
-      [a, b].map((userId) => ({
-        conversationId: 'cnv_w',
-        userId,
-        joinedAt: NOW,
-        lastReadSeq: 0,
-        lastDeliveredSeq: 0,
-        muted: false,
-        pinned: false,
-      })),
+    await store.transaction((tx) =>
+      tx.conversations.insertConversation(
+        {
+          id: 'cnv_w',
+          kind: 'direct',
+          directKey: `${a}:${b}`,
+          appointmentId: null,
+          createdBy: a,
+          createdAt: NOW,
+          lastSeq: 0,
+          lastActivityAt: NOW,
+        },
+        [a, b].map((userId) => ({
+          conversationId: 'cnv_w',
+          userId,
+          joinedAt: NOW,
+          lastReadSeq: 0,
+          lastDeliveredSeq: 0,
+          muted: false,
+          pinned: false,
+        })),
+      ),
     );
     const append = (clientMsgId: string) =>
       store.appendMessage({

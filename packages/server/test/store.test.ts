@@ -42,18 +42,20 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
       muted: false,
       pinned: false,
     }));
-    await store.createConversation(
-      {
-        id,
-        kind: userIds.length === 2 ? 'direct' : 'group',
-        directKey: userIds.length === 2 ? [...userIds].sort().join(':') : null,
-        appointmentId: null,
-        createdBy: userIds[0]!,
-        createdAt: NOW,
-        lastSeq: 0,
-        lastActivityAt: NOW,
-      },
-      participants,
+    await store.transaction((tx) =>
+      tx.conversations.insertConversation(
+        {
+          id,
+          kind: userIds.length === 2 ? 'direct' : 'group',
+          directKey: userIds.length === 2 ? [...userIds].sort().join(':') : null,
+          appointmentId: null,
+          createdBy: userIds[0]!,
+          createdAt: NOW,
+          lastSeq: 0,
+          lastActivityAt: NOW,
+        },
+        participants,
+      ),
     );
     return id;
   }
@@ -101,23 +103,27 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect(await store.rotateSessionToken('s1', 'h2', 'h4', NOW)).toBe(false);
   });
 
-  it('returns the existing 1:1 conversation when the pair is created twice', async () => {
+  it('refuses a second 1:1 conversation of the same pair, writing nothing of it', async () => {
     const [a, b] = [await user(), await user()];
-    const first = await conversation([a, b]);
-    const again = await store.createConversation(
-      {
-        id: newId('cnv'),
-        kind: 'direct',
-        directKey: [a, b].sort().join(':'),
-        appointmentId: null,
-        createdBy: b,
-        createdAt: NOW,
-        lastSeq: 0,
-        lastActivityAt: NOW,
-      },
-      [],
+    await conversation([a, b]);
+    const id = newId('cnv');
+    const again = store.transaction((tx) =>
+      tx.conversations.insertConversation(
+        {
+          id,
+          kind: 'direct',
+          directKey: [a, b].sort().join(':'),
+          appointmentId: null,
+          createdBy: b,
+          createdAt: NOW,
+          lastSeq: 0,
+          lastActivityAt: NOW,
+        },
+        [],
+      ),
     );
-    expect(again).toMatchObject({ created: false, conversation: { id: first } });
+    await expect(again).rejects.toBeInstanceOf(StoreConflictError);
+    expect(await store.findConversation(id)).toBeUndefined();
   });
 
   it('allocates seqs 1..n and returns the stored message for a repeated client_msg_id', async () => {
@@ -207,7 +213,7 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     const [a, b] = [await user(), await user()];
     const c = await conversation([a, b]);
     const { message } = await append(c, a, 'd1', 'secret words');
-    await store.markMessageDeleted(message.id, NOW);
+    await store.transaction((tx) => tx.messages.markMessageDeleted(message.id, NOW));
     const stored = await store.findMessage(message.id);
     expect(stored).toMatchObject({ seq: 1, content: '', deletedAt: NOW });
   });

@@ -1,8 +1,10 @@
 import type { Attachment } from '@carechat/protocol';
 import { accessConversation } from './access.js';
 import type { Actor } from './actor.js';
+import type { AuditLog } from './audit.js';
 import { CoreError } from './errors.js';
 import { newId } from './ids.js';
+import type { KeyedLimiter } from './limits.js';
 import type { AttachmentStorage } from './ports/attachment-storage.js';
 import type { Clock } from './ports/clock.js';
 import type { AttachmentRecord, Store } from './ports/store.js';
@@ -35,6 +37,9 @@ export interface AttachmentDeps {
   clock: Clock;
   storage: AttachmentStorage;
   maxBytes: number;
+  audit: AuditLog;
+  /** Uploads per user (checked before anything else). */
+  uploadLimit: KeyedLimiter;
 }
 
 /** Uploads into a conversation, readable only by its participants. */
@@ -46,6 +51,7 @@ export class AttachmentService {
     conversationId: string,
     file: { name: string; bytes: Uint8Array },
   ): Promise<Attachment> {
+    this.d.uploadLimit.take(actor.userId);
     await accessConversation(this.d.store, actor, conversationId);
     if (file.bytes.length > this.d.maxBytes) {
       throw new CoreError('message_too_large', `Attachments are limited to ${this.d.maxBytes} bytes.`);
@@ -70,7 +76,15 @@ export class AttachmentService {
       messageId: null,
       createdAt: this.d.clock.now().toISOString(),
     };
-    await this.d.store.insertAttachment(record);
+    await this.d.store.transaction(async (tx) => {
+      await tx.messages.insertAttachment(record);
+      await tx.appendAudit([
+        this.d.audit.entry(actor, 'attachment.uploaded', {
+          conversationId,
+          detail: { attachment_id: id, size: record.size },
+        }),
+      ]);
+    });
     return { id, name: record.name, content_type: contentType, size: record.size };
   }
 
@@ -82,9 +96,14 @@ export class AttachmentService {
     } catch {
       throw new CoreError('not_found', 'No such attachment.');
     }
+    const bytes = await this.d.storage.read(record.storageKey);
+    this.d.audit.record(actor, 'attachment.downloaded', {
+      conversationId: record.conversationId,
+      detail: { attachment_id: attachmentId },
+    });
     return {
       attachment: { id: record.id, name: record.name, content_type: record.contentType, size: record.size },
-      bytes: await this.d.storage.read(record.storageKey),
+      bytes,
     };
   }
 }

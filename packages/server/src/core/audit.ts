@@ -50,7 +50,7 @@ export class AuditLog {
 
   /** Records an event; it is written within `flushMs`. */
   record(subject: AuditSubject, action: AuditAction, fields: AuditFields = {}): void {
-    this.#buffer.push(this.build(subject, action, fields));
+    this.#buffer.push(this.entry(subject, action, fields));
     if (this.#buffer.length > MAX_BUFFERED) this.#buffer.splice(0, this.#buffer.length - MAX_BUFFERED);
     if (this.#buffer.length >= this.#maxBatch) void this.flush();
     else if (this.#timer === undefined) {
@@ -61,7 +61,7 @@ export class AuditLog {
 
   /** Records an event and resolves once it (and everything before it) is stored. */
   async recordNow(subject: AuditSubject, action: AuditAction, fields: AuditFields = {}): Promise<void> {
-    this.#buffer.push(this.build(subject, action, fields));
+    this.#buffer.push(this.entry(subject, action, fields));
     await this.flush();
   }
 
@@ -94,7 +94,11 @@ export class AuditLog {
     this.#timer = undefined;
   }
 
-  private build(subject: AuditSubject, action: AuditAction, f: AuditFields): AuditRecord {
+  /**
+   * The row of an event, for an action that writes it in its own transaction (a write and its
+   * audit row commit together); `record` is for reads and refusals, which write nothing else.
+   */
+  entry(subject: AuditSubject, action: AuditAction, f: AuditFields = {}): AuditRecord {
     const s = subject ?? {};
     return {
       id: newId('aud'),

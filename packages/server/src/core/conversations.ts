@@ -1,14 +1,23 @@
 import type { Conversation, CreateConversationBody, ErrorCode } from '@carechat/protocol';
 import { accessConversation } from './access.js';
 import type { Actor } from './actor.js';
+import type { AuditLog } from './audit.js';
 import { CoreError } from './errors.js';
 import { domainEvent } from './events.js';
 import { newId } from './ids.js';
 import type { MessagingPolicy } from './policy.js';
 import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
-import type { ConversationRecord, ParticipantRecord, Store, UserRecord } from './ports/store.js';
+import {
+  type ConversationRecord,
+  type ParticipantRecord,
+  type Store,
+  StoreConflictError,
+  type StoreTransaction,
+  type UserRecord,
+} from './ports/store.js';
 import type { Presence } from './presence.js';
+import { recordPolicyRefusal } from './refusals.js';
 import { toWireConversation } from './render.js';
 import type { UserDirectory } from './users.js';
 
@@ -19,6 +28,28 @@ export interface ConversationDeps {
   users: UserDirectory;
   presence: Presence;
   policy: MessagingPolicy;
+  audit: AuditLog;
+}
+
+/** A conversation found or created in a transaction; `userIds` are told once it commits. */
+export interface OpenedConversation {
+  conversation: ConversationRecord;
+  created: boolean;
+  userIds: readonly string[];
+}
+
+/**
+ * Runs a transaction again, once, when it lost a race to create the same thing (two people opening
+ * the same 1:1 at once): the loser's transaction rolled back whole, and its second run finds the
+ * winner's row.
+ */
+export async function onceMoreOnConflict<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof StoreConflictError) return work();
+    throw error;
+  }
 }
 
 /** Opening and listing conversations. Messages live in messages.ts. */
@@ -43,34 +74,57 @@ export class ConversationService {
       if (existing) return { conversation: await this.get(actor, existing.id), created: false };
     }
     const appointmentId = input.appointment_id ?? null;
-    await this.d.policy.checkStart(actor, others, appointmentId);
-    const { conversation, created } = await this.create(actor.userId, otherIds, appointmentId);
-    return { conversation: await this.get(actor, conversation.id), created };
+    try {
+      await this.d.policy.checkStart(actor, others, appointmentId);
+    } catch (error) {
+      recordPolicyRefusal(this.d.audit, actor, error, {
+        targetUserId: others[0]?.id,
+        detail: { check: 'start', others: others.length },
+      });
+      throw error;
+    }
+    const opened = await onceMoreOnConflict(() =>
+      this.d.store.transaction((tx) => this.openIn(tx, [actor.userId, ...otherIds], appointmentId, actor)),
+    );
+    if (opened.created) await this.announce(opened.conversation.id, opened.userIds);
+    return { conversation: await this.get(actor, opened.conversation.id), created: opened.created };
   }
 
   /**
-   * A conversation the system decides on rather than a user asking for it (accepting an appointment
-   * opens its chat; demo data): no policy check and no actor. Two people: find-or-create their 1:1.
+   * A conversation the system decides on rather than a user asking for it (demo data): no policy
+   * check and no actor. Two people: find-or-create their 1:1.
    */
   async openAsSystem(
     userIds: readonly string[],
     appointmentId: string | null,
   ): Promise<{ conversation: ConversationRecord; created: boolean }> {
-    const [first, ...others] = [...new Set(userIds)];
-    if (first === undefined || others.length === 0) throw new CoreError('invalid_request');
-    if (others.length === 1) {
-      const existing = await this.d.store.findConversationByDirectKey(directKeyOf([first, ...others]));
-      if (existing) return { conversation: existing, created: false };
-    }
-    return this.create(first, others, appointmentId);
+    const opened = await onceMoreOnConflict(() =>
+      this.d.store.transaction((tx) => this.openIn(tx, userIds, appointmentId)),
+    );
+    if (opened.created) await this.announce(opened.conversation.id, opened.userIds);
+    return { conversation: opened.conversation, created: opened.created };
   }
 
-  private async create(
-    createdBy: string,
-    otherIds: readonly string[],
+  /**
+   * Find-or-create inside the caller's transaction: the conversation, its participants and (for a
+   * person's request) its audit row commit with whatever else the transaction writes (accepting an
+   * appointment opens its chat). Announces nothing: the caller announces a created one after the
+   * commit. A 1:1 that another transaction created meanwhile fails this one with
+   * StoreConflictError (see onceMoreOnConflict).
+   */
+  async openIn(
+    tx: StoreTransaction,
+    userIds: readonly string[],
     appointmentId: string | null,
-  ): Promise<{ conversation: ConversationRecord; created: boolean }> {
+    actor?: Actor,
+  ): Promise<OpenedConversation> {
+    const [createdBy, ...otherIds] = [...new Set(userIds)];
+    if (createdBy === undefined || otherIds.length === 0) throw new CoreError('invalid_request');
     const directKey = otherIds.length === 1 ? directKeyOf([createdBy, ...otherIds]) : null;
+    if (directKey) {
+      const existing = await tx.conversations.findConversationByDirectKey(directKey);
+      if (existing) return { conversation: existing, created: false, userIds: [] };
+    }
     const now = this.d.clock.now().toISOString();
     const record: ConversationRecord = {
       id: newId('cnv'),
@@ -91,9 +145,16 @@ export class ConversationService {
       muted: false,
       pinned: false,
     }));
-    const result = await this.d.store.createConversation(record, participants);
-    if (result.created) await this.announce(result.conversation.id, [createdBy, ...otherIds]);
-    return result;
+    await tx.conversations.insertConversation(record, participants);
+    if (actor) {
+      await tx.appendAudit([
+        this.d.audit.entry(actor, 'conversation.created', {
+          conversationId: record.id,
+          detail: { participants: participants.length },
+        }),
+      ]);
+    }
+    return { conversation: record, created: true, userIds: [createdBy, ...otherIds] };
   }
 
   async get(actor: Actor, conversationId: string): Promise<Conversation> {

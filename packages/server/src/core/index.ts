@@ -1,6 +1,5 @@
 import { AttachmentService } from './attachments.js';
 import type { AuditLog } from './audit.js';
-import { auditedPolicy, auditServices } from './audit-hooks.js';
 import { AuditQueries } from './audit-queries.js';
 import { AuthService } from './auth.js';
 import { AppointmentService } from './care/appointments.js';
@@ -125,11 +124,9 @@ export function createCore(o: CoreOptions): Core {
     onError: o.onBackgroundError,
   });
   const audit = security.audit;
-  // Every refusal the policy gives lands in the audit trail, whichever service asked.
-  const policy = auditedPolicy(
-    o.policy ?? createPolicy(o.messagingPolicy ?? 'appointment', { care, users, clock: o.clock }),
-    audit,
-  );
+  // Its refusals are recorded in the audit trail by the actions that ask it (core/refusals.ts).
+  const policy =
+    o.policy ?? createPolicy(o.messagingPolicy ?? 'appointment', { care, users, clock: o.clock });
   const tokens = new AccessTokens(o.jwtSecret, o.accessTokenTtlSeconds);
   const shared = { store: o.store, bus, clock: o.clock, users };
   const auth = new AuthService({
@@ -144,7 +141,7 @@ export function createCore(o: CoreOptions): Core {
     refreshGraceMs: security.settings.refreshReuseGraceSeconds * 1000,
     allowPractitionerSignup: o.allowPractitionerSignup,
   });
-  const conversations = new ConversationService({ ...shared, presence, policy });
+  const conversations = new ConversationService({ ...shared, presence, policy, audit });
   const views = new MessageViews(o.store, users);
   const onError = o.onBackgroundError ? { onError: o.onBackgroundError } : {};
   const typing = new TypingService({ ...shared, ttlMs: o.typingTtlMs, ...onError });
@@ -152,6 +149,8 @@ export function createCore(o: CoreOptions): Core {
     ...shared,
     views,
     policy,
+    audit,
+    sendLimit: security.sends,
     maxMessageBytes: o.maxMessageBytes,
     editWindowSeconds: o.editWindowSeconds,
     onSent: (message) => {
@@ -189,6 +188,7 @@ export function createCore(o: CoreOptions): Core {
     },
   };
   const appointments = new AppointmentService({
+    store: o.store,
     care,
     bus,
     clock: o.clock,
@@ -202,9 +202,10 @@ export function createCore(o: CoreOptions): Core {
     clock: o.clock,
     storage: o.attachmentStorage,
     maxBytes: o.attachmentMaxBytes,
+    audit,
+    uploadLimit: security.uploads,
   });
-  const membership = new MembershipService({ ...shared, care, policy, conversations });
-  auditServices({ messages, conversations, membership, attachments, store: o.store }, audit, security);
+  const membership = new MembershipService({ ...shared, audit, policy, conversations });
   return {
     ...shared,
     presence,

@@ -2,14 +2,17 @@ import type { Attachment, ChatMessageFrame, HistoryQuery, Message } from '@carec
 import { notificationPreview } from '@carechat/protocol';
 import { accessConversation, accessMessage } from './access.js';
 import type { Actor } from './actor.js';
+import type { AuditLog } from './audit.js';
 import { CoreError } from './errors.js';
 import { domainEvent, messageCreated, messageNotified, userIdsOf } from './events.js';
 import { newId } from './ids.js';
+import type { KeyedLimiter } from './limits.js';
 import type { MessageViews } from './message-views.js';
 import type { MessagingPolicy } from './policy.js';
 import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
-import type { MessageRecord, ParticipantRecord, Store } from './ports/store.js';
+import type { ConversationRecord, MessageRecord, ParticipantRecord, Store } from './ports/store.js';
+import { recordAccessRefusal, recordPolicyRefusal } from './refusals.js';
 
 export interface MessageDeps {
   store: Store;
@@ -17,6 +20,9 @@ export interface MessageDeps {
   clock: Clock;
   views: MessageViews;
   policy: MessagingPolicy;
+  audit: AuditLog;
+  /** Sends per user (checked before anything else). */
+  sendLimit: KeyedLimiter;
   maxMessageBytes: number;
   /** How long after sending a message its sender may still edit or delete it. */
   editWindowSeconds: number;
@@ -49,14 +55,30 @@ export class MessageService {
   constructor(private readonly d: MessageDeps) {}
 
   /**
-   * Stores a message and delivers it. The returned promise settles only after the commit, so an
-   * acknowledgement always means the message is durable.
+   * Stores a message and delivers it. The message, the binding of its attachments and its audit
+   * row commit together (in the group commit of appends); the events go out after. The returned
+   * promise settles only after the commit, so an acknowledgement always means the message is durable.
    */
   async send(
     actor: Actor,
     conversationId: string,
     input: SendInput,
     origin: Origin = {},
+  ): Promise<{ message: Message; created: boolean }> {
+    this.d.sendLimit.take(actor.userId);
+    try {
+      return await this.doSend(actor, conversationId, input, origin);
+    } catch (error) {
+      recordAccessRefusal(this.d.audit, actor, error, conversationId);
+      throw error;
+    }
+  }
+
+  private async doSend(
+    actor: Actor,
+    conversationId: string,
+    input: SendInput,
+    origin: Origin,
   ): Promise<{ message: Message; created: boolean }> {
     const refs = input.attachments ?? [];
     this.checkContent(input.content, refs.length > 0);
@@ -72,10 +94,11 @@ export class MessageService {
     if (stored) {
       record = stored;
     } else {
-      await this.d.policy.checkSend(actor, access.conversation, access.participants);
+      await this.checkSend(actor, access.conversation, access.participants);
       if (replyTo !== null) await this.checkReplyTarget(conversationId, replyTo);
+      const id = newId('msg');
       ({ message: record, created } = await this.d.store.appendMessage({
-        id: newId('msg'),
+        id,
         conversationId,
         senderId: actor.userId,
         clientMsgId: input.clientMsgId ?? newId('srv'),
@@ -83,16 +106,11 @@ export class MessageService {
         replyTo,
         attachments: refs.length > 0 ? await this.checkAttachments(actor, conversationId, refs) : [],
         createdAt: this.d.clock.now().toISOString(),
+        audit: this.d.audit.entry(actor, 'message.sent', { conversationId, messageId: id }),
       }));
     }
     if (!created && (record.content !== input.content || record.replyTo !== replyTo)) {
       throw new CoreError('conflict', 'This client_msg_id was already used for a different message.');
-    }
-    if (created && record.attachments.length > 0) {
-      await this.d.store.bindAttachments(
-        record.attachments.map((a) => a.id),
-        record.id,
-      );
     }
     const participants = created
       ? access.participants
@@ -110,7 +128,7 @@ export class MessageService {
     conversationId: string,
     query: HistoryQuery,
   ): Promise<{ messages: Message[]; has_more: boolean }> {
-    const { conversation, participants } = await accessConversation(this.d.store, actor, conversationId);
+    const { conversation, participants } = await this.readAccess(actor, conversationId);
     const limit = query.limit;
     let records: MessageRecord[];
     let hasMore: boolean;
@@ -124,19 +142,33 @@ export class MessageService {
       hasMore = records.length > limit;
       if (hasMore) records = records.slice(1);
     }
-    return { messages: await this.d.views.render(records, participants, actor.userId), has_more: hasMore };
+    const messages = await this.d.views.render(records, participants, actor.userId);
+    this.d.audit.record(actor, 'conversation.history_read', {
+      conversationId,
+      detail: { count: messages.length },
+    });
+    return { messages, has_more: hasMore };
   }
 
   /** Every message after `afterSeq`, page by page, for a resuming client. */
   async *replay(actor: Actor, conversationId: string, afterSeq: number): AsyncGenerator<Message[]> {
-    const { participants } = await accessConversation(this.d.store, actor, conversationId);
+    const { participants } = await this.readAccess(actor, conversationId);
     let cursor = afterSeq;
-    for (;;) {
-      const page = await this.d.store.listMessagesAfter(conversationId, cursor, REPLAY_PAGE);
-      if (page.length === 0) return;
-      yield await this.d.views.render(page, participants, actor.userId);
-      cursor = page[page.length - 1]!.seq;
-      if (page.length < REPLAY_PAGE) return;
+    let count = 0;
+    try {
+      for (;;) {
+        const page = await this.d.store.listMessagesAfter(conversationId, cursor, REPLAY_PAGE);
+        if (page.length === 0) return;
+        count += page.length;
+        yield await this.d.views.render(page, participants, actor.userId);
+        cursor = page[page.length - 1]!.seq;
+        if (page.length < REPLAY_PAGE) return;
+      }
+    } finally {
+      this.d.audit.record(actor, 'conversation.history_read', {
+        conversationId,
+        detail: { count, resume: true, after_seq: afterSeq },
+      });
     }
   }
 
@@ -162,19 +194,24 @@ export class MessageService {
     const record = await accessMessage(this.d.store, actor, messageId);
     const access = await accessConversation(this.d.store, actor, record.conversationId);
     // The relationship first: "the consultation has ended" says more than "too late to edit".
-    await this.d.policy.checkSend(actor, access.conversation, access.participants);
+    await this.checkSend(actor, access.conversation, access.participants);
     this.checkChangeable(actor, record);
     this.checkContent(content, record.attachments.length > 0);
     const editedAt = this.d.clock.now().toISOString();
-    await this.d.store.recordMessageEdit({
-      id: newId('edt'),
-      messageId,
-      editorId: actor.userId,
-      kind: 'edit',
-      previousContent: record.content,
-      createdAt: editedAt,
+    await this.d.store.transaction(async (tx) => {
+      await tx.messages.recordMessageEdit({
+        id: newId('edt'),
+        messageId,
+        editorId: actor.userId,
+        kind: 'edit',
+        previousContent: record.content,
+        createdAt: editedAt,
+      });
+      await tx.messages.updateMessageContent(record.id, content, editedAt);
+      await tx.appendAudit([
+        this.d.audit.entry(actor, 'message.edited', { conversationId: record.conversationId, messageId }),
+      ]);
     });
-    await this.d.store.updateMessageContent(record.id, content, editedAt);
     await this.d.bus.publish(
       domainEvent('message.edited', userIdsOf(access.participants), {
         conversationId: record.conversationId,
@@ -198,15 +235,20 @@ export class MessageService {
     const { participants } = await accessConversation(this.d.store, actor, record.conversationId);
     const deletedAt = this.d.clock.now().toISOString();
     // What the message said stays in the server-side edit history (audit), never on the wire.
-    await this.d.store.recordMessageEdit({
-      id: newId('edt'),
-      messageId,
-      editorId: actor.userId,
-      kind: 'delete',
-      previousContent: record.content,
-      createdAt: deletedAt,
+    await this.d.store.transaction(async (tx) => {
+      await tx.messages.recordMessageEdit({
+        id: newId('edt'),
+        messageId,
+        editorId: actor.userId,
+        kind: 'delete',
+        previousContent: record.content,
+        createdAt: deletedAt,
+      });
+      await tx.messages.markMessageDeleted(record.id, deletedAt);
+      await tx.appendAudit([
+        this.d.audit.entry(actor, 'message.deleted', { conversationId: record.conversationId, messageId }),
+      ]);
     });
-    await this.d.store.markMessageDeleted(record.id, deletedAt);
     await this.d.bus.publish(
       domainEvent('message.deleted', userIdsOf(participants), {
         conversationId: record.conversationId,
@@ -239,6 +281,33 @@ export class MessageService {
       await this.d.bus.publish(
         messageNotified(message, notify, previews, notificationPreview(message.content)),
       );
+    }
+  }
+
+  /** The access check of a read; a refusal is recorded (`access.refused`). */
+  private async readAccess(actor: Actor, conversationId: string) {
+    try {
+      return await accessConversation(this.d.store, actor, conversationId);
+    } catch (error) {
+      recordAccessRefusal(this.d.audit, actor, error, conversationId);
+      throw error;
+    }
+  }
+
+  /** The policy's check of a send or an edit; a refusal is recorded (`policy.refused`). */
+  private async checkSend(
+    actor: Actor,
+    conversation: ConversationRecord,
+    participants: readonly ParticipantRecord[],
+  ): Promise<void> {
+    try {
+      await this.d.policy.checkSend(actor, conversation, participants);
+    } catch (error) {
+      recordPolicyRefusal(this.d.audit, actor, error, {
+        conversationId: conversation.id,
+        detail: { check: 'send' },
+      });
+      throw error;
     }
   }
 

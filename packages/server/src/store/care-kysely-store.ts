@@ -7,14 +7,9 @@ import type {
   ScheduleWindowRecord,
   SearchScope,
 } from '../core/ports/care-store.js';
-import {
-  type ParticipantRecord,
-  type Store,
-  StoreConflictError,
-  type UserRecord,
-} from '../core/ports/store.js';
+import { type Store, StoreConflictError, type UserRecord } from '../core/ports/store.js';
 import type { CareDatabase } from './care-schema.js';
-import { KyselyStore } from './kysely-store.js';
+import { isKyselyBacked } from './kysely-backed.js';
 import type { Database } from './schema.js';
 import { isUniqueViolation } from './unique-violation.js';
 
@@ -210,28 +205,26 @@ export class KyselyCareStore implements CareStore {
   }
 
   async insertConsultation(c: ConsultationRecord): Promise<ConsultationRecord> {
-    try {
-      await this.#db
-        .insertInto('consultations')
-        .values({
-          id: c.id,
-          appointment_id: c.appointmentId,
-          patient_id: c.patientId,
-          practitioner_id: c.practitionerId,
-          conversation_id: c.conversationId,
-          is_active: c.isActive ? 1 : 0,
-          expires_at: c.expiresAt,
-          created_at: c.createdAt,
-        })
-        .execute();
-      return c;
-    } catch (error) {
-      if (isUniqueViolation(this.dialect, error)) {
-        const [existing] = await this.findConsultationsByAppointments([c.appointmentId]);
-        if (existing) return existing;
-      }
-      throw error;
-    }
+    // `do nothing` rather than catching the violation: inside a transaction (an appointment's
+    // move) a failed statement would end the transaction on PostgreSQL.
+    const result = await this.#db
+      .insertInto('consultations')
+      .values({
+        id: c.id,
+        appointment_id: c.appointmentId,
+        patient_id: c.patientId,
+        practitioner_id: c.practitionerId,
+        conversation_id: c.conversationId,
+        is_active: c.isActive ? 1 : 0,
+        expires_at: c.expiresAt,
+        created_at: c.createdAt,
+      })
+      .onConflict((oc) => oc.column('appointment_id').doNothing())
+      .executeTakeFirst();
+    if (Number(result.numInsertedOrUpdatedRows ?? 0) === 1) return c;
+    const [existing] = await this.findConsultationsByAppointments([c.appointmentId]);
+    if (!existing) throw new Error('consultation neither inserted nor found');
+    return existing;
   }
 
   async findConsultation(id: string): Promise<ConsultationRecord | undefined> {
@@ -363,40 +356,11 @@ export class KyselyCareStore implements CareStore {
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
-
-  async addParticipants(participants: readonly ParticipantRecord[]): Promise<string[]> {
-    const added: string[] = [];
-    for (const p of participants) {
-      const result = await this.#db
-        .insertInto('participants')
-        .values({
-          conversation_id: p.conversationId,
-          user_id: p.userId,
-          joined_at: p.joinedAt,
-          last_read_seq: p.lastReadSeq,
-          muted: p.muted ? 1 : 0,
-          pinned: p.pinned ? 1 : 0,
-        })
-        .onConflict((oc) => oc.columns(['conversation_id', 'user_id']).doNothing())
-        .executeTakeFirst();
-      if (Number(result.numInsertedOrUpdatedRows ?? 0) === 1) added.push(p.userId);
-    }
-    return added;
-  }
-
-  async removeParticipant(conversationId: string, userId: string): Promise<boolean> {
-    const result = await this.#db
-      .deleteFrom('participants')
-      .where('conversation_id', '=', conversationId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows) === 1;
-  }
 }
 
 /** The care store sharing a store's database; stores other than the Kysely one must bring their own. */
 export function careStoreFor(store: Store): CareStore {
-  if (store instanceof KyselyStore) return new KyselyCareStore(store.db, store.dialect);
+  if (isKyselyBacked(store)) return new KyselyCareStore(store.db, store.dialect);
   throw new Error('no care store for this store: pass one in the app deps');
 }
 

@@ -1,3 +1,4 @@
+import type SqliteDatabase from 'better-sqlite3';
 import { type Kysely, Migrator } from 'kysely';
 import type { Store } from '../core/ports/store.js';
 import { KyselyStore } from './kysely-store.js';
@@ -21,7 +22,7 @@ export interface OpenStoreOptions {
 }
 
 export async function openStore(options: OpenStoreOptions): Promise<KyselyStore> {
-  const { db, dialect } = await connect(options);
+  const { db, dialect, sqliteDatabase } = await connect(options);
   if (options.migrate !== false) {
     await migrateToLatest(db, dialect === 'postgres' ? (options.schema ?? 'public') : undefined);
   }
@@ -33,14 +34,15 @@ export async function openStore(options: OpenStoreOptions): Promise<KyselyStore>
   const file = options.url.slice('sqlite:'.length);
   // An in-memory database cannot be shared with another thread; it writes in-thread.
   const threaded = file !== ':memory:' && options.writerThread !== false;
-  return new KyselyStore(db, dialect, threaded ? { sqliteWriterFile: file } : {});
+  return new KyselyStore(db, dialect, threaded ? { sqliteWriterFile: file } : { sqliteDatabase });
 }
 
 async function connect(
   options: OpenStoreOptions,
-): Promise<{ db: Kysely<Database>; dialect: Store['dialect'] }> {
+): Promise<{ db: Kysely<Database>; dialect: Store['dialect']; sqliteDatabase?: SqliteDatabase.Database }> {
   if (options.url.startsWith('sqlite:')) {
-    return { db: createSqliteDb(options.url.slice('sqlite:'.length)), dialect: 'sqlite' };
+    const { db, database } = createSqliteDb(options.url.slice('sqlite:'.length));
+    return { db, dialect: 'sqlite', sqliteDatabase: database };
   }
   if (/^postgres(ql)?:\/\//.test(options.url)) {
     return { db: await createPostgresDb(options.url, options.schema, options.poolSize), dialect: 'postgres' };

@@ -10,7 +10,8 @@ import type {
   SessionRotation,
 } from '../core/ports/security-store.js';
 import type { Store } from '../core/ports/store.js';
-import { KyselyStore } from './kysely-store.js';
+import { insertAuditRows } from './audit-row.js';
+import { isKyselyBacked } from './kysely-backed.js';
 import type { Database } from './schema.js';
 import type { SecurityDatabase } from './security-schema.js';
 
@@ -25,31 +26,7 @@ export class KyselySecurityStore implements SecurityStore {
   }
 
   async appendAuditEvents(events: readonly AuditRecord[]): Promise<void> {
-    if (events.length === 0) return;
-    // One statement per batch: the audit trail must stay cheap next to the sends it records.
-    for (let i = 0; i < events.length; i += 200) {
-      await this.#db
-        .insertInto('audit_events')
-        .values(
-          events.slice(i, i + 200).map((e) => ({
-            id: e.id,
-            at: e.at,
-            action: e.action,
-            outcome: e.outcome,
-            code: e.code,
-            actor_id: e.actorId,
-            actor_role: e.actorRole,
-            session_id: e.sessionId,
-            door: e.door,
-            address: e.address,
-            conversation_id: e.conversationId,
-            message_id: e.messageId,
-            target_user_id: e.targetUserId,
-            detail: e.detail === null ? null : JSON.stringify(e.detail),
-          })),
-        )
-        .execute();
-    }
+    await insertAuditRows(this.#db, events);
   }
 
   async queryAuditEvents(filter: AuditFilter, limit: number): Promise<AuditRecord[]> {
@@ -329,7 +306,7 @@ export class KyselySecurityStore implements SecurityStore {
 
 /** The security store of a Kysely-backed store. */
 export function securityStoreFor(store: Store): SecurityStore {
-  if (store instanceof KyselyStore) return new KyselySecurityStore(store.db);
+  if (isKyselyBacked(store)) return new KyselySecurityStore(store.db);
   throw new Error('no security store for this store: pass one in the app deps');
 }
 

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { AppendResult, NewMessage } from '../core/ports/store.js';
-import { toMessageRecord } from './message-row.js';
+import type { NewMessage } from '../core/ports/message-store.js';
+import type { AppendOutcome } from './message-append-sqlite.js';
 import type { WriteRequest, WriteResponse } from './sqlite-writer-thread.js';
 
 /**
@@ -32,7 +32,7 @@ export class SqliteMessageWriter {
   }
 
   /** One transaction for the batch; a result (or error) per input, in order. Rejects if the batch rolled back. */
-  async write(inputs: readonly NewMessage[]): Promise<Array<AppendResult | Error>> {
+  async write(inputs: readonly NewMessage[]): Promise<AppendOutcome[]> {
     if (this.#failed) throw this.#failed;
     const id = this.#nextId++;
     const response = await new Promise<WriteResponse>((resolve, reject) => {
@@ -40,9 +40,7 @@ export class SqliteMessageWriter {
       this.#worker.postMessage({ id, inputs: [...inputs] } satisfies WriteRequest);
     });
     if (response.error !== undefined || !response.results) throw new Error(response.error ?? 'write failed');
-    return response.results.map((r) =>
-      'error' in r ? new Error(r.error) : { message: toMessageRecord(r.row), created: r.created },
-    );
+    return response.results;
   }
 
   async close(): Promise<void> {

@@ -4,8 +4,11 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, type SqliteDatabase as KyselySqliteDatabase, SqliteDialect } from 'kysely';
 import type { Database } from './schema.js';
 
-/** The embedded default: one file, WAL for concurrent readers, fsync on every commit for durability. */
-export function createSqliteDb(file: string): Kysely<Database> {
+/**
+ * The embedded default: one file, WAL for concurrent readers, fsync on every commit for durability.
+ * Returns the driver's handle too: message appends run on it directly (message-append-sqlite.ts).
+ */
+export function createSqliteDb(file: string): { db: Kysely<Database>; database: SqliteDatabase.Database } {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const database = new SqliteDatabase(file);
   database.pragma('journal_mode = WAL');
@@ -13,7 +16,8 @@ export function createSqliteDb(file: string): Kysely<Database> {
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  return { db, database };
 }
 
 /** Distinct statements kept prepared; beyond this the oldest is dropped. */

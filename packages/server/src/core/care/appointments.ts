@@ -1,17 +1,19 @@
 import type { Appointment, AppointmentStatus, CreateAppointmentBody } from '@carechat/protocol';
 import type { Actor } from '../actor.js';
-import type { ConversationService } from '../conversations.js';
+import { type ConversationService, type OpenedConversation, onceMoreOnConflict } from '../conversations.js';
 import { CoreError } from '../errors.js';
 import { domainEvent } from '../events.js';
 import { newId } from '../ids.js';
 import type { Bus } from '../ports/bus.js';
 import type { AppointmentRecord, CareStore, ConsultationRecord } from '../ports/care-store.js';
 import type { Clock } from '../ports/clock.js';
+import type { Store, StoreTransaction } from '../ports/store.js';
 import type { UserDirectory } from '../users.js';
 import { isLinking } from './parties.js';
 import { toWireAppointment } from './render.js';
 
 export interface AppointmentDeps {
+  store: Store;
   care: CareStore;
   bus: Bus;
   clock: Clock;
@@ -76,12 +78,31 @@ export class AppointmentService {
     // Repeating a move that already happened is answered with the current state (retries are safe).
     if (appointment.status === move.to) return this.render(appointment, actor);
     const at = this.d.clock.now().toISOString();
-    if (!(await this.d.care.transitionAppointment(appointment.id, move.from, move.to, at))) {
-      throw new CoreError('conflict', `A ${appointment.status} appointment cannot be ${move.to}.`);
-    }
-    const updated = { ...appointment, status: move.to, updatedAt: at };
-    await this.syncConsultation(updated);
+    const { appointment: updated } = await this.commit(async (tx) => {
+      if (!(await tx.care.transitionAppointment(appointment.id, move.from, move.to, at))) {
+        throw new CoreError('conflict', `A ${appointment.status} appointment cannot be ${move.to}.`);
+      }
+      return { ...appointment, status: move.to, updatedAt: at };
+    });
     return this.announce(updated, actor);
+  }
+
+  /**
+   * One change of an appointment as one transaction: `change` writes the appointment, and its
+   * consultation (with its conversation, when that is new) follows in the same transaction. The
+   * new conversation is announced after the commit; the caller announces the appointment.
+   */
+  async commit(
+    change: (tx: StoreTransaction) => Promise<AppointmentRecord>,
+  ): Promise<{ appointment: AppointmentRecord; consultation: ConsultationRecord | undefined }> {
+    const { appointment, consultation, opened } = await onceMoreOnConflict(() =>
+      this.d.store.transaction(async (tx) => {
+        const appointment = await change(tx);
+        return { appointment, ...(await this.syncIn(tx, appointment)) };
+      }),
+    );
+    if (opened?.created) await this.d.conversations.announce(opened.conversation.id, opened.userIds);
+    return { appointment, consultation };
   }
 
   /** The actor's appointments, either side, soonest first. */
@@ -95,13 +116,22 @@ export class AppointmentService {
    * window after the end), closed otherwise. Idempotent, so every status change can call it.
    */
   async syncConsultation(appointment: AppointmentRecord): Promise<ConsultationRecord | undefined> {
-    const [existing] = await this.d.care.findConsultationsByAppointments([appointment.id]);
+    return (await this.commit(async () => appointment)).consultation;
+  }
+
+  /** syncConsultation inside a transaction; the conversation it opened is announced by the caller. */
+  private async syncIn(
+    tx: StoreTransaction,
+    appointment: AppointmentRecord,
+  ): Promise<{ consultation: ConsultationRecord | undefined; opened?: OpenedConversation }> {
+    const [existing] = await tx.care.findConsultationsByAppointments([appointment.id]);
     const expiresAt = new Date(Date.parse(appointment.endsAt) + this.d.consultationWindowMs).toISOString();
     if (!isLinking(appointment)) {
-      if (existing?.isActive) await this.d.care.updateConsultation(appointment.id, { isActive: false });
-      return existing && { ...existing, isActive: false };
+      if (existing?.isActive) await tx.care.updateConsultation(appointment.id, { isActive: false });
+      return { consultation: existing && { ...existing, isActive: false } };
     }
-    const { conversation } = await this.d.conversations.openAsSystem(
+    const opened = await this.d.conversations.openIn(
+      tx,
       [appointment.practitionerId, appointment.patientId],
       appointment.id,
     );
@@ -109,21 +139,22 @@ export class AppointmentService {
       const fields = {
         isActive: true,
         expiresAt,
-        conversationId: existing.conversationId ?? conversation.id,
+        conversationId: existing.conversationId ?? opened.conversation.id,
       };
-      await this.d.care.updateConsultation(appointment.id, fields);
-      return { ...existing, ...fields };
+      await tx.care.updateConsultation(appointment.id, fields);
+      return { consultation: { ...existing, ...fields }, opened };
     }
-    return this.d.care.insertConsultation({
+    const consultation = await tx.care.insertConsultation({
       id: newId('cns'),
       appointmentId: appointment.id,
       patientId: appointment.patientId,
       practitionerId: appointment.practitionerId,
-      conversationId: conversation.id,
+      conversationId: opened.conversation.id,
       isActive: true,
       expiresAt,
       createdAt: this.d.clock.now().toISOString(),
     });
+    return { consultation, opened };
   }
 
   /** Tells both parties' devices, each rendered for them, and returns the actor's rendering. */

@@ -85,31 +85,34 @@ export class HostPlatformService {
       endsAt: new Date(body.ends_at).toISOString(),
       updatedAt: now,
     };
-    let record = await this.d.care.findAppointmentByExternalId(externalId);
-    if (record) {
-      if (record.patientId !== patientId || record.practitionerId !== practitionerId) {
-        throw new CoreError('conflict', 'This appointment id belongs to other people.');
-      }
-      await this.d.care.updateAppointment(record.id, fields);
-      record = { ...record, ...fields };
-    } else {
-      record = {
-        id: newId('apt'),
-        externalId,
-        patientId,
-        practitionerId,
-        createdAt: now,
-        ...fields,
-      } satisfies AppointmentRecord;
-      try {
-        await this.d.care.insertAppointment(record);
-      } catch (error) {
-        if (error instanceof StoreConflictError)
-          throw new CoreError('conflict', 'The appointment was just created; retry.');
-        throw error;
-      }
+    const found = await this.d.care.findAppointmentByExternalId(externalId);
+    if (found && (found.patientId !== patientId || found.practitionerId !== practitionerId)) {
+      throw new CoreError('conflict', 'This appointment id belongs to other people.');
     }
-    await this.d.appointments.syncConsultation(record);
+    let record: AppointmentRecord;
+    try {
+      // The appointment and its consultation (and conversation) commit together.
+      ({ appointment: record } = await this.d.appointments.commit(async (tx) => {
+        if (found) {
+          await tx.care.updateAppointment(found.id, fields);
+          return { ...found, ...fields };
+        }
+        const created = {
+          id: newId('apt'),
+          externalId,
+          patientId,
+          practitionerId,
+          createdAt: now,
+          ...fields,
+        } satisfies AppointmentRecord;
+        await tx.care.insertAppointment(created);
+        return created;
+      }));
+    } catch (error) {
+      if (!found && error instanceof StoreConflictError)
+        throw new CoreError('conflict', 'The appointment was just created; retry.');
+      throw error;
+    }
     return this.d.appointments.announce(record);
   }
 

@@ -1,19 +1,20 @@
 import type { Conversation } from '@carechat/protocol';
 import { accessConversation } from '../access.js';
 import type { Actor } from '../actor.js';
+import type { AuditLog } from '../audit.js';
 import type { ConversationService } from '../conversations.js';
 import { CoreError } from '../errors.js';
 import { domainEvent, userIdsOf } from '../events.js';
 import type { MessagingPolicy } from '../policy.js';
 import type { Bus } from '../ports/bus.js';
-import type { CareStore } from '../ports/care-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { ParticipantRecord, Store } from '../ports/store.js';
+import { recordPolicyRefusal } from '../refusals.js';
 import type { UserDirectory } from '../users.js';
 
 export interface MembershipDeps {
   store: Store;
-  care: CareStore;
+  audit: AuditLog;
   bus: Bus;
   clock: Clock;
   users: UserDirectory;
@@ -50,9 +51,25 @@ export class MembershipService {
       pinned: false,
     }));
     const code = await this.d.policy.relationship(conversation, [...participants, ...joining]);
-    if (code !== null && actor.role !== 'admin') throw new CoreError(code);
+    if (code !== null && actor.role !== 'admin') {
+      const error = new CoreError(code);
+      recordPolicyRefusal(this.d.audit, actor, error, {
+        conversationId,
+        detail: { check: 'add_participants', count: userIds.length },
+      });
+      throw error;
+    }
 
-    const added = await this.d.care.addParticipants(joining);
+    // The new rows and their audit rows commit together; the events go out after.
+    const added = await this.d.store.transaction(async (tx) => {
+      const rows = await tx.conversations.addParticipants(joining);
+      await tx.appendAudit(
+        rows.map((userId) =>
+          this.d.audit.entry(actor, 'participant.added', { conversationId, targetUserId: userId }),
+        ),
+      );
+      return rows;
+    });
     const everyone = [...participants.map((p) => p.userId), ...added];
     for (const userId of added) {
       await this.d.bus.publish(domainEvent('participant.joined', everyone, { conversationId, userId }));
@@ -68,7 +85,14 @@ export class MembershipService {
     }
     if (!participants.some((p) => p.userId === userId))
       throw new CoreError('not_found', 'Not a participant.');
-    if (!(await this.d.care.removeParticipant(conversationId, userId))) return;
+    const removed = await this.d.store.transaction(async (tx) => {
+      if (!(await tx.conversations.removeParticipant(conversationId, userId))) return false;
+      await tx.appendAudit([
+        this.d.audit.entry(actor, 'participant.removed', { conversationId, targetUserId: userId }),
+      ]);
+      return true;
+    });
+    if (!removed) return;
     // The one who left hears it too, so their devices can drop the conversation.
     await this.d.bus.publish(
       domainEvent('participant.left', userIdsOf(participants), { conversationId, userId }),

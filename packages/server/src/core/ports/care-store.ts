@@ -1,25 +1,13 @@
 import type { AppointmentStatus, Role } from '@carechat/protocol';
-import type { ParticipantRecord, UserRecord } from './store.js';
+import type { UserRecord } from './user-store.js';
 
 /**
- * What the care-relationship rules need from persistence: appointments, consultations, schedules,
- * host platforms' external ids, doctor_ready leases, group membership changes and user search.
- * Kept apart from `Store` so that one stays about conversations and messages; the Kysely
- * implementation (care-kysely-store.ts) shares the same database connection.
+ * The appointments-and-consultations aggregate: its writes and the reads their rules make, offered
+ * inside a transaction too (an appointment's move and its consultation commit together).
  */
-export interface CareStore {
-  // Users.
-  findUserIdByExternalId(externalId: string): Promise<string | undefined>;
-  /** Inserts the user and its external id together. */
-  insertExternalUser(user: UserRecord, externalId: string): Promise<void>;
-  updateUserProfile(id: string, fields: { name: string; role: Role; email?: string }): Promise<void>;
-  /** Users whose name contains `query` (case-insensitive) or whose email is exactly `query`. */
-  searchUsers(query: string, scope: SearchScope, limit: number): Promise<UserRecord[]>;
-
-  // Appointments.
+export interface CareWrites {
   insertAppointment(appointment: AppointmentRecord): Promise<void>;
   findAppointment(id: string): Promise<AppointmentRecord | undefined>;
-  findAppointmentByExternalId(externalId: string): Promise<AppointmentRecord | undefined>;
   /** Compare-and-set: changes the status only if it is one of `from`; returns whether it did. */
   transitionAppointment(
     id: string,
@@ -32,6 +20,32 @@ export interface CareStore {
     id: string,
     fields: { status: AppointmentStatus; startsAt: string; endsAt: string; updatedAt: string },
   ): Promise<void>;
+  /** One consultation per appointment: an existing one is returned instead of a second. */
+  insertConsultation(consultation: ConsultationRecord): Promise<ConsultationRecord>;
+  findConsultationsByAppointments(appointmentIds: readonly string[]): Promise<ConsultationRecord[]>;
+  updateConsultation(
+    appointmentId: string,
+    fields: { isActive?: boolean; expiresAt?: string; conversationId?: string },
+  ): Promise<void>;
+}
+
+/**
+ * What the care-relationship rules need from persistence: appointments, consultations, schedules,
+ * host platforms' external ids, doctor_ready leases and user search. Kept apart from `Store` so
+ * that one stays about conversations and messages; the Kysely implementation
+ * (care-kysely-store.ts) shares the same database connection.
+ */
+export interface CareStore extends CareWrites {
+  // Users.
+  findUserIdByExternalId(externalId: string): Promise<string | undefined>;
+  /** Inserts the user and its external id together. */
+  insertExternalUser(user: UserRecord, externalId: string): Promise<void>;
+  updateUserProfile(id: string, fields: { name: string; role: Role; email?: string }): Promise<void>;
+  /** Users whose name contains `query` (case-insensitive) or whose email is exactly `query`. */
+  searchUsers(query: string, scope: SearchScope, limit: number): Promise<UserRecord[]>;
+
+  // Appointments.
+  findAppointmentByExternalId(externalId: string): Promise<AppointmentRecord | undefined>;
   /** Appointments the user is a party to, either side, soonest first. */
   listAppointmentsOf(userId: string, status?: AppointmentStatus): Promise<AppointmentRecord[]>;
   /** Appointments between these patients and these practitioners. */
@@ -41,19 +55,12 @@ export interface CareStore {
   ): Promise<AppointmentRecord[]>;
 
   // Consultations.
-  /** One consultation per appointment: an existing one is returned instead of a second. */
-  insertConsultation(consultation: ConsultationRecord): Promise<ConsultationRecord>;
   findConsultation(id: string): Promise<ConsultationRecord | undefined>;
-  findConsultationsByAppointments(appointmentIds: readonly string[]): Promise<ConsultationRecord[]>;
   listConsultationsOfConversation(conversationId: string): Promise<ConsultationRecord[]>;
   listConsultationsBetween(
     patientIds: readonly string[],
     practitionerIds: readonly string[],
   ): Promise<ConsultationRecord[]>;
-  updateConsultation(
-    appointmentId: string,
-    fields: { isActive?: boolean; expiresAt?: string; conversationId?: string },
-  ): Promise<void>;
   /** Active consultations that expire after `now`, optionally of one practitioner. */
   listLiveConsultations(now: string, practitionerId?: string): Promise<ConsultationRecord[]>;
 
@@ -70,12 +77,6 @@ export interface CareStore {
     claimedBy: string,
     at: string,
   ): Promise<boolean>;
-
-  // Group membership.
-  /** Adds participants; users already in the conversation are left as they are. Returns the added ids. */
-  addParticipants(participants: readonly ParticipantRecord[]): Promise<string[]>;
-  /** Removes a participant at once: every access check reads this table. */
-  removeParticipant(conversationId: string, userId: string): Promise<boolean>;
 }
 
 /** Whom a search may return: everyone, or the listed users plus everyone of the listed roles. */

@@ -5,7 +5,10 @@
  */
 export type { AttachmentStorage } from './attachment-storage.js';
 export type { Bus } from './bus.js';
-export type { CareStore } from './care-store.js';
+export type { CareStore, CareWrites } from './care-store.js';
 export type { Clock } from './clock.js';
+export type { ConversationStore, ConversationWrites } from './conversation-store.js';
+export type { MessageStore, MessageWrites } from './message-store.js';
 export type { SecurityStore } from './security-store.js';
-export type { Store } from './store.js';
+export type { Store, StoreTransaction } from './store.js';
+export type { UserStore, UserWrites } from './user-store.js';

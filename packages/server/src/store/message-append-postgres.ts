@@ -1,20 +1,24 @@
 import { type Kysely, sql } from 'kysely';
-import type { AppendResult, MessageRecord, NewMessage } from '../core/ports/store.js';
+import type { AppendResult, NewMessage } from '../core/ports/message-store.js';
+import { toAuditRow } from './audit-row.js';
+import { idempotencyKey, toMessageRecord } from './message-row.js';
 import type { Database, MessagesTable } from './schema.js';
 
 /**
- * A batch of appends as ONE PostgreSQL statement (its own transaction): the same rules as
- * `writeBatch` in message-batcher.ts, in one round trip instead of seven. On a busy machine each
- * round trip costs a wake-up of two processes, and that, not the work, dominated batch time.
+ * THE way messages are appended on PostgreSQL, a batch or a single message alike: ONE statement
+ * (its own transaction), in one round trip. On a busy machine each round trip costs a wake-up of
+ * two processes, and that, not the work, dominated batch time.
  *
  * Step by step, as CTEs: the inputs; the ones already stored (idempotency); the first occurrence
  * of each new key, numbered per conversation in arrival order; the conversations locked in id
  * order (two nodes' batches cannot deadlock); their last_seq bumped by the count; the messages
  * inserted with seq = new last_seq - count + rank; the senders' read markers moved to their last
- * message. A unique violation (another node stored the same client_msg_id meanwhile) fails the
- * statement as a whole, and the batcher falls back to one message at a time.
+ * message; their attachments bound (each must be an unsent upload of the sender to the
+ * conversation) and their audit rows written. A unique violation (another node stored the same
+ * client_msg_id meanwhile) or an attachment that could not be bound fails the statement as a
+ * whole, so nothing of it is written; the batcher then retries one message at a time.
  */
-export async function writeBatchPostgres(
+export async function appendPostgresBatch(
   db: Kysely<Database>,
   inputs: readonly NewMessage[],
 ): Promise<Array<AppendResult | Error>> {
@@ -28,11 +32,14 @@ export function batchStatement(inputs: readonly NewMessage[]) {
     inputs.map(
       (m, i) => sql`(cast(${i} as integer), cast(${m.id} as text), cast(${m.conversationId} as text),
         cast(${m.senderId} as text), cast(${m.clientMsgId} as text), cast(${m.content} as text),
-        cast(${m.replyTo} as text), cast(${JSON.stringify(m.attachments)} as text), cast(${m.createdAt} as text))`,
+        cast(${m.replyTo} as text), cast(${JSON.stringify(m.attachments)} as text), cast(${m.createdAt} as text),
+        cast(${JSON.stringify(m.attachments.map((a) => a.id))} as jsonb),
+        cast(${m.audit ? JSON.stringify(toAuditRow(m.audit)) : null} as jsonb))`,
     ),
   );
   return sql<MessagesTable & { kind: 'new' | 'old' }>`
-    with input (idx, id, conversation_id, sender_id, client_msg_id, content, reply_to, attachments, created_at) as (
+    with input (idx, id, conversation_id, sender_id, client_msg_id, content, reply_to, attachments, created_at,
+      attachment_ids, audit) as (
       values ${rows}
     ),
     existing as (
@@ -77,43 +84,51 @@ export function batchStatement(inputs: readonly NewMessage[]) {
       from (select conversation_id, sender_id, max(seq) as seq from inserted group by conversation_id, sender_id) r
       where p.conversation_id = r.conversation_id and p.user_id = r.sender_id and p.last_read_seq < r.seq
       returning 1
+    ),
+    bound as (
+      update attachments a set message_id = i.id
+      from inserted ins join input i on i.id = ins.id
+        cross join lateral jsonb_array_elements_text(i.attachment_ids) as att(id)
+      where a.id = att.id and a.message_id is null and a.conversation_id = i.conversation_id
+        and a.uploader_id = i.sender_id
+      returning a.id
+    ),
+    audited as (
+      insert into audit_events (id, at, action, outcome, code, actor_id, actor_role, session_id, door, address,
+        conversation_id, message_id, target_user_id, detail)
+      select i.audit->>'id', i.audit->>'at', i.audit->>'action', i.audit->>'outcome', i.audit->>'code',
+        i.audit->>'actor_id', i.audit->>'actor_role', i.audit->>'session_id', i.audit->>'door',
+        i.audit->>'address', i.audit->>'conversation_id', i.audit->>'message_id', i.audit->>'target_user_id',
+        i.audit->>'detail'
+      from inserted ins join input i on i.id = ins.id
+      where i.audit is not null
+      returning 1
+    ),
+    -- Every attachment of every new message bound, or the statement fails (the cast of a
+    -- non-number), and with it the whole transaction. Not a constant, so never folded at planning.
+    checked as (
+      select case
+        when (select count(*) from bound) = (
+          select coalesce(sum(jsonb_array_length(i.attachment_ids)), 0) from inserted ins join input i on i.id = ins.id
+        ) then 0
+        else cast((select 'attachment not bindable: ' || count(*) from bound) as integer)
+      end as ok
     )
-    select 'new' as kind, * from inserted
+    select 'new' as kind, inserted.* from inserted, checked where checked.ok = 0
     union all
-    select 'old' as kind, * from existing`;
+    select 'old' as kind, existing.* from existing, checked where checked.ok = 0`;
 }
 
 function toResults(
   inputs: readonly NewMessage[],
   rows: ReadonlyArray<MessagesTable & { kind: 'new' | 'old' }>,
 ): Array<AppendResult | Error> {
-  const stored = new Map<string, { record: MessageRecord; kind: 'new' | 'old' }>();
-  for (const row of rows) {
-    stored.set(key(row.conversation_id, row.sender_id, row.client_msg_id), {
-      record: {
-        id: row.id,
-        conversationId: row.conversation_id,
-        seq: Number(row.seq),
-        senderId: row.sender_id,
-        clientMsgId: row.client_msg_id,
-        content: row.content,
-        replyTo: row.reply_to,
-        attachments: JSON.parse(row.attachments) as MessageRecord['attachments'],
-        createdAt: row.created_at,
-        editedAt: row.edited_at,
-        deletedAt: row.deleted_at,
-      },
-      kind: row.kind,
-    });
-  }
+  const stored = new Map(rows.map((row) => [idempotencyKey(toMessageRecord(row)), row]));
   return inputs.map((m) => {
-    const found = stored.get(key(m.conversationId, m.senderId, m.clientMsgId));
-    if (!found) return new Error('conversation not found');
+    const row = stored.get(idempotencyKey(m));
+    if (!row) return new Error('conversation not found');
+    const record = toMessageRecord(row);
     // The one input whose id was written created it; retries of it (in or before this batch) did not.
-    return { message: found.record, created: found.kind === 'new' && found.record.id === m.id };
+    return { message: record, created: row.kind === 'new' && record.id === m.id };
   });
-}
-
-function key(conversationId: string, senderId: string, clientMsgId: string): string {
-  return `${conversationId}\u0000${senderId}\u0000${clientMsgId}`;
 }

@@ -1,0 +1,74 @@
+/**
+ * The conversations-and-participants aggregate, as the store offers it outside a transaction:
+ * reads, and the writes that are one statement on one participant's own row.
+ */
+export interface ConversationStore {
+  findConversation(id: string): Promise<ConversationRecord | undefined>;
+  findConversationByDirectKey(directKey: string): Promise<ConversationRecord | undefined>;
+  findParticipant(conversationId: string, userId: string): Promise<ParticipantRecord | undefined>;
+  listParticipants(conversationIds: readonly string[]): Promise<ParticipantRecord[]>;
+  /**
+   * Optional: a conversation and its participants (ordered as listParticipants) in one query, for
+   * the access check every action makes; one round trip instead of two on PostgreSQL.
+   */
+  findConversationWithParticipants?(
+    id: string,
+  ): Promise<{ conversation: ConversationRecord; participants: ParticipantRecord[] } | undefined>;
+  /** The user's conversations with their own participant row, newest activity first. */
+  listConversationsOfUser(
+    userId: string,
+  ): Promise<Array<{ conversation: ConversationRecord; self: ParticipantRecord }>>;
+  /** Unread messages per conversation for the user: after their read marker, not their own, not deleted. */
+  countUnread(userId: string, conversationIds: readonly string[]): Promise<Map<string, number>>;
+  /** Unread counts for every conversation of the user, zeros included (for totals). */
+  countUnreadAll(userId: string): Promise<Map<string, number>>;
+  /** Every user who shares a conversation with the user (who sees their presence). */
+  listContactIds(userId: string): Promise<string[]>;
+
+  updateParticipantSettings(
+    conversationId: string,
+    userId: string,
+    settings: { muted?: boolean | undefined; pinned?: boolean | undefined },
+  ): Promise<void>;
+  /** Moves the read marker forward only; returns the marker now stored. */
+  advanceReadMarker(conversationId: string, userId: string, seq: number): Promise<number>;
+  /** Moves the delivery marker forward only; returns the marker now stored. */
+  advanceDeliveryMarker(conversationId: string, userId: string, seq: number): Promise<number>;
+}
+
+/** The aggregate's writes that an action makes inside a transaction (Store.transaction). */
+export interface ConversationWrites {
+  /**
+   * Creates the conversation with its participants. A 1:1 pair that exists already throws
+   * StoreConflictError, and the transaction is rolled back.
+   */
+  insertConversation(
+    conversation: ConversationRecord,
+    participants: readonly ParticipantRecord[],
+  ): Promise<void>;
+  /** Adds participants; users already in the conversation are left as they are. Returns the added ids. */
+  addParticipants(participants: readonly ParticipantRecord[]): Promise<string[]>;
+  /** Removes a participant at once: every access check reads this table. */
+  removeParticipant(conversationId: string, userId: string): Promise<boolean>;
+}
+
+export interface ConversationRecord {
+  id: string;
+  kind: 'direct' | 'group';
+  directKey: string | null;
+  appointmentId: string | null;
+  createdBy: string;
+  createdAt: string;
+  lastSeq: number;
+  lastActivityAt: string;
+}
+
+export interface ParticipantRecord {
+  conversationId: string;
+  userId: string;
+  joinedAt: string;
+  lastReadSeq: number;
+  lastDeliveredSeq: number;
+  muted: boolean;
+  pinned: boolean;
+}

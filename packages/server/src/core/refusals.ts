@@ -1,0 +1,43 @@
+import type { ErrorCode } from '@carechat/protocol';
+import type { Actor } from './actor.js';
+import type { AuditFields, AuditLog } from './audit.js';
+import { isCoreError } from './errors.js';
+
+/** The refusals a messaging policy gives (recorded as `policy.refused`). */
+const POLICY_CODES: ReadonlySet<ErrorCode> = new Set([
+  'no_care_relationship',
+  'appointment_not_accepted',
+  'consultation_inactive',
+  'consultation_expired',
+  'outside_schedule',
+]);
+
+/** Access refusals worth recording: someone reached for a conversation that is not theirs. */
+const ACCESS_CODES: ReadonlySet<ErrorCode> = new Set(['not_participant', 'forbidden']);
+
+/**
+ * Records a refusal of the messaging policy (`policy.refused`) if `error` is one, for the action
+ * that asked the policy; the caller rethrows. Ids and counts only, never content.
+ */
+export function recordPolicyRefusal(
+  audit: AuditLog,
+  actor: Actor,
+  error: unknown,
+  fields: AuditFields,
+): void {
+  if (isCoreError(error) && POLICY_CODES.has(error.code)) {
+    audit.record(actor, 'policy.refused', { ...fields, outcome: 'refused', code: error.code });
+  }
+}
+
+/** Records an access refusal (`access.refused`) if `error` is one; the caller rethrows. */
+export function recordAccessRefusal(
+  audit: AuditLog,
+  actor: Actor,
+  error: unknown,
+  conversationId: string,
+): void {
+  if (isCoreError(error) && ACCESS_CODES.has(error.code)) {
+    audit.record(actor, 'access.refused', { outcome: 'refused', code: error.code, conversationId });
+  }
+}

@@ -1,0 +1,249 @@
+import type { Kysely } from 'kysely';
+import type {
+  ConversationRecord,
+  ConversationStore,
+  ConversationWrites,
+  ParticipantRecord,
+} from '../core/ports/conversation-store.js';
+import { StoreConflictError } from '../core/ports/store.js';
+import { PARTICIPANT_COLUMNS, toConversation, toParticipant } from './rows.js';
+import type { Database } from './schema.js';
+import { isUniqueViolation } from './unique-violation.js';
+
+/** Conversations and their participants. `db` is a connection, or the transaction of an action. */
+export class KyselyConversationStore implements ConversationStore, ConversationWrites {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: 'sqlite' | 'postgres',
+  ) {}
+
+  async findConversation(id: string): Promise<ConversationRecord | undefined> {
+    const row = await this.db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toConversation(row);
+  }
+
+  async findConversationByDirectKey(directKey: string): Promise<ConversationRecord | undefined> {
+    const row = await this.db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('direct_key', '=', directKey)
+      .executeTakeFirst();
+    return row && toConversation(row);
+  }
+
+  async insertConversation(
+    conversation: ConversationRecord,
+    participants: readonly ParticipantRecord[],
+  ): Promise<void> {
+    try {
+      await this.db
+        .insertInto('conversations')
+        .values({
+          id: conversation.id,
+          kind: conversation.kind,
+          direct_key: conversation.directKey,
+          appointment_id: conversation.appointmentId,
+          created_by: conversation.createdBy,
+          created_at: conversation.createdAt,
+          last_seq: conversation.lastSeq,
+          last_activity_at: conversation.lastActivityAt,
+        })
+        .execute();
+    } catch (error) {
+      if (isUniqueViolation(this.dialect, error)) throw new StoreConflictError('conversation exists');
+      throw error;
+    }
+    await this.db
+      .insertInto('participants')
+      .values(
+        participants.map((p) => ({
+          conversation_id: p.conversationId,
+          user_id: p.userId,
+          joined_at: p.joinedAt,
+          last_read_seq: p.lastReadSeq,
+          last_delivered_seq: p.lastDeliveredSeq,
+          muted: p.muted ? 1 : 0,
+          pinned: p.pinned ? 1 : 0,
+        })),
+      )
+      .execute();
+  }
+
+  async findParticipant(conversationId: string, userId: string): Promise<ParticipantRecord | undefined> {
+    const row = await this.db
+      .selectFrom('participants')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row && toParticipant(row);
+  }
+
+  async listParticipants(conversationIds: readonly string[]): Promise<ParticipantRecord[]> {
+    if (conversationIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('participants')
+      .selectAll()
+      .where('conversation_id', 'in', [...conversationIds])
+      .orderBy('joined_at')
+      .orderBy('user_id')
+      .execute();
+    return rows.map(toParticipant);
+  }
+
+  async findConversationWithParticipants(
+    id: string,
+  ): Promise<{ conversation: ConversationRecord; participants: ParticipantRecord[] } | undefined> {
+    const rows = await this.db
+      .selectFrom('conversations as c')
+      .innerJoin('participants as p', 'p.conversation_id', 'c.id')
+      .selectAll('c')
+      .select(PARTICIPANT_COLUMNS)
+      .where('c.id', '=', id)
+      .orderBy('p.joined_at')
+      .orderBy('p.user_id')
+      .execute();
+    if (rows.length === 0) {
+      // A conversation without participants is still a conversation (the access check refuses it).
+      const conversation = await this.findConversation(id);
+      return conversation && { conversation, participants: [] };
+    }
+    return { conversation: toConversation(rows[0]!), participants: rows.map(toParticipant) };
+  }
+
+  async listConversationsOfUser(
+    userId: string,
+  ): Promise<Array<{ conversation: ConversationRecord; self: ParticipantRecord }>> {
+    const rows = await this.db
+      .selectFrom('participants as p')
+      .innerJoin('conversations as c', 'c.id', 'p.conversation_id')
+      .selectAll('c')
+      .select(PARTICIPANT_COLUMNS)
+      .where('p.user_id', '=', userId)
+      // Pinned conversations stay on top; then newest activity first.
+      .orderBy('p.pinned', 'desc')
+      .orderBy('c.last_activity_at', 'desc')
+      .orderBy('c.id', 'desc')
+      .execute();
+    return rows.map((row) => ({ conversation: toConversation(row), self: toParticipant(row) }));
+  }
+
+  async countUnread(userId: string, conversationIds: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    if (conversationIds.length === 0) return counts;
+    const rows = await this.db
+      .selectFrom('messages as m')
+      .innerJoin('participants as p', (join) =>
+        join.onRef('p.conversation_id', '=', 'm.conversation_id').on('p.user_id', '=', userId),
+      )
+      .select(['m.conversation_id', (eb) => eb.fn.countAll<string | number>().as('unread')])
+      .where('m.conversation_id', 'in', [...conversationIds])
+      .whereRef('m.seq', '>', 'p.last_read_seq')
+      .where('m.sender_id', '<>', userId)
+      .where('m.deleted_at', 'is', null)
+      .groupBy('m.conversation_id')
+      .execute();
+    for (const row of rows) counts.set(row.conversation_id, Number(row.unread));
+    return counts;
+  }
+
+  async countUnreadAll(userId: string): Promise<Map<string, number>> {
+    const rows = await this.db
+      .selectFrom('participants')
+      .select('conversation_id')
+      .where('user_id', '=', userId)
+      .execute();
+    const ids = rows.map((r) => r.conversation_id);
+    const counts = await this.countUnread(userId, ids);
+    return new Map(ids.map((id) => [id, counts.get(id) ?? 0]));
+  }
+
+  async addParticipants(participants: readonly ParticipantRecord[]): Promise<string[]> {
+    const added: string[] = [];
+    for (const p of participants) {
+      const result = await this.db
+        .insertInto('participants')
+        .values({
+          conversation_id: p.conversationId,
+          user_id: p.userId,
+          joined_at: p.joinedAt,
+          last_read_seq: p.lastReadSeq,
+          muted: p.muted ? 1 : 0,
+          pinned: p.pinned ? 1 : 0,
+        })
+        .onConflict((oc) => oc.columns(['conversation_id', 'user_id']).doNothing())
+        .executeTakeFirst();
+      if (Number(result.numInsertedOrUpdatedRows ?? 0) === 1) added.push(p.userId);
+    }
+    return added;
+  }
+
+  async removeParticipant(conversationId: string, userId: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('participants')
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+
+  advanceReadMarker(conversationId: string, userId: string, seq: number): Promise<number> {
+    return this.advanceMarker('last_read_seq', conversationId, userId, seq);
+  }
+
+  advanceDeliveryMarker(conversationId: string, userId: string, seq: number): Promise<number> {
+    return this.advanceMarker('last_delivered_seq', conversationId, userId, seq);
+  }
+
+  async updateParticipantSettings(
+    conversationId: string,
+    userId: string,
+    settings: { muted?: boolean | undefined; pinned?: boolean | undefined },
+  ): Promise<void> {
+    const values: { muted?: number; pinned?: number } = {};
+    if (settings.muted !== undefined) values.muted = settings.muted ? 1 : 0;
+    if (settings.pinned !== undefined) values.pinned = settings.pinned ? 1 : 0;
+    if (Object.keys(values).length === 0) return;
+    await this.db
+      .updateTable('participants')
+      .set(values)
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .execute();
+  }
+
+  async listContactIds(userId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('participants as mine')
+      .innerJoin('participants as other', 'other.conversation_id', 'mine.conversation_id')
+      .select('other.user_id')
+      .distinct()
+      .where('mine.user_id', '=', userId)
+      .where('other.user_id', '<>', userId)
+      .execute();
+    return rows.map((r) => r.user_id);
+  }
+
+  /** Moves one of a participant's markers forward only; returns the marker now stored. */
+  private async advanceMarker(
+    column: 'last_read_seq' | 'last_delivered_seq',
+    conversationId: string,
+    userId: string,
+    seq: number,
+  ): Promise<number> {
+    await this.db
+      .updateTable('participants')
+      .set({ [column]: seq })
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .where(column, '<', seq)
+      .execute();
+    const row = await this.db
+      .selectFrom('participants')
+      .select(column)
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return Number(row?.[column] ?? 0);
+  }
+}

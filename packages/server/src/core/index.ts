@@ -218,7 +218,7 @@ export function createCore(o: CoreOptions): Core {
     care,
     policy,
     appointments,
-    consultations: new ConsultationService({ store: o.store, care, clock: o.clock, messages }),
+    consultations: new ConsultationService({ store: o.store, care, messages }),
     schedules,
     contacts: new ContactService({ ...shared, care, policy, appointments }),
     membership,

@@ -70,8 +70,10 @@ function cursorAfter(conversationId: string, afterSeq: number): string {
 
 /** Server-Sent Events (`GET /api/events/stream`) + `POST /api/frames`. */
 export function sseDriver(target: DoorTarget): DoorDriver {
-  async function open(user: TestUser, cursor?: string) {
-    const stream = await TestEventStream.open(target.url, { bearer: user.token, ...(cursor ? { cursor } : {}) });
+  async function open(user: TestUser) {
+    const stream = await TestEventStream.open(target.url, { bearer: user.token });
+    // The response starts before the server subscribes; `resumed` says the subscription is there.
+    await stream.next('resumed');
     return new EventSession(target.url, user, stream);
   }
   return {

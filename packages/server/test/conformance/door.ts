@@ -16,7 +16,13 @@ export type Outcome<T = unknown> = { ok: true; value: T } | { ok: false; code: s
  * and snake_case fields.
  */
 export interface LiveEvent {
-  type: 'message' | 'message_edited' | 'message_deleted' | 'typing_indicator' | 'read_receipt' | 'reaction_added';
+  type:
+    | 'message'
+    | 'message_edited'
+    | 'message_deleted'
+    | 'typing_indicator'
+    | 'read_receipt'
+    | 'reaction_added';
   [field: string]: unknown;
 }
 
@@ -49,7 +55,11 @@ export interface DoorSession {
   /** Sends a frame larger than the door takes; resolves with how the door refused it. */
   oversize?(): Promise<string>;
   /** The next live event of this type (not returned before) that matches. */
-  next?(type: LiveEvent['type'], match?: (event: LiveEvent) => boolean, timeoutMs?: number): Promise<LiveEvent>;
+  next?(
+    type: LiveEvent['type'],
+    match?: (event: LiveEvent) => boolean,
+    timeoutMs?: number,
+  ): Promise<LiveEvent>;
   /**
    * Resolves once the device is listening, so an event that happens now reaches it (a long-poll
    * client between two polls is not: see the long-poll driver).

@@ -3,7 +3,13 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { moveAppointment } from '../helpers/care.js';
 import { DIALECTS } from '../helpers/dialects.js';
 import { request, sendHttp, type TestUser } from '../helpers/http.js';
-import { type Capability, type DoorDriver, type DoorSession, type Outcome, TOO_LONG_CONTENT } from './door.js';
+import {
+  type Capability,
+  type DoorDriver,
+  type DoorSession,
+  type Outcome,
+  TOO_LONG_CONTENT,
+} from './door.js';
 import { longPollDriver, sseDriver } from './event-drivers.js';
 import { restDriver } from './rest-driver.js';
 import { socketIoDriver } from './socketio-driver.js';
@@ -50,9 +56,14 @@ async function consultationWithDoctor(c: Context) {
 }
 
 async function history(c: Context, user: TestUser, conversationId: string): Promise<Message[]> {
-  const res = await request<HistoryResponse>(c.world.url, 'GET', `/api/conversations/${conversationId}/messages`, {
-    token: user.token,
-  });
+  const res = await request<HistoryResponse>(
+    c.world.url,
+    'GET',
+    `/api/conversations/${conversationId}/messages`,
+    {
+      token: user.token,
+    },
+  );
   return res.body.messages;
 }
 
@@ -88,8 +99,15 @@ const BEHAVIOURS: Behaviour[] = [
     async run(c) {
       const { doctor, conversationId, doctorDevice } = await consultationWithDoctor(c);
       const message = stored(await doctorDevice.send(conversationId, 'Hello from the door', 'first'));
-      expect(message).toMatchObject({ seq: 1, sender_id: doctor.user.id, content: 'Hello from the door', client_msg_id: 'first' });
-      expect((await history(c, doctor, conversationId)).map((m) => m.message_id)).toEqual([message.message_id]);
+      expect(message).toMatchObject({
+        seq: 1,
+        sender_id: doctor.user.id,
+        content: 'Hello from the door',
+        client_msg_id: 'first',
+      });
+      expect((await history(c, doctor, conversationId)).map((m) => m.message_id)).toEqual([
+        message.message_id,
+      ]);
     },
   },
   {
@@ -151,7 +169,9 @@ const BEHAVIOURS: Behaviour[] = [
       const message = stored(await doctorDevice.send(conversationId, 'Typo hree'));
       await watcher.next!('message', (m) => m.message_id === message.message_id);
       await watcher.listening?.();
-      expect(await doctorDevice.edit!(conversationId, message.message_id, 'Typo here')).toMatchObject({ ok: true });
+      expect(await doctorDevice.edit!(conversationId, message.message_id, 'Typo here')).toMatchObject({
+        ok: true,
+      });
       const edited = await watcher.next!('message_edited', (e) => e.message_id === message.message_id);
       expect(edited).toMatchObject({ content: 'Typo here', is_edited: true });
     },
@@ -282,7 +302,10 @@ const BEHAVIOURS: Behaviour[] = [
     needs: [],
     async run(c) {
       const { doctor, conversationId, doctorDevice } = await consultationWithDoctor(c);
-      expect(await doctorDevice.send(conversationId, TOO_LONG_CONTENT)).toEqual({ ok: false, code: 'message_too_large' });
+      expect(await doctorDevice.send(conversationId, TOO_LONG_CONTENT)).toEqual({
+        ok: false,
+        code: 'message_too_large',
+      });
       expect(await doctorDevice.alive()).toBe(true);
       expect(await history(c, doctor, conversationId)).toEqual([]);
     },
@@ -327,38 +350,41 @@ describe.each(DIALECTS)('door conformance on %s', (dialect) => {
   beforeEach(() => world.clock.set(MONDAY_10));
   afterEach(() => world.closeSessions());
 
-  describe.each(DOORS.map((make) => make(world)).map((door) => [door.name, door] as const))('%s', (_name, door) => {
-    const reference = wsDriver(world, false);
-    const context: Context = {
-      world,
-      door,
-      async device(user, conversationId) {
-        const connected = await door.connect(user, conversationId);
-        if (!connected.ok) throw new Error(`${door.name} refused ${connected.code}`);
-        return world.track(connected.value);
-      },
-      async watcher(user, conversationId) {
-        const through = door.notOffered.live === undefined ? door : reference;
-        const connected = await through.connect(user, conversationId);
-        if (!connected.ok) throw new Error(`${through.name} refused ${connected.code}`);
-        return world.track(connected.value);
-      },
-    };
+  describe.each(DOORS.map((make) => make(world)).map((door) => [door.name, door] as const))(
+    '%s',
+    (_name, door) => {
+      const reference = wsDriver(world, false);
+      const context: Context = {
+        world,
+        door,
+        async device(user, conversationId) {
+          const connected = await door.connect(user, conversationId);
+          if (!connected.ok) throw new Error(`${door.name} refused ${connected.code}`);
+          return world.track(connected.value);
+        },
+        async watcher(user, conversationId) {
+          const through = door.notOffered.live === undefined ? door : reference;
+          const connected = await through.connect(user, conversationId);
+          if (!connected.ok) throw new Error(`${through.name} refused ${connected.code}`);
+          return world.track(connected.value);
+        },
+      };
 
-    for (const behaviour of BEHAVIOURS) {
-      const missing = behaviour.needs.filter((need) => door.notOffered[need] !== undefined);
-      if (missing.length === 0) {
-        it(behaviour.name, () => behaviour.run(context));
-        continue;
-      }
-      it(`${behaviour.name} — not offered by this door: ${missing.map((m) => door.notOffered[m]).join('; ')}`, async () => {
-        const { patient, conversationId } = await world.careCase();
-        const session = await context.device(patient, conversationId);
-        for (const need of missing) {
-          expect(door.notOffered[need]?.length).toBeGreaterThan(20);
-          expect(await offers(door, need, session)).toBe(false);
+      for (const behaviour of BEHAVIOURS) {
+        const missing = behaviour.needs.filter((need) => door.notOffered[need] !== undefined);
+        if (missing.length === 0) {
+          it(behaviour.name, () => behaviour.run(context));
+          continue;
         }
-      });
-    }
-  });
+        it(`${behaviour.name} — not offered by this door: ${missing.map((m) => door.notOffered[m]).join('; ')}`, async () => {
+          const { patient, conversationId } = await world.careCase();
+          const session = await context.device(patient, conversationId);
+          for (const need of missing) {
+            expect(door.notOffered[need]?.length).toBeGreaterThan(20);
+            expect(await offers(door, need, session)).toBe(false);
+          }
+        });
+      }
+    },
+  );
 });

@@ -61,7 +61,8 @@ function replayedOf(frames: readonly ServerFrame[], conversationId: string): Mes
 }
 
 const FALLBACK_NOT_OFFERED = {
-  start: 'the fallback transports carry /ws frames, and no frame starts a conversation; clients use POST /api/conversations',
+  start:
+    'the fallback transports carry /ws frames, and no frame starts a conversation; clients use POST /api/conversations',
 };
 
 function cursorAfter(conversationId: string, afterSeq: number): string {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Message } from '@carechat/protocol';
 import { type HttpResult, request, type TestUser } from '../helpers/http.js';
-import { OVERSIZE_BYTES, type Outcome } from './door.js';
+import { type Outcome, OVERSIZE_BYTES } from './door.js';
 
 /** An HTTP answer as an outcome: the body on 2xx, else its error code. */
 export function outcomeOf<T>(res: HttpResult<unknown>, pick: (body: never) => T = (b) => b as T): Outcome<T> {
@@ -47,7 +47,9 @@ export class FrameActions {
   }
 
   async typing(conversationId: string, isTyping: boolean): Promise<Outcome> {
-    return outcomeOf(await this.frame({ type: 'typing_indicator', conversation_id: conversationId, is_typing: isTyping }));
+    return outcomeOf(
+      await this.frame({ type: 'typing_indicator', conversation_id: conversationId, is_typing: isTyping }),
+    );
   }
 
   async read(conversationId: string, seq: number): Promise<Outcome> {

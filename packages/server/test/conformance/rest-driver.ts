@@ -1,8 +1,8 @@
 import type { Conversation, HistoryResponse, Message } from '@carechat/protocol';
 import { request, sendHttp, type TestUser } from '../helpers/http.js';
 import type { DoorDriver, DoorSession, Outcome } from './door.js';
+import { type DoorTarget, OVERSIZE_BYTES } from './door.js';
 import { outcomeOf } from './http-actions.js';
-import { OVERSIZE_BYTES, type DoorTarget } from './door.js';
 
 /** Plain HTTP REST (docs/protocol.md "Conversations and messages over HTTP"): no live events. */
 class RestSession implements DoorSession {
@@ -12,11 +12,17 @@ class RestSession implements DoorSession {
   ) {}
 
   private call(method: string, path: string, body?: unknown) {
-    return request(this.url, method, path, { token: this.user.token, ...(body === undefined ? {} : { body }) });
+    return request(this.url, method, path, {
+      token: this.user.token,
+      ...(body === undefined ? {} : { body }),
+    });
   }
 
   async send(conversationId: string, content: string, clientMsgId?: string): Promise<Outcome<Message>> {
-    return outcomeOf(await sendHttp(this.url, this.user, conversationId, content, clientMsgId), (b: { message: Message }) => b.message);
+    return outcomeOf(
+      await sendHttp(this.url, this.user, conversationId, content, clientMsgId),
+      (b: { message: Message }) => b.message,
+    );
   }
 
   async edit(_conversationId: string, messageId: string, content: string): Promise<Outcome> {
@@ -28,11 +34,15 @@ class RestSession implements DoorSession {
   }
 
   async react(_conversationId: string, messageId: string, emoji: string): Promise<Outcome> {
-    return outcomeOf(await this.call('PUT', `/api/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`));
+    return outcomeOf(
+      await this.call('PUT', `/api/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`),
+    );
   }
 
   async typing(conversationId: string, isTyping: boolean): Promise<Outcome> {
-    return outcomeOf(await this.call('POST', `/api/conversations/${conversationId}/typing`, { is_typing: isTyping }));
+    return outcomeOf(
+      await this.call('POST', `/api/conversations/${conversationId}/typing`, { is_typing: isTyping }),
+    );
   }
 
   async read(conversationId: string, seq: number): Promise<Outcome> {
@@ -54,7 +64,9 @@ class RestSession implements DoorSession {
   }
 
   async oversize(): Promise<string> {
-    const res = await this.call('POST', '/api/conversations', { participant_ids: ['x'.repeat(OVERSIZE_BYTES)] });
+    const res = await this.call('POST', '/api/conversations', {
+      participant_ids: ['x'.repeat(OVERSIZE_BYTES)],
+    });
     const outcome = outcomeOf(res);
     return `http ${res.status} ${outcome.ok ? 'accepted' : outcome.code}`;
   }

@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { Message } from '@carechat/protocol';
 import type { TestUser } from '../helpers/http.js';
 import { TestSocketIo, type Transport } from '../helpers/socketio.js';
-import { type DoorDriver, type DoorSession, type DoorTarget, type LiveEvent, OVERSIZE_BYTES, type Outcome } from './door.js';
+import {
+  type DoorDriver,
+  type DoorSession,
+  type DoorTarget,
+  type LiveEvent,
+  type Outcome,
+  OVERSIZE_BYTES,
+} from './door.js';
 import { Inbox } from './inbox.js';
 
 interface Ack {
@@ -65,7 +72,9 @@ class SocketIoSession implements DoorSession {
   }
 
   async oversize(): Promise<string> {
-    const gone = new Promise<string>((resolve) => this.client.socket.once('disconnect', () => resolve('disconnected')));
+    const gone = new Promise<string>((resolve) =>
+      this.client.socket.once('disconnect', () => resolve('disconnected')),
+    );
     this.client.socket.emit('send_message', { conversationId: 'x', content: 'x'.repeat(OVERSIZE_BYTES) });
     return gone;
   }
@@ -96,7 +105,11 @@ const NO_CLIENT_EVENT = (what: string) =>
   `seeds 002/003 define no client event to ${what}; the socket still receives the others' ${what} events`;
 
 /** Socket.IO, sending by consultation id (seed 003) or by conversation id, over one transport. */
-export function socketIoDriver(target: DoorTarget, transport: Transport, byConsultation: boolean): DoorDriver {
+export function socketIoDriver(
+  target: DoorTarget,
+  transport: Transport,
+  byConsultation: boolean,
+): DoorDriver {
   return {
     name: `Socket.IO over ${transport}, send_message by ${byConsultation ? 'consultationId' : 'conversationId'}`,
     notOffered: {

@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { Message, ServerFrame } from '@carechat/protocol';
 import type { TestUser } from '../helpers/http.js';
 import { TestSocket } from '../helpers/ws.js';
-import { type DoorDriver, type DoorSession, type DoorTarget, type LiveEvent, OVERSIZE_BYTES, type Outcome } from './door.js';
+import {
+  type DoorDriver,
+  type DoorSession,
+  type DoorTarget,
+  type LiveEvent,
+  type Outcome,
+  OVERSIZE_BYTES,
+} from './door.js';
 import { Inbox } from './inbox.js';
 
 type Frame = ServerFrame & Record<string, unknown>;
@@ -38,11 +45,7 @@ class WsSession implements DoorSession {
   }
 
   /** The answer to a frame the server answers either with `answer` or an error naming `ref`. */
-  private answer(
-    ref: string,
-    answer: (f: Frame) => boolean,
-    what: string,
-  ): Promise<Outcome<Frame>> {
+  private answer(ref: string, answer: (f: Frame) => boolean, what: string): Promise<Outcome<Frame>> {
     return this.#inbox
       .take((f) => answer(f) || (f.type === 'error' && f.ref === ref), 5000, what)
       .then((f) => (f.type === 'error' ? { ok: false, code: String(f.code) } : { ok: true, value: f }));
@@ -63,7 +66,11 @@ class WsSession implements DoorSession {
   async send(conversationId: string, content: string, clientMsgId?: string): Promise<Outcome<Message>> {
     const ref = clientMsgId ?? randomBytes(8).toString('hex');
     this.socket.send({ type: 'chat_message', ...this.target(conversationId), content, client_msg_id: ref });
-    const outcome = await this.answer(ref, (f) => f.type === 'message_sent' && f.client_msg_id === ref, 'message_sent');
+    const outcome = await this.answer(
+      ref,
+      (f) => f.type === 'message_sent' && f.client_msg_id === ref,
+      'message_sent',
+    );
     if (!outcome.ok) return outcome;
     const { type: _type, ...message } = outcome.value;
     return { ok: true, value: message as unknown as Message };
@@ -71,12 +78,20 @@ class WsSession implements DoorSession {
 
   edit(_conversationId: string, messageId: string, content: string): Promise<Outcome> {
     this.socket.send({ type: 'edit_message', message_id: messageId, content });
-    return this.answer(messageId, (f) => f.type === 'message_edited' && f.message_id === messageId, 'message_edited');
+    return this.answer(
+      messageId,
+      (f) => f.type === 'message_edited' && f.message_id === messageId,
+      'message_edited',
+    );
   }
 
   delete(_conversationId: string, messageId: string): Promise<Outcome> {
     this.socket.send({ type: 'delete_message', message_id: messageId });
-    return this.answer(messageId, (f) => f.type === 'message_deleted' && f.message_id === messageId, 'message_deleted');
+    return this.answer(
+      messageId,
+      (f) => f.type === 'message_deleted' && f.message_id === messageId,
+      'message_deleted',
+    );
   }
 
   react(_conversationId: string, messageId: string, emoji: string): Promise<Outcome> {
@@ -150,7 +165,9 @@ export function wsDriver(target: DoorTarget, perConversation: boolean): DoorDriv
     const socket = await TestSocket.connect(`${target.wsUrl}${path(conversationId)}`, { token: user.token });
     const session = new WsSession(socket, user, perConversation);
     // A refused upgrade closes with its code; an accepted one answers a ping.
-    const closed = socket.closed().then(({ code }) => ({ ok: false as const, code: CLOSE_CODES[code] ?? `close ${code}` }));
+    const closed = socket
+      .closed()
+      .then(({ code }) => ({ ok: false as const, code: CLOSE_CODES[code] ?? `close ${code}` }));
     const open = (async () => {
       if (!socket.isOpen) return closed;
       await session.alive();

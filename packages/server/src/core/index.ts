@@ -209,7 +209,7 @@ export function createCore(o: CoreOptions): Core {
     conversations,
     messages,
     receipts: new ReceiptService(shared),
-    reactions: new ReactionService(shared),
+    reactions: new ReactionService({ ...shared, policy }),
     typing,
     search: new SearchService(o.store, views),
     attachments,

@@ -289,6 +289,20 @@ const BEHAVIOURS: Behaviour[] = [
     },
   },
   {
+    name: 'refuses a reaction in an expired consultation with consultation_expired (policy)',
+    needs: ['react'],
+    async run(c) {
+      const { doctor, patient, conversationId } = await c.world.careCase();
+      const sent = await sendHttp(c.world.url, doctor, conversationId, 'See you next week');
+      await c.world.at(NEXT_MONDAY_10, patient);
+      const device = await c.device(patient, conversationId);
+      expect(await device.react!(conversationId, sent.body.message.message_id, '👍')).toEqual({
+        ok: false,
+        code: 'consultation_expired',
+      });
+    },
+  },
+  {
     name: 'refuses to start a conversation without a care relationship: no_care_relationship (policy)',
     needs: ['start'],
     async run(c) {

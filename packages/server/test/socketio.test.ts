@@ -19,7 +19,7 @@ describe.each(DIALECTS)('Socket.IO door on %s', (dialect) => {
   const open: TestSocketIo[] = [];
 
   beforeAll(async () => {
-    // The default policy: send_message by consultation applies the consultation rules on top.
+    // The default policy: a consultation's conversation follows the consultation rules (decision 1101).
     server = await startServer({ dialect, clock, env: { MESSAGING_POLICY: 'appointment' } });
   });
   beforeEach(() => clock.set(MONDAY_10));

@@ -13,7 +13,7 @@ import {
 import { longPollDriver, sseDriver } from './event-drivers.js';
 import { restDriver } from './rest-driver.js';
 import { socketIoDriver } from './socketio-driver.js';
-import { MONDAY_10, MONDAY_EVENING, NEXT_MONDAY_10, World } from './world.js';
+import { type CarePolicy, MONDAY_10, MONDAY_EVENING, NEXT_MONDAY_10, World } from './world.js';
 import { wsDriver } from './ws-driver.js';
 
 /**
@@ -44,6 +44,8 @@ interface Context {
 
 interface Behaviour {
   name: string;
+  /** A policy row: run under every care policy, not only the default. */
+  policy?: true;
   /** What the door must offer; a door that documents one of these as not offered is checked for that instead. */
   needs: Capability[];
   run(c: Context): Promise<void>;
@@ -73,15 +75,25 @@ function stored(outcome: Outcome<Message>): Message {
   return outcome.value;
 }
 
-/** A policy refusal: the patient's send is refused with `code`, through the door, by either id. */
+/**
+ * A policy refusal: the patient's send is refused with the same code through every door (by either
+ * id on Socket.IO). `codes` names it per policy when the policies differ.
+ */
 function refusal(
-  code: string,
+  situation: string,
+  codes: string | Record<CarePolicy, string>,
   arrange: (c: Context, care: Awaited<ReturnType<World['careCase']>>) => Promise<string>,
 ): Behaviour {
+  const named =
+    typeof codes === 'string'
+      ? codes
+      : `${codes.appointment} under appointment, ${codes.consultation} under consultation`;
   return {
-    name: `refuses a send with ${code} (policy)`,
+    name: `refuses a send ${situation}: ${named} (policy)`,
     needs: [],
+    policy: true,
     async run(c) {
+      const code = typeof codes === 'string' ? codes : codes[c.world.policy];
       const care = await c.world.careCase();
       const conversationId = await arrange(c, care);
       const device = await c.device(care.patient, conversationId);
@@ -256,26 +268,31 @@ const BEHAVIOURS: Behaviour[] = [
       expect(await device.alive()).toBe(true);
     },
   },
-  refusal('consultation_inactive', async (c, care) => {
+  refusal('once the appointment is cancelled', 'consultation_inactive', async (c, care) => {
     await moveAppointment(c.world.url, care.doctor, care.appointment.id, 'cancel');
     return care.conversationId;
   }),
-  refusal('consultation_expired', async (c, care) => {
+  refusal('after the consultation expired', 'consultation_expired', async (c, care) => {
     await c.world.at(NEXT_MONDAY_10, care.patient);
     return care.conversationId;
   }),
-  refusal('outside_schedule', async (c, care) => {
+  refusal('outside the practitioner’s hours', 'outside_schedule', async (c, care) => {
     await c.world.at(MONDAY_EVENING, care.patient);
     return care.conversationId;
   }),
-  refusal('appointment_not_accepted', async (c, care) => {
-    // A care team has no consultation of its own: the appointment rule governs it.
-    const team = await c.world.careTeam(care);
-    await moveAppointment(c.world.url, care.doctor, care.appointment.id, 'cancel');
-    return team;
-  }),
+  refusal(
+    'in a care team whose appointment was cancelled',
+    { appointment: 'appointment_not_accepted', consultation: 'consultation_inactive' },
+    async (c, care) => {
+      // A care team has no consultation of its own: the appointment rule governs it.
+      const team = await c.world.careTeam(care);
+      await moveAppointment(c.world.url, care.doctor, care.appointment.id, 'cancel');
+      return team;
+    },
+  ),
   {
     name: 'refuses an edit outside the practitioner’s hours with outside_schedule (policy)',
+    policy: true,
     needs: ['edit'],
     async run(c) {
       const { doctor, conversationId } = await c.world.careCase();
@@ -290,6 +307,7 @@ const BEHAVIOURS: Behaviour[] = [
   },
   {
     name: 'refuses a reaction in an expired consultation with consultation_expired (policy)',
+    policy: true,
     needs: ['react'],
     async run(c) {
       const { doctor, patient, conversationId } = await c.world.careCase();
@@ -304,6 +322,7 @@ const BEHAVIOURS: Behaviour[] = [
   },
   {
     name: 'refuses to start a conversation without a care relationship: no_care_relationship (policy)',
+    policy: true,
     needs: ['start'],
     async run(c) {
       const [patient, stranger] = await Promise.all([c.world.user('patient'), c.world.user('practitioner')]);
@@ -357,48 +376,55 @@ async function offers(door: DoorDriver, capability: Capability, session: DoorSes
   }
 }
 
-describe.each(DIALECTS)('door conformance on %s', (dialect) => {
-  const world = new World();
-  beforeAll(() => world.start(dialect));
-  afterAll(() => world.close());
-  beforeEach(() => world.clock.set(MONDAY_10));
-  afterEach(() => world.closeSessions());
+/** The whole table on the default policy; the policy rows under `consultation` too. */
+const POLICIES: CarePolicy[] = ['appointment', 'consultation'];
 
-  describe.each(DOORS.map((make) => make(world)).map((door) => [door.name, door] as const))(
-    '%s',
-    (_name, door) => {
-      const reference = wsDriver(world, false);
-      const context: Context = {
-        world,
-        door,
-        async device(user, conversationId) {
-          const connected = await door.connect(user, conversationId);
-          if (!connected.ok) throw new Error(`${door.name} refused ${connected.code}`);
-          return world.track(connected.value);
-        },
-        async watcher(user, conversationId) {
-          const through = door.notOffered.live === undefined ? door : reference;
-          const connected = await through.connect(user, conversationId);
-          if (!connected.ok) throw new Error(`${through.name} refused ${connected.code}`);
-          return world.track(connected.value);
-        },
-      };
+describe.each(DIALECTS.flatMap((d) => POLICIES.map((p) => [d, p] as const)))(
+  'door conformance on %s, MESSAGING_POLICY=%s',
+  (dialect, policy) => {
+    const world = new World(policy);
+    const behaviours = policy === 'appointment' ? BEHAVIOURS : BEHAVIOURS.filter((b) => b.policy);
+    beforeAll(() => world.start(dialect));
+    afterAll(() => world.close());
+    beforeEach(() => world.clock.set(MONDAY_10));
+    afterEach(() => world.closeSessions());
 
-      for (const behaviour of BEHAVIOURS) {
-        const missing = behaviour.needs.filter((need) => door.notOffered[need] !== undefined);
-        if (missing.length === 0) {
-          it(behaviour.name, () => behaviour.run(context));
-          continue;
-        }
-        it(`${behaviour.name} — not offered by this door: ${missing.map((m) => door.notOffered[m]).join('; ')}`, async () => {
-          const { patient, conversationId } = await world.careCase();
-          const session = await context.device(patient, conversationId);
-          for (const need of missing) {
-            expect(door.notOffered[need]?.length).toBeGreaterThan(20);
-            expect(await offers(door, need, session)).toBe(false);
+    describe.each(DOORS.map((make) => make(world)).map((door) => [door.name, door] as const))(
+      '%s',
+      (_name, door) => {
+        const reference = wsDriver(world, false);
+        const context: Context = {
+          world,
+          door,
+          async device(user, conversationId) {
+            const connected = await door.connect(user, conversationId);
+            if (!connected.ok) throw new Error(`${door.name} refused ${connected.code}`);
+            return world.track(connected.value);
+          },
+          async watcher(user, conversationId) {
+            const through = door.notOffered.live === undefined ? door : reference;
+            const connected = await through.connect(user, conversationId);
+            if (!connected.ok) throw new Error(`${through.name} refused ${connected.code}`);
+            return world.track(connected.value);
+          },
+        };
+
+        for (const behaviour of behaviours) {
+          const missing = behaviour.needs.filter((need) => door.notOffered[need] !== undefined);
+          if (missing.length === 0) {
+            it(behaviour.name, () => behaviour.run(context));
+            continue;
           }
-        });
-      }
-    },
-  );
-});
+          it(`${behaviour.name} — not offered by this door: ${missing.map((m) => door.notOffered[m]).join('; ')}`, async () => {
+            const { patient, conversationId } = await world.careCase();
+            const session = await context.device(patient, conversationId);
+            for (const need of missing) {
+              expect(door.notOffered[need]?.length).toBeGreaterThan(20);
+              expect(await offers(door, need, session)).toBe(false);
+            }
+          });
+        }
+      },
+    );
+  },
+);

@@ -26,9 +26,10 @@ export interface CareCase {
 }
 
 /**
- * One server per dialect for the whole table, on the default policy (`appointment`) and a manual
- * clock. Every behaviour makes its own people and conversations, so behaviours stay independent.
+ * One server per dialect and policy for the whole table, with a manual clock. Every behaviour makes its own people and conversations, so behaviours stay independent.
  */
+export type CarePolicy = 'appointment' | 'consultation';
+
 export class World implements DoorTarget {
   readonly clock = new ManualClock(MONDAY_10);
   readonly #consultations = new Map<string, string>();
@@ -36,11 +37,13 @@ export class World implements DoorTarget {
   readonly #externalIds = new WeakMap<TestUser, string>();
   #server: TestServer | undefined;
 
+  constructor(readonly policy: CarePolicy = 'appointment') {}
+
   async start(dialect: Dialect): Promise<void> {
     this.#server = await startServer({
       dialect,
       clock: this.clock,
-      env: { MESSAGING_POLICY: 'appointment', MAX_FRAME_BYTES: String(64 * 1024), SERVER_API_KEY },
+      env: { MESSAGING_POLICY: this.policy, MAX_FRAME_BYTES: String(64 * 1024), SERVER_API_KEY },
     });
   }
 

@@ -99,7 +99,7 @@ export function sseDriver(target: DoorTarget): DoorDriver {
 }
 
 /** How long a poll must have been outstanding before the server surely holds it open. */
-const LISTENING_MS = 40;
+const LISTENING_MS = 100;
 
 /** A long-poll client: `GET /api/events?cursor=…` again and again, each answer's cursor next. */
 class LongPoll implements EventSource {

@@ -93,7 +93,7 @@ describe.each(DIALECTS)('messaging policies on %s', (dialect) => {
       await socket.close();
     });
 
-    it('a cancelled appointment closes its consultation: the conversation stays readable but read-only, on every door', async () => {
+    it('a cancelled appointment leaves the conversation readable but read-only, on every door', async () => {
       const { doctor, patient } = await pair(server);
       const appointment = await acceptedAppointment(server.url, patient, doctor, SLOT.start, SLOT.end);
       const conversationId = appointment.consultation!.conversation_id!;
@@ -102,18 +102,18 @@ describe.each(DIALECTS)('messaging policies on %s', (dialect) => {
       expect((await moveAppointment(server.url, patient, appointment.id, 'cancel')).status).toBe(200);
 
       const refused = await sendHttp(server.url, patient, conversationId, 'Hello?');
-      expect(refused).toMatchObject({ status: 403, body: { error: { code: 'consultation_inactive' } } });
+      expect(refused).toMatchObject({ status: 403, body: { error: { code: 'appointment_not_accepted' } } });
       const edit = await request(server.url, 'PATCH', `/api/messages/${sent.body.message.message_id}`, {
         token: doctor.token,
         body: { content: 'Edited after' },
       });
-      expect(edit).toMatchObject({ status: 403, body: { error: { code: 'consultation_inactive' } } });
+      expect(edit).toMatchObject({ status: 403, body: { error: { code: 'appointment_not_accepted' } } });
       const socket = await TestSocket.connect(`${server.wsUrl}/ws/chat/${conversationId}/`, {
         token: doctor.token,
       });
       socket.send({ type: 'chat_message', content: 'Over the socket', client_msg_id: 'd1' });
       const error = await socket.next('error', (f) => f.ref === 'd1');
-      expect(error.code).toBe('consultation_inactive');
+      expect(error.code).toBe('appointment_not_accepted');
       await socket.close();
 
       const history = await request<HistoryResponse>(
@@ -124,7 +124,7 @@ describe.each(DIALECTS)('messaging policies on %s', (dialect) => {
       );
       expect(history.body.messages.map((m: Message) => m.content)).toEqual(['Before the cancellation']);
       const [listed] = (await listConversations(server.url, patient)).filter((c) => c.id === conversationId);
-      expect(listed).toMatchObject({ state: 'read_only', read_only_reason: 'consultation_inactive' });
+      expect(listed).toMatchObject({ state: 'read_only', read_only_reason: 'appointment_not_accepted' });
     });
 
     it('two patients never share a conversation; practitioners may talk among themselves', async () => {

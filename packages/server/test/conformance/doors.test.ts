@@ -268,10 +268,14 @@ const BEHAVIOURS: Behaviour[] = [
       expect(await device.alive()).toBe(true);
     },
   },
-  refusal('once the appointment is cancelled', 'consultation_inactive', async (c, care) => {
-    await moveAppointment(c.world.url, care.doctor, care.appointment.id, 'cancel');
-    return care.conversationId;
-  }),
+  refusal(
+    'once the appointment is cancelled',
+    { appointment: 'appointment_not_accepted', consultation: 'consultation_inactive' },
+    async (c, care) => {
+      await moveAppointment(c.world.url, care.doctor, care.appointment.id, 'cancel');
+      return care.conversationId;
+    },
+  ),
   refusal('after the consultation expired', 'consultation_expired', async (c, care) => {
     await c.world.at(NEXT_MONDAY_10, care.patient);
     return care.conversationId;

@@ -2,7 +2,7 @@ import type { ErrorCode } from '@carechat/protocol';
 import type { Actor } from '../actor.js';
 import { CoreError } from '../errors.js';
 import type { MessagingPolicy, Visibility } from '../policy.js';
-import type { CareStore } from '../ports/care-store.js';
+import type { CareStore, ConsultationRecord } from '../ports/care-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { ConversationRecord, ParticipantRecord, UserRecord } from '../ports/store.js';
 import type { UserDirectory } from '../users.js';
@@ -95,16 +95,25 @@ export class AppointmentPolicy implements MessagingPolicy {
     if (shape !== undefined) return shape;
     if (conversationId !== null) {
       const basis = await consultationBasis(this.d.care, conversationId, parties);
-      if (basis.length > 0) {
-        return consultationVerdict(
-          this.d.care,
-          basis,
-          this.d.clock.now(),
-          checkSchedule ? this.hours : 'skip',
-        );
-      }
+      if (basis.length > 0) return this.verdictWithBasis(parties, basis, checkSchedule);
     }
     return this.verdictWithoutBasis(parties, checkSchedule);
+  }
+
+  /**
+   * A conversation opened for a consultation: the appointment must still link them (a cancelled
+   * one says `appointment_not_accepted`, this policy's word for it), then the consultation must be
+   * live and inside the practitioner's hours.
+   */
+  protected async verdictWithBasis(
+    parties: Parties,
+    basis: readonly ConsultationRecord[],
+    checkSchedule: boolean,
+  ): Promise<ErrorCode | null> {
+    return (
+      (await appointmentVerdict(this.d.care, parties)) ??
+      consultationVerdict(this.d.care, basis, this.d.clock.now(), checkSchedule ? this.hours : 'skip')
+    );
   }
 
   /** A conversation (or one about to start) without a consultation basis: an accepted appointment. */

@@ -19,7 +19,7 @@ describe.each(DIALECTS)('Socket.IO door on %s', (dialect) => {
   const open: TestSocketIo[] = [];
 
   beforeAll(async () => {
-    // The default policy: send_message by consultation applies the consultation rules on top.
+    // The default policy: a consultation's conversation follows the consultation rules (decision 1101).
     server = await startServer({ dialect, clock, env: { MESSAGING_POLICY: 'appointment' } });
   });
   beforeEach(() => clock.set(MONDAY_10));
@@ -129,7 +129,7 @@ describe.each(DIALECTS)('Socket.IO door on %s', (dialect) => {
       expect(seqs).toEqual([1, 2, 3, 4, 5]);
     });
 
-    it('applies the consultation rules: outside the schedule, expired, inactive', async () => {
+    it('applies the consultation rules: outside the schedule, expired, cancelled (as every door does)', async () => {
       const { doctor, patient, appointment } = await consultation();
       const consultationId = appointment.consultation!.id;
       const socket = await connect(patient.token);
@@ -148,7 +148,9 @@ describe.each(DIALECTS)('Socket.IO door on %s', (dialect) => {
       await attempt('consultation_expired');
       clock.set(MONDAY_10);
       await moveAppointment(server.url, doctor, appointment.id, 'cancel');
-      await attempt('consultation_inactive');
+      // Under the appointment policy a cancelled appointment is appointment_not_accepted, by
+      // consultation id as on every other door (decision 1101).
+      await attempt('appointment_not_accepted');
     });
 
     it('refuses someone else’s consultation and bad payloads, and stays usable', async () => {

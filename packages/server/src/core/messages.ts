@@ -12,7 +12,7 @@ import type { MessagingPolicy } from './policy.js';
 import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
 import type { ConversationRecord, MessageRecord, ParticipantRecord, Store } from './ports/store.js';
-import { recordAccessRefusal, recordPolicyRefusal } from './refusals.js';
+import { checkWrite, recordAccessRefusal } from './refusals.js';
 
 export interface MessageDeps {
   store: Store;
@@ -94,7 +94,7 @@ export class MessageService {
     if (stored) {
       record = stored;
     } else {
-      await this.checkSend(actor, access.conversation, access.participants);
+      await checkWrite(this.d.policy, this.d.audit, actor, access.conversation, access.participants);
       if (replyTo !== null) await this.checkReplyTarget(conversationId, replyTo);
       const id = newId('msg');
       ({ message: record, created } = await this.d.store.appendMessage({
@@ -194,7 +194,7 @@ export class MessageService {
     const record = await accessMessage(this.d.store, actor, messageId);
     const access = await accessConversation(this.d.store, actor, record.conversationId);
     // The relationship first: "the consultation has ended" says more than "too late to edit".
-    await this.checkSend(actor, access.conversation, access.participants);
+    await checkWrite(this.d.policy, this.d.audit, actor, access.conversation, access.participants, 'edit');
     this.checkChangeable(actor, record);
     this.checkContent(content, record.attachments.length > 0);
     const editedAt = this.d.clock.now().toISOString();
@@ -290,23 +290,6 @@ export class MessageService {
       return await accessConversation(this.d.store, actor, conversationId);
     } catch (error) {
       recordAccessRefusal(this.d.audit, actor, error, conversationId);
-      throw error;
-    }
-  }
-
-  /** The policy's check of a send or an edit; a refusal is recorded (`policy.refused`). */
-  private async checkSend(
-    actor: Actor,
-    conversation: ConversationRecord,
-    participants: readonly ParticipantRecord[],
-  ): Promise<void> {
-    try {
-      await this.d.policy.checkSend(actor, conversation, participants);
-    } catch (error) {
-      recordPolicyRefusal(this.d.audit, actor, error, {
-        conversationId: conversation.id,
-        detail: { check: 'send' },
-      });
       throw error;
     }
   }

@@ -1,23 +1,35 @@
 import { accessConversation, accessMessage } from './access.js';
 import type { Actor } from './actor.js';
+import type { AuditLog } from './audit.js';
 import { CoreError } from './errors.js';
 import { domainEvent, userIdsOf } from './events.js';
+import type { MessagingPolicy } from './policy.js';
 import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
 import type { Store } from './ports/store.js';
+import { checkWrite } from './refusals.js';
 
 export interface ReactionDeps {
   store: Store;
   bus: Bus;
   clock: Clock;
+  policy: MessagingPolicy;
+  audit: AuditLog;
 }
 
 /** Emoji reactions: one of each emoji per user per message; every participant's devices hear of it. */
 export class ReactionService {
   constructor(private readonly d: ReactionDeps) {}
 
+  /** A reaction changes the conversation: the policy answers as for a send (a read-only one refuses). */
   async add(actor: Actor, messageId: string, emoji: string): Promise<void> {
     const message = await this.reactable(actor, messageId);
+    const { conversation, participants } = await accessConversation(
+      this.d.store,
+      actor,
+      message.conversationId,
+    );
+    await checkWrite(this.d.policy, this.d.audit, actor, conversation, participants, 'react');
     const added = await this.d.store.addReaction({
       messageId,
       userId: actor.userId,

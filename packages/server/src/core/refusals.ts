@@ -2,6 +2,8 @@ import type { ErrorCode } from '@carechat/protocol';
 import type { Actor } from './actor.js';
 import type { AuditFields, AuditLog } from './audit.js';
 import { isCoreError } from './errors.js';
+import type { MessagingPolicy } from './policy.js';
+import type { ConversationRecord, ParticipantRecord } from './ports/store.js';
 
 /** The refusals a messaging policy gives (recorded as `policy.refused`). */
 const POLICY_CODES: ReadonlySet<ErrorCode> = new Set([
@@ -39,5 +41,26 @@ export function recordAccessRefusal(
 ): void {
   if (isCoreError(error) && ACCESS_CODES.has(error.code)) {
     audit.record(actor, 'access.refused', { outcome: 'refused', code: error.code, conversationId });
+  }
+}
+
+/**
+ * The policy's answer to a change of a conversation (a send, an edit, a reaction): the same check
+ * for every action that writes into it, with a refusal recorded (`policy.refused`) before it is
+ * thrown.
+ */
+export async function checkWrite(
+  policy: MessagingPolicy,
+  audit: AuditLog,
+  actor: Actor,
+  conversation: ConversationRecord,
+  participants: readonly ParticipantRecord[],
+  check: 'send' | 'edit' | 'react' = 'send',
+): Promise<void> {
+  try {
+    await policy.checkSend(actor, conversation, participants);
+  } catch (error) {
+    recordPolicyRefusal(audit, actor, error, { conversationId: conversation.id, detail: { check } });
+    throw error;
   }
 }

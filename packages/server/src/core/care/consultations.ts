@@ -4,22 +4,20 @@ import type { Actor } from '../actor.js';
 import { CoreError } from '../errors.js';
 import type { MessageService, Origin, SendInput } from '../messages.js';
 import type { CareStore, ConsultationRecord } from '../ports/care-store.js';
-import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
-import { consultationVerdict } from './consultation-policy.js';
 import { toWireConsultation } from './render.js';
 
 export interface ConsultationDeps {
   store: Store;
   care: CareStore;
-  clock: Clock;
   messages: MessageService;
 }
 
 /**
- * Consultations as seed 003's clients address them: by consultation id. Sending into one always
- * applies the consultation rules (active, not expired, inside the practitioner's schedule), on top
- * of whatever MESSAGING_POLICY says, because that is what those clients were promised.
+ * Consultations as seed 003's clients address them: by consultation id. A consultation id is only
+ * another name for its conversation: sending resolves it and takes the one send path, where the
+ * policy applies the consultation rules to every conversation with a consultation basis, whichever
+ * door and whichever name was used.
  */
 export class ConsultationService {
   constructor(private readonly d: ConsultationDeps) {}
@@ -37,8 +35,6 @@ export class ConsultationService {
     origin: Origin = {},
   ): Promise<{ message: Message; created: boolean }> {
     const consultation = await this.find(actor, consultationId);
-    const code = await consultationVerdict(this.d.care, [consultation], this.d.clock.now(), true);
-    if (code !== null) throw new CoreError(code);
     return this.d.messages.send(actor, consultation.conversationId, input, origin);
   }
 

@@ -108,6 +108,10 @@ function createNode(name: string, env: Record<string, string>, port: number): Be
   return node;
 }
 
+function sessionOf(userId: string): string {
+  return `ses_${userId}`;
+}
+
 /** `sqlite`: one node on a SQLite file. `pg-redis`: two nodes on PostgreSQL + Redis. */
 export async function startSetup(setup: SetupName): Promise<BenchCluster> {
   const dataDir = mkdtempSync(join(tmpdir(), 'carechat-bench-'));
@@ -209,16 +213,33 @@ export async function startSetup(setup: SetupName): Promise<BenchCluster> {
               ),
             )
             .execute();
+          // Every connection's session is checked (and revocable), so each user gets a live one.
+          await trx
+            .insertInto('sessions')
+            .values(
+              chunk.flatMap((p) =>
+                [p.patient.id, p.practitioner.id].map((userId) => ({
+                  id: sessionOf(userId),
+                  user_id: userId,
+                  token_hash: `bench:${userId}`,
+                  created_at: now,
+                  expires_at: new Date(Date.now() + 24 * 3_600_000).toISOString(),
+                  revoked_at: null,
+                  last_used_at: now,
+                })),
+              ),
+            )
+            .execute();
         });
       }
       const at = new Date();
       for (const p of pairs) {
         p.patient.token = await tokens.sign(
-          { userId: p.patient.id, role: 'patient', sessionId: 'bench' },
+          { userId: p.patient.id, role: 'patient', sessionId: sessionOf(p.patient.id) },
           at,
         );
         p.practitioner.token = await tokens.sign(
-          { userId: p.practitioner.id, role: 'practitioner', sessionId: 'bench' },
+          { userId: p.practitioner.id, role: 'practitioner', sessionId: sessionOf(p.practitioner.id) },
           at,
         );
       }

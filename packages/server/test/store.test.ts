@@ -86,23 +86,6 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect((await store.findUserByEmail(`${id}@EXAMPLE.test`))?.id).toBe(id);
   });
 
-  it('rotates a session token only from its current value', async () => {
-    const userId = await user();
-    await store.insertSession({
-      id: 's1',
-      userId,
-      tokenHash: 'h1',
-      createdAt: NOW,
-      expiresAt: NOW,
-      revokedAt: null,
-    });
-    expect(await store.rotateSessionToken('s1', 'h1', 'h2', NOW)).toBe(true);
-    expect(await store.rotateSessionToken('s1', 'h1', 'h3', NOW)).toBe(false);
-    expect((await store.findSessionByTokenHash('h2'))?.id).toBe('s1');
-    await store.revokeSession('s1', NOW);
-    expect(await store.rotateSessionToken('s1', 'h2', 'h4', NOW)).toBe(false);
-  });
-
   it('refuses a second 1:1 conversation of the same pair, writing nothing of it', async () => {
     const [a, b] = [await user(), await user()];
     await conversation([a, b]);

@@ -147,17 +147,6 @@ export class KyselyConversationStore implements ConversationStore, ConversationW
     return counts;
   }
 
-  async countUnreadAll(userId: string): Promise<Map<string, number>> {
-    const rows = await this.db
-      .selectFrom('participants')
-      .select('conversation_id')
-      .where('user_id', '=', userId)
-      .execute();
-    const ids = rows.map((r) => r.conversation_id);
-    const counts = await this.countUnread(userId, ids);
-    return new Map(ids.map((id) => [id, counts.get(id) ?? 0]));
-  }
-
   async addParticipants(participants: readonly ParticipantRecord[]): Promise<string[]> {
     const added: string[] = [];
     for (const p of participants) {

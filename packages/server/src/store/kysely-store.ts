@@ -30,14 +30,9 @@ export class KyselyStore implements Store {
   readonly #messages: KyselyMessageStore;
 
   readonly insertUser: UserStore['insertUser'];
-  readonly insertSession: UserStore['insertSession'];
-  readonly rotateSessionToken: UserStore['rotateSessionToken'];
-  readonly revokeSession: UserStore['revokeSession'];
   readonly findUserById: UserStore['findUserById'];
   readonly findUserByEmail: UserStore['findUserByEmail'];
   readonly findUsersByIds: UserStore['findUsersByIds'];
-  readonly findSessionById: UserStore['findSessionById'];
-  readonly findSessionByTokenHash: UserStore['findSessionByTokenHash'];
   readonly updateParticipantSettings: ConversationStore['updateParticipantSettings'];
   readonly advanceReadMarker: ConversationStore['advanceReadMarker'];
   readonly advanceDeliveryMarker: ConversationStore['advanceDeliveryMarker'];
@@ -48,7 +43,6 @@ export class KyselyStore implements Store {
   readonly findConversationWithParticipants: ConversationStore['findConversationWithParticipants'];
   readonly listConversationsOfUser: ConversationStore['listConversationsOfUser'];
   readonly countUnread: ConversationStore['countUnread'];
-  readonly countUnreadAll: ConversationStore['countUnreadAll'];
   readonly listContactIds: ConversationStore['listContactIds'];
   readonly addReaction: MessageStore['addReaction'];
   readonly removeReaction: MessageStore['removeReaction'];
@@ -81,14 +75,9 @@ export class KyselyStore implements Store {
     const messages = new KyselyMessageStore(db, dialect);
     this.#messages = messages;
     this.insertUser = users.insertUser.bind(users);
-    this.insertSession = users.insertSession.bind(users);
-    this.rotateSessionToken = users.rotateSessionToken.bind(users);
-    this.revokeSession = users.revokeSession.bind(users);
     this.findUserById = users.findUserById.bind(users);
     this.findUserByEmail = users.findUserByEmail.bind(users);
     this.findUsersByIds = users.findUsersByIds.bind(users);
-    this.findSessionById = users.findSessionById.bind(users);
-    this.findSessionByTokenHash = users.findSessionByTokenHash.bind(users);
     this.updateParticipantSettings = conversations.updateParticipantSettings.bind(conversations);
     this.advanceReadMarker = conversations.advanceReadMarker.bind(conversations);
     this.advanceDeliveryMarker = conversations.advanceDeliveryMarker.bind(conversations);
@@ -100,7 +89,6 @@ export class KyselyStore implements Store {
       conversations.findConversationWithParticipants.bind(conversations);
     this.listConversationsOfUser = conversations.listConversationsOfUser.bind(conversations);
     this.countUnread = conversations.countUnread.bind(conversations);
-    this.countUnreadAll = conversations.countUnreadAll.bind(conversations);
     this.listContactIds = conversations.listContactIds.bind(conversations);
     this.addReaction = messages.addReaction.bind(messages);
     this.removeReaction = messages.removeReaction.bind(messages);

@@ -1,7 +1,7 @@
 import type { Role } from '@carechat/protocol';
 import type { Selectable } from 'kysely';
 import type { ConversationRecord, ParticipantRecord } from '../core/ports/conversation-store.js';
-import type { SessionRecord, UserRecord } from '../core/ports/user-store.js';
+import type { UserRecord } from '../core/ports/user-store.js';
 import type { Database } from './schema.js';
 
 /** Rows as the core sees them (users, sessions, conversations, participants); messages: message-row.ts. */
@@ -29,17 +29,6 @@ export function toUser(row: Row<'users'>): UserRecord {
     role: row.role as Role,
     passwordHash: row.password_hash,
     createdAt: row.created_at,
-  };
-}
-
-export function toSession(row: Row<'sessions'>): SessionRecord {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    tokenHash: row.token_hash,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { StoreConflictError } from '../core/ports/store.js';
-import type { SessionRecord, UserRecord, UserStore } from '../core/ports/user-store.js';
-import { toSession, toUser } from './rows.js';
+import type { UserRecord, UserStore } from '../core/ports/user-store.js';
+import { toUser } from './rows.js';
 import type { Database } from './schema.js';
 import { isUniqueViolation } from './unique-violation.js';
 
@@ -53,58 +53,5 @@ export class KyselyUserStore implements UserStore {
       .where('id', 'in', [...ids])
       .execute();
     return rows.map(toUser);
-  }
-
-  async insertSession(session: SessionRecord): Promise<void> {
-    await this.db
-      .insertInto('sessions')
-      .values({
-        id: session.id,
-        user_id: session.userId,
-        token_hash: session.tokenHash,
-        created_at: session.createdAt,
-        expires_at: session.expiresAt,
-        revoked_at: session.revokedAt,
-      })
-      .execute();
-  }
-
-  async findSessionById(id: string): Promise<SessionRecord | undefined> {
-    const row = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && toSession(row);
-  }
-
-  async findSessionByTokenHash(tokenHash: string): Promise<SessionRecord | undefined> {
-    const row = await this.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('token_hash', '=', tokenHash)
-      .executeTakeFirst();
-    return row && toSession(row);
-  }
-
-  async rotateSessionToken(
-    id: string,
-    oldHash: string,
-    newHash: string,
-    expiresAt: string,
-  ): Promise<boolean> {
-    const result = await this.db
-      .updateTable('sessions')
-      .set({ token_hash: newHash, expires_at: expiresAt })
-      .where('id', '=', id)
-      .where('token_hash', '=', oldHash)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
-  }
-
-  async revokeSession(id: string, at: string): Promise<void> {
-    await this.db
-      .updateTable('sessions')
-      .set({ revoked_at: at })
-      .where('id', '=', id)
-      .where('revoked_at', 'is', null)
-      .execute();
   }
 }

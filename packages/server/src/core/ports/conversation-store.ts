@@ -20,8 +20,6 @@ export interface ConversationStore {
   ): Promise<Array<{ conversation: ConversationRecord; self: ParticipantRecord }>>;
   /** Unread messages per conversation for the user: after their read marker, not their own, not deleted. */
   countUnread(userId: string, conversationIds: readonly string[]): Promise<Map<string, number>>;
-  /** Unread counts for every conversation of the user, zeros included (for totals). */
-  countUnreadAll(userId: string): Promise<Map<string, number>>;
   /** Every user who shares a conversation with the user (who sees their presence). */
   listContactIds(userId: string): Promise<string[]>;
 

@@ -21,7 +21,7 @@ export type {
   NewMessage,
   ReactionRecord,
 } from './message-store.js';
-export type { SessionRecord, UserRecord, UserStore } from './user-store.js';
+export type { UserRecord, UserStore } from './user-store.js';
 
 /**
  * What the core needs from persistence, one interface per aggregate (users and sessions,

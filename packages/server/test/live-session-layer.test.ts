@@ -69,9 +69,14 @@ const lifecycle: ConnectionLifecycle = { connected: async () => {}, disconnected
 describe('the live-session layer', () => {
   describe('domain events to frames', () => {
     it('renders an event once per perspective, shared by every recipient on the node', () => {
-      const event = messageCreated(message(1), [{ userId: 'u1' }, { userId: 'u2' }, { userId: 'u3' }], {
-        connectionId: 'con_sender',
-      });
+      const event = messageCreated(
+        message(1),
+        [{ userId: 'u1' }, { userId: 'u2' }, { userId: 'u3' }],
+        {
+          connectionId: 'con_sender',
+        },
+        'patient',
+      );
       const [forU1] = framesFor(event, { userId: 'u1', connectionId: 'con_a' });
       const [forU3] = framesFor(event, { userId: 'u3', connectionId: 'con_b' });
       expect(forU1).toMatchObject({ type: 'chat_message', seq: 1 });
@@ -81,9 +86,14 @@ describe('the live-session layer', () => {
     });
 
     it("gives the sender's other devices message_sent, and the sending connection nothing (it got its ack)", () => {
-      const event = messageCreated(message(1), [{ userId: 'u1' }, { userId: 'u2' }], {
-        connectionId: 'con_sender',
-      });
+      const event = messageCreated(
+        message(1),
+        [{ userId: 'u1' }, { userId: 'u2' }],
+        {
+          connectionId: 'con_sender',
+        },
+        'patient',
+      );
       expect(framesFor(event, { userId: 'u2', connectionId: 'con_other' })).toMatchObject([
         { type: 'message_sent', seq: 1 },
       ]);
@@ -110,7 +120,7 @@ describe('the live-session layer', () => {
 
     it("encodes Socket.IO's new_message from the event's payload, with no look-up", () => {
       const event = {
-        ...messageCreated(message(1), [{ userId: 'u1' }], {}),
+        ...messageCreated(message(1), [{ userId: 'u1' }], {}, 'patient'),
         consultationId: 'cons_1',
         senderRole: 'practitioner' as const,
       };
@@ -126,9 +136,9 @@ describe('the live-session layer', () => {
     it('cuts a slow consumer off instead of writing more', () => {
       const sink = fakeSink();
       const live = session('u1', sink);
-      live.deliver(messageCreated(message(1), [{ userId: 'u1' }, { userId: 'u2' }], {}));
+      live.deliver(messageCreated(message(1), [{ userId: 'u1' }, { userId: 'u2' }], {}, 'patient'));
       sink.buffered = 5000;
-      live.deliver(messageCreated(message(2), [{ userId: 'u1' }, { userId: 'u2' }], {}));
+      live.deliver(messageCreated(message(2), [{ userId: 'u1' }, { userId: 'u2' }], {}, 'patient'));
       expect(sink.frames.map((f) => f.type === 'chat_message' && f.seq)).toEqual([1]);
       expect(sink.closed).toEqual(['slow_consumer']);
     });
@@ -179,7 +189,7 @@ describe('the live-session layer', () => {
       await hub.add(session('u1', other, {}, 's2'));
       await hub.add(session('u9', stranger, {}, 's9'));
 
-      await bus.publish(messageCreated(message(1), [{ userId: 'u1' }, { userId: 'u2' }], {}));
+      await bus.publish(messageCreated(message(1), [{ userId: 'u1' }, { userId: 'u2' }], {}, 'patient'));
       expect([mine.frames.length, other.frames.length, stranger.frames.length]).toEqual([1, 1, 0]);
 
       await bus.publish(domainEvent('session.revoked', ['u1'], { sessionIds: ['s2'], reason: 'logout' }));

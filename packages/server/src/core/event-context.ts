@@ -9,13 +9,26 @@ import type { UserDirectory } from './users.js';
  * itself (the consultation its conversation serves, the sender's role for the seeds' Socket.IO
  * clients), so no door looks anything up per delivered message.
  */
+/** Conversations whose consultation is remembered at most (then the cache starts again). */
+const MAX_CACHED = 50_000;
+
 export class MessageEventContext {
+  /**
+   * The consultation of each conversation, as messages are published: a consultation is linked to
+   * a conversation when an appointment changes, and every node hears every appointment change on
+   * the bus, so the cache is dropped then (and kept small) rather than asked of the store per send.
+   */
+  readonly #consultations = new Map<string, string | null>();
+
   constructor(
     private readonly d: { care: Pick<CareStore, 'listConsultationsOfConversation'>; users: UserDirectory },
   ) {}
 
   /** The bus the core's services publish on: message events leave it complete. */
   publishingOn(bus: Bus): Bus {
+    bus.subscribe((event) => {
+      if (event.kind === 'appointment.updated') this.#consultations.clear();
+    });
     return {
       publish: async (event) =>
         bus.publish(event.kind === 'message.created' ? await this.complete(event) : event),
@@ -62,7 +75,12 @@ export class MessageEventContext {
   }
 
   private async consultationOf(conversationId: string): Promise<string | null> {
+    const known = this.#consultations.get(conversationId);
+    if (known !== undefined) return known;
     const [newest] = await this.d.care.listConsultationsOfConversation(conversationId);
-    return newest?.id ?? null;
+    const id = newest?.id ?? null;
+    if (this.#consultations.size >= MAX_CACHED) this.#consultations.clear();
+    this.#consultations.set(conversationId, id);
+    return id;
   }
 }

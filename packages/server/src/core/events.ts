@@ -85,13 +85,26 @@ interface ReactionPayload {
   emoji: string;
 }
 
+/**
+ * Event ids name an event in logs and traces, nothing more: unique across nodes without costing
+ * the random bytes of an entity id on every event (this process's random prefix and a counter).
+ */
+const EVENT_ID_PREFIX = newId('evt');
+let eventCount = 0;
+
 /** Builds an event of a kind with a fresh id: `domainEvent('receipt.delivered', users, {...})`. */
 export function domainEvent<K extends DomainEventKind>(
   kind: K,
   recipients: readonly string[],
   payload: Omit<EventOf<K>, 'kind' | 'id' | 'recipients'>,
 ): EventOf<K> {
-  return { kind, id: newId('evt'), recipients: [...recipients], ...payload } as unknown as EventOf<K>;
+  eventCount += 1;
+  return {
+    kind,
+    id: `${EVENT_ID_PREFIX}.${eventCount.toString(36)}`,
+    recipients: [...recipients],
+    ...payload,
+  } as unknown as EventOf<K>;
 }
 
 /** The user ids of a participant list. */
@@ -103,9 +116,12 @@ export function messageCreated(
   message: Message,
   participants: readonly Pick<ParticipantRecord, 'userId'>[],
   origin: { connectionId?: string | undefined },
+  /** The sender's role, known to the action that sent it (the seeds' Socket.IO clients show it). */
+  senderRole: Role,
 ): MessageCreated {
   return domainEvent('message.created', userIdsOf(participants), {
     message,
+    senderRole,
     ...(origin.connectionId === undefined ? {} : { exceptConnectionId: origin.connectionId }),
   });
 }

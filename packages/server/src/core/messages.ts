@@ -118,7 +118,7 @@ export class MessageService {
     const [message] = await this.d.views.render([record], participants, actor.userId, { fresh: created });
     // A retry is delivered again: a crash between commit and publish must not leave the others
     // without it, and every receiving connection drops a seq it already has.
-    await this.deliver(message!, participants, origin);
+    await this.deliver(actor, message!, participants, origin);
     this.d.onSent?.(message!);
     return { message: message!, created };
   }
@@ -267,11 +267,12 @@ export class MessageService {
   }
 
   private async deliver(
+    sender: Actor,
     message: Message,
     participants: readonly ParticipantRecord[],
     origin: Origin,
   ): Promise<void> {
-    await this.d.bus.publish(messageCreated(message, participants, origin));
+    await this.d.bus.publish(messageCreated(message, participants, origin, sender.role));
     const others = participants.filter((p) => p.userId !== message.sender_id);
     if (others.length === 0) return;
     const notify = others.filter((p) => !p.muted).map((p) => p.userId);

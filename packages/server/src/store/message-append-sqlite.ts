@@ -7,9 +7,9 @@ import type { MessagesTable } from './schema.js';
 /**
  * THE way a batch of messages is appended on SQLite, run on the connection that owns the file's
  * writes: the writer thread (sqlite-writer-thread.ts) for a file, the main connection for an
- * in-memory database. One IMMEDIATE transaction per batch (one fsync); inside it each message has
- * a savepoint of its own, so a message whose attachment binding or audit row fails leaves nothing
- * behind, and the rest of the batch commits.
+ * in-memory database. One IMMEDIATE transaction per batch (one fsync). When one message's
+ * attachment binding or audit row fails, the batch rolls back and each message is tried alone, so
+ * the failing one leaves nothing behind and the rest commit.
  *
  * Per message: a (conversation, sender, client_msg_id) already stored, or earlier in the batch,
  * is returned as it is; otherwise the conversation's last_seq is bumped (seqs gap-free, in
@@ -20,7 +20,26 @@ export function appendSqliteBatch(
   db: SqliteDatabase.Database,
   inputs: readonly NewMessage[],
 ): AppendOutcome[] {
-  return statementsOf(db).batch.immediate(inputs);
+  const { batch } = statementsOf(db);
+  try {
+    return batch.immediate(inputs);
+  } catch (error) {
+    // The batch rolled back whole. Failures are rare (an attachment that is not the sender's
+    // unsent upload, an audit row refused): each message is tried again on its own, so one
+    // message's failure leaves nothing of it behind and costs the others nothing.
+    if (inputs.length === 1) return [{ error: reason(error) }];
+    return inputs.map((input) => {
+      try {
+        return batch.immediate([input])[0]!;
+      } catch (failure) {
+        return { error: reason(failure) };
+      }
+    });
+  }
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Per input: the stored row and whether this batch created it, or why it was refused. */
@@ -59,8 +78,9 @@ function statementsOf(db: SqliteDatabase.Database): Statements {
     'update participants set last_read_seq = ? where conversation_id = ? and user_id = ? and last_read_seq < ?',
   );
 
-  // Nested in `batch`, better-sqlite3 runs this as a savepoint: a throw undoes this message only.
-  const one = db.transaction((m: NewMessage): AppendOutcome => {
+  // A throw rolls back the whole batch (appendSqliteBatch then tries each message alone): no
+  // savepoint per message on the path every send takes.
+  const one = (m: NewMessage): AppendOutcome => {
     const bumped = bump.get(m.createdAt, m.conversationId);
     if (!bumped) return { error: 'conversation not found' };
     const row = toMessageRow(m, bumped.last_seq);
@@ -73,7 +93,7 @@ function statementsOf(db: SqliteDatabase.Database): Statements {
     if (m.audit) audit.run(toAuditRow(m.audit));
     markRead.run(row.seq, m.conversationId, m.senderId, row.seq);
     return { row, created: true };
-  });
+  };
 
   const batch = db.transaction((inputs: readonly NewMessage[]) => {
     const inBatch = new Map<string, MessagesTable>();
@@ -81,13 +101,9 @@ function statementsOf(db: SqliteDatabase.Database): Statements {
       const key = idempotencyKey(m);
       const earlier = inBatch.get(key) ?? findExisting.get(m.conversationId, m.senderId, m.clientMsgId);
       if (earlier) return { row: earlier, created: false };
-      try {
-        const outcome = one(m);
-        if ('row' in outcome) inBatch.set(key, outcome.row);
-        return outcome;
-      } catch (error) {
-        return { error: error instanceof Error ? error.message : String(error) };
-      }
+      const outcome = one(m);
+      if ('row' in outcome) inBatch.set(key, outcome.row);
+      return outcome;
     });
   });
   const statements = { batch };

@@ -8,6 +8,7 @@ import { ContactService } from './care/contacts.js';
 import { createPolicy, type PolicyName } from './care/create-policy.js';
 import { DoctorReadyNotifier } from './care/doctor-ready.js';
 import { HostPlatformService } from './care/host-platform.js';
+import { BlockService } from './care/blocks.js';
 import { MembershipService } from './care/membership.js';
 import { ScheduleService } from './care/schedules.js';
 import type { ConnectionLifecycle } from './connection-lifecycle.js';
@@ -93,6 +94,8 @@ export interface Core {
   schedules: ScheduleService;
   contacts: ContactService;
   membership: MembershipService;
+  /** Patients' blocks of practitioners. */
+  blocks: BlockService;
   doctorReady: DoctorReadyNotifier;
   hostPlatform: HostPlatformService;
   /** The append-only audit trail. */
@@ -126,7 +129,12 @@ export function createCore(o: CoreOptions): Core {
   const audit = security.audit;
   // Its refusals are recorded in the audit trail by the actions that ask it (core/refusals.ts).
   const policy =
-    o.policy ?? createPolicy(o.messagingPolicy ?? 'appointment', { care, users, clock: o.clock });
+    o.policy ?? createPolicy(o.messagingPolicy ?? 'appointment', {
+      care,
+      users,
+      clock: o.clock,
+      consultationWindowMs: o.consultationWindowHours * 3_600_000,
+    });
   const tokens = new AccessTokens(o.jwtSecret, o.accessTokenTtlSeconds);
   const shared = { store: o.store, bus, clock: o.clock, users };
   const auth = new AuthService({
@@ -194,6 +202,7 @@ export function createCore(o: CoreOptions): Core {
     clock: o.clock,
     users,
     conversations,
+    audit,
     consultationWindowMs: o.consultationWindowHours * 3_600_000,
   });
   const schedules = new ScheduleService({ care, users, changed: checkPractitioner });
@@ -227,6 +236,7 @@ export function createCore(o: CoreOptions): Core {
     schedules,
     contacts: new ContactService({ ...shared, care, policy, appointments }),
     membership,
+    blocks: new BlockService({ store: o.store, care, clock: o.clock, users, audit }),
     doctorReady,
     hostPlatform: new HostPlatformService({ care, clock: o.clock, users, auth, appointments, schedules }),
     audit,

@@ -23,8 +23,10 @@ export interface MembershipDeps {
 }
 
 /**
- * Care-team (group) conversations gaining and losing members. Staff (practitioners, admins) add
- * and remove; anyone may leave. A removed participant's row is deleted, so every access check —
+ * Care-team (group) conversations gaining and losing members. Staff (practitioners, admins) add;
+ * each practitioner added is recorded with who added them (their access lasts while the adder's
+ * own relationship with the patient does, docs/decisions/1201). Staff and the patient remove
+ * anyone; anyone may leave. A removed participant's row is deleted, so every access check —
  * history included — refuses them from that moment.
  */
 export class MembershipService {
@@ -50,7 +52,10 @@ export class MembershipService {
       muted: false,
       pinned: false,
     }));
-    const code = await this.d.policy.relationship(conversation, [...participants, ...joining]);
+    const joiningStaff = users.filter((u) => u.role === 'practitioner').map((u) => u.id);
+    // The care team: each practitioner added holds through the one who added them.
+    const team = new Map(joiningStaff.map((id) => [id, actor.userId]));
+    const { code } = await this.d.policy.relationship(conversation, [...participants, ...joining], team);
     if (code !== null && actor.role !== 'admin') {
       const error = new CoreError(code);
       recordPolicyRefusal(this.d.audit, actor, error, {
@@ -63,6 +68,11 @@ export class MembershipService {
     // The new rows and their audit rows commit together; the events go out after.
     const added = await this.d.store.transaction(async (tx) => {
       const rows = await tx.conversations.addParticipants(joining);
+      await tx.care.putCareTeamMembers(
+        joiningStaff
+          .filter((id) => rows.includes(id))
+          .map((userId) => ({ conversationId, userId, addedBy: actor.userId, addedAt: now })),
+      );
       await tx.appendAudit(
         rows.map((userId) =>
           this.d.audit.entry(actor, 'participant.added', { conversationId, targetUserId: userId }),
@@ -80,11 +90,10 @@ export class MembershipService {
 
   async remove(actor: Actor, conversationId: string, userId: string): Promise<void> {
     const { participants } = await this.groupAccess(actor, conversationId);
-    if (userId !== actor.userId && actor.role === 'patient') {
-      throw new CoreError('forbidden', 'Patients may leave a care team but not remove others.');
-    }
     if (!participants.some((p) => p.userId === userId))
       throw new CoreError('not_found', 'Not a participant.');
+    // Every participant may remove anyone: staff manage the team, and a patient decides who takes
+    // part in their own care (issue 12); anyone may leave.
     const removed = await this.d.store.transaction(async (tx) => {
       if (!(await tx.conversations.removeParticipant(conversationId, userId))) return false;
       await tx.appendAudit([

@@ -57,7 +57,9 @@ describe.each(DIALECTS)('care teams and blocks on %s', (dialect) => {
   const participants = (c: Conversation) => `/api/conversations/${c.id}/participants`;
 
   async function refusedOverWs(by: TestUser, conversationId: string): Promise<string> {
-    const socket = await TestSocket.connect(`${server.wsUrl}/ws/chat/${conversationId}/`, { token: by.token });
+    const socket = await TestSocket.connect(`${server.wsUrl}/ws/chat/${conversationId}/`, {
+      token: by.token,
+    });
     socket.send({ type: 'chat_message', content: 'Over the socket', client_msg_id: 'ws-1' });
     const error = await socket.next('error', (f) => f.ref === 'ws-1');
     await socket.close();
@@ -148,7 +150,9 @@ describe.each(DIALECTS)('care teams and blocks on %s', (dialect) => {
     const direct = (await openGroup(doctor, patient)).body.conversation;
     expect((await sendHttp(server.url, doctor, direct.id, 'Before the block')).status).toBe(201);
 
-    const blocked = await request(server.url, 'PUT', `/api/blocks/${doctor.user.id}`, { token: patient.token });
+    const blocked = await request(server.url, 'PUT', `/api/blocks/${doctor.user.id}`, {
+      token: patient.token,
+    });
     expect(blocked).toMatchObject({ status: 200, body: { block: { user_id: doctor.user.id } } });
     const listed = await request<{ blocks: unknown[] }>(server.url, 'GET', '/api/blocks', {
       token: patient.token,

@@ -1,8 +1,8 @@
 import type { Conversation, CreateConversationBody } from '@carechat/protocol';
 import { accessConversation } from './access.js';
-import { addedBy } from './care/parties.js';
 import type { Actor } from './actor.js';
 import type { AuditLog } from './audit.js';
+import { addedBy } from './care/parties.js';
 import { CoreError } from './errors.js';
 import { domainEvent } from './events.js';
 import { newId } from './ids.js';

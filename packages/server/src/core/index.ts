@@ -3,12 +3,12 @@ import type { AuditLog } from './audit.js';
 import { AuditQueries } from './audit-queries.js';
 import { AuthService } from './auth.js';
 import { AppointmentService } from './care/appointments.js';
+import { BlockService } from './care/blocks.js';
 import { ConsultationService } from './care/consultations.js';
 import { ContactService } from './care/contacts.js';
 import { createPolicy, type PolicyName } from './care/create-policy.js';
 import { DoctorReadyNotifier } from './care/doctor-ready.js';
 import { HostPlatformService } from './care/host-platform.js';
-import { BlockService } from './care/blocks.js';
 import { MembershipService } from './care/membership.js';
 import { ScheduleService } from './care/schedules.js';
 import type { ConnectionLifecycle } from './connection-lifecycle.js';
@@ -129,7 +129,8 @@ export function createCore(o: CoreOptions): Core {
   const audit = security.audit;
   // Its refusals are recorded in the audit trail by the actions that ask it (core/refusals.ts).
   const policy =
-    o.policy ?? createPolicy(o.messagingPolicy ?? 'appointment', {
+    o.policy ??
+    createPolicy(o.messagingPolicy ?? 'appointment', {
       care,
       users,
       clock: o.clock,

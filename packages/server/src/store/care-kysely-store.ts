@@ -201,7 +201,9 @@ export class KyselyCareStore implements CareStore {
           added_at: m.addedAt,
         })
         .onConflict((oc) =>
-          oc.columns(['conversation_id', 'user_id']).doUpdateSet({ added_by: m.addedBy, added_at: m.addedAt }),
+          oc
+            .columns(['conversation_id', 'user_id'])
+            .doUpdateSet({ added_by: m.addedBy, added_at: m.addedAt }),
         )
         .execute();
     }

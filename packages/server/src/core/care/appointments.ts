@@ -48,6 +48,11 @@ const MOVES: Record<
 export class AppointmentService {
   constructor(private readonly d: AppointmentDeps) {}
 
+  /** How long a relationship holds after an appointment ends (CONSULTATION_WINDOW_HOURS). */
+  get consultationWindowMs(): number {
+    return this.d.consultationWindowMs;
+  }
+
   /** A patient asks a practitioner for an appointment. */
   async request(actor: Actor, input: CreateAppointmentBody): Promise<Appointment> {
     if (actor.role !== 'patient') throw new CoreError('forbidden', 'Only patients request appointments.');
@@ -108,7 +113,8 @@ export class AppointmentService {
       throw new CoreError('conflict', `A ${appointment.status} appointment cannot be ended.`);
     }
     const at = this.d.clock.now().toISOString();
-    const status = at < appointment.startsAt && appointment.status !== 'completed' ? 'cancelled' : appointment.status;
+    const status =
+      at < appointment.startsAt && appointment.status !== 'completed' ? 'cancelled' : appointment.status;
     const { appointment: updated } = await this.commit(async (tx) => {
       if (
         status !== appointment.status &&
@@ -119,7 +125,8 @@ export class AppointmentService {
       await tx.care.endAppointment(appointment.id, at);
       await tx.appendAudit([
         this.d.audit.entry(actor, 'appointment.ended', {
-          targetUserId: actor.userId === appointment.patientId ? appointment.practitionerId : appointment.patientId,
+          targetUserId:
+            actor.userId === appointment.patientId ? appointment.practitionerId : appointment.patientId,
         }),
       ]);
       return { ...appointment, status, endedAt: at, updatedAt: at };

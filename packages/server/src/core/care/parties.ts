@@ -1,7 +1,7 @@
 import type { AppointmentStatus, ErrorCode } from '@carechat/protocol';
+import type { Actor } from '../actor.js';
 import type { Hold } from '../policy.js';
 import type { AppointmentRecord, CareStore } from '../ports/care-store.js';
-import type { Actor } from '../actor.js';
 import type { UserRecord } from '../ports/store.js';
 import type { UserDirectory } from '../users.js';
 
@@ -42,7 +42,6 @@ export function shapeVerdict(parties: Parties): ErrorCode | null | undefined {
   return undefined;
 }
 
-
 /**
  * The instant an appointment stops holding the relationship: `windowMs` after its end, or when
  * either side ended it early; undefined if it never linked (requested, declined, cancelled).
@@ -70,7 +69,14 @@ export function appointmentHold(
     .filter((x): x is { a: AppointmentRecord; end: string } => x.end !== undefined);
   const holding = ends.filter((x) => x.end > nowIso);
   if (holding.length > 0) {
-    return { code: null, openUntil: holding.map((x) => x.end).sort().at(-1) ?? null };
+    return {
+      code: null,
+      openUntil:
+        holding
+          .map((x) => x.end)
+          .sort()
+          .at(-1) ?? null,
+    };
   }
   if (appointments.length === 0) return { code: 'no_care_relationship', openUntil: null };
   const newest = ends.sort((x, y) => y.end.localeCompare(x.end))[0];

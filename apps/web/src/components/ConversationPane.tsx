@@ -151,7 +151,7 @@ function OpenConversation({ conversation }: { conversation: Conversation }) {
       ) : (
         <>
           {conversation.open_until && (
-            <div className="read-only" role="note">
+            <div className="open-until" role="note">
               Open until {formatDateTime(conversation.open_until)}; then you can read it but not reply.
             </div>
           )}

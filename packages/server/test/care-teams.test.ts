@@ -127,6 +127,25 @@ describe.each(DIALECTS)('care teams and blocks on %s', (dialect) => {
     expect((await sendHttp(server.url, stranger, group.id, 'Joining the team')).status).toBe(201);
   });
 
+  it('a colleague in a group without a patient cannot bring in someone else’s patient', async () => {
+    const { patient, doctor, nurse, stranger } = await people();
+    const colleagues = (await openGroup(doctor, stranger, nurse)).body.conversation;
+    expect(colleagues.kind).toBe('group');
+    // Being in a group with the patient's doctor vouches for nothing.
+    const byStranger = await request(server.url, 'POST', participants(colleagues), {
+      token: stranger.token,
+      body: { user_ids: [patient.user.id] },
+    });
+    expect(byStranger).toMatchObject({ status: 403, body: { error: { code: 'no_care_relationship' } } });
+    // The doctor may bring their patient to a colleague: then the doctor vouches for the colleague.
+    const byDoctor = await request(server.url, 'POST', participants(colleagues), {
+      token: doctor.token,
+      body: { user_ids: [patient.user.id] },
+    });
+    expect(byDoctor.status).toBe(200);
+    expect((await sendHttp(server.url, stranger, colleagues.id, 'Hello from the team')).status).toBe(201);
+  });
+
   it('a practitioner an admin adds holds without a relationship of their own', async () => {
     const { patient, doctor, stranger } = await people();
     const admin = await createAdmin(server.url);

@@ -2,7 +2,7 @@ import type { Conversation, CreateConversationBody } from '@carechat/protocol';
 import { accessConversation } from './access.js';
 import type { Actor } from './actor.js';
 import type { AuditLog } from './audit.js';
-import { addedBy } from './care/parties.js';
+import { vouchedBy } from './care/parties.js';
 import { CoreError } from './errors.js';
 import { domainEvent } from './events.js';
 import { newId } from './ids.js';
@@ -84,7 +84,7 @@ export class ConversationService {
       });
       throw error;
     }
-    const team = addedBy(actor, others);
+    const team = vouchedBy(actor, others, []);
     const opened = await onceMoreOnConflict(() =>
       this.d.store.transaction(async (tx) => {
         const opened = await this.openIn(tx, [actor.userId, ...otherIds], appointmentId, actor);

@@ -8,13 +8,13 @@ import type { ConversationRecord, ParticipantRecord, UserRecord } from '../ports
 import type { UserDirectory } from '../users.js';
 import { consultationBasis, consultationVerdict, type HoursRule, liveUntil } from './consultation-rules.js';
 import {
-  addedBy,
   appointmentHold,
   appointmentVerdict,
   isLinking,
   type Parties,
   partiesOf,
   shapeVerdict,
+  vouchedBy,
 } from './parties.js';
 
 export interface CarePolicyDeps {
@@ -51,7 +51,7 @@ export class AppointmentPolicy implements MessagingPolicy {
     if (actor.role === 'admin') return;
     const userIds = [actor.userId, ...others.map((o) => o.id)];
     if (appointmentId !== null) await this.checkNamedAppointment(appointmentId, userIds);
-    throwIf(await this.verdict(null, userIds, true, addedBy(actor, others)));
+    throwIf(await this.verdict(null, userIds, true, vouchedBy(actor, others, [])));
   }
 
   async checkSend(

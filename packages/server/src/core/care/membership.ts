@@ -11,6 +11,7 @@ import type { Clock } from '../ports/clock.js';
 import type { ParticipantRecord, Store } from '../ports/store.js';
 import { recordPolicyRefusal } from '../refusals.js';
 import type { UserDirectory } from '../users.js';
+import { vouchedBy } from './parties.js';
 
 export interface MembershipDeps {
   store: Store;
@@ -52,9 +53,9 @@ export class MembershipService {
       muted: false,
       pinned: false,
     }));
-    const joiningStaff = users.filter((u) => u.role === 'practitioner').map((u) => u.id);
-    // The care team: each practitioner added holds through the one who added them.
-    const team = new Map(joiningStaff.map((id) => [id, actor.userId]));
+    // The care team: who the actor vouches for by bringing these people in (care/parties.ts).
+    const present = await this.d.users.getMany(participants.map((p) => p.userId));
+    const team = vouchedBy(actor, users, present);
     const { code } = await this.d.policy.relationship(conversation, [...participants, ...joining], team);
     if (code !== null && actor.role !== 'admin') {
       const error = new CoreError(code);
@@ -68,10 +69,12 @@ export class MembershipService {
     // The new rows and their audit rows commit together; the events go out after.
     const added = await this.d.store.transaction(async (tx) => {
       const rows = await tx.conversations.addParticipants(joining);
+      const stays = (userId: string) =>
+        rows.includes(userId) || participants.some((p) => p.userId === userId);
       await tx.care.putCareTeamMembers(
-        joiningStaff
-          .filter((id) => rows.includes(id))
-          .map((userId) => ({ conversationId, userId, addedBy: actor.userId, addedAt: now })),
+        [...team]
+          .filter(([userId]) => stays(userId))
+          .map(([userId, addedBy]) => ({ conversationId, userId, addedBy, addedAt: now })),
       );
       await tx.appendAudit(
         rows.map((userId) =>

@@ -99,11 +99,22 @@ export async function appointmentVerdict(
 }
 
 /**
- * The care team a conversation starts with: a practitioner who opens it adds the other
- * practitioners (an admin's conversations need no check). Patients add nobody: each practitioner
- * a patient invites needs a relationship of their own.
+ * Who vouches for whom as people join a conversation (its care team): the staff member who brings
+ * them in vouches for every practitioner joining and, when a patient joins, for the practitioners
+ * already there (bringing a patient to colleagues is their decision, not the colleagues'). Nothing
+ * is recorded while no patient takes part, and patients vouch for nobody: each practitioner a
+ * patient invites needs a relationship of their own.
  */
-export function addedBy(actor: Actor, others: readonly UserRecord[]): Map<string, string> {
+export function vouchedBy(
+  actor: Actor,
+  joining: readonly UserRecord[],
+  present: readonly UserRecord[],
+): Map<string, string> {
   if (actor.role === 'patient') return new Map();
-  return new Map(others.filter((o) => o.role === 'practitioner').map((o) => [o.id, actor.userId]));
+  if (![...present, ...joining].some((u) => u.role === 'patient')) return new Map();
+  const patientJoins = joining.some((u) => u.role === 'patient');
+  const vouched = [...joining, ...(patientJoins ? present : [])].filter(
+    (u) => u.role === 'practitioner' && u.id !== actor.userId,
+  );
+  return new Map(vouched.map((u) => [u.id, actor.userId]));
 }

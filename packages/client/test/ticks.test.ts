@@ -22,6 +22,7 @@ const conversation = (...others: Participant[]): Conversation => ({
   last_seq: 9,
   state: 'open',
   read_only_reason: null,
+  open_until: null,
   created_at: '2026-01-05T10:00:00.000Z',
   last_activity_at: '2026-01-05T10:00:00.000Z',
 });

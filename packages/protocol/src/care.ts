@@ -35,8 +35,16 @@ export interface Appointment {
   ends_at: string;
   /** Opened when the appointment is accepted; null before. */
   consultation: Consultation | null;
+  /** When either side ended its hold on the relationship early (`POST /api/appointments/:id/end`), else null. */
+  ended_at: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/** A practitioner a patient has blocked (`GET /api/blocks`). */
+export interface Block {
+  user_id: string;
+  created_at: string;
 }
 
 /** One weekly window: `start` to `end` ("HH:MM", end exclusive, "24:00" allowed) in `timezone` (IANA). */

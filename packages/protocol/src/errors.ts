@@ -31,6 +31,7 @@ export const ERRORS = {
     status: 403,
     message: "The practitioner's schedule does not cover this time.",
   },
+  blocked: { status: 403, message: 'The patient has blocked this practitioner.' },
 
   // Wait, then retry.
   rate_limited: { status: 429, message: 'Too many requests; slow down and retry later.' },

@@ -90,6 +90,11 @@ export interface Conversation {
   state: ConversationState;
   /** The error code a send would get, when `state` is `read_only`; otherwise null. */
   read_only_reason: ErrorCode | null;
+  /**
+   * While `open`: the instant the care relationship behind it ends and it becomes read-only, unless
+   * something changes (a new appointment); null when no end is in sight or it is already read-only.
+   */
+  open_until: string | null;
   created_at: string;
   last_activity_at: string;
 }

@@ -1,9 +1,10 @@
 import type { Role } from '@carechat/protocol';
 import type { Actor } from './core/actor.js';
+import { isWithinSchedule } from './core/care/schedule.js';
 import { newId } from './core/ids.js';
 import type { Core } from './core/index.js';
 import { hashPassword } from './core/passwords.js';
-import type { AppointmentRecord } from './core/ports/care-store.js';
+import type { AppointmentRecord, ScheduleWindowRecord } from './core/ports/care-store.js';
 
 /** The demo accounts `npm start` creates once; shown in the README and printed on start. */
 export const DEMO_PASSWORD = 'carechat-demo';
@@ -21,11 +22,13 @@ const DAY = 24 * HOUR;
 
 /**
  * Seeds the demo data unless it is there already. Returns whether anything was created. It shows
- * every care relationship: Dr. Okafor (weekday hours) with Sam (accepted appointment, live
- * consultation and chat), Jordan (an appointment waiting for her answer) and Alex (a completed
- * appointment whose consultation has expired: readable, read-only under the consultation policy),
- * and a care team of Sam, Dr. Okafor and Dr. Nair. Conversations and messages are written as the
- * system, so seeding works under any MESSAGING_POLICY and at any hour.
+ * every care relationship: Dr. Okafor (weekday hours) with Sam (an accepted appointment on her next
+ * open day: live consultation and chat), Jordan (an appointment waiting for her answer) and Alex (a
+ * completed visit past its CONSULTATION_WINDOW_HOURS: readable, read-only under every care
+ * policy), and a care team of Sam, Dr. Okafor and Dr. Nair (whom Dr. Okafor added, so Dr. Nair's
+ * access lasts while Dr. Okafor's relationship with Sam does). Every visit falls inside Dr.
+ * Okafor's published hours. Conversations and messages are written as the system, so seeding
+ * works under any MESSAGING_POLICY and at any hour.
  */
 export async function seedDemo(core: Core): Promise<boolean> {
   if (await core.store.findUserByEmail(DEMO_USERS[0].email)) return false;
@@ -56,11 +59,13 @@ export async function seedDemo(core: Core): Promise<boolean> {
     });
   }
 
-  // Sam: accepted for tomorrow, so the consultation is live and the chat open.
+  const hours = await core.care.listScheduleWindows([okafor]);
+  // Sam: accepted for Dr. Okafor's next open day, so the consultation is live and the chat open.
+  const samDay = openDay(hours, now, 1, 1, 10);
   const samVisit = await core.appointments.request(actor(sam, 'patient'), {
     practitioner_id: okafor,
-    starts_at: at(now, DAY, 10),
-    ends_at: at(now, DAY, 10.5),
+    starts_at: at(now, samDay * DAY, 10),
+    ends_at: at(now, samDay * DAY, 10.5),
   });
   const accepted = await core.appointments.move(actor(okafor, 'practitioner'), samVisit.id, 'accept');
   const samChat = accepted.consultation?.conversation_id;
@@ -75,24 +80,29 @@ export async function seedDemo(core: Core): Promise<boolean> {
     await say(core, samChat, sam, 'demo-2', 'Much better, thank you. The new dosage seems to help.');
   }
 
-  // Jordan: asked for an appointment the day after tomorrow; Dr. Okafor has not answered yet.
+  // Jordan: asked for an appointment on the open day after Sam's; Dr. Okafor has not answered yet.
+  const jordanDay = openDay(hours, now, samDay + 1, 1, 14);
   await core.appointments.request(actor(jordan, 'patient'), {
     practitioner_id: okafor,
-    starts_at: at(now, 2 * DAY, 14),
-    ends_at: at(now, 2 * DAY, 14.5),
+    starts_at: at(now, jordanDay * DAY, 14),
+    ends_at: at(now, jordanDay * DAY, 14.5),
   });
 
-  // Alex: seen ten days ago; the consultation expired 72 hours (CONSULTATION_WINDOW_HOURS) later.
+  // Alex: seen on an open day long enough ago that the relationship's window
+  // (CONSULTATION_WINDOW_HOURS after the visit) closed at least a day ago.
+  const windowDays = Math.ceil(core.appointments.consultationWindowMs / DAY) + 1;
+  const alexDay = openDay(hours, now, -windowDays - 1, -1, 9);
   const past: AppointmentRecord = {
     id: newId('apt'),
     externalId: null,
     patientId: alex,
     practitionerId: okafor,
     status: 'completed',
-    startsAt: at(now, -10 * DAY, 9),
-    endsAt: at(now, -10 * DAY, 9.5),
-    createdAt: new Date(now.getTime() - 14 * DAY).toISOString(),
-    updatedAt: new Date(now.getTime() - 10 * DAY).toISOString(),
+    startsAt: at(now, alexDay * DAY, 9),
+    endsAt: at(now, alexDay * DAY, 9.5),
+    createdAt: new Date(now.getTime() + (alexDay - 4) * DAY).toISOString(),
+    updatedAt: at(now, alexDay * DAY, 9.5),
+    endedAt: null,
   };
   await core.care.insertAppointment(past);
   const expired = await core.appointments.syncConsultation(past);
@@ -107,8 +117,11 @@ export async function seedDemo(core: Core): Promise<boolean> {
     );
   }
 
-  // A care team: Sam with both practitioners.
+  // A care team: Sam with both practitioners; Dr. Okafor (Sam's practitioner) added Dr. Nair.
   const team = await core.conversations.openAsSystem([nair, okafor, sam], null);
+  await core.care.putCareTeamMembers([
+    { conversationId: team.conversation.id, userId: nair, addedBy: okafor, addedAt: now.toISOString() },
+  ]);
   await say(
     core,
     team.conversation.id,
@@ -117,6 +130,23 @@ export async function seedDemo(core: Core): Promise<boolean> {
     'Hi Sam, I am Dr. Nair, joining Dr. Okafor for your follow-up care.',
   );
   return true;
+}
+
+/**
+ * The first day offset from `from` (stepping by `step` days) whose `hourUtc` falls inside the
+ * practitioner's published hours; `from` itself when they publish none.
+ */
+function openDay(
+  hours: readonly ScheduleWindowRecord[],
+  now: Date,
+  from: number,
+  step: 1 | -1,
+  hourUtc: number,
+): number {
+  for (let day = from; Math.abs(day - from) < 14; day += step) {
+    if (isWithinSchedule(hours, new Date(at(now, day * DAY, hourUtc)))) return day;
+  }
+  return from;
 }
 
 /** An ISO instant `offsetMs` from now, at `hourUtc` o'clock UTC on that day. */

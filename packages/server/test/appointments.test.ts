@@ -9,6 +9,8 @@ import { TestSocket } from './helpers/ws.js';
 
 const NOW = '2026-01-05T10:00:00.000Z';
 const SLOT = { start: '2026-01-07T14:00:00.000Z', end: '2026-01-07T14:30:00.000Z' };
+/** Under way at NOW: started, not over. */
+const UNDER_WAY = { start: '2026-01-05T09:45:00.000Z', end: '2026-01-05T10:30:00.000Z' };
 
 describe.each(DIALECTS)('appointments and schedules on %s', (dialect) => {
   let server: TestServer;
@@ -105,8 +107,20 @@ describe.each(DIALECTS)('appointments and schedules on %s', (dialect) => {
     expect(await moveAppointment(server.url, doctor, c.id, 'complete')).toMatchObject({ status: 409 });
   });
 
+  it('an appointment cannot be completed before it starts', async () => {
+    const ahead = await acceptedAppointment(server.url, patient, doctor, SLOT.start, SLOT.end);
+    expect(await moveAppointment(server.url, doctor, ahead.id, 'complete')).toMatchObject({
+      status: 409,
+      body: { error: { code: 'conflict' } },
+    });
+    const list = await request<{ appointments: Appointment[] }>(server.url, 'GET', '/api/appointments', {
+      token: doctor.token,
+    });
+    expect(list.body.appointments.find((x) => x.id === ahead.id)?.status).toBe('accepted');
+  });
+
   it('the practitioner completes an accepted appointment; the consultation stays open until it expires', async () => {
-    const a = await acceptedAppointment(server.url, patient, doctor, SLOT.start, SLOT.end);
+    const a = await acceptedAppointment(server.url, patient, doctor, UNDER_WAY.start, UNDER_WAY.end);
     expect(await moveAppointment(server.url, patient, a.id, 'complete')).toMatchObject({ status: 403 });
     const completed = await moveAppointment(server.url, doctor, a.id, 'complete');
     expect(completed.body.appointment).toMatchObject({

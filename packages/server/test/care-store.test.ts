@@ -176,4 +176,44 @@ describe.each(DIALECTS)('care store on %s', (dialect) => {
     expect(await care.searchUsers('ann', nobody, 10)).toEqual([]);
     expect(await care.searchUsers('me', everyone, 10)).toEqual([]);
   });
+  it('keeps blocks once each, lifts them, and lists them by patient', async () => {
+    const [patient, doctor, other] = await Promise.all([
+      user('Block Patient'),
+      user('Dr. Block', 'practitioner'),
+      user('Dr. Other', 'practitioner'),
+    ]);
+    await care.putBlock({ patientId: patient, blockedId: doctor, createdAt: NOW });
+    await care.putBlock({ patientId: patient, blockedId: doctor, createdAt: '2026-01-06T00:00:00.000Z' });
+    await care.putBlock({ patientId: patient, blockedId: other, createdAt: '2026-01-05T11:00:00.000Z' });
+    expect((await care.listBlocksBy([patient])).map((b) => [b.blockedId, b.createdAt])).toEqual([
+      [doctor, NOW],
+      [other, '2026-01-05T11:00:00.000Z'],
+    ]);
+    expect(await care.deleteBlock(patient, doctor)).toBe(true);
+    expect(await care.deleteBlock(patient, doctor)).toBe(false);
+    expect(await care.listBlocksBy([doctor])).toEqual([]);
+    expect((await care.listBlocksBy([patient])).map((b) => b.blockedId)).toEqual([other]);
+  });
+
+  it('records who added a practitioner, the latest adder winning, and when an appointment ended', async () => {
+    const [patient, doctor, nurse] = await Promise.all([
+      user('Team Patient'),
+      user('Dr. Team', 'practitioner'),
+      user('Nurse Team', 'practitioner'),
+    ]);
+    await care.putCareTeamMembers([
+      { conversationId: 'cnv_1', userId: nurse, addedBy: doctor, addedAt: NOW },
+    ]);
+    await care.putCareTeamMembers([
+      { conversationId: 'cnv_1', userId: nurse, addedBy: patient, addedAt: '2026-01-06T00:00:00.000Z' },
+    ]);
+    expect(await care.listCareTeam('cnv_1')).toEqual([
+      { conversationId: 'cnv_1', userId: nurse, addedBy: patient, addedAt: '2026-01-06T00:00:00.000Z' },
+    ]);
+    const a = await appointment(patient, doctor);
+    expect((await care.findAppointment(a.id))?.endedAt).toBeNull();
+    await care.endAppointment(a.id, '2026-01-06T10:10:00.000Z');
+    await care.endAppointment(a.id, '2026-01-06T10:20:00.000Z');
+    expect((await care.findAppointment(a.id))?.endedAt).toBe('2026-01-06T10:10:00.000Z');
+  });
 });

@@ -149,7 +149,14 @@ function OpenConversation({ conversation }: { conversation: Conversation }) {
           )}
         </div>
       ) : (
-        <Composer conversation={conversation} mode={mode} onModeChange={setMode} onError={setNotice} />
+        <>
+          {conversation.open_until && (
+            <div className="open-until" role="note">
+              Open until {formatDateTime(conversation.open_until)}; then you can read it but not reply.
+            </div>
+          )}
+          <Composer conversation={conversation} mode={mode} onModeChange={setMode} onError={setNotice} />
+        </>
       )}
     </section>
   );

@@ -8,6 +8,7 @@ const PLAIN: Record<string, string> = {
   appointment_not_accepted:
     'Messaging opens once the appointment is accepted. This one is not (or no longer) accepted.',
   no_care_relationship: 'You can message each other once you have an accepted appointment together.',
+  blocked: 'Messaging is blocked between this patient and practitioner; you can read it but not reply.',
   outside_schedule:
     'Your practitioner is outside their working hours right now. Please write again during their schedule.',
   not_participant: 'This conversation does not exist, or you do not have access to it.',

@@ -1,11 +1,12 @@
-import type { Conversation, CreateConversationBody, ErrorCode } from '@carechat/protocol';
+import type { Conversation, CreateConversationBody } from '@carechat/protocol';
 import { accessConversation } from './access.js';
 import type { Actor } from './actor.js';
 import type { AuditLog } from './audit.js';
+import { vouchedBy } from './care/parties.js';
 import { CoreError } from './errors.js';
 import { domainEvent } from './events.js';
 import { newId } from './ids.js';
-import type { MessagingPolicy } from './policy.js';
+import type { Hold, MessagingPolicy } from './policy.js';
 import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
 import {
@@ -83,8 +84,22 @@ export class ConversationService {
       });
       throw error;
     }
+    const team = vouchedBy(actor, others, []);
     const opened = await onceMoreOnConflict(() =>
-      this.d.store.transaction((tx) => this.openIn(tx, [actor.userId, ...otherIds], appointmentId, actor)),
+      this.d.store.transaction(async (tx) => {
+        const opened = await this.openIn(tx, [actor.userId, ...otherIds], appointmentId, actor);
+        if (opened.created && opened.conversation.kind === 'group' && team.size > 0) {
+          await tx.care.putCareTeamMembers(
+            [...team].map(([userId, by]) => ({
+              conversationId: opened.conversation.id,
+              userId,
+              addedBy: by,
+              addedAt: opened.conversation.createdAt,
+            })),
+          );
+        }
+        return opened;
+      }),
     );
     if (opened.created) await this.announce(opened.conversation.id, opened.userIds);
     return { conversation: await this.get(actor, opened.conversation.id), created: opened.created };
@@ -206,10 +221,10 @@ export class ConversationService {
       // The store counts the isUnread rule of @carechat/protocol in SQL.
       this.d.store.countUnread(actor.userId, ids),
     ]);
-    const readOnly = new Map<string, ErrorCode | null>();
+    const holds = new Map<string, Hold>();
     for (const { conversation } of rows) {
       const members = participants.filter((p) => p.conversationId === conversation.id);
-      readOnly.set(conversation.id, await this.d.policy.relationship(conversation, members));
+      holds.set(conversation.id, await this.d.policy.relationship(conversation, members));
     }
     const userIds = [...new Set(participants.map((p) => p.userId))];
     const [users, presence] = await Promise.all([
@@ -228,7 +243,8 @@ export class ConversationService {
         presence,
         lastMessage: lastById.get(conversation.id),
         unreadCount: unread.get(conversation.id) ?? 0,
-        readOnlyReason: readOnly.get(conversation.id) ?? null,
+        readOnlyReason: holds.get(conversation.id)?.code ?? null,
+        openUntil: holds.get(conversation.id)?.openUntil ?? null,
       }),
     );
   }

@@ -3,6 +3,7 @@ import type { AuditLog } from './audit.js';
 import { AuditQueries } from './audit-queries.js';
 import { AuthService } from './auth.js';
 import { AppointmentService } from './care/appointments.js';
+import { BlockService } from './care/blocks.js';
 import { ConsultationService } from './care/consultations.js';
 import { ContactService } from './care/contacts.js';
 import { createPolicy, type PolicyName } from './care/create-policy.js';
@@ -93,6 +94,8 @@ export interface Core {
   schedules: ScheduleService;
   contacts: ContactService;
   membership: MembershipService;
+  /** Patients' blocks of practitioners. */
+  blocks: BlockService;
   doctorReady: DoctorReadyNotifier;
   hostPlatform: HostPlatformService;
   /** The append-only audit trail. */
@@ -126,7 +129,13 @@ export function createCore(o: CoreOptions): Core {
   const audit = security.audit;
   // Its refusals are recorded in the audit trail by the actions that ask it (core/refusals.ts).
   const policy =
-    o.policy ?? createPolicy(o.messagingPolicy ?? 'appointment', { care, users, clock: o.clock });
+    o.policy ??
+    createPolicy(o.messagingPolicy ?? 'appointment', {
+      care,
+      users,
+      clock: o.clock,
+      consultationWindowMs: o.consultationWindowHours * 3_600_000,
+    });
   const tokens = new AccessTokens(o.jwtSecret, o.accessTokenTtlSeconds);
   const shared = { store: o.store, bus, clock: o.clock, users };
   const auth = new AuthService({
@@ -194,6 +203,7 @@ export function createCore(o: CoreOptions): Core {
     clock: o.clock,
     users,
     conversations,
+    audit,
     consultationWindowMs: o.consultationWindowHours * 3_600_000,
   });
   const schedules = new ScheduleService({ care, users, changed: checkPractitioner });
@@ -227,6 +237,7 @@ export function createCore(o: CoreOptions): Core {
     schedules,
     contacts: new ContactService({ ...shared, care, policy, appointments }),
     membership,
+    blocks: new BlockService({ store: o.store, care, clock: o.clock, users, audit }),
     doctorReady,
     hostPlatform: new HostPlatformService({ care, clock: o.clock, users, auth, appointments, schedules }),
     audit,

@@ -8,6 +8,18 @@ export type Visibility =
   | { everyone: false; userIds: readonly string[]; roles: readonly Role[] };
 
 /**
+ * Whether the relationship behind a conversation holds, and until when: `code` is null while it
+ * holds (otherwise the code a send gets), `openUntil` the instant it ends unless something changes
+ * (null: no end in sight, or already ended).
+ */
+export interface Hold {
+  code: ErrorCode | null;
+  openUntil: string | null;
+}
+
+export const HOLDS_INDEFINITELY: Hold = { code: null, openUntil: null };
+
+/**
  * Who may start and write a conversation. Implementations throw a CoreError with the specific code
  * (`no_care_relationship`, `appointment_not_accepted`, …) when they refuse. The core services call
  * the policy, so every door gets the same rules.
@@ -21,14 +33,16 @@ export interface MessagingPolicy {
     participants: readonly ParticipantRecord[],
   ): Promise<void>;
   /**
-   * Whether the relationship behind a conversation still holds: null if it does, otherwise the code
-   * a send would get. A closed schedule window is a pause, not an ended relationship, so it is not
-   * reported here. Drives the conversation list's `state` and group membership changes.
+   * Whether the relationship behind a conversation still holds, and until when. A closed schedule
+   * window is a pause, not an ended relationship, so it is not reported here. Drives the
+   * conversation list's `state` and `open_until`, and group membership changes: `addedBy` names who
+   * is adding each newcomer (practitioner id → the adder's id).
    */
   relationship(
     conversation: ConversationRecord,
     participants: readonly ParticipantRecord[],
-  ): Promise<ErrorCode | null>;
+    addedBy?: ReadonlyMap<string, string>,
+  ): Promise<Hold>;
   visibility(actor: Actor): Promise<Visibility>;
 }
 
@@ -38,7 +52,7 @@ export const openPolicy: MessagingPolicy = {
   async checkStart() {},
   async checkSend() {},
   async relationship() {
-    return null;
+    return HOLDS_INDEFINITELY;
   },
   async visibility() {
     return { everyone: true };

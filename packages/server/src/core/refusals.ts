@@ -12,6 +12,7 @@ const POLICY_CODES: ReadonlySet<ErrorCode> = new Set([
   'consultation_inactive',
   'consultation_expired',
   'outside_schedule',
+  'blocked',
 ]);
 
 /** Access refusals worth recording: someone reached for a conversation that is not theirs. */

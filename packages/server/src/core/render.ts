@@ -94,6 +94,8 @@ export function toWireConversation(input: {
   unreadCount: number;
   /** Why the conversation is read-only (its relationship ended), or null while it is open. */
   readOnlyReason: ErrorCode | null;
+  /** When the relationship ends unless something changes (null: no end in sight, or ended). */
+  openUntil: string | null;
 }): Conversation {
   const { viewer, conversation, self, participants, users, presence, lastMessage } = input;
   const wireParticipants: Participant[] = participants.flatMap((p) => {
@@ -129,6 +131,7 @@ export function toWireConversation(input: {
     last_seq: conversation.lastSeq,
     state: input.readOnlyReason === null ? 'open' : 'read_only',
     read_only_reason: input.readOnlyReason,
+    open_until: input.readOnlyReason === null ? input.openUntil : null,
     created_at: conversation.createdAt,
     last_activity_at: conversation.lastActivityAt,
   };

@@ -2,7 +2,9 @@ import type { AppointmentStatus, Role } from '@carechat/protocol';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type {
   AppointmentRecord,
+  BlockRecord,
   CareStore,
+  CareTeamMemberRecord,
   ConsultationRecord,
   ScheduleWindowRecord,
   SearchScope,
@@ -125,6 +127,7 @@ export class KyselyCareStore implements CareStore {
           ends_at: a.endsAt,
           created_at: a.createdAt,
           updated_at: a.updatedAt,
+          ended_at: a.endedAt ?? null,
         })
         .execute();
     } catch (error) {
@@ -176,6 +179,77 @@ export class KyselyCareStore implements CareStore {
       })
       .where('id', '=', id)
       .execute();
+  }
+
+  async endAppointment(id: string, at: string): Promise<void> {
+    await this.#db
+      .updateTable('appointments')
+      .set({ ended_at: at, updated_at: at })
+      .where('id', '=', id)
+      .where('ended_at', 'is', null)
+      .execute();
+  }
+
+  async putCareTeamMembers(members: readonly CareTeamMemberRecord[]): Promise<void> {
+    for (const m of members) {
+      await this.#db
+        .insertInto('care_team_members')
+        .values({
+          conversation_id: m.conversationId,
+          user_id: m.userId,
+          added_by: m.addedBy,
+          added_at: m.addedAt,
+        })
+        .onConflict((oc) =>
+          oc
+            .columns(['conversation_id', 'user_id'])
+            .doUpdateSet({ added_by: m.addedBy, added_at: m.addedAt }),
+        )
+        .execute();
+    }
+  }
+
+  async listCareTeam(conversationId: string): Promise<CareTeamMemberRecord[]> {
+    const rows = await this.#db
+      .selectFrom('care_team_members')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .execute();
+    return rows.map((r) => ({
+      conversationId: r.conversation_id,
+      userId: r.user_id,
+      addedBy: r.added_by,
+      addedAt: r.added_at,
+    }));
+  }
+
+  async putBlock(block: BlockRecord): Promise<void> {
+    await this.#db
+      .insertInto('blocks')
+      .values({ patient_id: block.patientId, blocked_id: block.blockedId, created_at: block.createdAt })
+      .onConflict((oc) => oc.columns(['patient_id', 'blocked_id']).doNothing())
+      .execute();
+  }
+
+  async deleteBlock(patientId: string, blockedId: string): Promise<boolean> {
+    const result = await this.#db
+      .deleteFrom('blocks')
+      .where('patient_id', '=', patientId)
+      .where('blocked_id', '=', blockedId)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async listBlocksBy(patientIds: readonly string[]): Promise<BlockRecord[]> {
+    if (patientIds.length === 0) return [];
+    const rows = await this.#db
+      .selectFrom('blocks')
+      .selectAll()
+      .where('patient_id', 'in', [...patientIds])
+      .orderBy('created_at')
+      .orderBy('blocked_id')
+      .execute();
+    return rows.map((r) => ({ patientId: r.patient_id, blockedId: r.blocked_id, createdAt: r.created_at }));
   }
 
   async listAppointmentsOf(userId: string, status?: AppointmentStatus): Promise<AppointmentRecord[]> {
@@ -377,6 +451,7 @@ function toAppointment(row: Row<'appointments'>): AppointmentRecord {
     endsAt: row.ends_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    endedAt: row.ended_at,
   };
 }
 

@@ -9,6 +9,8 @@ export type CareDatabase = {
   consultations: ConsultationsTable;
   schedule_windows: ScheduleWindowsTable;
   doctor_ready_leases: DoctorReadyLeasesTable;
+  care_team_members: CareTeamMembersTable;
+  blocks: BlocksTable;
 };
 
 /** A host platform's id for one of our users (server API). */
@@ -29,6 +31,8 @@ export interface AppointmentsTable {
   ends_at: string;
   created_at: string;
   updated_at: string;
+  /** When either side ended the appointment's hold on the relationship early (migration 0005). */
+  ended_at: string | null;
 }
 
 export interface ConsultationsTable {
@@ -63,4 +67,19 @@ export interface DoctorReadyLeasesTable {
   window_key: string;
   claimed_by: string;
   claimed_at: string;
+}
+
+/** A practitioner added to a patient's conversation, and by whom (migration 0005). */
+export interface CareTeamMembersTable {
+  conversation_id: string;
+  user_id: string;
+  added_by: string;
+  added_at: string;
+}
+
+/** A practitioner a patient has blocked (migration 0005). */
+export interface BlocksTable {
+  patient_id: string;
+  blocked_id: string;
+  created_at: string;
 }

@@ -294,6 +294,30 @@ const BEHAVIOURS: Behaviour[] = [
       return team;
     },
   ),
+  refusal('once the patient blocked the practitioner', 'blocked', async (c, care) => {
+    const res = await request(c.world.url, 'PUT', `/api/blocks/${care.doctor.user.id}`, {
+      token: care.patient.token,
+    });
+    if (res.status !== 200) throw new Error(`block: ${res.status}`);
+    return care.conversationId;
+  }),
+  refusal(
+    'once either side ended the appointment before it started (it is cancelled)',
+    { appointment: 'appointment_not_accepted', consultation: 'consultation_inactive' },
+    async (c, care) => {
+      const res = await request(c.world.url, 'POST', `/api/appointments/${care.appointment.id}/end`, {
+        token: care.patient.token,
+      });
+      if (res.status !== 200) throw new Error(`end: ${res.status}`);
+      return care.conversationId;
+    },
+  ),
+  refusal('in a care team past its visit’s window', 'consultation_expired', async (c, care) => {
+    // A care team has no consultation of its own: its members' relationships end with the window.
+    const team = await c.world.careTeam(care);
+    await c.world.at(NEXT_MONDAY_10, care.patient);
+    return team;
+  }),
   {
     name: 'refuses an edit outside the practitioner’s hours with outside_schedule (policy)',
     policy: true,

@@ -1,5 +1,6 @@
 import type { Appointment, AppointmentStatus, CreateAppointmentBody } from '@carechat/protocol';
 import type { Actor } from '../actor.js';
+import type { AuditLog } from '../audit.js';
 import { type ConversationService, type OpenedConversation, onceMoreOnConflict } from '../conversations.js';
 import { CoreError } from '../errors.js';
 import { domainEvent } from '../events.js';
@@ -19,11 +20,12 @@ export interface AppointmentDeps {
   clock: Clock;
   users: UserDirectory;
   conversations: ConversationService;
+  audit: AuditLog;
   /** How long a consultation stays open after its appointment ends. */
   consultationWindowMs: number;
 }
 
-type Transition = 'accept' | 'decline' | 'cancel' | 'complete';
+type Transition = 'accept' | 'decline' | 'cancel' | 'complete' | 'end';
 
 /** Who may make each move, and from which statuses. */
 const MOVES: Record<
@@ -35,6 +37,8 @@ const MOVES: Record<
   cancel: { by: 'either', from: ['requested', 'accepted'], to: 'cancelled' },
   // The visit happened: the consultation stays open until its window after the end.
   complete: { by: 'practitioner', from: ['accepted'], to: 'completed' },
+  // Either side ends the relationship early (see end()): before the visit that is a cancellation.
+  end: { by: 'either', from: ['requested', 'accepted', 'completed'], to: 'cancelled' },
 };
 
 /**
@@ -43,6 +47,11 @@ const MOVES: Record<
  */
 export class AppointmentService {
   constructor(private readonly d: AppointmentDeps) {}
+
+  /** How long a relationship holds after an appointment ends (CONSULTATION_WINDOW_HOURS). */
+  get consultationWindowMs(): number {
+    return this.d.consultationWindowMs;
+  }
 
   /** A patient asks a practitioner for an appointment. */
   async request(actor: Actor, input: CreateAppointmentBody): Promise<Appointment> {
@@ -75,6 +84,10 @@ export class AppointmentService {
       actor.role === 'admin' ||
       (move.by === 'practitioner' ? actor.userId === appointment.practitionerId : true);
     if (!allowed) throw new CoreError('forbidden', `Only the practitioner may ${transition} an appointment.`);
+    if (transition === 'end') return this.end(actor, appointment);
+    if (transition === 'complete' && this.d.clock.now().toISOString() < appointment.startsAt) {
+      throw new CoreError('conflict', 'An appointment can be completed only after it starts.');
+    }
     // Repeating a move that already happened is answered with the current state (retries are safe).
     if (appointment.status === move.to) return this.render(appointment, actor);
     const at = this.d.clock.now().toISOString();
@@ -83,6 +96,40 @@ export class AppointmentService {
         throw new CoreError('conflict', `A ${appointment.status} appointment cannot be ${move.to}.`);
       }
       return { ...appointment, status: move.to, updatedAt: at };
+    });
+    return this.announce(updated, actor);
+  }
+
+  /**
+   * Either side ends the appointment's hold on the relationship now: its consultation becomes
+   * inactive and, past the visit, the conversation read-only at once instead of at the end of its
+   * window. An appointment that has not started yet is cancelled as well. Ending twice answers
+   * with the current state.
+   */
+  private async end(actor: Actor, appointment: AppointmentRecord): Promise<Appointment> {
+    if (appointment.endedAt) return this.render(appointment, actor);
+    const { from } = MOVES.end;
+    if (!from.includes(appointment.status)) {
+      throw new CoreError('conflict', `A ${appointment.status} appointment cannot be ended.`);
+    }
+    const at = this.d.clock.now().toISOString();
+    const status =
+      at < appointment.startsAt && appointment.status !== 'completed' ? 'cancelled' : appointment.status;
+    const { appointment: updated } = await this.commit(async (tx) => {
+      if (
+        status !== appointment.status &&
+        !(await tx.care.transitionAppointment(appointment.id, [appointment.status], status, at))
+      ) {
+        throw new CoreError('conflict', 'The appointment changed meanwhile; retry.');
+      }
+      await tx.care.endAppointment(appointment.id, at);
+      await tx.appendAudit([
+        this.d.audit.entry(actor, 'appointment.ended', {
+          targetUserId:
+            actor.userId === appointment.patientId ? appointment.practitionerId : appointment.patientId,
+        }),
+      ]);
+      return { ...appointment, status, endedAt: at, updatedAt: at };
     });
     return this.announce(updated, actor);
   }
@@ -126,7 +173,7 @@ export class AppointmentService {
   ): Promise<{ consultation: ConsultationRecord | undefined; opened?: OpenedConversation }> {
     const [existing] = await tx.care.findConsultationsByAppointments([appointment.id]);
     const expiresAt = new Date(Date.parse(appointment.endsAt) + this.d.consultationWindowMs).toISOString();
-    if (!isLinking(appointment)) {
+    if (!isLinking(appointment) || appointment.endedAt) {
       if (existing?.isActive) await tx.care.updateConsultation(appointment.id, { isActive: false });
       return { consultation: existing && { ...existing, isActive: false } };
     }

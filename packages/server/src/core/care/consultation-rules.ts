@@ -52,3 +52,10 @@ export async function consultationVerdict(
   });
   return open ? null : 'outside_schedule';
 }
+
+/** The latest expiry among the live consultations (null when none is live). */
+export function liveUntil(consultations: readonly ConsultationRecord[], now: Date): string | null {
+  const nowIso = now.toISOString();
+  const live = consultations.filter((c) => c.isActive && c.expiresAt > nowIso).map((c) => c.expiresAt);
+  return live.sort().at(-1) ?? null;
+}

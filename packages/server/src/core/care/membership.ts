@@ -11,6 +11,7 @@ import type { Clock } from '../ports/clock.js';
 import type { ParticipantRecord, Store } from '../ports/store.js';
 import { recordPolicyRefusal } from '../refusals.js';
 import type { UserDirectory } from '../users.js';
+import { vouchedBy } from './parties.js';
 
 export interface MembershipDeps {
   store: Store;
@@ -23,8 +24,10 @@ export interface MembershipDeps {
 }
 
 /**
- * Care-team (group) conversations gaining and losing members. Staff (practitioners, admins) add
- * and remove; anyone may leave. A removed participant's row is deleted, so every access check —
+ * Care-team (group) conversations gaining and losing members. Staff (practitioners, admins) add;
+ * each practitioner added is recorded with who added them (their access lasts while the adder's
+ * own relationship with the patient does, docs/decisions/1201). Staff and the patient remove
+ * anyone; anyone may leave. A removed participant's row is deleted, so every access check —
  * history included — refuses them from that moment.
  */
 export class MembershipService {
@@ -50,7 +53,10 @@ export class MembershipService {
       muted: false,
       pinned: false,
     }));
-    const code = await this.d.policy.relationship(conversation, [...participants, ...joining]);
+    // The care team: who the actor vouches for by bringing these people in (care/parties.ts).
+    const present = await this.d.users.getMany(participants.map((p) => p.userId));
+    const team = vouchedBy(actor, users, present);
+    const { code } = await this.d.policy.relationship(conversation, [...participants, ...joining], team);
     if (code !== null && actor.role !== 'admin') {
       const error = new CoreError(code);
       recordPolicyRefusal(this.d.audit, actor, error, {
@@ -63,6 +69,13 @@ export class MembershipService {
     // The new rows and their audit rows commit together; the events go out after.
     const added = await this.d.store.transaction(async (tx) => {
       const rows = await tx.conversations.addParticipants(joining);
+      const stays = (userId: string) =>
+        rows.includes(userId) || participants.some((p) => p.userId === userId);
+      await tx.care.putCareTeamMembers(
+        [...team]
+          .filter(([userId]) => stays(userId))
+          .map(([userId, addedBy]) => ({ conversationId, userId, addedBy, addedAt: now })),
+      );
       await tx.appendAudit(
         rows.map((userId) =>
           this.d.audit.entry(actor, 'participant.added', { conversationId, targetUserId: userId }),
@@ -80,11 +93,10 @@ export class MembershipService {
 
   async remove(actor: Actor, conversationId: string, userId: string): Promise<void> {
     const { participants } = await this.groupAccess(actor, conversationId);
-    if (userId !== actor.userId && actor.role === 'patient') {
-      throw new CoreError('forbidden', 'Patients may leave a care team but not remove others.');
-    }
     if (!participants.some((p) => p.userId === userId))
       throw new CoreError('not_found', 'Not a participant.');
+    // Every participant may remove anyone: staff manage the team, and a patient decides who takes
+    // part in their own care (issue 12); anyone may leave.
     const removed = await this.d.store.transaction(async (tx) => {
       if (!(await tx.conversations.removeParticipant(conversationId, userId))) return false;
       await tx.appendAudit([

@@ -39,6 +39,7 @@ export function toWireAppointment(
     starts_at: a.startsAt,
     ends_at: a.endsAt,
     consultation: consultation ? toWireConsultation(consultation) : null,
+    ended_at: a.endedAt ?? null,
     created_at: a.createdAt,
     updated_at: a.updatedAt,
   };

@@ -27,6 +27,14 @@ export interface CareWrites {
     appointmentId: string,
     fields: { isActive?: boolean; expiresAt?: string; conversationId?: string },
   ): Promise<void>;
+  /** Marks an appointment's hold on the relationship ended at `at` (first end wins). */
+  endAppointment(id: string, at: string): Promise<void>;
+  /** Records (or re-records) who added each practitioner to a conversation. */
+  putCareTeamMembers(members: readonly CareTeamMemberRecord[]): Promise<void>;
+  /** Records a block; blocking twice keeps the first. */
+  putBlock(block: BlockRecord): Promise<void>;
+  /** Returns whether there was a block to lift. */
+  deleteBlock(patientId: string, blockedId: string): Promise<boolean>;
 }
 
 /**
@@ -64,6 +72,11 @@ export interface CareStore extends CareWrites {
   /** Active consultations that expire after `now`, optionally of one practitioner. */
   listLiveConsultations(now: string, practitionerId?: string): Promise<ConsultationRecord[]>;
 
+  // Care teams and blocks.
+  listCareTeam(conversationId: string): Promise<CareTeamMemberRecord[]>;
+  /** The blocks these patients hold, or one patient's when one id is given. */
+  listBlocksBy(patientIds: readonly string[]): Promise<BlockRecord[]>;
+
   // Schedules.
   listScheduleWindows(practitionerIds: readonly string[]): Promise<ScheduleWindowRecord[]>;
   /** Replaces a practitioner's whole weekly schedule in one transaction. */
@@ -94,6 +107,23 @@ export interface AppointmentRecord {
   endsAt: string;
   createdAt: string;
   updatedAt: string;
+  /** Set when either side ended this appointment's hold on the relationship early. */
+  endedAt?: string | null;
+}
+
+/** A practitioner added to a conversation, and who added them (their access follows the adder's). */
+export interface CareTeamMemberRecord {
+  conversationId: string;
+  userId: string;
+  addedBy: string;
+  addedAt: string;
+}
+
+/** A practitioner a patient has blocked: no new conversations, no messages, until unblocked. */
+export interface BlockRecord {
+  patientId: string;
+  blockedId: string;
+  createdAt: string;
 }
 
 export interface ConsultationRecord {

@@ -11,9 +11,10 @@ import { requestActor } from './request-actor.js';
 import { parse } from './validate.js';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
+const userIdParams = z.object({ user_id: z.string().min(1).max(64) });
 const transitionParams = z.object({
   id: z.string().min(1).max(64),
-  transition: z.enum(['accept', 'decline', 'cancel', 'complete']),
+  transition: z.enum(['accept', 'decline', 'cancel', 'complete', 'end']),
 });
 
 /** Appointments, schedules, the dashboards' contacts and user search. */
@@ -34,6 +35,24 @@ export function registerCareRoutes(app: FastifyInstance, core: Core): void {
     const actor = await requestActor(core, request);
     const { id, transition } = parse(transitionParams, request.params);
     return { appointment: await core.appointments.move(actor, id, transition) };
+  });
+
+  app.get('/api/blocks', async (request) => {
+    const actor = await requestActor(core, request);
+    return { blocks: await core.blocks.list(actor) };
+  });
+
+  app.put('/api/blocks/:user_id', async (request) => {
+    const actor = await requestActor(core, request);
+    const { user_id } = parse(userIdParams, request.params);
+    return { block: await core.blocks.block(actor, user_id) };
+  });
+
+  app.delete('/api/blocks/:user_id', async (request, reply) => {
+    const actor = await requestActor(core, request);
+    const { user_id } = parse(userIdParams, request.params);
+    await core.blocks.unblock(actor, user_id);
+    return reply.status(204).send();
   });
 
   app.get('/api/practitioners/:id/schedule', async (request) => {

@@ -11,7 +11,7 @@ import type { MessageViews } from './message-views.js';
 import type { MessagingPolicy } from './policy.js';
 import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
-import type { ConversationRecord, MessageRecord, ParticipantRecord, Store } from './ports/store.js';
+import type { MessageRecord, ParticipantRecord, Store } from './ports/store.js';
 import { checkWrite, recordAccessRefusal } from './refusals.js';
 
 export interface MessageDeps {

@@ -108,6 +108,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       sessionIdleMinutes: config.sessionIdleMinutes,
       refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
       loginFreeAttemptsPerAccount: config.loginFreeAttemptsPerAccount,
+      loginFreeAttemptsPerAccountTotal: config.loginFreeAttemptsPerAccountTotal,
       loginFreeAttemptsPerAddress: config.loginFreeAttemptsPerAddress,
       loginMaxBlockSeconds: config.loginMaxBlockSeconds,
       sendRatePerSecond: config.sendRatePerSecond,

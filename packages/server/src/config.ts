@@ -102,6 +102,8 @@ const envSchema = z.object({
   SESSION_CHECK_SECONDS: z.coerce.number().int().min(0).max(3600).default(15),
   /** Failed sign-ins allowed per account, then per address, before the back-off starts. */
   LOGIN_FREE_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).default(5),
+  /** Failed sign-ins allowed per account from all addresses together (the per-account figure is per address). */
+  LOGIN_FREE_ATTEMPTS_PER_ACCOUNT_TOTAL: z.coerce.number().int().min(1).max(100_000).default(100),
   LOGIN_FREE_ATTEMPTS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(20),
   LOGIN_MAX_BLOCK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   /** Messages per second per user (sustained; 0 turns the limit off) and the burst allowed. */
@@ -162,6 +164,7 @@ export type Config = Readonly<{
   refreshReuseGraceSeconds: number;
   sessionCheckSeconds: number;
   loginFreeAttemptsPerAccount: number;
+  loginFreeAttemptsPerAccountTotal: number;
   loginFreeAttemptsPerAddress: number;
   loginMaxBlockSeconds: number;
   sendRatePerSecond: number;
@@ -251,6 +254,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
     sessionCheckSeconds: e.SESSION_CHECK_SECONDS,
     loginFreeAttemptsPerAccount: e.LOGIN_FREE_ATTEMPTS_PER_ACCOUNT,
+    loginFreeAttemptsPerAccountTotal: e.LOGIN_FREE_ATTEMPTS_PER_ACCOUNT_TOTAL,
     loginFreeAttemptsPerAddress: e.LOGIN_FREE_ATTEMPTS_PER_ADDRESS,
     loginMaxBlockSeconds: e.LOGIN_MAX_BLOCK_SECONDS,
     sendRatePerSecond: e.SEND_RATE_PER_SECOND,

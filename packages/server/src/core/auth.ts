@@ -3,7 +3,7 @@ import type { Actor, RequestContext } from './actor.js';
 import type { AuditLog, AuditSubject } from './audit.js';
 import { CoreError } from './errors.js';
 import { newId } from './ids.js';
-import type { LoginThrottle } from './login-throttle.js';
+import type { LoginAttempt, LoginThrottle } from './login-throttle.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
 import type { Clock } from './ports/clock.js';
 import type { SecurityStore, SessionFamilyRecord } from './ports/security-store.js';
@@ -78,8 +78,9 @@ export class AuthService {
 
   async login(email: string, password: string, context?: RequestContext): Promise<IssuedSession> {
     const accountKey = this.o.refreshTokens.emailKey(email);
+    let attempt: LoginAttempt;
     try {
-      await this.o.throttle.check(accountKey, context?.address);
+      attempt = await this.o.throttle.attempt(accountKey, context?.address);
     } catch (error) {
       await this.o.audit.recordNow(context ?? null, 'auth.login_throttled', {
         outcome: 'refused',
@@ -91,7 +92,6 @@ export class AuthService {
     const user = await this.o.store.findUserByEmail(email.trim());
     const valid = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
     if (!user?.passwordHash || !valid) {
-      await this.o.throttle.failed(accountKey, context?.address);
       // An unknown email is recorded as its keyed hash only: a typo of someone's password must
       // not end up in the audit trail as an email address.
       await this.o.audit.recordNow(context ?? null, 'auth.login_failed', {
@@ -102,7 +102,7 @@ export class AuthService {
       });
       throw new CoreError('invalid_credentials');
     }
-    await this.o.throttle.succeeded(accountKey);
+    await attempt.succeeded();
     return this.startSession(user.id, context, 'auth.login');
   }
 

@@ -13,6 +13,7 @@ export interface SecuritySettings {
   sessionIdleMinutes: number;
   refreshReuseGraceSeconds: number;
   loginFreeAttemptsPerAccount: number;
+  loginFreeAttemptsPerAccountTotal: number;
   loginFreeAttemptsPerAddress: number;
   loginMaxBlockSeconds: number;
   sendRatePerSecond: number;
@@ -27,6 +28,7 @@ export const DEFAULT_SECURITY_SETTINGS: SecuritySettings = {
   sessionIdleMinutes: 15,
   refreshReuseGraceSeconds: 30,
   loginFreeAttemptsPerAccount: 5,
+  loginFreeAttemptsPerAccountTotal: 100,
   loginFreeAttemptsPerAddress: 20,
   loginMaxBlockSeconds: 900,
   sendRatePerSecond: 20,
@@ -82,6 +84,7 @@ export function createSecurityParts(o: {
       store: o.store,
       clock: o.clock,
       freePerAccount: settings.loginFreeAttemptsPerAccount,
+      freePerAccountTotal: settings.loginFreeAttemptsPerAccountTotal,
       freePerAddress: settings.loginFreeAttemptsPerAddress,
       maxBlockSeconds: settings.loginMaxBlockSeconds,
     }),

@@ -211,6 +211,32 @@ export class KyselySecurityStore implements SecurityStore {
       .execute();
   }
 
+  async reserveThrottle(key: string, at: string, forgetBefore: string): Promise<number> {
+    const row = await this.#db
+      .insertInto('login_throttle')
+      .values({ key, failures: 1, blocked_until: null, last_failure_at: at })
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet({
+          failures: sql<number>`case when login_throttle.last_failure_at < ${forgetBefore} then 1 else login_throttle.failures + 1 end`,
+          blocked_until: sql<string | null>`case when login_throttle.last_failure_at < ${forgetBefore} then null else login_throttle.blocked_until end`,
+          last_failure_at: at,
+        }),
+      )
+      .returning('failures')
+      .executeTakeFirstOrThrow();
+    return Number(row.failures);
+  }
+
+  async claimThrottle(key: string, at: string, blockedUntil: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('login_throttle')
+      .set({ blocked_until: blockedUntil })
+      .where('key', '=', key)
+      .where((eb) => eb.or([eb('blocked_until', 'is', null), eb('blocked_until', '<=', at)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   async clearThrottle(key: string): Promise<void> {
     await this.#db.deleteFrom('login_throttle').where('key', '=', key).execute();
   }

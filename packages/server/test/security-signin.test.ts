@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/core/ports/clock.js';
+import { DIALECTS } from './helpers/dialects.js';
+import { registerUser, request } from './helpers/http.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+/** Issue 12, points 5 and 6: the sign-in throttle under parallel attempts and across addresses. */
+describe.each(DIALECTS)('sign-in throttle, on %s', (dialect) => {
+  let server: TestServer;
+  const clock = new ManualClock(new Date('2026-03-02T09:00:00.000Z'));
+
+  beforeAll(async () => {
+    server = await startServer({ dialect, clock, env: { TRUST_PROXY: 'true' } });
+  });
+  afterAll(() => server.close());
+
+  const attempt = (email: string, password: string, address: string) =>
+    request<{ error?: { code: string; retry_after?: number } }>(server.url, 'POST', '/api/auth/login', {
+      body: { email, password },
+      headers: { 'x-forwarded-for': address },
+    });
+
+  it('counts an attempt before its password is checked: 40 parallel guesses check at most 6 passwords', async () => {
+    const ivy = await registerUser(server.url);
+    const guesses = Array.from({ length: 40 }, (_, i) => (i === 39 ? ivy.password : `wrong guess ${i}`));
+    const answers = await Promise.all(guesses.map((p) => attempt(ivy.email, p, '203.0.113.7')));
+    const checked = answers.filter((a) => a.status !== 429);
+    // Five free attempts, and the one the first back-off period allows.
+    expect(checked.length).toBeLessThanOrEqual(6);
+    expect(answers.filter((a) => a.status === 429).length).toBeGreaterThanOrEqual(34);
+    for (const refused of answers.filter((a) => a.status === 429)) {
+      expect(refused.body.error).toMatchObject({ code: 'rate_limited' });
+      expect(refused.body.error?.retry_after).toBeGreaterThanOrEqual(1);
+    }
+    clock.advance(2 * 3_600_000);
+  });
+
+  it("a guesser from one address does not lock the owner out from another", async () => {
+    const jo = await registerUser(server.url);
+    for (let i = 0; i < 8; i++) await attempt(jo.email, `not it ${i}`, '198.51.100.66');
+    expect((await attempt(jo.email, jo.password, '198.51.100.66')).status).toBe(429);
+    // The owner, from their own address, is let in at once.
+    expect((await attempt(jo.email, jo.password, '192.0.2.10')).status).toBe(200);
+    clock.advance(2 * 3_600_000);
+  });
+
+  it('guessing from many addresses still meets a ceiling per account', async () => {
+    const kim = await startServer({
+      dialect,
+      clock,
+      env: { TRUST_PROXY: 'true', LOGIN_FREE_ATTEMPTS_PER_ACCOUNT_TOTAL: '10' },
+    });
+    try {
+      const user = await registerUser(kim.url);
+      const guess = (i: number) =>
+        request(kim.url, 'POST', '/api/auth/login', {
+          body: { email: user.email, password: `nope ${i}` },
+          headers: { 'x-forwarded-for': `10.0.0.${i}` },
+        });
+      for (let i = 0; i < 11; i++) expect((await guess(i)).status).toBe(401);
+      expect((await guess(99)).status).toBe(429);
+    } finally {
+      await kim.close();
+      clock.advance(2 * 3_600_000);
+    }
+  });
+});

@@ -117,6 +117,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       maxConnectionsPerUser: config.maxConnectionsPerUser,
       maxConnectionsPerAddress: config.maxConnectionsPerAddress,
       retentionDays: config.retentionDays,
+      signupsPerHourPerAddress: config.signupsPerHourPerAddress,
+      appointmentRequestsPerHour: config.appointmentRequestsPerHour,
+      groupsPerHour: config.groupsPerHour,
     },
     onBackgroundError: (error) =>
       logger.error(

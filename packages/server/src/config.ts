@@ -114,6 +114,10 @@ const envSchema = z.object({
   /** Open sockets and event streams per user and per client address, on each node (0: no limit). */
   MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(0).max(1_000_000).default(32),
   MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).max(1_000_000).default(1000),
+  /** Sign-ups per client address per hour; appointment requests per patient and new groups per user per hour (0: no limit). */
+  SIGNUPS_PER_HOUR_PER_ADDRESS: z.coerce.number().int().min(0).max(1_000_000).default(20),
+  APPOINTMENT_REQUESTS_PER_HOUR: z.coerce.number().int().min(0).max(1_000_000).default(20),
+  GROUPS_PER_HOUR: z.coerce.number().int().min(0).max(1_000_000).default(20),
   /** Slow clients: headers must arrive within this, a whole request body within REQUEST_TIMEOUT_MS. */
   HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
@@ -172,6 +176,9 @@ export type Config = Readonly<{
   uploadsPerMinute: number;
   maxConnectionsPerUser: number;
   maxConnectionsPerAddress: number;
+  signupsPerHourPerAddress: number;
+  appointmentRequestsPerHour: number;
+  groupsPerHour: number;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
@@ -262,6 +269,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     uploadsPerMinute: e.UPLOADS_PER_MINUTE,
     maxConnectionsPerUser: e.MAX_CONNECTIONS_PER_USER,
     maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
+    signupsPerHourPerAddress: e.SIGNUPS_PER_HOUR_PER_ADDRESS,
+    appointmentRequestsPerHour: e.APPOINTMENT_REQUESTS_PER_HOUR,
+    groupsPerHour: e.GROUPS_PER_HOUR,
     headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,

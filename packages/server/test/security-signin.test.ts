@@ -65,3 +65,72 @@ describe.each(DIALECTS)('sign-in throttle, on %s', (dialect) => {
     }
   });
 });
+
+/** Issue 12, point 7: sign-ups per address, appointment requests and new groups per user. */
+describe('sign-up and request spam', () => {
+  let server: TestServer;
+  const clock = new ManualClock(new Date('2026-03-02T09:00:00.000Z'));
+
+  beforeAll(async () => {
+    server = await startServer({
+      clock,
+      env: {
+        TRUST_PROXY: 'true',
+        PRACTITIONER_SIGNUP: 'open',
+        SIGNUPS_PER_HOUR_PER_ADDRESS: '5',
+        APPOINTMENT_REQUESTS_PER_HOUR: '3',
+        GROUPS_PER_HOUR: '2',
+      },
+    });
+  });
+  afterAll(() => server.close());
+
+  const signUp = (i: number, address: string) =>
+    request<{ error?: { code: string; retry_after?: number } }>(server.url, 'POST', '/api/auth/register', {
+      body: { email: `spam-${address}-${i}@example.test`, password: 'correct horse battery', name: 'S', role: 'patient' },
+      headers: { 'x-forwarded-for': address },
+    });
+
+  it('limits sign-ups per address with 429 and retry_after; another address is not slowed', async () => {
+    for (let i = 0; i < 5; i++) expect((await signUp(i, '203.0.113.20')).status).toBe(201);
+    const refused = await signUp(5, '203.0.113.20');
+    expect(refused).toMatchObject({ status: 429, body: { error: { code: 'rate_limited' } } });
+    expect(refused.body.error?.retry_after).toBeGreaterThanOrEqual(1);
+    expect(refused.headers.get('retry-after')).toBeTruthy();
+    expect((await signUp(0, '203.0.113.21')).status).toBe(201);
+    clock.advance(3_600_000);
+    expect((await signUp(6, '203.0.113.20')).status).toBe(201);
+  });
+
+  it('limits appointment requests per patient and new groups per user', async () => {
+    const [doc, pat, other] = await Promise.all([
+      registerUser(server.url, { role: 'practitioner' }),
+      registerUser(server.url),
+      registerUser(server.url),
+    ]);
+    const start = new Date(clock.now().getTime() + 86_400_000);
+    const ask = () =>
+      request<{ error?: { code: string; retry_after?: number } }>(server.url, 'POST', '/api/appointments', {
+        token: pat.token,
+        body: {
+          practitioner_id: doc.user.id,
+          starts_at: start.toISOString(),
+          ends_at: new Date(start.getTime() + 1_800_000).toISOString(),
+        },
+      });
+    for (let i = 0; i < 3; i++) expect((await ask()).status).toBe(201);
+    const tooMany = await ask();
+    expect(tooMany).toMatchObject({ status: 429, body: { error: { code: 'rate_limited' } } });
+    expect(tooMany.body.error?.retry_after).toBeGreaterThanOrEqual(1);
+
+    const group = () =>
+      request(server.url, 'POST', '/api/conversations', {
+        token: pat.token,
+        body: { participant_ids: [doc.user.id, other.user.id] },
+      });
+    // The messaging policy may refuse a group; the limit is counted before it, so look for 429 only.
+    const answers = [await group(), await group(), await group()];
+    expect(answers.slice(0, 2).every((a) => a.status !== 429)).toBe(true);
+    expect(answers[2]).toMatchObject({ status: 429, body: { error: { code: 'rate_limited' } } });
+  });
+});

@@ -3,6 +3,7 @@ import type { Actor, RequestContext } from './actor.js';
 import type { AuditLog, AuditSubject } from './audit.js';
 import { CoreError } from './errors.js';
 import { newId } from './ids.js';
+import type { KeyedLimiter } from './limits.js';
 import type { LoginAttempt, LoginThrottle } from './login-throttle.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
 import type { Clock } from './ports/clock.js';
@@ -27,6 +28,8 @@ export interface AuthOptions {
   /** How long after a rotation the previous refresh token still answers (concurrent tabs). */
   refreshGraceMs: number;
   allowPractitionerSignup: boolean;
+  /** Sign-ups per client address. */
+  signupLimit?: KeyedLimiter;
 }
 
 /** What a successful sign-in hands out: a short-lived access token and the session's refresh token. */
@@ -53,6 +56,7 @@ export class AuthService {
   constructor(private readonly o: AuthOptions) {}
 
   async register(input: RegisterBody, context?: RequestContext): Promise<IssuedSession> {
+    if (context?.address !== undefined) this.o.signupLimit?.take(context.address);
     if (input.role === 'practitioner' && !this.o.allowPractitionerSignup) {
       throw new CoreError('forbidden', 'Practitioner sign-up is turned off on this server.');
     }

@@ -5,6 +5,7 @@ import type { AuditLog } from './audit.js';
 import { CoreError } from './errors.js';
 import { domainEvent } from './events.js';
 import { newId } from './ids.js';
+import type { KeyedLimiter } from './limits.js';
 import type { MessagingPolicy } from './policy.js';
 import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
@@ -29,6 +30,8 @@ export interface ConversationDeps {
   presence: Presence;
   policy: MessagingPolicy;
   audit: AuditLog;
+  /** New group conversations per user (a 1:1 is found again, never multiplied). */
+  groupLimit?: KeyedLimiter;
 }
 
 /** A conversation found or created in a transaction; `userIds` are told once it commits. */
@@ -73,6 +76,7 @@ export class ConversationService {
       const existing = await this.d.store.findConversationByDirectKey(directKey);
       if (existing) return { conversation: await this.get(actor, existing.id), created: false };
     }
+    if (!directKey) this.d.groupLimit?.take(actor.userId);
     const appointmentId = input.appointment_id ?? null;
     try {
       await this.d.policy.checkStart(actor, others, appointmentId);

@@ -140,8 +140,15 @@ export function createCore(o: CoreOptions): Core {
     sessionTtlDays: o.sessionTtlDays,
     refreshGraceMs: security.settings.refreshReuseGraceSeconds * 1000,
     allowPractitionerSignup: o.allowPractitionerSignup,
+    signupLimit: security.signups,
   });
-  const conversations = new ConversationService({ ...shared, presence, policy, audit });
+  const conversations = new ConversationService({
+    ...shared,
+    presence,
+    policy,
+    audit,
+    groupLimit: security.groupCreations,
+  });
   const views = new MessageViews(o.store, users);
   const onError = o.onBackgroundError ? { onError: o.onBackgroundError } : {};
   const typing = new TypingService({ ...shared, ttlMs: o.typingTtlMs, ...onError });
@@ -195,6 +202,7 @@ export function createCore(o: CoreOptions): Core {
     users,
     conversations,
     consultationWindowMs: o.consultationWindowHours * 3_600_000,
+    requestLimit: security.appointmentRequests,
   });
   const schedules = new ScheduleService({ care, users, changed: checkPractitioner });
   const attachments = new AttachmentService({

@@ -22,6 +22,12 @@ export interface SecuritySettings {
   maxConnectionsPerUser: number;
   maxConnectionsPerAddress: number;
   retentionDays: number;
+  /** Sign-ups per client address per hour (0: no limit). */
+  signupsPerHourPerAddress: number;
+  /** Appointment requests per patient per hour (0: no limit). */
+  appointmentRequestsPerHour: number;
+  /** Group conversations a user may open per hour (0: no limit). */
+  groupsPerHour: number;
 }
 
 export const DEFAULT_SECURITY_SETTINGS: SecuritySettings = {
@@ -37,6 +43,9 @@ export const DEFAULT_SECURITY_SETTINGS: SecuritySettings = {
   maxConnectionsPerUser: 32,
   maxConnectionsPerAddress: 1000,
   retentionDays: 0,
+  signupsPerHourPerAddress: 20,
+  appointmentRequestsPerHour: 20,
+  groupsPerHour: 20,
 };
 
 /** The security pieces the services share: audit trail, session guard, throttles and limits. */
@@ -50,6 +59,9 @@ export interface SecurityParts {
   notifications: NotificationSettings;
   sends: KeyedLimiter;
   uploads: KeyedLimiter;
+  signups: KeyedLimiter;
+  appointmentRequests: KeyedLimiter;
+  groupCreations: KeyedLimiter;
   connections: ConnectionLimiter;
 }
 
@@ -96,9 +108,17 @@ export function createSecurityParts(o: {
       settings.uploadsPerMinute / 60,
       'uploads',
     ),
+    signups: perHour(o.clock, settings.signupsPerHourPerAddress, 'sign-ups from this address'),
+    appointmentRequests: perHour(o.clock, settings.appointmentRequestsPerHour, 'appointment requests'),
+    groupCreations: perHour(o.clock, settings.groupsPerHour, 'new group conversations'),
     connections: new ConnectionLimiter(
       unlimited(settings.maxConnectionsPerUser),
       unlimited(settings.maxConnectionsPerAddress),
     ),
   };
+}
+
+/** `perHour` actions an hour, all of them at once if need be; 0 turns the limit off. */
+function perHour(clock: Clock, perHour: number, what: string): KeyedLimiter {
+  return new KeyedLimiter(clock, Math.max(1, perHour), perHour / 3600, what);
 }

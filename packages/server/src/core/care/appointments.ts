@@ -4,6 +4,7 @@ import { type ConversationService, type OpenedConversation, onceMoreOnConflict }
 import { CoreError } from '../errors.js';
 import { domainEvent } from '../events.js';
 import { newId } from '../ids.js';
+import type { KeyedLimiter } from '../limits.js';
 import type { Bus } from '../ports/bus.js';
 import type { AppointmentRecord, CareStore, ConsultationRecord } from '../ports/care-store.js';
 import type { Clock } from '../ports/clock.js';
@@ -21,6 +22,8 @@ export interface AppointmentDeps {
   conversations: ConversationService;
   /** How long a consultation stays open after its appointment ends. */
   consultationWindowMs: number;
+  /** Appointment requests per patient. */
+  requestLimit?: KeyedLimiter;
 }
 
 type Transition = 'accept' | 'decline' | 'cancel' | 'complete';
@@ -47,6 +50,7 @@ export class AppointmentService {
   /** A patient asks a practitioner for an appointment. */
   async request(actor: Actor, input: CreateAppointmentBody): Promise<Appointment> {
     if (actor.role !== 'patient') throw new CoreError('forbidden', 'Only patients request appointments.');
+    this.d.requestLimit?.take(actor.userId);
     const practitioner = await this.d.users.get(input.practitioner_id);
     if (practitioner?.role !== 'practitioner') throw new CoreError('not_found', 'No such practitioner.');
     const startsAt = new Date(input.starts_at).toISOString();

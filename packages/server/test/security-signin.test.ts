@@ -35,7 +35,7 @@ describe.each(DIALECTS)('sign-in throttle, on %s', (dialect) => {
     clock.advance(2 * 3_600_000);
   });
 
-  it("a guesser from one address does not lock the owner out from another", async () => {
+  it('a guesser from one address does not lock the owner out from another', async () => {
     const jo = await registerUser(server.url);
     for (let i = 0; i < 8; i++) await attempt(jo.email, `not it ${i}`, '198.51.100.66');
     expect((await attempt(jo.email, jo.password, '198.51.100.66')).status).toBe(429);
@@ -87,7 +87,12 @@ describe('sign-up and request spam', () => {
 
   const signUp = (i: number, address: string) =>
     request<{ error?: { code: string; retry_after?: number } }>(server.url, 'POST', '/api/auth/register', {
-      body: { email: `spam-${address}-${i}@example.test`, password: 'correct horse battery', name: 'S', role: 'patient' },
+      body: {
+        email: `spam-${address}-${i}@example.test`,
+        password: 'correct horse battery',
+        name: 'S',
+        role: 'patient',
+      },
       headers: { 'x-forwarded-for': address },
     });
 

@@ -218,7 +218,9 @@ export class KyselySecurityStore implements SecurityStore {
       .onConflict((oc) =>
         oc.column('key').doUpdateSet({
           failures: sql<number>`case when login_throttle.last_failure_at < ${forgetBefore} then 1 else login_throttle.failures + 1 end`,
-          blocked_until: sql<string | null>`case when login_throttle.last_failure_at < ${forgetBefore} then null else login_throttle.blocked_until end`,
+          blocked_until: sql<
+            string | null
+          >`case when login_throttle.last_failure_at < ${forgetBefore} then null else login_throttle.blocked_until end`,
           last_failure_at: at,
         }),
       )

@@ -139,3 +139,45 @@ describe('sign-up and request spam', () => {
     expect(answers[2]).toMatchObject({ status: 429, body: { error: { code: 'rate_limited' } } });
   });
 });
+
+/** Issue 12, point 5: common and too-simple passwords are refused at sign-up. */
+describe('password strength at sign-up', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server.close());
+
+  it('refuses common, patterned and personal passwords with invalid_request and a clear message', async () => {
+    for (const [i, password] of [
+      'password123',
+      '12345678',
+      'qwertyuiop',
+      'aaaaaaaaaa',
+      'Password1!',
+    ].entries()) {
+      const res = await request<{ error: { code: string; message: string } }>(
+        server.url,
+        'POST',
+        '/api/auth/register',
+        { body: { email: `weak-${i}@example.test`, password, name: 'Weak', role: 'patient' } },
+      );
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('invalid_request');
+      expect(res.body.error.message).toMatch(/too easy to guess/);
+    }
+    const personal = await request(server.url, 'POST', '/api/auth/register', {
+      body: {
+        email: 'robin.marlowe@example.test',
+        password: 'robinmarlowe',
+        name: 'Robin Marlowe',
+        role: 'patient',
+      },
+    });
+    expect(personal.status).toBe(400);
+    const strong = await request(server.url, 'POST', '/api/auth/register', {
+      body: { email: 'strong@example.test', password: 'violet tram kettle', name: 'S', role: 'patient' },
+    });
+    expect(strong.status).toBe(201);
+  });
+});

@@ -5,6 +5,7 @@ import { CoreError } from './errors.js';
 import { newId } from './ids.js';
 import type { KeyedLimiter } from './limits.js';
 import type { LoginAttempt, LoginThrottle } from './login-throttle.js';
+import { checkPasswordStrength } from './password-strength.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
 import type { Clock } from './ports/clock.js';
 import type { SecurityStore, SessionFamilyRecord } from './ports/security-store.js';
@@ -60,6 +61,7 @@ export class AuthService {
     if (input.role === 'practitioner' && !this.o.allowPractitionerSignup) {
       throw new CoreError('forbidden', 'Practitioner sign-up is turned off on this server.');
     }
+    checkPasswordStrength(input.password, [input.email, input.name]);
     const now = this.o.clock.now().toISOString();
     const user = {
       id: newId('usr'),

@@ -92,7 +92,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     jwtSecret: config.jwtSecret,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     sessionTtlDays: config.sessionTtlDays,
-    allowPractitionerSignup: config.allowPractitionerSignup,
+    practitionerSignup: config.practitionerSignup,
     maxMessageBytes: config.maxMessageBytes,
     editWindowSeconds: config.editWindowSeconds,
     typingTtlMs: config.typingTtlMs,

@@ -60,7 +60,13 @@ const envSchema = z.object({
   SERVER_API_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   /** How often each node looks for schedule windows opening (doctor_ready); 0 turns it off. */
   DOCTOR_READY_CHECK_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
-  ALLOW_PRACTITIONER_SIGNUP: boolean.default(true),
+  /**
+   * Who may sign up as a practitioner: `pending` (they wait for an admin's approval), `open`
+   * (anyone, at once: demos), `off`. ALLOW_PRACTITIONER_SIGNUP is its old name (true: open,
+   * false: off); PRACTITIONER_SIGNUP wins when both are set.
+   */
+  PRACTITIONER_SIGNUP: z.enum(['pending', 'open', 'off']).optional(),
+  ALLOW_PRACTITIONER_SIGNUP: boolean.optional(),
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(1).max(1_048_576).default(DEFAULT_MAX_MESSAGE_BYTES),
   MAX_FRAME_BYTES: z.coerce
     .number()
@@ -131,6 +137,8 @@ const envSchema = z.object({
   WEB_DIST_DIR: z.string().min(1).optional(),
 });
 
+export type PractitionerSignup = 'pending' | 'open' | 'off';
+
 export type Config = Readonly<{
   env: 'development' | 'production' | 'test';
   host: string;
@@ -152,7 +160,7 @@ export type Config = Readonly<{
   consultationWindowHours: number;
   serverApiKey: string | undefined;
   doctorReadyCheckSeconds: number;
-  allowPractitionerSignup: boolean;
+  practitionerSignup: PractitionerSignup;
   maxMessageBytes: number;
   maxFrameBytes: number;
   maxSocketBufferBytes: number;
@@ -245,7 +253,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     consultationWindowHours: e.CONSULTATION_WINDOW_HOURS,
     serverApiKey: e.SERVER_API_KEY,
     doctorReadyCheckSeconds: e.DOCTOR_READY_CHECK_SECONDS,
-    allowPractitionerSignup: e.ALLOW_PRACTITIONER_SIGNUP,
+    practitionerSignup:
+      e.PRACTITIONER_SIGNUP ??
+      (e.ALLOW_PRACTITIONER_SIGNUP === undefined ? 'pending' : e.ALLOW_PRACTITIONER_SIGNUP ? 'open' : 'off'),
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     maxFrameBytes: e.MAX_FRAME_BYTES,
     maxSocketBufferBytes: e.MAX_SOCKET_BUFFER_BYTES,

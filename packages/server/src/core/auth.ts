@@ -9,9 +9,9 @@ import { checkPasswordStrength } from './password-strength.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
 import type { Clock } from './ports/clock.js';
 import type { SecurityStore, SessionFamilyRecord } from './ports/security-store.js';
-import { type Store, StoreConflictError } from './ports/store.js';
+import { type Store, StoreConflictError, type UserRecord } from './ports/store.js';
 import type { RefreshTokens } from './session-tokens.js';
-import type { SessionGuard } from './sessions.js';
+import type { LiveAccess, SessionGuard } from './sessions.js';
 import { type AccessTokens, hashToken } from './tokens.js';
 import { toWireUser, type UserDirectory } from './users.js';
 
@@ -28,7 +28,7 @@ export interface AuthOptions {
   sessionTtlDays: number;
   /** How long after a rotation the previous refresh token still answers (concurrent tabs). */
   refreshGraceMs: number;
-  allowPractitionerSignup: boolean;
+  practitionerSignup: 'pending' | 'open' | 'off';
   /** Sign-ups per client address. */
   signupLimit?: KeyedLimiter;
 }
@@ -58,9 +58,13 @@ export class AuthService {
 
   async register(input: RegisterBody, context?: RequestContext): Promise<IssuedSession> {
     if (context?.address !== undefined) this.o.signupLimit?.take(context.address);
-    if (input.role === 'practitioner' && !this.o.allowPractitionerSignup) {
+    if (input.role === 'practitioner' && this.o.practitionerSignup === 'off') {
       throw new CoreError('forbidden', 'Practitioner sign-up is turned off on this server.');
     }
+    // Anyone may say they are a practitioner; under `pending` nobody finds, books or messages
+    // them until an admin has approved the account (core/users.ts isReachable).
+    const status =
+      input.role === 'practitioner' && this.o.practitionerSignup === 'pending' ? 'pending' : 'active';
     checkPasswordStrength(input.password, [input.email, input.name]);
     const now = this.o.clock.now().toISOString();
     const user = {
@@ -70,7 +74,8 @@ export class AuthService {
       role: input.role,
       passwordHash: await hashPassword(input.password),
       createdAt: now,
-    };
+      status,
+    } satisfies UserRecord;
     try {
       await this.o.store.insertUser(user);
     } catch (error) {
@@ -198,24 +203,19 @@ export class AuthService {
   async authenticateAccessToken(token: string, context?: RequestContext): Promise<Actor> {
     const claims = await this.o.tokens.verify(token, this.o.clock.now());
     if (!claims) throw new CoreError('unauthenticated');
-    const actor: Actor = {
-      userId: claims.userId,
-      role: claims.role,
-      sessionId: claims.sessionId,
-      ...context,
-    };
-    await this.o.guard.check(actor);
-    return actor;
+    const session = { userId: claims.userId, sessionId: claims.sessionId };
+    // The role is the user's now, not the one the token was signed with: a demotion or a change
+    // of role applies to the next request (SessionGuard reads it, and drops it when it changes).
+    const { role } = await this.o.guard.check({ ...session, role: claims.role, ...context });
+    return { ...session, role, ...context };
   }
 
   /** The actor behind a browser session cookie (the refresh token), checked against the store. */
   async authenticateSessionToken(token: string, context?: RequestContext): Promise<Actor> {
     const family = await this.o.security.findSessionFamilyByTokenHash(hashToken(token));
     if (!family) throw new CoreError('unauthenticated');
-    await this.liveFamily(family);
-    const user = await this.o.users.get(family.userId);
-    if (!user) throw new CoreError('unauthenticated');
-    return { userId: user.id, role: user.role, sessionId: family.id, ...context };
+    const { role } = await this.liveFamily(family);
+    return { userId: family.userId, role, sessionId: family.id, ...context };
   }
 
   /** The CSRF token that goes with a session. */
@@ -271,10 +271,10 @@ export class AuthService {
     }
   }
 
-  private async liveFamily(family: SessionFamilyRecord): Promise<void> {
+  private async liveFamily(family: SessionFamilyRecord): Promise<LiveAccess> {
     const now = this.o.clock.now().toISOString();
     if (family.revokedAt !== null || family.expiresAt <= now) throw new CoreError('unauthenticated');
-    await this.o.guard.checkFamily(family);
+    return this.o.guard.checkFamily(family);
   }
 
   private subject(family: SessionFamilyRecord, context?: RequestContext): AuditSubject {

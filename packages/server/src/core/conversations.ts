@@ -20,7 +20,7 @@ import {
 import type { Presence } from './presence.js';
 import { recordPolicyRefusal } from './refusals.js';
 import { toWireConversation } from './render.js';
-import type { UserDirectory } from './users.js';
+import { isReachable, type UserDirectory } from './users.js';
 
 export interface ConversationDeps {
   store: Store;
@@ -69,7 +69,13 @@ export class ConversationService {
       throw new CoreError('invalid_request', 'participant_ids must name someone other than yourself');
     }
     const others = await this.d.users.getMany(otherIds);
-    if (others.length !== otherIds.length) throw new CoreError('not_found', 'A participant does not exist.');
+    if (others.length !== otherIds.length || !others.every(isReachable)) {
+      throw new CoreError('not_found', 'A participant does not exist.');
+    }
+    const self = await this.d.users.get(actor.userId);
+    if (self && !isReachable(self)) {
+      throw new CoreError('forbidden', 'Your account is waiting for an administrator’s approval.');
+    }
 
     const directKey = otherIds.length === 1 ? directKeyOf([actor.userId, ...otherIds]) : null;
     if (directKey) {

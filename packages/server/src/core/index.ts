@@ -25,6 +25,7 @@ import type { CareStore } from './ports/care-store.js';
 import type { Clock } from './ports/clock.js';
 import type { SecurityStore } from './ports/security-store.js';
 import type { Store } from './ports/store.js';
+import { PractitionerApprovals } from './practitioner-approvals.js';
 import { MemoryPresence, type Presence } from './presence.js';
 import { PresenceService } from './presence-service.js';
 import { ReactionService } from './reactions.js';
@@ -44,7 +45,8 @@ export interface CoreOptions {
   jwtSecret: string;
   accessTokenTtlSeconds: number;
   sessionTtlDays: number;
-  allowPractitionerSignup: boolean;
+  /** PRACTITIONER_SIGNUP: practitioners who sign up wait for approval (`pending`), or not, or cannot. */
+  practitionerSignup: 'pending' | 'open' | 'off';
   maxMessageBytes: number;
   editWindowSeconds: number;
   typingTtlMs: number;
@@ -98,6 +100,8 @@ export interface Core {
   /** The append-only audit trail. */
   audit: AuditLog;
   auditQueries: AuditQueries;
+  /** Admins approve or reject practitioners who signed up (PRACTITIONER_SIGNUP=pending). */
+  practitionerApprovals: PractitionerApprovals;
   /** Whether sessions are live; revocation. */
   sessions: SessionGuard;
   /** Open sockets and event streams per user and address. */
@@ -120,10 +124,15 @@ export function createCore(o: CoreOptions): Core {
     bus,
     clock: o.clock,
     secret: o.jwtSecret,
+    findUser: (id) => o.store.findUserById(id),
     settings: o.securitySettings,
     onError: o.onBackgroundError,
   });
   const audit = security.audit;
+  // A role or status changed on some node: this node's cached copy of the user goes too.
+  const stopForgetting = bus.subscribe((event) => {
+    if (event.kind === 'user.access_changed') users.forget(event.userId);
+  });
   // Its refusals are recorded in the audit trail by the actions that ask it (core/refusals.ts).
   const policy =
     o.policy ?? createPolicy(o.messagingPolicy ?? 'appointment', { care, users, clock: o.clock });
@@ -139,7 +148,7 @@ export function createCore(o: CoreOptions): Core {
     audit,
     sessionTtlDays: o.sessionTtlDays,
     refreshGraceMs: security.settings.refreshReuseGraceSeconds * 1000,
-    allowPractitionerSignup: o.allowPractitionerSignup,
+    practitionerSignup: o.practitionerSignup,
     signupLimit: security.signups,
   });
   const conversations = new ConversationService({
@@ -236,9 +245,24 @@ export function createCore(o: CoreOptions): Core {
     contacts: new ContactService({ ...shared, care, policy, appointments }),
     membership,
     doctorReady,
-    hostPlatform: new HostPlatformService({ care, clock: o.clock, users, auth, appointments, schedules }),
+    hostPlatform: new HostPlatformService({
+      care,
+      clock: o.clock,
+      bus,
+      users,
+      auth,
+      appointments,
+      schedules,
+    }),
     audit,
     auditQueries: new AuditQueries({ store: o.store, security: o.security, users, audit }),
+    practitionerApprovals: new PractitionerApprovals({
+      store: o.store,
+      bus,
+      users,
+      guard: security.guard,
+      audit,
+    }),
     sessions: security.guard,
     connections: security.connections,
     dataRights: new DataRightsService({
@@ -260,6 +284,7 @@ export function createCore(o: CoreOptions): Core {
     }),
     close() {
       security.guard.close();
+      stopForgetting();
       void audit.close();
       typing.close();
       presenceService.close();

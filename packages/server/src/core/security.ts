@@ -6,7 +6,7 @@ import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
 import type { SecurityStore } from './ports/security-store.js';
 import { RefreshTokens } from './session-tokens.js';
-import { SessionGuard } from './sessions.js';
+import { SessionGuard, type SessionGuardOptions } from './sessions.js';
 
 /** The security knobs, with config.ts's defaults (docs/security.md explains each). */
 export interface SecuritySettings {
@@ -70,6 +70,8 @@ export function createSecurityParts(o: {
   bus: Bus;
   clock: Clock;
   secret: string;
+  /** The user as stored now: the role and status sessions act with (SessionGuard). */
+  findUser: SessionGuardOptions['findUser'];
   settings?: Partial<SecuritySettings> | undefined;
   onError?: ((error: unknown) => void) | undefined;
 }): SecurityParts {
@@ -89,6 +91,7 @@ export function createSecurityParts(o: {
       bus: o.bus,
       clock: o.clock,
       audit,
+      findUser: o.findUser,
       idleMs: settings.sessionIdleMinutes * 60_000,
     }),
     refreshTokens: new RefreshTokens(o.secret),

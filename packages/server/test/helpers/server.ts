@@ -51,6 +51,9 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     SIGNUPS_PER_HOUR_PER_ADDRESS: '0',
     APPOINTMENT_REQUESTS_PER_HOUR: '0',
     GROUPS_PER_HOUR: '0',
+    // Suites sign practitioners up and book them at once; the approval suite turns `pending` on.
+    // (the old name, so a suite's ALLOW_PRACTITIONER_SIGNUP=false or PRACTITIONER_SIGNUP wins).
+    ALLOW_PRACTITIONER_SIGNUP: 'true',
     ...options.env,
   });
   const testStore = options.shared?.store ?? (await createTestStore(options.dialect ?? 'sqlite'));

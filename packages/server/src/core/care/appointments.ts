@@ -9,7 +9,7 @@ import type { Bus } from '../ports/bus.js';
 import type { AppointmentRecord, CareStore, ConsultationRecord } from '../ports/care-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { Store, StoreTransaction } from '../ports/store.js';
-import type { UserDirectory } from '../users.js';
+import { isReachable, type UserDirectory } from '../users.js';
 import { isLinking } from './parties.js';
 import { toWireAppointment } from './render.js';
 
@@ -52,7 +52,8 @@ export class AppointmentService {
     if (actor.role !== 'patient') throw new CoreError('forbidden', 'Only patients request appointments.');
     this.d.requestLimit?.take(actor.userId);
     const practitioner = await this.d.users.get(input.practitioner_id);
-    if (practitioner?.role !== 'practitioner') throw new CoreError('not_found', 'No such practitioner.');
+    if (practitioner?.role !== 'practitioner' || !isReachable(practitioner))
+      throw new CoreError('not_found', 'No such practitioner.');
     const startsAt = new Date(input.starts_at).toISOString();
     const endsAt = new Date(input.ends_at).toISOString();
     const now = this.d.clock.now().toISOString();

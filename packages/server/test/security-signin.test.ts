@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/core/ports/clock.js';
 import { DIALECTS } from './helpers/dialects.js';
 import { registerUser, request } from './helpers/http.js';
+import { createAdmin, TEST_SERVER_API_KEY } from './helpers/security.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 /** Issue 12, points 5 and 6: the sign-in throttle under parallel attempts and across addresses. */
@@ -179,5 +180,32 @@ describe('password strength at sign-up', () => {
       body: { email: 'strong@example.test', password: 'violet tram kettle', name: 'S', role: 'patient' },
     });
     expect(strong.status).toBe(201);
+  });
+});
+
+/** Issue 12, point 13 (sign-up): what a taken email tells, and what the owner learns. */
+describe('sign-up with a taken email', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ env: { SERVER_API_KEY: TEST_SERVER_API_KEY } });
+  });
+  afterAll(() => server.close());
+
+  it('is recorded for the owner without the email, and counts against the sign-up limit', async () => {
+    const owner = await registerUser(server.url);
+    const taken = await request(server.url, 'POST', '/api/auth/register', {
+      body: { email: owner.email.toUpperCase(), password: 'violet tram kettle', name: 'X', role: 'patient' },
+    });
+    expect(taken).toMatchObject({ status: 409, body: { error: { code: 'conflict' } } });
+    const admin = await createAdmin(server.url);
+    await server.app.core.audit.flush();
+    const trail = await request<{ events: Array<Record<string, unknown>> }>(
+      server.url,
+      'GET',
+      `/api/admin/audit?action=auth.register_existing&target_user_id=${owner.user.id}`,
+      { token: admin.token },
+    );
+    expect(trail.body.events).toHaveLength(1);
+    expect(JSON.stringify(trail.body.events)).not.toContain(owner.email.split('@')[0]);
   });
 });

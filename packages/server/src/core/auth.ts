@@ -80,6 +80,13 @@ export class AuthService {
       await this.o.store.insertUser(user);
     } catch (error) {
       if (error instanceof StoreConflictError) {
+        // The owner's trail, not the email: who tried to sign up with it, from where (decision 1202).
+        const owner = await this.o.store.findUserByEmail(user.email);
+        await this.o.audit.recordNow(context ?? null, 'auth.register_existing', {
+          outcome: 'refused',
+          code: 'conflict',
+          ...(owner ? { targetUserId: owner.id } : {}),
+        });
         throw new CoreError('conflict', 'An account with this email exists already.');
       }
       throw error;

@@ -90,6 +90,10 @@ describe.each(DIALECTS)('practitioners who sign up wait for approval, on %s', (d
     });
     expect(rejected).toMatchObject({ status: 200, body: { user: { status: 'rejected' } } });
     expect((await request(server.url, 'GET', '/api/me', { token: doc.token })).status).toBe(401);
+    const again = await request(server.url, 'POST', '/api/auth/login', {
+      body: { email: doc.email, password: doc.password },
+    });
+    expect(again).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
     expect((await book(doc)).status).toBe(404);
     // Approving a rejected account is a conflict, not a silent change.
     const late = await request(server.url, 'POST', `/api/admin/practitioners/${doc.user.id}/approve`, {

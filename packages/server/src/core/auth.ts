@@ -121,6 +121,8 @@ export class AuthService {
       throw new CoreError('invalid_credentials');
     }
     await attempt.succeeded();
+    // Only after the right password, so this says nothing to someone who does not know it.
+    if (user.status === 'rejected') throw new CoreError('forbidden', 'This account was not approved.');
     return this.startSession(user.id, context, 'auth.login');
   }
 

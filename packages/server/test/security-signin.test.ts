@@ -209,3 +209,22 @@ describe('sign-up with a taken email', () => {
     expect(JSON.stringify(trail.body.events)).not.toContain(owner.email.split('@')[0]);
   });
 });
+
+describe('sign-ins that succeed', () => {
+  it('do not count against their address: many people behind one address sign in all day', async () => {
+    const server = await startServer({ env: { LOGIN_FREE_ATTEMPTS_PER_ADDRESS: '3' } });
+    try {
+      const people = await Promise.all(Array.from({ length: 4 }, () => registerUser(server.url)));
+      for (let round = 0; round < 3; round++) {
+        for (const person of people) {
+          const res = await request(server.url, 'POST', '/api/auth/login', {
+            body: { email: person.email, password: person.password },
+          });
+          expect(res.status).toBe(200);
+        }
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});

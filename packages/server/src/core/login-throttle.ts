@@ -60,7 +60,11 @@ export class LoginThrottle {
     }
     return {
       succeeded: async () => {
-        for (const { key } of limits) if (!key.startsWith('addr:')) await this.o.store.clearThrottle(key);
+        for (const { key } of limits) {
+          // The address keeps its failures (it may be spraying many accounts) but not this success.
+          if (key.startsWith('addr:')) await this.o.store.releaseThrottle(key);
+          else await this.o.store.clearThrottle(key);
+        }
       },
     };
   }

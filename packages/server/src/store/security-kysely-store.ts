@@ -239,6 +239,15 @@ export class KyselySecurityStore implements SecurityStore {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  async releaseThrottle(key: string): Promise<void> {
+    await this.#db
+      .updateTable('login_throttle')
+      .set({ failures: sql<number>`failures - 1` })
+      .where('key', '=', key)
+      .where('failures', '>', 0)
+      .execute();
+  }
+
   async clearThrottle(key: string): Promise<void> {
     await this.#db.deleteFrom('login_throttle').where('key', '=', key).execute();
   }

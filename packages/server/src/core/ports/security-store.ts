@@ -43,6 +43,8 @@ export interface SecurityStore {
    * caller set it (it holds the one attempt the back-off allows now).
    */
   claimThrottle(key: string, at: string, blockedUntil: string): Promise<boolean>;
+  /** Takes back one counted attempt (it succeeded), never below zero. */
+  releaseThrottle(key: string): Promise<void>;
   clearThrottle(key: string): Promise<void>;
 
   // Users.

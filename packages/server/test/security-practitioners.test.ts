@@ -1,12 +1,20 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { AuthResponse, User } from '@carechat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../src/bus/memory-bus.js';
+import { openStore } from '../src/store/open-store.js';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/dialects.js';
 import { registerUser, request, type TestUser } from './helpers/http.js';
 import { createAdmin, rawRequest, TEST_SERVER_API_KEY } from './helpers/security.js';
 import { startServer, type TestServer } from './helpers/server.js';
 import { TestSocket } from './helpers/ws.js';
+
+const REPO_ROOT = resolve(import.meta.dirname, '../../..');
+const MAIN = join(REPO_ROOT, 'packages/server/src/main.ts');
 
 /** Issue 12, point 2: who is a practitioner (PRACTITIONER_SIGNUP=pending, the default). */
 describe.each(DIALECTS)('practitioners who sign up wait for approval, on %s', (dialect) => {
@@ -224,4 +232,54 @@ describe.each(DIALECTS)('a change of role applies to the next request, on %s', (
     const me = await request<{ user: User }>(two.url, 'GET', '/api/me', { token });
     expect(me.body.user.role).toBe('patient');
   });
+});
+
+describe('the first administrator', () => {
+  it('`carechat create-admin` makes one from the environment; they sign in and review practitioners', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'carechat-admin-'));
+    const env = {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+      JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+    };
+    const run = (extra: Record<string, string>) =>
+      spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'create-admin'], {
+        cwd: REPO_ROOT,
+        env: { ...env, ...extra },
+        encoding: 'utf8',
+      });
+    try {
+      const weak = run({ ADMIN_EMAIL: 'ops@example.test', ADMIN_NAME: 'Ops', ADMIN_PASSWORD: 'password1' });
+      expect(weak.status).toBe(1);
+      expect(weak.stderr).toMatch(/too easy to guess/);
+      const made = run({
+        ADMIN_EMAIL: 'ops@example.test',
+        ADMIN_NAME: 'Ops',
+        ADMIN_PASSWORD: 'quiet harbour lamp',
+      });
+      expect(made.stdout).toMatch(/admin usr_\S+ created/);
+      expect(made.status).toBe(0);
+      const store = await openStore({ url: `sqlite:${join(dataDir, 'carechat.db')}`, poolSize: 2 });
+      const server = await startServer({
+        shared: { store: { store, dispose: async () => {} }, bus: new MemoryBus() },
+      });
+      try {
+        const signedIn = await request<AuthResponse>(server.url, 'POST', '/api/auth/login', {
+          body: { email: 'ops@example.test', password: 'quiet harbour lamp' },
+        });
+        expect(signedIn.body.user).toMatchObject({ role: 'admin', status: 'active' });
+        const list = await request(server.url, 'GET', '/api/admin/practitioners', {
+          token: signedIn.body.access_token,
+        });
+        expect(list.status).toBe(200);
+      } finally {
+        await server.close();
+        await store.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -94,6 +94,33 @@ export class AuthService {
     return this.startSession(user.id, context, 'auth.register');
   }
 
+  /**
+   * An administrator account, made by the operator (`carechat create-admin`): the one way to get
+   * the first admin who approves practitioners when no host platform pushes admins in.
+   */
+  async createAdmin(input: { email: string; name: string; password: string }): Promise<User> {
+    checkPasswordStrength(input.password, [input.email, input.name]);
+    const user: UserRecord = {
+      id: newId('usr'),
+      email: input.email.trim().toLowerCase(),
+      name: input.name.trim(),
+      role: 'admin',
+      passwordHash: await hashPassword(input.password),
+      createdAt: this.o.clock.now().toISOString(),
+      status: 'active',
+    };
+    try {
+      await this.o.store.insertUser(user);
+    } catch (error) {
+      if (error instanceof StoreConflictError) {
+        throw new CoreError('conflict', 'An account with this email exists already.');
+      }
+      throw error;
+    }
+    await this.o.audit.recordNow({ door: 'system' }, 'auth.register', { targetUserId: user.id });
+    return toWireUser(user, { userId: user.id, role: 'admin' });
+  }
+
   async login(email: string, password: string, context?: RequestContext): Promise<IssuedSession> {
     const accountKey = this.o.refreshTokens.emailKey(email);
     let attempt: LoginAttempt;

@@ -283,3 +283,25 @@ describe('the first administrator', () => {
     }
   }, 60_000);
 });
+
+describe('a change of role the bus never carried', () => {
+  it('still closes the sockets acting with the old role (the periodic check)', async () => {
+    const server = await startServer({
+      env: { SESSION_CHECK_SECONDS: '1', SERVER_API_KEY: TEST_SERVER_API_KEY },
+    });
+    try {
+      const admin = await createAdmin(server.url);
+      const socket = await TestSocket.connect(`${server.wsUrl}/ws`, { token: admin.token });
+      await socket.roundTrip();
+      // Changed behind the server's back, as if another node's bus message were lost.
+      const { careStoreFor } = await import('../src/store/care-kysely-store.js');
+      await careStoreFor(server.store).updateUserProfile(admin.user.id, {
+        name: 'Former Admin',
+        role: 'patient',
+      });
+      expect((await socket.closed()).code).toBe(4401);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -124,7 +124,7 @@ export function createCore(o: CoreOptions): Core {
     bus,
     clock: o.clock,
     secret: o.jwtSecret,
-    findUser: (id) => o.store.findUserById(id),
+    findUsers: (ids) => o.store.findUsersByIds(ids),
     settings: o.securitySettings,
     onError: o.onBackgroundError,
   });

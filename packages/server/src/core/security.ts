@@ -71,7 +71,7 @@ export function createSecurityParts(o: {
   clock: Clock;
   secret: string;
   /** The user as stored now: the role and status sessions act with (SessionGuard). */
-  findUser: SessionGuardOptions['findUser'];
+  findUsers: SessionGuardOptions['findUsers'];
   settings?: Partial<SecuritySettings> | undefined;
   onError?: ((error: unknown) => void) | undefined;
 }): SecurityParts {
@@ -91,7 +91,7 @@ export function createSecurityParts(o: {
       bus: o.bus,
       clock: o.clock,
       audit,
-      findUser: o.findUser,
+      findUsers: o.findUsers,
       idleMs: settings.sessionIdleMinutes * 60_000,
     }),
     refreshTokens: new RefreshTokens(o.secret),

@@ -15,8 +15,8 @@ export interface SessionGuardOptions {
   bus: Bus;
   clock: Clock;
   audit: AuditLog;
-  /** The user as stored now (not a cache): the role and status a session acts with. */
-  findUser: (userId: string) => Promise<Pick<UserRecord, 'role' | 'status'> | undefined>;
+  /** Users as stored now (not a cache): the role and status a session acts with. */
+  findUsers: (userIds: readonly string[]) => Promise<Array<Pick<UserRecord, 'id' | 'role' | 'status'>>>;
   /** A session unused this long is ended on its next use (0: never). */
   idleMs: number;
   /** How long a "this session is live" answer is reused before asking the store again. */
@@ -83,9 +83,9 @@ export class SessionGuard {
     const now = this.o.clock.now().getTime();
     let entry = this.#entries.get(actor.sessionId);
     if (!entry || now - entry.checkedAt > this.#cacheMs) {
-      const [family, user] = await Promise.all([
+      const [family, [user]] = await Promise.all([
         this.o.store.findSessionFamily(actor.sessionId),
-        this.o.findUser(actor.userId),
+        this.o.findUsers([actor.userId]),
       ]);
       if (
         !family ||
@@ -140,17 +140,31 @@ export class SessionGuard {
   }
 
   /**
-   * Checks the sessions behind open connections (the bus may have lost a revocation, or a session
-   * expired or went idle); returns the ones that are no longer live.
+   * Checks the sessions behind open connections (the bus may have lost a revocation or a change of
+   * role, or a session expired or went idle); returns the ones that are no longer live, or whose
+   * connections act with a role the user no longer has.
    */
-  async stale(sessions: ReadonlyArray<Pick<Actor, 'userId' | 'sessionId'>>): Promise<string[]> {
+  async stale(sessions: ReadonlyArray<Pick<Actor, 'userId' | 'sessionId' | 'role'>>): Promise<string[]> {
     const now = this.o.clock.now().getTime();
     const ids = [...new Set(sessions.map((s) => s.sessionId))];
-    const families = new Map((await this.o.store.findSessionFamilies(ids)).map((f) => [f.id, f]));
+    const [familyList, users] = await Promise.all([
+      this.o.store.findSessionFamilies(ids),
+      this.o.findUsers([...new Set(sessions.map((s) => s.userId))]),
+    ]);
+    const families = new Map(familyList.map((f) => [f.id, f]));
+    const usersById = new Map(users.map((u) => [u.id, u]));
+    const changed = new Set(
+      sessions
+        .filter((s) => {
+          const user = usersById.get(s.userId);
+          return !user || user.role !== s.role || user.status === 'rejected';
+        })
+        .map((s) => s.sessionId),
+    );
     const stale: string[] = [];
     for (const id of ids) {
       const family = families.get(id);
-      if (!family || !isLive(family, now)) {
+      if (!family || !isLive(family, now) || changed.has(id)) {
         stale.push(id);
         this.#entries.delete(id);
         continue;

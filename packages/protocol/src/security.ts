@@ -21,7 +21,6 @@ export const AUDIT_ACTIONS = [
   'auth.register_existing',
   'admin.practitioner_approved',
   'admin.practitioner_rejected',
-  'account.role_changed',
   'conversation.created',
   'conversation.history_read',
   'message.sent',

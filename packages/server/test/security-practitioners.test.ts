@@ -192,7 +192,11 @@ describe.each(DIALECTS)('a change of role applies to the next request, on %s', (
     shared = await createTestStore(dialect);
     bus = new MemoryBus();
     // The periodic check is off: the change must travel on the bus.
-    const env = { SESSION_CHECK_SECONDS: '0', SERVER_API_KEY: TEST_SERVER_API_KEY };
+    const env = {
+      SESSION_CHECK_SECONDS: '0',
+      SERVER_API_KEY: TEST_SERVER_API_KEY,
+      PRACTITIONER_SIGNUP: 'pending',
+    };
     one = await startServer({ dialect, shared: { store: shared, bus }, env });
     two = await startServer({ dialect, shared: { store: shared, bus }, env });
   });
@@ -231,6 +235,31 @@ describe.each(DIALECTS)('a change of role applies to the next request, on %s', (
     // The session itself lives on: as what the user is now.
     const me = await request<{ user: User }>(two.url, 'GET', '/api/me', { token });
     expect(me.body.user.role).toBe('patient');
+  });
+
+  it('an approval on one node lets patients book the practitioner on another at once', async () => {
+    const admin = await createAdmin(one.url);
+    const [doc, pat] = await Promise.all([
+      registerUser(one.url, { role: 'practitioner', name: 'Dr. Two Nodes' }),
+      registerUser(two.url),
+    ]);
+    const start = new Date(Date.now() + 86_400_000);
+    const book = () =>
+      request(two.url, 'POST', '/api/appointments', {
+        token: pat.token,
+        body: {
+          practitioner_id: doc.user.id,
+          starts_at: start.toISOString(),
+          ends_at: new Date(start.getTime() + 1_800_000).toISOString(),
+        },
+      });
+    // Node two caches the practitioner as pending.
+    expect((await book()).status).toBe(404);
+    const approved = await request(one.url, 'POST', `/api/admin/practitioners/${doc.user.id}/approve`, {
+      token: admin.token,
+    });
+    expect(approved.status).toBe(200);
+    expect((await book()).status).toBe(201);
   });
 });
 

@@ -198,19 +198,6 @@ export class KyselySecurityStore implements SecurityStore {
     }));
   }
 
-  async putThrottle(record: LoginThrottleRecord): Promise<void> {
-    const values = {
-      failures: record.failures,
-      blocked_until: record.blockedUntil,
-      last_failure_at: record.lastFailureAt,
-    };
-    await this.#db
-      .insertInto('login_throttle')
-      .values({ key: record.key, ...values })
-      .onConflict((oc) => oc.column('key').doUpdateSet(values))
-      .execute();
-  }
-
   async reserveThrottle(key: string, at: string, forgetBefore: string): Promise<number> {
     const row = await this.#db
       .insertInto('login_throttle')

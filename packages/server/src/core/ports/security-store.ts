@@ -31,7 +31,6 @@ export interface SecurityStore {
 
   // Login throttling.
   findThrottles(keys: readonly string[]): Promise<LoginThrottleRecord[]>;
-  putThrottle(record: LoginThrottleRecord): Promise<void>;
   /**
    * Counts one sign-in attempt under `key` in one atomic statement (so parallel attempts on any
    * node each get their own number) and returns the count; a count last touched before

@@ -61,6 +61,8 @@ describe.each(DIALECTS)('chaos on %s', (dialect) => {
       ACCESS_TOKEN_TTL_SECONDS: '3600',
       // Each side sends 2,000 messages as fast as acks come back: far past the per-user send limit.
       SEND_RATE_PER_SECOND: '0',
+      // A practitioner signs up and is talked to at once (approval has a suite of its own).
+      ALLOW_PRACTITIONER_SIGNUP: 'true',
       LOG_LEVEL: 'warn',
       ...(dialect === 'sqlite'
         ? { DATABASE_URL: `sqlite:${join(dir, 'chaos.db')}` }

@@ -5,12 +5,21 @@ import type { ErrorCode } from './errors.js';
 export const ROLES = ['patient', 'practitioner', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
+/**
+ * Whether an account may be found, booked and messaged: practitioners who sign up themselves wait
+ * for an admin's approval (`PRACTITIONER_SIGNUP=pending`, the default); a rejected one stays out.
+ */
+export const ACCOUNT_STATUSES = ['active', 'pending', 'rejected'] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+
 export interface User {
   id: string;
   name: string;
   role: Role;
   /** Only for the user themself (and admins). */
   email?: string;
+  /** Only for the user themself (and admins). */
+  status?: AccountStatus;
 }
 
 export interface Attachment {

@@ -18,6 +18,9 @@ export const AUDIT_ACTIONS = [
   'auth.logout_all',
   'auth.idle_logoff',
   'auth.token_minted',
+  'auth.register_existing',
+  'admin.practitioner_approved',
+  'admin.practitioner_rejected',
   'conversation.created',
   'conversation.history_read',
   'message.sent',
@@ -137,4 +140,15 @@ export interface DataExport {
   user: User;
   settings: UserSettings;
   conversations: Array<{ conversation: Conversation; messages: Message[] }>;
+}
+
+/** `GET /api/admin/practitioners?status=pending`: practitioners by account status (admins only). */
+export const practitionerListQuerySchema = z.object({
+  status: z.enum(['active', 'pending', 'rejected']).default('pending'),
+});
+export type PractitionerListQuery = z.infer<typeof practitionerListQuerySchema>;
+
+/** `POST /api/admin/practitioners/:id/approve` and `/reject` answer `{ user }`. */
+export interface PractitionerDecisionResponse {
+  user: User;
 }

@@ -158,7 +158,15 @@ export interface SessionRevokedEvent {
   type: 'session_revoked';
   /** The sessions that ended (one, or every session of the user on "log out everywhere"). */
   session_ids: string[];
-  reason: 'logout' | 'logout_all' | 'refresh_token_reuse' | 'idle' | 'account_deleted' | 'expired';
+  reason:
+    | 'logout'
+    | 'logout_all'
+    | 'refresh_token_reuse'
+    | 'idle'
+    | 'account_deleted'
+    | 'expired'
+    /** The account's role or status changed: sign in again to act with the new one. */
+    | 'access_changed';
 }
 
 export type ServerFrame =

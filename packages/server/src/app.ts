@@ -92,7 +92,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     jwtSecret: config.jwtSecret,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     sessionTtlDays: config.sessionTtlDays,
-    allowPractitionerSignup: config.allowPractitionerSignup,
+    practitionerSignup: config.practitionerSignup,
     maxMessageBytes: config.maxMessageBytes,
     editWindowSeconds: config.editWindowSeconds,
     typingTtlMs: config.typingTtlMs,
@@ -108,6 +108,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       sessionIdleMinutes: config.sessionIdleMinutes,
       refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
       loginFreeAttemptsPerAccount: config.loginFreeAttemptsPerAccount,
+      loginFreeAttemptsPerAccountTotal: config.loginFreeAttemptsPerAccountTotal,
       loginFreeAttemptsPerAddress: config.loginFreeAttemptsPerAddress,
       loginMaxBlockSeconds: config.loginMaxBlockSeconds,
       sendRatePerSecond: config.sendRatePerSecond,
@@ -116,6 +117,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       maxConnectionsPerUser: config.maxConnectionsPerUser,
       maxConnectionsPerAddress: config.maxConnectionsPerAddress,
       retentionDays: config.retentionDays,
+      signupsPerHourPerAddress: config.signupsPerHourPerAddress,
+      appointmentRequestsPerHour: config.appointmentRequestsPerHour,
+      groupsPerHour: config.groupsPerHour,
     },
     onBackgroundError: (error) =>
       logger.error(

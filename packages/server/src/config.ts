@@ -60,7 +60,13 @@ const envSchema = z.object({
   SERVER_API_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   /** How often each node looks for schedule windows opening (doctor_ready); 0 turns it off. */
   DOCTOR_READY_CHECK_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
-  ALLOW_PRACTITIONER_SIGNUP: boolean.default(true),
+  /**
+   * Who may sign up as a practitioner: `pending` (they wait for an admin's approval), `open`
+   * (anyone, at once: demos), `off`. ALLOW_PRACTITIONER_SIGNUP is its old name (true: open,
+   * false: off); PRACTITIONER_SIGNUP wins when both are set.
+   */
+  PRACTITIONER_SIGNUP: z.enum(['pending', 'open', 'off']).optional(),
+  ALLOW_PRACTITIONER_SIGNUP: boolean.optional(),
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(1).max(1_048_576).default(DEFAULT_MAX_MESSAGE_BYTES),
   MAX_FRAME_BYTES: z.coerce
     .number()
@@ -102,6 +108,8 @@ const envSchema = z.object({
   SESSION_CHECK_SECONDS: z.coerce.number().int().min(0).max(3600).default(15),
   /** Failed sign-ins allowed per account, then per address, before the back-off starts. */
   LOGIN_FREE_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).default(5),
+  /** Failed sign-ins allowed per account from all addresses together (the per-account figure is per address). */
+  LOGIN_FREE_ATTEMPTS_PER_ACCOUNT_TOTAL: z.coerce.number().int().min(1).max(100_000).default(100),
   LOGIN_FREE_ATTEMPTS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(20),
   LOGIN_MAX_BLOCK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   /** Messages per second per user (sustained; 0 turns the limit off) and the burst allowed. */
@@ -112,6 +120,10 @@ const envSchema = z.object({
   /** Open sockets and event streams per user and per client address, on each node (0: no limit). */
   MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(0).max(1_000_000).default(32),
   MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).max(1_000_000).default(1000),
+  /** Sign-ups per client address per hour; appointment requests per patient and new groups per user per hour (0: no limit). */
+  SIGNUPS_PER_HOUR_PER_ADDRESS: z.coerce.number().int().min(0).max(1_000_000).default(20),
+  APPOINTMENT_REQUESTS_PER_HOUR: z.coerce.number().int().min(0).max(1_000_000).default(20),
+  GROUPS_PER_HOUR: z.coerce.number().int().min(0).max(1_000_000).default(20),
   /** Slow clients: headers must arrive within this, a whole request body within REQUEST_TIMEOUT_MS. */
   HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
@@ -124,6 +136,8 @@ const envSchema = z.object({
   /** The built web app (`npm run build:web`), served at `/` when the folder exists. */
   WEB_DIST_DIR: z.string().min(1).optional(),
 });
+
+export type PractitionerSignup = 'pending' | 'open' | 'off';
 
 export type Config = Readonly<{
   env: 'development' | 'production' | 'test';
@@ -146,7 +160,7 @@ export type Config = Readonly<{
   consultationWindowHours: number;
   serverApiKey: string | undefined;
   doctorReadyCheckSeconds: number;
-  allowPractitionerSignup: boolean;
+  practitionerSignup: PractitionerSignup;
   maxMessageBytes: number;
   maxFrameBytes: number;
   maxSocketBufferBytes: number;
@@ -162,6 +176,7 @@ export type Config = Readonly<{
   refreshReuseGraceSeconds: number;
   sessionCheckSeconds: number;
   loginFreeAttemptsPerAccount: number;
+  loginFreeAttemptsPerAccountTotal: number;
   loginFreeAttemptsPerAddress: number;
   loginMaxBlockSeconds: number;
   sendRatePerSecond: number;
@@ -169,6 +184,9 @@ export type Config = Readonly<{
   uploadsPerMinute: number;
   maxConnectionsPerUser: number;
   maxConnectionsPerAddress: number;
+  signupsPerHourPerAddress: number;
+  appointmentRequestsPerHour: number;
+  groupsPerHour: number;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
@@ -235,7 +253,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     consultationWindowHours: e.CONSULTATION_WINDOW_HOURS,
     serverApiKey: e.SERVER_API_KEY,
     doctorReadyCheckSeconds: e.DOCTOR_READY_CHECK_SECONDS,
-    allowPractitionerSignup: e.ALLOW_PRACTITIONER_SIGNUP,
+    practitionerSignup:
+      e.PRACTITIONER_SIGNUP ??
+      (e.ALLOW_PRACTITIONER_SIGNUP === undefined ? 'pending' : e.ALLOW_PRACTITIONER_SIGNUP ? 'open' : 'off'),
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     maxFrameBytes: e.MAX_FRAME_BYTES,
     maxSocketBufferBytes: e.MAX_SOCKET_BUFFER_BYTES,
@@ -251,6 +271,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
     sessionCheckSeconds: e.SESSION_CHECK_SECONDS,
     loginFreeAttemptsPerAccount: e.LOGIN_FREE_ATTEMPTS_PER_ACCOUNT,
+    loginFreeAttemptsPerAccountTotal: e.LOGIN_FREE_ATTEMPTS_PER_ACCOUNT_TOTAL,
     loginFreeAttemptsPerAddress: e.LOGIN_FREE_ATTEMPTS_PER_ADDRESS,
     loginMaxBlockSeconds: e.LOGIN_MAX_BLOCK_SECONDS,
     sendRatePerSecond: e.SEND_RATE_PER_SECOND,
@@ -258,6 +279,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     uploadsPerMinute: e.UPLOADS_PER_MINUTE,
     maxConnectionsPerUser: e.MAX_CONNECTIONS_PER_USER,
     maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
+    signupsPerHourPerAddress: e.SIGNUPS_PER_HOUR_PER_ADDRESS,
+    appointmentRequestsPerHour: e.APPOINTMENT_REQUESTS_PER_HOUR,
+    groupsPerHour: e.GROUPS_PER_HOUR,
     headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,

@@ -3,12 +3,13 @@ import { CLOSE_CODES } from '@carechat/protocol';
 import { buildApp } from './app.js';
 import { openBus } from './bus/open-bus.js';
 import { ConfigError, loadConfig } from './config.js';
+import { isCoreError } from './core/errors.js';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from './demo.js';
 import { createLogger } from './log.js';
 import { createMetrics } from './metrics.js';
 import { openStore } from './store/open-store.js';
 
-/** `carechat serve [--seed-demo]`, `carechat migrate`, `carechat seed-demo`. */
+/** `carechat serve [--seed-demo]`, `carechat migrate`, `carechat seed-demo`, `carechat create-admin`. */
 async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -30,8 +31,8 @@ async function main(argv: string[]): Promise<void> {
     logger.info('migrations applied');
     return;
   }
-  if (command !== 'serve' && command !== 'seed-demo') {
-    throw new ConfigError(`unknown command "${command}": use serve, migrate or seed-demo`);
+  if (command !== 'serve' && command !== 'seed-demo' && command !== 'create-admin') {
+    throw new ConfigError(`unknown command "${command}": use serve, migrate, seed-demo or create-admin`);
   }
 
   const store = await openStore(storeOptions);
@@ -45,6 +46,24 @@ async function main(argv: string[]): Promise<void> {
     ...(opened.presence ? { presence: opened.presence } : {}),
   });
 
+  if (command === 'create-admin') {
+    // From the environment, not arguments: a password in argv shows in `ps` and shell history.
+    const { ADMIN_EMAIL: email, ADMIN_NAME: name, ADMIN_PASSWORD: password } = process.env;
+    try {
+      if (!email || !name || !password) {
+        throw new ConfigError('create-admin: set ADMIN_EMAIL, ADMIN_NAME and ADMIN_PASSWORD');
+      }
+      const admin = await app.core.auth.createAdmin({ email, name, password }).catch((error: unknown) => {
+        throw isCoreError(error) ? new ConfigError(`create-admin: ${error.message}`) : error;
+      });
+      process.stdout.write(`admin ${admin.id} created\n`);
+    } finally {
+      await app.close();
+      await opened.close();
+      await store.close();
+    }
+    return;
+  }
   if (command === 'seed-demo' || values['seed-demo']) {
     const created = await seedDemo(app.core);
     printDemoAccounts(created);

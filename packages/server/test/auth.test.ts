@@ -24,7 +24,13 @@ describe('authentication', () => {
     const me = await request<{ user: User }>(server.url, 'GET', '/api/me', {
       token: login.body.access_token,
     });
-    expect(me.body.user).toEqual({ id: alice.user.id, name: 'Alice', role: 'patient', email: alice.email });
+    expect(me.body.user).toEqual({
+      id: alice.user.id,
+      name: 'Alice',
+      role: 'patient',
+      email: alice.email,
+      status: 'active',
+    });
   });
 
   it('never returns a password hash', async () => {

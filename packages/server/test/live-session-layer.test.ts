@@ -53,7 +53,7 @@ function fakeSink(): FakeSink {
 function session(
   userId: string,
   sink: LiveSink,
-  core: Partial<{ sessions: { check(): Promise<void> } }> = {},
+  core: Partial<{ sessions: { check(): Promise<{ role: 'patient'; status: 'active' }> } }> = {},
   sessionId = `s-${userId}`,
 ) {
   return new LiveSession(
@@ -164,7 +164,9 @@ describe('the live-session layer', () => {
     });
 
     it('runs actions one at a time, in arrival order', async () => {
-      const live = session('u1', fakeSink(), { sessions: { check: async () => {} } });
+      const live = session('u1', fakeSink(), {
+        sessions: { check: async () => ({ role: 'patient', status: 'active' }) },
+      });
       const order: number[] = [];
       const slow = live.perform(async () => {
         await new Promise((resolve) => setTimeout(resolve, 20));

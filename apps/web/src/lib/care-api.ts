@@ -49,6 +49,18 @@ export class CareApi {
     return (await this.client.api.request<AppointmentResponse>('POST', path)).body.appointment;
   }
 
+  /** Admins: practitioners waiting for approval, oldest first. */
+  async pendingPractitioners(): Promise<User[]> {
+    return (await this.get<{ practitioners: User[] }>('/api/admin/practitioners?status=pending'))
+      .practitioners;
+  }
+
+  /** Admins: approve or reject a practitioner who signed up. */
+  async decidePractitioner(id: string, decision: 'approve' | 'reject'): Promise<User> {
+    const path = `/api/admin/practitioners/${encodeURIComponent(id)}/${decision}`;
+    return (await this.client.api.request<{ user: User }>('POST', path)).body.user;
+  }
+
   async schedule(practitionerId: string): Promise<Schedule> {
     return (
       await this.get<ScheduleResponse>(`/api/practitioners/${encodeURIComponent(practitionerId)}/schedule`)

@@ -31,13 +31,15 @@ export function AuthScreen({
         : await logIn(email.trim(), password);
       onSignedIn(session);
     } catch (caught) {
-      const code = (caught as { code?: string }).code;
+      const { code, message } = caught as { code?: string; message?: string };
       setError(
         signup && code === 'conflict'
           ? 'An account with this email exists already. Sign in instead.'
-          : signup && code === 'invalid_request'
-            ? 'Please enter your name, a valid email and a password of at least 8 characters.'
-            : errorInWords(caught),
+          : signup && code === 'invalid_request' && message && /too easy to guess/.test(message)
+            ? 'This password is too easy to guess. Choose a longer one, such as a few unrelated words.'
+            : signup && code === 'invalid_request'
+              ? 'Please enter your name, a valid email and a password of at least 8 characters.'
+              : errorInWords(caught),
       );
       setBusy(false);
     }

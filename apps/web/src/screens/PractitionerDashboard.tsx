@@ -31,6 +31,12 @@ export function PractitionerDashboard() {
             : 'You are up to date with appointment requests.'}
         </p>
       </div>
+      {live.me.status === 'pending' && (
+        <p className="muted" role="status">
+          Your account is waiting for an administrator’s approval. Until then patients cannot find or book
+          you.
+        </p>
+      )}
       {care.error !== undefined && (
         <p className="form-error" role="alert">
           {errorInWords(care.error)}

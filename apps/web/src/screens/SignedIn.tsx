@@ -6,6 +6,7 @@ import { titleFor, watchNotifications } from '../lib/notifications.js';
 import { navigate, parseRoute, usePathname } from '../lib/router.js';
 import { logOut, resumeSession, type Session } from '../lib/session.js';
 import { LiveContext, useLive } from '../lib/use-live.js';
+import { AdminDashboard } from './AdminDashboard.js';
 import { ChatScreen } from './ChatScreen.js';
 import { PatientDashboard } from './PatientDashboard.js';
 import { PractitionerDashboard } from './PractitionerDashboard.js';
@@ -72,6 +73,8 @@ function Screens({ onSignOut }: { onSignOut: () => void }) {
     screen = <ChatScreen conversationId={route.name === 'chat' ? route.conversationId : undefined} />;
   } else if (live.me.role === 'patient') {
     screen = <PatientDashboard />;
+  } else if (live.me.role === 'admin') {
+    screen = <AdminDashboard />;
   } else {
     screen = <PractitionerDashboard />;
   }

@@ -3,13 +3,15 @@ import type { Actor, RequestContext } from './actor.js';
 import type { AuditLog, AuditSubject } from './audit.js';
 import { CoreError } from './errors.js';
 import { newId } from './ids.js';
-import type { LoginThrottle } from './login-throttle.js';
+import type { KeyedLimiter } from './limits.js';
+import type { LoginAttempt, LoginThrottle } from './login-throttle.js';
+import { checkPasswordStrength } from './password-strength.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
 import type { Clock } from './ports/clock.js';
 import type { SecurityStore, SessionFamilyRecord } from './ports/security-store.js';
-import { type Store, StoreConflictError } from './ports/store.js';
+import { type Store, StoreConflictError, type UserRecord } from './ports/store.js';
 import type { RefreshTokens } from './session-tokens.js';
-import type { SessionGuard } from './sessions.js';
+import type { LiveAccess, SessionGuard } from './sessions.js';
 import { type AccessTokens, hashToken } from './tokens.js';
 import { toWireUser, type UserDirectory } from './users.js';
 
@@ -26,7 +28,9 @@ export interface AuthOptions {
   sessionTtlDays: number;
   /** How long after a rotation the previous refresh token still answers (concurrent tabs). */
   refreshGraceMs: number;
-  allowPractitionerSignup: boolean;
+  practitionerSignup: 'pending' | 'open' | 'off';
+  /** Sign-ups per client address. */
+  signupLimit?: KeyedLimiter;
 }
 
 /** What a successful sign-in hands out: a short-lived access token and the session's refresh token. */
@@ -53,9 +57,15 @@ export class AuthService {
   constructor(private readonly o: AuthOptions) {}
 
   async register(input: RegisterBody, context?: RequestContext): Promise<IssuedSession> {
-    if (input.role === 'practitioner' && !this.o.allowPractitionerSignup) {
+    if (context?.address !== undefined) this.o.signupLimit?.take(context.address);
+    if (input.role === 'practitioner' && this.o.practitionerSignup === 'off') {
       throw new CoreError('forbidden', 'Practitioner sign-up is turned off on this server.');
     }
+    // Anyone may say they are a practitioner; under `pending` nobody finds, books or messages
+    // them until an admin has approved the account (core/users.ts isReachable).
+    const status =
+      input.role === 'practitioner' && this.o.practitionerSignup === 'pending' ? 'pending' : 'active';
+    checkPasswordStrength(input.password, [input.email, input.name]);
     const now = this.o.clock.now().toISOString();
     const user = {
       id: newId('usr'),
@@ -64,6 +74,40 @@ export class AuthService {
       role: input.role,
       passwordHash: await hashPassword(input.password),
       createdAt: now,
+      status,
+    } satisfies UserRecord;
+    try {
+      await this.o.store.insertUser(user);
+    } catch (error) {
+      if (error instanceof StoreConflictError) {
+        // The owner's trail, not the email: who tried to sign up with it, from where (decision 1202).
+        const owner = await this.o.store.findUserByEmail(user.email);
+        await this.o.audit.recordNow(context ?? null, 'auth.register_existing', {
+          outcome: 'refused',
+          code: 'conflict',
+          ...(owner ? { targetUserId: owner.id } : {}),
+        });
+        throw new CoreError('conflict', 'An account with this email exists already.');
+      }
+      throw error;
+    }
+    return this.startSession(user.id, context, 'auth.register');
+  }
+
+  /**
+   * An administrator account, made by the operator (`carechat create-admin`): the one way to get
+   * the first admin who approves practitioners when no host platform pushes admins in.
+   */
+  async createAdmin(input: { email: string; name: string; password: string }): Promise<User> {
+    checkPasswordStrength(input.password, [input.email, input.name]);
+    const user: UserRecord = {
+      id: newId('usr'),
+      email: input.email.trim().toLowerCase(),
+      name: input.name.trim(),
+      role: 'admin',
+      passwordHash: await hashPassword(input.password),
+      createdAt: this.o.clock.now().toISOString(),
+      status: 'active',
     };
     try {
       await this.o.store.insertUser(user);
@@ -73,13 +117,15 @@ export class AuthService {
       }
       throw error;
     }
-    return this.startSession(user.id, context, 'auth.register');
+    await this.o.audit.recordNow({ door: 'system' }, 'auth.register', { targetUserId: user.id });
+    return toWireUser(user, { userId: user.id, role: 'admin' });
   }
 
   async login(email: string, password: string, context?: RequestContext): Promise<IssuedSession> {
     const accountKey = this.o.refreshTokens.emailKey(email);
+    let attempt: LoginAttempt;
     try {
-      await this.o.throttle.check(accountKey, context?.address);
+      attempt = await this.o.throttle.attempt(accountKey, context?.address);
     } catch (error) {
       await this.o.audit.recordNow(context ?? null, 'auth.login_throttled', {
         outcome: 'refused',
@@ -91,7 +137,6 @@ export class AuthService {
     const user = await this.o.store.findUserByEmail(email.trim());
     const valid = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
     if (!user?.passwordHash || !valid) {
-      await this.o.throttle.failed(accountKey, context?.address);
       // An unknown email is recorded as its keyed hash only: a typo of someone's password must
       // not end up in the audit trail as an email address.
       await this.o.audit.recordNow(context ?? null, 'auth.login_failed', {
@@ -102,7 +147,9 @@ export class AuthService {
       });
       throw new CoreError('invalid_credentials');
     }
-    await this.o.throttle.succeeded(accountKey);
+    await attempt.succeeded();
+    // Only after the right password, so this says nothing to someone who does not know it.
+    if (user.status === 'rejected') throw new CoreError('forbidden', 'This account was not approved.');
     return this.startSession(user.id, context, 'auth.login');
   }
 
@@ -192,24 +239,19 @@ export class AuthService {
   async authenticateAccessToken(token: string, context?: RequestContext): Promise<Actor> {
     const claims = await this.o.tokens.verify(token, this.o.clock.now());
     if (!claims) throw new CoreError('unauthenticated');
-    const actor: Actor = {
-      userId: claims.userId,
-      role: claims.role,
-      sessionId: claims.sessionId,
-      ...context,
-    };
-    await this.o.guard.check(actor);
-    return actor;
+    const session = { userId: claims.userId, sessionId: claims.sessionId };
+    // The role is the user's now, not the one the token was signed with: a demotion or a change
+    // of role applies to the next request (SessionGuard reads it, and drops it when it changes).
+    const { role } = await this.o.guard.check({ ...session, role: claims.role, ...context });
+    return { ...session, role, ...context };
   }
 
   /** The actor behind a browser session cookie (the refresh token), checked against the store. */
   async authenticateSessionToken(token: string, context?: RequestContext): Promise<Actor> {
     const family = await this.o.security.findSessionFamilyByTokenHash(hashToken(token));
     if (!family) throw new CoreError('unauthenticated');
-    await this.liveFamily(family);
-    const user = await this.o.users.get(family.userId);
-    if (!user) throw new CoreError('unauthenticated');
-    return { userId: user.id, role: user.role, sessionId: family.id, ...context };
+    const { role } = await this.liveFamily(family);
+    return { userId: family.userId, role, sessionId: family.id, ...context };
   }
 
   /** The CSRF token that goes with a session. */
@@ -265,10 +307,10 @@ export class AuthService {
     }
   }
 
-  private async liveFamily(family: SessionFamilyRecord): Promise<void> {
+  private async liveFamily(family: SessionFamilyRecord): Promise<LiveAccess> {
     const now = this.o.clock.now().toISOString();
     if (family.revokedAt !== null || family.expiresAt <= now) throw new CoreError('unauthenticated');
-    await this.o.guard.checkFamily(family);
+    return this.o.guard.checkFamily(family);
   }
 
   private subject(family: SessionFamilyRecord, context?: RequestContext): AuditSubject {

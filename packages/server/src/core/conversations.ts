@@ -6,6 +6,7 @@ import { vouchedBy } from './care/parties.js';
 import { CoreError } from './errors.js';
 import { domainEvent } from './events.js';
 import { newId } from './ids.js';
+import type { KeyedLimiter } from './limits.js';
 import type { Hold, MessagingPolicy } from './policy.js';
 import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
@@ -20,7 +21,7 @@ import {
 import type { Presence } from './presence.js';
 import { recordPolicyRefusal } from './refusals.js';
 import { toWireConversation } from './render.js';
-import type { UserDirectory } from './users.js';
+import { isReachable, type UserDirectory } from './users.js';
 
 export interface ConversationDeps {
   store: Store;
@@ -30,6 +31,8 @@ export interface ConversationDeps {
   presence: Presence;
   policy: MessagingPolicy;
   audit: AuditLog;
+  /** New group conversations per user (a 1:1 is found again, never multiplied). */
+  groupLimit?: KeyedLimiter;
 }
 
 /** A conversation found or created in a transaction; `userIds` are told once it commits. */
@@ -67,13 +70,20 @@ export class ConversationService {
       throw new CoreError('invalid_request', 'participant_ids must name someone other than yourself');
     }
     const others = await this.d.users.getMany(otherIds);
-    if (others.length !== otherIds.length) throw new CoreError('not_found', 'A participant does not exist.');
+    if (others.length !== otherIds.length || !others.every(isReachable)) {
+      throw new CoreError('not_found', 'A participant does not exist.');
+    }
+    const self = await this.d.users.get(actor.userId);
+    if (self && !isReachable(self)) {
+      throw new CoreError('forbidden', 'Your account is waiting for an administrator’s approval.');
+    }
 
     const directKey = otherIds.length === 1 ? directKeyOf([actor.userId, ...otherIds]) : null;
     if (directKey) {
       const existing = await this.d.store.findConversationByDirectKey(directKey);
       if (existing) return { conversation: await this.get(actor, existing.id), created: false };
     }
+    if (!directKey) this.d.groupLimit?.take(actor.userId);
     const appointmentId = input.appointment_id ?? null;
     try {
       await this.d.policy.checkStart(actor, others, appointmentId);

@@ -1,4 +1,11 @@
-import type { Appointment, Conversation, Message, Role, SessionRevokedEvent } from '@carechat/protocol';
+import type {
+  AccountStatus,
+  Appointment,
+  Conversation,
+  Message,
+  Role,
+  SessionRevokedEvent,
+} from '@carechat/protocol';
 import { newId } from './ids.js';
 import type { ParticipantRecord } from './ports/store.js';
 
@@ -37,7 +44,12 @@ export type DomainEvent =
   | Routed<'participant.left', { conversationId: string; userId: string }>
   | Routed<'doctor.ready', { consultationId: string; conversationId: string; doctorId: string; text: string }>
   /** Goes to the connections of these sessions, wherever they are; they are closed after. */
-  | Routed<'session.revoked', { sessionIds: string[]; reason: SessionRevokedEvent['reason'] }>;
+  | Routed<'session.revoked', { sessionIds: string[]; reason: SessionRevokedEvent['reason'] }>
+  /**
+   * A user's role or account status changed (server API, an admin's approval): every node drops
+   * what it cached of them, and their open connections acting under another role are closed.
+   */
+  | Routed<'user.access_changed', { userId: string; role: Role; status: AccountStatus }>;
 
 export type DomainEventKind = DomainEvent['kind'];
 export type EventOf<K extends DomainEventKind> = Extract<DomainEvent, { kind: K }>;
@@ -136,6 +148,7 @@ export function conversationOfEvent(event: DomainEvent): string | undefined {
     case 'presence.changed':
     case 'appointment.updated':
     case 'session.revoked':
+    case 'user.access_changed':
       return undefined;
     default:
       return event.conversationId;

@@ -26,6 +26,7 @@ import type { CareStore } from './ports/care-store.js';
 import type { Clock } from './ports/clock.js';
 import type { SecurityStore } from './ports/security-store.js';
 import type { Store } from './ports/store.js';
+import { PractitionerApprovals } from './practitioner-approvals.js';
 import { MemoryPresence, type Presence } from './presence.js';
 import { PresenceService } from './presence-service.js';
 import { ReactionService } from './reactions.js';
@@ -45,7 +46,8 @@ export interface CoreOptions {
   jwtSecret: string;
   accessTokenTtlSeconds: number;
   sessionTtlDays: number;
-  allowPractitionerSignup: boolean;
+  /** PRACTITIONER_SIGNUP: practitioners who sign up wait for approval (`pending`), or not, or cannot. */
+  practitionerSignup: 'pending' | 'open' | 'off';
   maxMessageBytes: number;
   editWindowSeconds: number;
   typingTtlMs: number;
@@ -101,6 +103,8 @@ export interface Core {
   /** The append-only audit trail. */
   audit: AuditLog;
   auditQueries: AuditQueries;
+  /** Admins approve or reject practitioners who signed up (PRACTITIONER_SIGNUP=pending). */
+  practitionerApprovals: PractitionerApprovals;
   /** Whether sessions are live; revocation. */
   sessions: SessionGuard;
   /** Open sockets and event streams per user and address. */
@@ -123,10 +127,15 @@ export function createCore(o: CoreOptions): Core {
     bus,
     clock: o.clock,
     secret: o.jwtSecret,
+    findUsers: (ids) => o.store.findUsersByIds(ids),
     settings: o.securitySettings,
     onError: o.onBackgroundError,
   });
   const audit = security.audit;
+  // A role or status changed on some node: this node's cached copy of the user goes too.
+  const stopForgetting = bus.subscribe((event) => {
+    if (event.kind === 'user.access_changed') users.forget(event.userId);
+  });
   // Its refusals are recorded in the audit trail by the actions that ask it (core/refusals.ts).
   const policy =
     o.policy ??
@@ -148,9 +157,16 @@ export function createCore(o: CoreOptions): Core {
     audit,
     sessionTtlDays: o.sessionTtlDays,
     refreshGraceMs: security.settings.refreshReuseGraceSeconds * 1000,
-    allowPractitionerSignup: o.allowPractitionerSignup,
+    practitionerSignup: o.practitionerSignup,
+    signupLimit: security.signups,
   });
-  const conversations = new ConversationService({ ...shared, presence, policy, audit });
+  const conversations = new ConversationService({
+    ...shared,
+    presence,
+    policy,
+    audit,
+    groupLimit: security.groupCreations,
+  });
   const views = new MessageViews(o.store, users);
   const onError = o.onBackgroundError ? { onError: o.onBackgroundError } : {};
   const typing = new TypingService({ ...shared, ttlMs: o.typingTtlMs, ...onError });
@@ -205,6 +221,7 @@ export function createCore(o: CoreOptions): Core {
     conversations,
     audit,
     consultationWindowMs: o.consultationWindowHours * 3_600_000,
+    requestLimit: security.appointmentRequests,
   });
   const schedules = new ScheduleService({ care, users, changed: checkPractitioner });
   const attachments = new AttachmentService({
@@ -239,9 +256,24 @@ export function createCore(o: CoreOptions): Core {
     membership,
     blocks: new BlockService({ store: o.store, care, clock: o.clock, users, audit }),
     doctorReady,
-    hostPlatform: new HostPlatformService({ care, clock: o.clock, users, auth, appointments, schedules }),
+    hostPlatform: new HostPlatformService({
+      care,
+      clock: o.clock,
+      bus,
+      users,
+      auth,
+      appointments,
+      schedules,
+    }),
     audit,
     auditQueries: new AuditQueries({ store: o.store, security: o.security, users, audit }),
+    practitionerApprovals: new PractitionerApprovals({
+      store: o.store,
+      bus,
+      users,
+      guard: security.guard,
+      audit,
+    }),
     sessions: security.guard,
     connections: security.connections,
     dataRights: new DataRightsService({
@@ -263,6 +295,7 @@ export function createCore(o: CoreOptions): Core {
     }),
     close() {
       security.guard.close();
+      stopForgetting();
       void audit.close();
       typing.close();
       presenceService.close();

@@ -1,72 +1,85 @@
 import { CoreError } from './errors.js';
 import type { Clock } from './ports/clock.js';
-import type { LoginThrottleRecord, SecurityStore } from './ports/security-store.js';
+import type { SecurityStore } from './ports/security-store.js';
 
 export interface LoginThrottleOptions {
   store: SecurityStore;
   clock: Clock;
-  /** Failures allowed per account before each further one doubles a wait (1 s, 2 s, 4 s, …). */
+  /**
+   * Attempts allowed per account *from one address* before each further one doubles a wait (1 s,
+   * 2 s, 4 s, …). Per (account, address) so a guesser elsewhere cannot lock the owner out.
+   */
   freePerAccount: number;
-  /** The same per client address (higher: several people may share one). */
+  /** Attempts allowed per account from all addresses together: the ceiling for distributed guessing. */
+  freePerAccountTotal: number;
+  /** Attempts allowed per client address over all accounts (higher: several people may share one). */
   freePerAddress: number;
   /** The longest wait. */
   maxBlockSeconds: number;
 }
 
-/** Failures older than this no longer count. */
+/** Attempts older than this no longer count. */
 const FORGET_AFTER_MS = 60 * 60 * 1000;
 
+/** A sign-in attempt that may check its password; `succeeded` clears the account's counts. */
+export interface LoginAttempt {
+  succeeded(): Promise<void>;
+}
+
 /**
- * Growing back-off on failed sign-ins, per account and per address, in the database so every node
- * sees the same counts. While a key is blocked, sign-ins are refused with `rate_limited` before the
- * password is even checked, so guessing costs time whatever the guess.
+ * Growing back-off on sign-ins, in the database so every node sees the same counts. An attempt is
+ * counted *before* its password is checked, in one atomic statement per key, so forty parallel
+ * attempts get forty different numbers and only the free ones (plus the one the back-off allows)
+ * reach the password check. While a key is blocked, attempts are refused with `rate_limited`
+ * without being counted. A success clears the account's counts, not the address's (it may be
+ * spraying many accounts).
  */
 export class LoginThrottle {
   constructor(private readonly o: LoginThrottleOptions) {}
 
-  /** Throws `rate_limited` (with retry_after) while either key is blocked. */
-  async check(accountKey: string, address: string | undefined): Promise<void> {
+  /** Reserves one attempt, or throws `rate_limited` (with retry_after). */
+  async attempt(accountKey: string, address: string | undefined): Promise<LoginAttempt> {
     const now = this.o.clock.now().getTime();
-    const records = await this.o.store.findThrottles(keys(accountKey, address));
+    const limits = this.limits(accountKey, address);
+    const records = await this.o.store.findThrottles(limits.map((l) => l.key));
     const until = Math.max(0, ...records.map((r) => (r.blockedUntil ? Date.parse(r.blockedUntil) : 0)));
-    if (until > now) {
-      throw new CoreError('rate_limited', 'Too many failed sign-ins; wait before trying again.', {
-        retryAfter: Math.max(1, Math.ceil((until - now) / 1000)),
-      });
+    if (until > now) throw refusal(until - now);
+    const at = new Date(now).toISOString();
+    const forgetBefore = new Date(now - FORGET_AFTER_MS).toISOString();
+    for (const { key, free } of limits) {
+      const count = await this.o.store.reserveThrottle(key, at, forgetBefore);
+      const over = count - free;
+      if (over <= 0) continue;
+      // Over the free attempts: only one attempt per back-off period goes on, the one that sets it.
+      const waitMs = Math.min(2 ** Math.min(over - 1, 30), this.o.maxBlockSeconds) * 1000;
+      if (!(await this.o.store.claimThrottle(key, at, new Date(now + waitMs).toISOString()))) {
+        const [record] = await this.o.store.findThrottles([key]);
+        const blocked = record?.blockedUntil ? Date.parse(record.blockedUntil) - now : 1000;
+        throw refusal(blocked);
+      }
     }
+    return {
+      succeeded: async () => {
+        for (const { key } of limits) {
+          // The address keeps its failures (it may be spraying many accounts) but not this success.
+          if (key.startsWith('addr:')) await this.o.store.releaseThrottle(key);
+          else await this.o.store.clearThrottle(key);
+        }
+      },
+    };
   }
 
-  async failed(accountKey: string, address: string | undefined): Promise<void> {
-    const now = this.o.clock.now().getTime();
-    const wanted = keys(accountKey, address);
-    const existing = new Map((await this.o.store.findThrottles(wanted)).map((r) => [r.key, r]));
-    for (const key of wanted) {
-      const previous = existing.get(key);
-      const fresh = !previous || now - Date.parse(previous.lastFailureAt) > FORGET_AFTER_MS;
-      const failures = fresh ? 1 : previous.failures + 1;
-      const free = key.startsWith('acct:') ? this.o.freePerAccount : this.o.freePerAddress;
-      const over = failures - free;
-      const record: LoginThrottleRecord = {
-        key,
-        failures,
-        blockedUntil:
-          over > 0
-            ? new Date(
-                now + Math.min(2 ** Math.min(over - 1, 30), this.o.maxBlockSeconds) * 1000,
-              ).toISOString()
-            : null,
-        lastFailureAt: new Date(now).toISOString(),
-      };
-      await this.o.store.putThrottle(record);
-    }
-  }
-
-  /** A correct password clears the account's count (not the address's: it may be spraying). */
-  async succeeded(accountKey: string): Promise<void> {
-    await this.o.store.clearThrottle(`acct:${accountKey}`);
+  private limits(accountKey: string, address: string | undefined): Array<{ key: string; free: number }> {
+    return [
+      { key: `pair:${accountKey}:${address ?? '-'}`, free: this.o.freePerAccount },
+      { key: `acct:${accountKey}`, free: this.o.freePerAccountTotal },
+      ...(address ? [{ key: `addr:${address}`, free: this.o.freePerAddress }] : []),
+    ];
   }
 }
 
-function keys(accountKey: string, address: string | undefined): string[] {
-  return address ? [`acct:${accountKey}`, `addr:${address}`] : [`acct:${accountKey}`];
+function refusal(waitMs: number): CoreError {
+  return new CoreError('rate_limited', 'Too many failed sign-ins; wait before trying again.', {
+    retryAfter: Math.max(1, Math.ceil(waitMs / 1000)),
+  });
 }

@@ -6,13 +6,14 @@ import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
 import type { SecurityStore } from './ports/security-store.js';
 import { RefreshTokens } from './session-tokens.js';
-import { SessionGuard } from './sessions.js';
+import { SessionGuard, type SessionGuardOptions } from './sessions.js';
 
 /** The security knobs, with config.ts's defaults (docs/security.md explains each). */
 export interface SecuritySettings {
   sessionIdleMinutes: number;
   refreshReuseGraceSeconds: number;
   loginFreeAttemptsPerAccount: number;
+  loginFreeAttemptsPerAccountTotal: number;
   loginFreeAttemptsPerAddress: number;
   loginMaxBlockSeconds: number;
   sendRatePerSecond: number;
@@ -21,12 +22,19 @@ export interface SecuritySettings {
   maxConnectionsPerUser: number;
   maxConnectionsPerAddress: number;
   retentionDays: number;
+  /** Sign-ups per client address per hour (0: no limit). */
+  signupsPerHourPerAddress: number;
+  /** Appointment requests per patient per hour (0: no limit). */
+  appointmentRequestsPerHour: number;
+  /** Group conversations a user may open per hour (0: no limit). */
+  groupsPerHour: number;
 }
 
 export const DEFAULT_SECURITY_SETTINGS: SecuritySettings = {
   sessionIdleMinutes: 15,
   refreshReuseGraceSeconds: 30,
   loginFreeAttemptsPerAccount: 5,
+  loginFreeAttemptsPerAccountTotal: 100,
   loginFreeAttemptsPerAddress: 20,
   loginMaxBlockSeconds: 900,
   sendRatePerSecond: 20,
@@ -35,6 +43,9 @@ export const DEFAULT_SECURITY_SETTINGS: SecuritySettings = {
   maxConnectionsPerUser: 32,
   maxConnectionsPerAddress: 1000,
   retentionDays: 0,
+  signupsPerHourPerAddress: 20,
+  appointmentRequestsPerHour: 20,
+  groupsPerHour: 20,
 };
 
 /** The security pieces the services share: audit trail, session guard, throttles and limits. */
@@ -48,6 +59,9 @@ export interface SecurityParts {
   notifications: NotificationSettings;
   sends: KeyedLimiter;
   uploads: KeyedLimiter;
+  signups: KeyedLimiter;
+  appointmentRequests: KeyedLimiter;
+  groupCreations: KeyedLimiter;
   connections: ConnectionLimiter;
 }
 
@@ -56,6 +70,8 @@ export function createSecurityParts(o: {
   bus: Bus;
   clock: Clock;
   secret: string;
+  /** The user as stored now: the role and status sessions act with (SessionGuard). */
+  findUsers: SessionGuardOptions['findUsers'];
   settings?: Partial<SecuritySettings> | undefined;
   onError?: ((error: unknown) => void) | undefined;
 }): SecurityParts {
@@ -75,6 +91,7 @@ export function createSecurityParts(o: {
       bus: o.bus,
       clock: o.clock,
       audit,
+      findUsers: o.findUsers,
       idleMs: settings.sessionIdleMinutes * 60_000,
     }),
     refreshTokens: new RefreshTokens(o.secret),
@@ -82,6 +99,7 @@ export function createSecurityParts(o: {
       store: o.store,
       clock: o.clock,
       freePerAccount: settings.loginFreeAttemptsPerAccount,
+      freePerAccountTotal: settings.loginFreeAttemptsPerAccountTotal,
       freePerAddress: settings.loginFreeAttemptsPerAddress,
       maxBlockSeconds: settings.loginMaxBlockSeconds,
     }),
@@ -93,9 +111,17 @@ export function createSecurityParts(o: {
       settings.uploadsPerMinute / 60,
       'uploads',
     ),
+    signups: perHour(o.clock, settings.signupsPerHourPerAddress, 'sign-ups from this address'),
+    appointmentRequests: perHour(o.clock, settings.appointmentRequestsPerHour, 'appointment requests'),
+    groupCreations: perHour(o.clock, settings.groupsPerHour, 'new group conversations'),
     connections: new ConnectionLimiter(
       unlimited(settings.maxConnectionsPerUser),
       unlimited(settings.maxConnectionsPerAddress),
     ),
   };
+}
+
+/** `perHour` actions an hour, all of them at once if need be; 0 turns the limit off. */
+function perHour(clock: Clock, perHour: number, what: string): KeyedLimiter {
+  return new KeyedLimiter(clock, Math.max(1, perHour), perHour / 3600, what);
 }

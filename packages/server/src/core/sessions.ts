@@ -1,4 +1,4 @@
-import type { SessionRevokedEvent } from '@carechat/protocol';
+import type { AccountStatus, Role, SessionRevokedEvent } from '@carechat/protocol';
 import type { Actor } from './actor.js';
 import type { AuditLog } from './audit.js';
 import { CoreError } from './errors.js';
@@ -6,6 +6,7 @@ import { domainEvent } from './events.js';
 import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
 import type { SecurityStore, SessionFamilyRecord } from './ports/security-store.js';
+import type { UserRecord } from './ports/user-store.js';
 
 export type RevokeReason = SessionRevokedEvent['reason'];
 
@@ -14,6 +15,8 @@ export interface SessionGuardOptions {
   bus: Bus;
   clock: Clock;
   audit: AuditLog;
+  /** Users as stored now (not a cache): the role and status a session acts with. */
+  findUsers: (userIds: readonly string[]) => Promise<Array<Pick<UserRecord, 'id' | 'role' | 'status'>>>;
   /** A session unused this long is ended on its next use (0: never). */
   idleMs: number;
   /** How long a "this session is live" answer is reused before asking the store again. */
@@ -23,7 +26,13 @@ export interface SessionGuardOptions {
   maxEntries?: number;
 }
 
-interface Entry {
+/** What a live session acts as: the user's role and status now, not when the token was signed. */
+export interface LiveAccess {
+  role: Role;
+  status: AccountStatus;
+}
+
+interface Entry extends LiveAccess {
   userId: string;
   checkedAt: number;
   /** The latest use known here (this node's, or the store's). */
@@ -50,8 +59,13 @@ export class SessionGuard {
     this.#touchMs = o.touchMs ?? 60_000;
     this.#maxEntries = o.maxEntries ?? 100_000;
     this.#unsubscribe = o.bus.subscribe((envelope) => {
-      if (envelope.kind !== 'session.revoked') return;
-      for (const id of envelope.sessionIds) this.#entries.delete(id);
+      if (envelope.kind === 'session.revoked') {
+        for (const id of envelope.sessionIds) this.#entries.delete(id);
+      } else if (envelope.kind === 'user.access_changed') {
+        // Role or status changed: that user's next request or frame reads them again.
+        for (const [id, entry] of this.#entries)
+          if (entry.userId === envelope.userId) this.#entries.delete(id);
+      }
     });
   }
 
@@ -62,18 +76,30 @@ export class SessionGuard {
   /**
    * Throws `unauthenticated` unless the actor's session is live and not idle past the limit.
    * `use` marks it used (a request, a connection, a frame); a check alone (the sweep) does not.
+   * Returns the role and status the user has now (cached as long as the session's answer, and
+   * dropped on every node when they change), which is what the session acts with.
    */
-  async check(actor: Pick<Actor, 'userId' | 'sessionId'> & Partial<Actor>, use = true): Promise<void> {
+  async check(actor: Pick<Actor, 'userId' | 'sessionId'> & Partial<Actor>, use = true): Promise<LiveAccess> {
     const now = this.o.clock.now().getTime();
     let entry = this.#entries.get(actor.sessionId);
     if (!entry || now - entry.checkedAt > this.#cacheMs) {
-      const family = await this.o.store.findSessionFamily(actor.sessionId);
-      if (!family || family.userId !== actor.userId || !isLive(family, now)) {
+      const [family, [user]] = await Promise.all([
+        this.o.store.findSessionFamily(actor.sessionId),
+        this.o.findUsers([actor.userId]),
+      ]);
+      if (
+        !family ||
+        !user ||
+        family.userId !== actor.userId ||
+        !isLive(family, now) ||
+        user.status === 'rejected'
+      ) {
         this.#entries.delete(actor.sessionId);
         throw new CoreError('unauthenticated', 'The session has ended; sign in again.');
       }
-      entry = this.remember(family, now, entry);
+      entry = this.remember(family, now, entry, { role: user.role, status: user.status ?? 'active' });
     }
+    const access: LiveAccess = { role: entry.role, status: entry.status };
     if (now >= entry.expiresAt) {
       this.#entries.delete(actor.sessionId);
       throw new CoreError('unauthenticated', 'The session has ended; sign in again.');
@@ -83,17 +109,18 @@ export class SessionGuard {
       this.o.audit.record(actor, 'auth.idle_logoff', { outcome: 'refused', code: 'unauthenticated' });
       throw new CoreError('unauthenticated', 'Signed out after inactivity; sign in again.');
     }
-    if (!use) return;
+    if (!use) return access;
     entry.lastUsed = now;
     if (now - entry.lastWritten >= this.#touchMs) {
       entry.lastWritten = now;
       await this.o.store.touchSession(actor.sessionId, new Date(now).toISOString());
     }
+    return access;
   }
 
   /** A session family just read from the store (refresh, cookie): is it live and not idle? */
-  async checkFamily(family: SessionFamilyRecord): Promise<void> {
-    await this.check({ userId: family.userId, sessionId: family.id });
+  async checkFamily(family: SessionFamilyRecord): Promise<LiveAccess> {
+    return this.check({ userId: family.userId, sessionId: family.id });
   }
 
   /** Ends one session everywhere: its refreshes, its access tokens, its open connections. */
@@ -113,23 +140,40 @@ export class SessionGuard {
   }
 
   /**
-   * Checks the sessions behind open connections (the bus may have lost a revocation, or a session
-   * expired or went idle); returns the ones that are no longer live.
+   * Checks the sessions behind open connections (the bus may have lost a revocation or a change of
+   * role, or a session expired or went idle); returns the ones that are no longer live, or whose
+   * connections act with a role the user no longer has.
    */
-  async stale(sessions: ReadonlyArray<Pick<Actor, 'userId' | 'sessionId'>>): Promise<string[]> {
+  async stale(sessions: ReadonlyArray<Pick<Actor, 'userId' | 'sessionId' | 'role'>>): Promise<string[]> {
     const now = this.o.clock.now().getTime();
     const ids = [...new Set(sessions.map((s) => s.sessionId))];
-    const families = new Map((await this.o.store.findSessionFamilies(ids)).map((f) => [f.id, f]));
+    const [familyList, users] = await Promise.all([
+      this.o.store.findSessionFamilies(ids),
+      this.o.findUsers([...new Set(sessions.map((s) => s.userId))]),
+    ]);
+    const families = new Map(familyList.map((f) => [f.id, f]));
+    const usersById = new Map(users.map((u) => [u.id, u]));
+    const changed = new Set(
+      sessions
+        .filter((s) => {
+          const user = usersById.get(s.userId);
+          return !user || user.role !== s.role || user.status === 'rejected';
+        })
+        .map((s) => s.sessionId),
+    );
     const stale: string[] = [];
     for (const id of ids) {
       const family = families.get(id);
-      if (!family || !isLive(family, now)) {
+      if (!family || !isLive(family, now) || changed.has(id)) {
         stale.push(id);
         this.#entries.delete(id);
         continue;
       }
-      const entry = this.remember(family, now, this.#entries.get(id));
-      if (this.o.idleMs > 0 && now - entry.lastUsed > this.o.idleMs) {
+      const previous = this.#entries.get(id);
+      const lastUsed = Math.max(previous?.lastUsed ?? 0, Date.parse(lastUseOf(family)));
+      // A cached role and status stay as they are: they are dropped when they change.
+      if (previous) this.remember(family, now, previous, previous);
+      if (this.o.idleMs > 0 && now - lastUsed > this.o.idleMs) {
         await this.o.store.revokeSessionFamily(id, new Date(now).toISOString(), 'idle');
         this.o.audit.record({ userId: family.userId, sessionId: id }, 'auth.idle_logoff', {
           outcome: 'refused',
@@ -151,9 +195,15 @@ export class SessionGuard {
     await this.o.bus.publish(domainEvent('session.revoked', [userId], { sessionIds, reason }));
   }
 
-  private remember(family: SessionFamilyRecord, now: number, previous: Entry | undefined): Entry {
-    const stored = Date.parse(family.lastUsedAt ?? family.rotatedAt ?? family.createdAt);
+  private remember(
+    family: SessionFamilyRecord,
+    now: number,
+    previous: Entry | undefined,
+    access: LiveAccess,
+  ): Entry {
+    const stored = Date.parse(lastUseOf(family));
     const entry: Entry = {
+      ...access,
       userId: family.userId,
       checkedAt: now,
       lastUsed: Math.max(previous?.lastUsed ?? 0, stored),
@@ -167,6 +217,10 @@ export class SessionGuard {
     this.#entries.set(family.id, entry);
     return entry;
   }
+}
+
+function lastUseOf(family: SessionFamilyRecord): string {
+  return family.lastUsedAt ?? family.rotatedAt ?? family.createdAt;
 }
 
 function isLive(family: SessionFamilyRecord, now: number): boolean {

@@ -1,11 +1,28 @@
-import type { User } from '@carechat/protocol';
+import type { AccountStatus, User } from '@carechat/protocol';
 import type { Store, UserRecord } from './ports/store.js';
 
-/** The wire form of a user as `viewerId` may see it: the email only to the user themself and admins. */
+/** The wire form of a user as `viewerId` may see it: email and status only to the user themself and admins. */
 export function toWireUser(user: UserRecord, viewer: { userId: string; role: string }): User {
   const wire: User = { id: user.id, name: user.name, role: user.role };
-  if (viewer.userId === user.id || viewer.role === 'admin') wire.email = user.email;
+  if (viewer.userId === user.id || viewer.role === 'admin') {
+    wire.email = user.email;
+    wire.status = statusOf(user);
+  }
   return wire;
+}
+
+export function statusOf(user: Pick<UserRecord, 'status'>): AccountStatus {
+  return user.status ?? 'active';
+}
+
+/**
+ * The one rule of who others may find, book and message: an active account. A practitioner who
+ * signed up and waits for an admin's approval (or was rejected) is, to everyone else, no one:
+ * search leaves them out, and booking or starting a conversation with them answers `not_found`,
+ * as for an id that does not exist.
+ */
+export function isReachable(user: Pick<UserRecord, 'status'>): boolean {
+  return statusOf(user) === 'active';
 }
 
 /**

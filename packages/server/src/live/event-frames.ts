@@ -180,5 +180,8 @@ function render(event: DomainEvent, perspective: Perspective): readonly ServerFr
       ];
     case 'session.revoked':
       return [{ type: 'session_revoked', session_ids: event.sessionIds, reason: event.reason }];
+    case 'user.access_changed':
+      // Not a frame: the hub closes connections acting under a role the user no longer has.
+      return [];
   }
 }

@@ -65,6 +65,15 @@ export class Hub {
       }
       return;
     }
+    if (event.kind === 'user.access_changed') {
+      // A connection acts with the role it was admitted with: a changed role (or an account no
+      // longer active) ends it; the client signs in again and acts as what it is now.
+      for (const session of this.#byUser.get(event.userId) ?? []) {
+        if (session.actor.role !== event.role || event.status === 'rejected')
+          session.revoke('access_changed');
+      }
+      return;
+    }
     for (const userId of event.recipients) {
       const set = this.#byUser.get(userId);
       if (!set) continue;

@@ -215,11 +215,17 @@ export class LiveSession implements LiveConnection {
   }
 
   private async checkSession(): Promise<void> {
+    let role: Actor['role'];
     try {
-      await this.core.sessions.check(this.actor);
+      ({ role } = await this.core.sessions.check(this.actor));
     } catch (error) {
       this.revoke('expired');
       throw error;
+    }
+    // Admitted under another role than the user has now: the connection ends (it acts as admitted).
+    if (role !== this.actor.role) {
+      this.revoke('access_changed');
+      throw new CoreError('unauthenticated', 'Your role changed; sign in again.');
     }
   }
 

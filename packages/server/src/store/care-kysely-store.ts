@@ -1,4 +1,4 @@
-import type { AppointmentStatus, Role } from '@carechat/protocol';
+import type { AccountStatus, AppointmentStatus, Role } from '@carechat/protocol';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type {
   AppointmentRecord,
@@ -110,6 +110,7 @@ export class KyselyCareStore implements CareStore {
       role: row.role as Role,
       passwordHash: row.password_hash,
       createdAt: row.created_at,
+      status: row.status as AccountStatus,
     }));
   }
 

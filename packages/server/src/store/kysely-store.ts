@@ -33,6 +33,8 @@ export class KyselyStore implements Store {
   readonly findUserById: UserStore['findUserById'];
   readonly findUserByEmail: UserStore['findUserByEmail'];
   readonly findUsersByIds: UserStore['findUsersByIds'];
+  readonly listUsersByRoleAndStatus: UserStore['listUsersByRoleAndStatus'];
+  readonly setUserStatus: UserStore['setUserStatus'];
   readonly updateParticipantSettings: ConversationStore['updateParticipantSettings'];
   readonly advanceReadMarker: ConversationStore['advanceReadMarker'];
   readonly advanceDeliveryMarker: ConversationStore['advanceDeliveryMarker'];
@@ -78,6 +80,8 @@ export class KyselyStore implements Store {
     this.findUserById = users.findUserById.bind(users);
     this.findUserByEmail = users.findUserByEmail.bind(users);
     this.findUsersByIds = users.findUsersByIds.bind(users);
+    this.listUsersByRoleAndStatus = users.listUsersByRoleAndStatus.bind(users);
+    this.setUserStatus = users.setUserStatus.bind(users);
     this.updateParticipantSettings = conversations.updateParticipantSettings.bind(conversations);
     this.advanceReadMarker = conversations.advanceReadMarker.bind(conversations);
     this.advanceDeliveryMarker = conversations.advanceDeliveryMarker.bind(conversations);

@@ -1,4 +1,4 @@
-import type { Role } from '@carechat/protocol';
+import type { AccountStatus, Role } from '@carechat/protocol';
 import type { Selectable } from 'kysely';
 import type { ConversationRecord, ParticipantRecord } from '../core/ports/conversation-store.js';
 import type { UserRecord } from '../core/ports/user-store.js';
@@ -29,6 +29,7 @@ export function toUser(row: Row<'users'>): UserRecord {
     role: row.role as Role,
     passwordHash: row.password_hash,
     createdAt: row.created_at,
+    status: row.status as AccountStatus,
   };
 }
 

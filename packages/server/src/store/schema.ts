@@ -23,6 +23,8 @@ export interface UsersTable {
   role: string;
   password_hash: string | null;
   created_at: string;
+  /** active | pending | rejected (migration 0005). */
+  status: Generated<string>;
 }
 
 export interface SessionsTable {

@@ -198,16 +198,40 @@ export class KyselySecurityStore implements SecurityStore {
     }));
   }
 
-  async putThrottle(record: LoginThrottleRecord): Promise<void> {
-    const values = {
-      failures: record.failures,
-      blocked_until: record.blockedUntil,
-      last_failure_at: record.lastFailureAt,
-    };
-    await this.#db
+  async reserveThrottle(key: string, at: string, forgetBefore: string): Promise<number> {
+    const row = await this.#db
       .insertInto('login_throttle')
-      .values({ key: record.key, ...values })
-      .onConflict((oc) => oc.column('key').doUpdateSet(values))
+      .values({ key, failures: 1, blocked_until: null, last_failure_at: at })
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet({
+          failures: sql<number>`case when login_throttle.last_failure_at < ${forgetBefore} then 1 else login_throttle.failures + 1 end`,
+          blocked_until: sql<
+            string | null
+          >`case when login_throttle.last_failure_at < ${forgetBefore} then null else login_throttle.blocked_until end`,
+          last_failure_at: at,
+        }),
+      )
+      .returning('failures')
+      .executeTakeFirstOrThrow();
+    return Number(row.failures);
+  }
+
+  async claimThrottle(key: string, at: string, blockedUntil: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('login_throttle')
+      .set({ blocked_until: blockedUntil })
+      .where('key', '=', key)
+      .where((eb) => eb.or([eb('blocked_until', 'is', null), eb('blocked_until', '<=', at)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async releaseThrottle(key: string): Promise<void> {
+    await this.#db
+      .updateTable('login_throttle')
+      .set({ failures: sql<number>`failures - 1` })
+      .where('key', '=', key)
+      .where('failures', '>', 0)
       .execute();
   }
 

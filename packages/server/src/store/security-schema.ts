@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * The security tables as Kysely sees them (migration 0004), added to the shared Kysely instance
  * with `withTables`. Same conventions: ISO 8601 UTC text timestamps, 0/1 integer booleans.
@@ -66,6 +68,7 @@ export interface UserSecurityColumns {
   role: string;
   password_hash: string | null;
   created_at: string;
+  status: Generated<string>;
   notification_previews: number;
   deleted_at: string | null;
 }

@@ -1,3 +1,4 @@
+import type { AccountStatus, Role } from '@carechat/protocol';
 import type { Kysely } from 'kysely';
 import { StoreConflictError } from '../core/ports/store.js';
 import type { UserRecord, UserStore } from '../core/ports/user-store.js';
@@ -23,6 +24,7 @@ export class KyselyUserStore implements UserStore {
           role: user.role,
           password_hash: user.passwordHash,
           created_at: user.createdAt,
+          status: user.status ?? 'active',
         })
         .execute();
     } catch (error) {
@@ -43,6 +45,29 @@ export class KyselyUserStore implements UserStore {
       .where('email', '=', email.toLowerCase())
       .executeTakeFirst();
     return row && toUser(row);
+  }
+
+  async listUsersByRoleAndStatus(role: Role, status: AccountStatus): Promise<UserRecord[]> {
+    const rows = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('role', '=', role)
+      .where('status', '=', status)
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(500)
+      .execute();
+    return rows.map(toUser);
+  }
+
+  async setUserStatus(id: string, from: AccountStatus, to: AccountStatus): Promise<boolean> {
+    const result = await this.db
+      .updateTable('users')
+      .set({ status: to })
+      .where('id', '=', id)
+      .where('status', '=', from)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {

@@ -61,6 +61,12 @@ export async function spawnNode(name: string, env: Record<string, string>): Prom
       MESSAGING_POLICY: 'open',
       // They push hundreds of messages per user at once; the rate limits have a suite of their own.
       SEND_RATE_PER_SECOND: '0',
+      // They sign practitioners up and talk to them at once, many users from one address: the
+      // approval and the bulk limits have suites of their own (security-practitioners, -signin).
+      ALLOW_PRACTITIONER_SIGNUP: 'true',
+      SIGNUPS_PER_HOUR_PER_ADDRESS: '0',
+      APPOINTMENT_REQUESTS_PER_HOUR: '0',
+      GROUPS_PER_HOUR: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -12,9 +12,15 @@ export async function request<T = unknown>(
   baseUrl: string,
   method: string,
   path: string,
-  options: { token?: string; body?: unknown; cookie?: string; rawBody?: string } = {},
+  options: {
+    token?: string;
+    body?: unknown;
+    cookie?: string;
+    rawBody?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<HttpResult<T>> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.cookie) headers.cookie = options.cookie;
   let body: string | undefined;

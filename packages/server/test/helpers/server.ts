@@ -47,6 +47,13 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     SESSION_IDLE_MINUTES: '0',
     // Suites send hundreds of messages per user as fast as they can; the limits suite sets its own.
     SEND_RATE_PER_SECOND: '0',
+    // Suites register dozens of users from 127.0.0.1 and book freely; security-signin sets its own.
+    SIGNUPS_PER_HOUR_PER_ADDRESS: '0',
+    APPOINTMENT_REQUESTS_PER_HOUR: '0',
+    GROUPS_PER_HOUR: '0',
+    // Suites sign practitioners up and book them at once; the approval suite turns `pending` on.
+    // (the old name, so a suite's ALLOW_PRACTITIONER_SIGNUP=false or PRACTITIONER_SIGNUP wins).
+    ALLOW_PRACTITIONER_SIGNUP: 'true',
     ...options.env,
   });
   const testStore = options.shared?.store ?? (await createTestStore(options.dialect ?? 'sqlite'));

@@ -5,7 +5,7 @@ import type { MessagingPolicy } from '../policy.js';
 import type { CareStore } from '../ports/care-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
-import { toWireUser, type UserDirectory } from '../users.js';
+import { isReachable, toWireUser, type UserDirectory } from '../users.js';
 import type { AppointmentService } from './appointments.js';
 import { isLinking } from './parties.js';
 
@@ -66,6 +66,6 @@ export class ContactService {
       ? { everyone: true as const, excludeUserId: actor.userId }
       : { ...visibility, excludeUserId: actor.userId };
     const users = await this.d.care.searchUsers(query, scope, limit);
-    return users.map((u) => toWireUser(u, actor));
+    return users.filter(isReachable).map((u) => toWireUser(u, actor));
   }
 }

@@ -10,9 +10,11 @@ import type { RequestContext } from '../actor.js';
 import type { AuthService, IssuedSession } from '../auth.js';
 import { CoreError } from '../errors.js';
 import { newId } from '../ids.js';
+import type { Bus } from '../ports/bus.js';
 import type { AppointmentRecord, CareStore } from '../ports/care-store.js';
 import type { Clock } from '../ports/clock.js';
 import { StoreConflictError, type UserRecord } from '../ports/store.js';
+import { announceAccessChange } from '../practitioner-approvals.js';
 import type { UserDirectory } from '../users.js';
 import type { AppointmentService } from './appointments.js';
 import type { ScheduleService } from './schedules.js';
@@ -20,6 +22,7 @@ import type { ScheduleService } from './schedules.js';
 export interface HostPlatformDeps {
   care: CareStore;
   clock: Clock;
+  bus: Bus;
   users: UserDirectory;
   auth: AuthService;
   appointments: AppointmentService;
@@ -132,6 +135,7 @@ export class HostPlatformService {
   }
 
   private async update(id: string, body: ServerUserBody): Promise<UserRecord> {
+    const before = await this.d.users.get(id);
     try {
       await this.d.care.updateUserProfile(id, {
         name: body.name,
@@ -146,6 +150,8 @@ export class HostPlatformService {
     this.d.users.forget(id);
     const user = await this.d.users.get(id);
     if (!user) throw new CoreError('not_found');
+    // A demotion (or any change of role) applies to the user's next request and open connections.
+    if (before?.role !== user.role) await announceAccessChange(this.d.bus, this.d.users, user);
     return user;
   }
 }

@@ -10,7 +10,7 @@ import type { Bus } from '../ports/bus.js';
 import type { Clock } from '../ports/clock.js';
 import type { ParticipantRecord, Store } from '../ports/store.js';
 import { recordPolicyRefusal } from '../refusals.js';
-import type { UserDirectory } from '../users.js';
+import { isReachable, type UserDirectory } from '../users.js';
 import { vouchedBy } from './parties.js';
 
 export interface MembershipDeps {
@@ -39,7 +39,9 @@ export class MembershipService {
       throw new CoreError('forbidden', 'Only care staff add people to a care team.');
     const wanted = [...new Set(userIds)].filter((id) => !participants.some((p) => p.userId === id));
     const users = await this.d.users.getMany(wanted);
-    if (users.length !== wanted.length) throw new CoreError('not_found', 'A participant does not exist.');
+    // A practitioner waiting for approval is no one yet (core/users.ts isReachable).
+    if (users.length !== wanted.length || !users.every(isReachable))
+      throw new CoreError('not_found', 'A participant does not exist.');
     if (wanted.length === 0) return this.d.conversations.get(actor, conversationId);
 
     const now = this.d.clock.now().toISOString();

@@ -31,7 +31,19 @@ export interface SecurityStore {
 
   // Login throttling.
   findThrottles(keys: readonly string[]): Promise<LoginThrottleRecord[]>;
-  putThrottle(record: LoginThrottleRecord): Promise<void>;
+  /**
+   * Counts one sign-in attempt under `key` in one atomic statement (so parallel attempts on any
+   * node each get their own number) and returns the count; a count last touched before
+   * `forgetBefore` starts again at 1.
+   */
+  reserveThrottle(key: string, at: string, forgetBefore: string): Promise<number>;
+  /**
+   * Atomically sets `blockedUntil` unless the key is blocked already at `at`. Returns whether this
+   * caller set it (it holds the one attempt the back-off allows now).
+   */
+  claimThrottle(key: string, at: string, blockedUntil: string): Promise<boolean>;
+  /** Takes back one counted attempt (it succeeded), never below zero. */
+  releaseThrottle(key: string): Promise<void>;
   clearThrottle(key: string): Promise<void>;
 
   // Users.

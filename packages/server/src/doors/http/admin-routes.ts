@@ -1,11 +1,35 @@
-import { type AuditEvent, auditExportQuerySchema, auditQuerySchema } from '@carechat/protocol';
+import {
+  type AuditEvent,
+  auditExportQuerySchema,
+  auditQuerySchema,
+  type PractitionerDecisionResponse,
+  practitionerListQuerySchema,
+} from '@carechat/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/index.js';
 import { requestActor } from './request-actor.js';
 import { parse } from './validate.js';
 
-/** The audit trail for administrators: query (paged JSON) and export (JSON or CSV). */
+/**
+ * For administrators: the audit trail (query as paged JSON, export as JSON or CSV) and the review
+ * of practitioners who signed up (list by status, approve, reject).
+ */
 export function registerAdminRoutes(app: FastifyInstance, core: Core): void {
+  app.get('/api/admin/practitioners', async (request, reply) => {
+    const actor = await requestActor(core, request);
+    const query = parse(practitionerListQuerySchema, request.query);
+    const practitioners = await core.practitionerApprovals.list(actor, query.status);
+    return reply.header('cache-control', 'no-store').send({ practitioners });
+  });
+
+  for (const decision of ['approve', 'reject'] as const) {
+    app.post<{ Params: { id: string } }>(`/api/admin/practitioners/:id/${decision}`, async (request) => {
+      const actor = await requestActor(core, request);
+      const user = await core.practitionerApprovals[decision](actor, request.params.id);
+      return { user } satisfies PractitionerDecisionResponse;
+    });
+  }
+
   app.get('/api/admin/audit', async (request, reply) => {
     const actor = await requestActor(core, request);
     const query = parse(auditQuerySchema, request.query);

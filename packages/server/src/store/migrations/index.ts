@@ -4,6 +4,7 @@ import { careRelationships } from './0002-care-relationships.js';
 import { liveFeatures } from './0003-live-features.js';
 import { security } from './0004-security.js';
 import { careTeamsAndBlocks } from './0005-care-teams-and-blocks.js';
+import { accountStatus } from './0006-account-status.js';
 
 /** Every migration, in order. One set serves both dialects. Never edit a shipped migration: add one. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003-live-features': liveFeatures,
   '0004-security': security,
   '0005-care-teams-and-blocks': careTeamsAndBlocks,
+  '0006-account-status': accountStatus,
 };

@@ -1,0 +1,23 @@
+import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
+import { CoreError } from './errors.js';
+
+/** zxcvbn's "safely unguessable" (0 … 4): common passwords, keyboard walks and repeats score below. */
+const MIN_SCORE = 3;
+
+let checker: ZxcvbnFactory | undefined;
+
+/**
+ * Refuses common and too-simple passwords (a maintained list and estimator, not a home-made rule),
+ * also judged against what the person told us about themselves (their email and name).
+ */
+export function checkPasswordStrength(password: string, userInputs: readonly string[] = []): void {
+  checker ??= new ZxcvbnFactory({ dictionary: { ...dictionary }, graphs: adjacencyGraphs });
+  const inputs = userInputs.flatMap((s) => s.toLowerCase().split(/[^a-z0-9]+/)).filter((s) => s.length > 2);
+  if (checker.check(password, inputs).score < MIN_SCORE) {
+    throw new CoreError(
+      'invalid_request',
+      'This password is too easy to guess (a common password, a pattern or a part of your name or email); choose a longer one, such as a few unrelated words.',
+    );
+  }
+}

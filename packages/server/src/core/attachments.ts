@@ -90,7 +90,7 @@ export class AttachmentService {
 
   async download(actor: Actor, attachmentId: string): Promise<{ attachment: Attachment; bytes: Uint8Array }> {
     const [record] = await this.d.store.findAttachments([attachmentId]);
-    if (!record) throw new CoreError('not_found', 'No such attachment.');
+    if (!record || record.deletedAt) throw new CoreError('not_found', 'No such attachment.');
     try {
       await accessConversation(this.d.store, actor, record.conversationId);
     } catch {
@@ -108,11 +108,18 @@ export class AttachmentService {
   }
 }
 
+/**
+ * Bidirectional controls (embeddings, overrides, isolates, LRM/RLM): "invoice\u202Efdp.exe" would
+ * show as "invoiceexe.pdf".
+ */
+const BIDI_CONTROLS = /[\u200E\u200F\u202A-\u202E\u2066-\u2069]/gu;
+
 /** A file name safe to show and to put in a header: no paths, no control characters, bounded. */
-function safeName(name: string): string {
+export function safeName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
   const cleaned = base
     .replace(/[\p{Cc}"]/gu, '')
+    .replace(BIDI_CONTROLS, '')
     .trim()
     .slice(0, 200);
   return cleaned || 'attachment';

@@ -9,6 +9,7 @@ import { newId } from './ids.js';
 import type { KeyedLimiter } from './limits.js';
 import type { MessageViews } from './message-views.js';
 import type { MessagingPolicy } from './policy.js';
+import type { AttachmentStorage } from './ports/attachment-storage.js';
 import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
 import type { ConversationRecord, MessageRecord, ParticipantRecord, Store } from './ports/store.js';
@@ -30,6 +31,8 @@ export interface MessageDeps {
   onSent?: (message: Message) => void;
   /** The recipients who turned notification previews on; without it, notifications carry no content. */
   previewsFor?: (userIds: readonly string[]) => Promise<ReadonlySet<string>>;
+  /** Where attachment bytes live: a deleted message's attachments are removed from it after the commit. */
+  storage?: AttachmentStorage;
 }
 
 export interface SendInput {
@@ -235,7 +238,7 @@ export class MessageService {
     const { participants } = await accessConversation(this.d.store, actor, record.conversationId);
     const deletedAt = this.d.clock.now().toISOString();
     // What the message said stays in the server-side edit history (audit), never on the wire.
-    await this.d.store.transaction(async (tx) => {
+    const attachmentKeys = await this.d.store.transaction(async (tx) => {
       await tx.messages.recordMessageEdit({
         id: newId('edt'),
         messageId,
@@ -245,10 +248,19 @@ export class MessageService {
         createdAt: deletedAt,
       });
       await tx.messages.markMessageDeleted(record.id, deletedAt);
+      const keys = await tx.messages.markAttachmentsDeleted(record.id, deletedAt);
       await tx.appendAudit([
-        this.d.audit.entry(actor, 'message.deleted', { conversationId: record.conversationId, messageId }),
+        this.d.audit.entry(actor, 'message.deleted', {
+          conversationId: record.conversationId,
+          messageId,
+          ...(keys.length > 0 ? { detail: { attachments: keys.length } } : {}),
+        }),
       ]);
+      return keys;
     });
+    // After the commit: a failed removal leaves unreachable bytes (retention removes them), never
+    // a deleted message whose attachment is still served.
+    for (const key of attachmentKeys) await this.d.storage?.remove?.(key).catch(() => {});
     await this.d.bus.publish(
       domainEvent('message.deleted', userIdsOf(participants), {
         conversationId: record.conversationId,

@@ -3,6 +3,7 @@ import { initial } from './0001-initial.js';
 import { careRelationships } from './0002-care-relationships.js';
 import { liveFeatures } from './0003-live-features.js';
 import { security } from './0004-security.js';
+import { attachmentDeletion } from './0005-attachment-deletion.js';
 
 /** Every migration, in order. One set serves both dialects. Never edit a shipped migration: add one. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002-care-relationships': careRelationships,
   '0003-live-features': liveFeatures,
   '0004-security': security,
+  '0005-attachment-deletion': attachmentDeletion,
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from './text.js';
 
 /**
  * The position of an event stream (SSE `id:` / `Last-Event-ID`, long-poll `cursor`): the last seq
@@ -26,7 +27,7 @@ export const MAX_CURSOR_LENGTH = 200_000;
 const wireSchema = z.object({
   v: z.literal(1),
   s: z
-    .record(z.string().min(1).max(64), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
+    .record(text().min(1).max(64), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
     .refine((s) => Object.keys(s).length <= MAX_CURSOR_CONVERSATIONS, 'too many conversations'),
   a: z.union([z.literal(0), z.literal(1)]),
 });

@@ -3,6 +3,7 @@ import {
   emojiSchema,
   readBodySchema,
   searchQuerySchema,
+  text,
 } from '@carechat/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -11,8 +12,8 @@ import type { Core } from '../../core/index.js';
 import { requestActor } from './request-actor.js';
 import { parse } from './validate.js';
 
-const idParams = z.object({ id: z.string().min(1).max(64) });
-const reactionParams = z.object({ id: z.string().min(1).max(64), emoji: emojiSchema });
+const idParams = z.object({ id: text().min(1).max(64) });
+const reactionParams = z.object({ id: text().min(1).max(64), emoji: emojiSchema });
 const typingBody = z.object({ is_typing: z.boolean() });
 
 /** Mute/pin, typing, delivery, unread totals, reactions, search and attachments over HTTP. */

@@ -83,9 +83,20 @@ export const deleteMessageFrameSchema = z.object({
   message_id: id,
 });
 
+/**
+ * The most conversations one `resume` frame (or event cursor) may name: a larger frame is refused
+ * whole with one error, so it cannot make the server check (and audit) thousands of ids.
+ */
+export const MAX_RESUME_CONVERSATIONS = 2000;
+
 export const resumeFrameSchema = z.object({
   type: z.literal('resume'),
-  cursors: z.record(id, seq),
+  cursors: z
+    .record(id, seq)
+    .refine(
+      (cursors) => Object.keys(cursors).length <= MAX_RESUME_CONVERSATIONS,
+      `names at most ${MAX_RESUME_CONVERSATIONS} conversations`,
+    ),
 });
 
 export const pingFrameSchema = z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_RESUME_CONVERSATIONS } from './client-frames.js';
 import { text } from './text.js';
 
 /**
@@ -20,8 +21,11 @@ export interface EventCursor {
   all: boolean;
 }
 
-/** Larger cursors are refused; a user in more conversations than this resumes per conversation. */
-export const MAX_CURSOR_CONVERSATIONS = 2000;
+/**
+ * Larger cursors are refused (the same cap as a `resume` frame's); a user in more conversations
+ * than this resumes per conversation.
+ */
+export const MAX_CURSOR_CONVERSATIONS = MAX_RESUME_CONVERSATIONS;
 export const MAX_CURSOR_LENGTH = 200_000;
 
 const wireSchema = z.object({

@@ -13,7 +13,7 @@ import type { AttachmentStorage } from './ports/attachment-storage.js';
 import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
 import type { ConversationRecord, MessageRecord, ParticipantRecord, Store } from './ports/store.js';
-import { checkWrite, recordAccessRefusal } from './refusals.js';
+import { checkWrite, recordAccessRefusal, recordResumeRefusals } from './refusals.js';
 
 export interface MessageDeps {
   store: Store;
@@ -151,6 +151,29 @@ export class MessageService {
       detail: { count: messages.length },
     });
     return { messages, has_more: hasMore };
+  }
+
+  /**
+   * Splits the conversations a resume names into the actor's own and the rest, with one query
+   * whatever their number; the rest are recorded as one refusal (recordResumeRefusals).
+   */
+  async resumable(
+    actor: Actor,
+    conversationIds: readonly string[],
+  ): Promise<{ own: string[]; refused: string[] }> {
+    if (conversationIds.length === 0) return { own: [], refused: [] };
+    const mine = new Set(
+      (await this.d.store.listConversationsOfUser(actor.userId)).map((r) => r.conversation.id),
+    );
+    const own = conversationIds.filter((id) => mine.has(id));
+    const refused = conversationIds.filter((id) => !mine.has(id));
+    this.refuseResume(actor, refused);
+    return { own, refused };
+  }
+
+  /** Records the conversations of a resume (or event cursor) that are not the actor's, as one row. */
+  refuseResume(actor: Actor, conversationIds: readonly string[]): void {
+    recordResumeRefusals(this.d.audit, actor, conversationIds);
   }
 
   /** Every message after `afterSeq`, page by page, for a resuming client. */

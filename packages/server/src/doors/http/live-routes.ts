@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import {
   conversationSettingsBodySchema,
   emojiSchema,
@@ -73,18 +74,11 @@ export function registerLiveRoutes(app: FastifyInstance, core: Core): void {
     const { id } = parse(idParams, request.params);
     if (!request.isMultipart())
       throw new CoreError('invalid_request', 'Upload the file as multipart/form-data.');
+    // Limits and participation before a byte of the body is read: a refused upload is not received.
+    const pending = await core.attachments.checkUpload(actor, id);
     const file = await request.file();
     if (!file) throw new CoreError('invalid_request', 'No file in the upload.');
-    let bytes: Buffer;
-    try {
-      bytes = await file.toBuffer();
-    } catch (error) {
-      if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-        throw new CoreError('message_too_large', 'The file is larger than the server allows.');
-      }
-      throw error;
-    }
-    const attachment = await core.attachments.upload(actor, id, { name: file.filename, bytes });
+    const attachment = await pending.store({ name: file.filename, chunks: sizeChecked(file.file) });
     return reply.status(201).send({ attachment });
   });
 
@@ -100,4 +94,25 @@ export function registerLiveRoutes(app: FastifyInstance, core: Core): void {
       .header('cache-control', 'private, no-store')
       .send(Buffer.from(bytes));
   });
+}
+
+/** The file's bytes as they arrive; the multipart size limit becomes the catalogue's error. */
+async function* sizeChecked(
+  file: AsyncIterable<Buffer> & { truncated?: boolean },
+): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of file) {
+      // The limit may have been met while this chunk was buffered, before the listener was there.
+      if (file.truncated) throw tooLarge();
+      yield chunk;
+    }
+  } catch (error) {
+    if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge();
+    throw error;
+  }
+  if (file.truncated) throw tooLarge();
+}
+
+function tooLarge(): CoreError {
+  return new CoreError('message_too_large', 'The file is larger than the server allows.');
 }

@@ -17,7 +17,7 @@ function unfinishedUpload(
   server: TestServer,
   user: TestUser,
   conversationId: string,
-  bytes: Buffer,
+  bytes: Buffer | Buffer[],
   waitMs = 3000,
 ): Promise<{ status: number; body: string }> {
   const url = new URL(`${server.url}/api/conversations/${conversationId}/attachments`);
@@ -52,7 +52,11 @@ function unfinishedUpload(
     req.write(
       `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="scan.png"\r\nContent-Type: image/png\r\n\r\n`,
     );
-    req.write(bytes);
+    // Several parts go 100 ms apart: the server has read the first before the next arrives.
+    const parts = Array.isArray(bytes) ? bytes : [bytes];
+    parts.forEach((part, i) => {
+      setTimeout(() => req.write(part), i * 100);
+    });
   });
 }
 
@@ -107,6 +111,13 @@ describe.each(DIALECTS)('uploads on %s', (dialect) => {
     );
     expect(answer.status, answer.body).toBe(413);
     expect(JSON.parse(answer.body).error.code).toBe('message_too_large');
+    expect(storedFiles()).toEqual(before);
+    // The limit passed while the server waits for more.
+    const slow = await unfinishedUpload(server, patient, c.id, [
+      Buffer.concat([PNG, Buffer.alloc(3000)]),
+      Buffer.alloc(3000),
+    ]);
+    expect(slow.status, slow.body).toBe(413);
     expect(storedFiles()).toEqual(before);
   });
 

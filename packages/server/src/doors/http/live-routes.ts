@@ -97,9 +97,10 @@ export function registerLiveRoutes(app: FastifyInstance, core: Core): void {
 }
 
 /** The file's bytes as they arrive; the multipart size limit becomes the catalogue's error. */
-async function* sizeChecked(
-  file: AsyncIterable<Buffer> & { truncated?: boolean },
-): AsyncGenerator<Uint8Array> {
+async function* sizeChecked(file: Readable & { truncated?: boolean }): AsyncGenerator<Uint8Array> {
+  // Past the limit the parser drops the rest of the part and waits for its end, which a client
+  // can hold back: end the read now.
+  file.once('limit', () => file.destroy(tooLarge()));
   try {
     for await (const chunk of file) {
       // The limit may have been met while this chunk was buffered, before the listener was there.

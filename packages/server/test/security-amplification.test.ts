@@ -80,4 +80,28 @@ describe.each(DIALECTS)('resume amplification on %s', (dialect) => {
     expect(refusals[0]).toMatchObject({ detail: { count: 300, resume: true } });
     await stream.close();
   });
+
+  it('ten full resume frames of unknown ids leave another user’s sends fast', async () => {
+    const [eve, alice, bob] = await Promise.all([
+      registerUser(server.url),
+      registerUser(server.url),
+      registerUser(server.url),
+    ]);
+    const c = await openConversation(server.url, alice, bob);
+    const socket = await TestSocket.connect(`${server.wsUrl}/ws`, { token: eve.token });
+    await socket.roundTrip();
+    for (let i = 0; i < 10; i++)
+      socket.send({ type: 'resume', cursors: unknownIds(MAX_RESUME_CONVERSATIONS) });
+    const latencies: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const started = performance.now();
+      expect((await sendHttp(server.url, alice, c.id, `m${i}`)).status).toBe(201);
+      latencies.push(performance.now() - started);
+    }
+    await socket.waitForCount('resumed', 10, 30_000);
+    // Generous for a shared machine; the unbounded version took seconds per send.
+    expect(Math.max(...latencies)).toBeLessThan(1000);
+    expect(socket.all('error')).toHaveLength(10);
+    await socket.close();
+  });
 });

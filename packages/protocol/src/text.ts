@@ -1,14 +1,23 @@
 import { z } from 'zod';
 
-/** An unpaired UTF-16 surrogate: not a character, and stores differ on what they make of it. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 /**
  * True for text every store keeps as it was sent: no NUL (PostgreSQL refuses it in text) and no
- * unpaired surrogate (SQLite and PostgreSQL would store U+FFFD, so a retry would no longer match).
+ * unpaired UTF-16 surrogate (SQLite and PostgreSQL would store U+FFFD, so a retry would no longer
+ * match). A loop rather than a regular expression with lookbehind, which older browsers lack.
  */
 export function isStorableText(value: string): boolean {
-  return !value.includes('\u0000') && !LONE_SURROGATE.test(value);
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code === 0) return false;
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = value.charCodeAt(i + 1);
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+      i++;
+    } else if (code >= 0xdc00 && code <= 0xdfff) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** Every string on the wire: refused at the edge (invalid_request) unless it is storable text. */

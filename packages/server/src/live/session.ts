@@ -243,7 +243,14 @@ export class LiveSession implements LiveConnection {
     const only = this.options.conversationId;
     const named = Object.keys(cursors).filter((id) => only === undefined || id === only);
     // One query and at most one refusal (and audit row) for the whole frame, however many ids.
-    const { own, refused } = await this.core.messages.resumable(this.actor, named);
+    let own = named;
+    let refused: string[] = [];
+    try {
+      ({ own, refused } = await this.core.messages.resumable(this.actor, named));
+    } catch {
+      // The store is away: each replay below fails on its own, with its conversation as `ref`, so
+      // the client knows what to fill later (as before the check).
+    }
     for (const conversationId of own) {
       const afterSeq = cursors[conversationId]!;
       try {

@@ -16,6 +16,8 @@ export type SetupName = 'sqlite' | 'pg-redis';
 const ROOT = resolve(import.meta.dirname, '..');
 const MAIN = join(ROOT, 'packages/server/src/main.ts');
 const JWT_SECRET = `bench-${randomBytes(24).toString('hex')}`;
+/** The bench scrapes each node's /metrics with it. */
+export const METRICS_KEY = randomBytes(24).toString('hex');
 export const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -73,6 +75,7 @@ function createNode(name: string, env: Record<string, string>, port: number): Be
           HOST: '127.0.0.1',
           PORT: String(port),
           JWT_SECRET,
+          METRICS_KEY,
           LOG_LEVEL: 'warn',
           NODE_ID: name,
           // These exercise transport and fan-out; the care policies have suites of their own.

@@ -1,5 +1,5 @@
 import { connectPairs, Ledger, type Pairs, type Result } from './ledger.js';
-import type { BenchCluster } from './servers.js';
+import { type BenchCluster, METRICS_KEY } from './servers.js';
 import { ProcessMeter, round } from './stats.js';
 
 let runCounter = 0;
@@ -91,7 +91,9 @@ async function measurePairs(
 async function serverMetrics(cluster: BenchCluster): Promise<Map<string, number>> {
   const totals = new Map<string, number>();
   for (const node of cluster.nodes) {
-    const text = await fetch(`${node.httpUrl}/metrics`).then((r) => r.text());
+    const text = await fetch(`${node.httpUrl}/metrics`, {
+      headers: { authorization: `Bearer ${METRICS_KEY}` },
+    }).then((r) => r.text());
     for (const line of text.split('\n')) {
       const match = /^(carechat_[a-z_]+)(?:\{([^}]*)\})? ([0-9.e+-]+)$/.exec(line);
       if (!match) continue;

@@ -70,6 +70,8 @@ export class CarechatClient {
   #knowsAllConversations = false;
   /** Conversations whose replay the server refused during the current resume. */
   #resumeErrors = new Set<string>();
+  /** `resumed` answers still to come for the current resume (one per resume frame sent). */
+  #resumesAwaited = 0;
 
   constructor(options: ClientOptions) {
     const t = tunables(options);
@@ -140,8 +142,9 @@ export class CarechatClient {
       {
         cursors: () => this.#sync.cursors(),
         state: (change) => this.#emitter.emit('state', change),
-        opened: (transport) => {
+        opened: (transport, resumeFrames) => {
           this.#resumeErrors = new Set();
+          this.#resumesAwaited = resumeFrames;
           this.#sender.start(transport);
         },
         frame: (frame) => this.onFrame(frame),
@@ -346,6 +349,12 @@ export class CarechatClient {
         this.#sync.timeline(frame.conversation.id).position(0);
         return;
       case 'resumed':
+        // A resume sent in several frames is over with its last `resumed`.
+        if (this.#resumesAwaited > 1) {
+          this.#resumesAwaited--;
+          return;
+        }
+        this.#resumesAwaited = 0;
         void this.afterResume(this.#connection.generation);
         return;
       case 'error':

@@ -1,4 +1,9 @@
-import { CLOSE_CODES, encodeEventCursor, type ServerFrame } from '@carechat/protocol';
+import {
+  CLOSE_CODES,
+  encodeEventCursor,
+  MAX_RESUME_CONVERSATIONS,
+  type ServerFrame,
+} from '@carechat/protocol';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import type { ConnectionState, StateChange } from './events.js';
 import type { HttpApi } from './http-api.js';
@@ -32,8 +37,8 @@ export interface ConnectionHooks {
   /** The last seq held per conversation, to resume from. */
   cursors(): Record<string, number>;
   state(change: StateChange): void;
-  /** A transport is open and has been asked to resume. */
-  opened(transport: Transport): void;
+  /** A transport is open and has been asked to resume, in `resumeFrames` frames (each answered by `resumed`). */
+  opened(transport: Transport, resumeFrames: number): void;
   frame(frame: ServerFrame): void;
   /** The open transport is gone (whatever it had on the wire is unanswered). */
   closed(): void;
@@ -184,8 +189,10 @@ export class Connection {
     this.#stableTimer = this.o.timers.setTimeout(() => {
       if (generation === this.#generation) this.#attempt = 0;
     }, this.o.stableMs);
-    if (transport.carriesFrames) transport.send({ type: 'resume', cursors: this.hooks.cursors() });
-    this.hooks.opened(transport);
+    // The server takes at most MAX_RESUME_CONVERSATIONS per frame: more go in several frames.
+    const frames = transport.carriesFrames ? resumeFrames(this.hooks.cursors()) : [];
+    for (const cursors of frames) transport.send({ type: 'resume', cursors });
+    this.hooks.opened(transport, frames.length);
   }
 
   /** The connection failed or dropped: plan the next attempt. */
@@ -297,4 +304,15 @@ export class Connection {
     const transport = details.transport ?? this.#transport?.name;
     this.hooks.state({ from, to, ...details, ...(transport ? { transport } : {}) });
   }
+}
+
+/** The cursors of a resume in frames of at most MAX_RESUME_CONVERSATIONS conversations (always one). */
+export function resumeFrames(cursors: Record<string, number>): Array<Record<string, number>> {
+  const entries = Object.entries(cursors);
+  if (entries.length <= MAX_RESUME_CONVERSATIONS) return [cursors];
+  const frames: Array<Record<string, number>> = [];
+  for (let i = 0; i < entries.length; i += MAX_RESUME_CONVERSATIONS) {
+    frames.push(Object.fromEntries(entries.slice(i, i + MAX_RESUME_CONVERSATIONS)));
+  }
+  return frames;
 }

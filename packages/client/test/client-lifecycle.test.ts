@@ -1,4 +1,4 @@
-import type { Message, ServerFrame } from '@carechat/protocol';
+import { MAX_RESUME_CONVERSATIONS, type Message, type ServerFrame } from '@carechat/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CarechatClient, type ClientOptions } from '../src/client.js';
 import type { StateChange, SyncReport } from '../src/events.js';
@@ -166,6 +166,25 @@ describe('client connection lifecycle (scripted socket, manual clock)', () => {
     second.receive({ type: 'resumed', cursors: { c1: 4 } });
     expect(got).toEqual([1, 2, 3, 4]);
     expect(c.conversation('c1').messages.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('resumes more conversations than one frame may name in several frames, synced once after the last', async () => {
+    const c = client();
+    const reports: SyncReport[] = [];
+    c.on('synced', (r) => reports.push(r));
+    const ids = Array.from({ length: MAX_RESUME_CONVERSATIONS + 1 }, (_, i) => `c${i}`);
+    for (const id of ids) await c.track(id, 0).catch(() => {});
+    await settle();
+    ScriptedSocket.last.open();
+    const frames = ScriptedSocket.last.sentOfType('resume') as Array<{ cursors: Record<string, number> }>;
+    expect(frames.map((f) => Object.keys(f.cursors).length)).toEqual([MAX_RESUME_CONVERSATIONS, 1]);
+    expect(frames.flatMap((f) => Object.keys(f.cursors)).sort()).toEqual([...ids].sort());
+    ScriptedSocket.last.receive({ type: 'resumed', cursors: frames[0]!.cursors });
+    await settle();
+    expect(reports).toHaveLength(0);
+    ScriptedSocket.last.receive({ type: 'resumed', cursors: frames[1]!.cursors });
+    await settle();
+    expect(reports).toHaveLength(1);
   });
 
   it('outbox: a send waits for a connection, is resent with the same client_msg_id, resolves on ack', async () => {

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { ROLES, type User } from './models.js';
+import { text } from './text.js';
 
 /**
  * Care relationships on the wire: appointments, consultations, practitioner schedules, the
  * dashboards' contacts, user search and the server API that host platforms use to feed them.
  */
 
-const id = z.string().min(1).max(64);
+const id = text().min(1).max(64);
 
 export const APPOINTMENT_STATUSES = ['requested', 'accepted', 'declined', 'cancelled', 'completed'] as const;
 export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
@@ -88,9 +89,9 @@ const instant = z.iso.datetime({ offset: true });
 export const scheduleWindowSchema = z
   .object({
     day_of_week: z.number().int().min(0).max(6),
-    start: z.string().regex(HH_MM, 'must be HH:MM'),
-    end: z.string().regex(HH_MM_OR_24, 'must be HH:MM (or 24:00)'),
-    timezone: z.string().min(1).max(64).refine(isTimeZone, 'must be an IANA time zone'),
+    start: text().regex(HH_MM, 'must be HH:MM'),
+    end: text().regex(HH_MM_OR_24, 'must be HH:MM (or 24:00)'),
+    timezone: text().min(1).max(64).refine(isTimeZone, 'must be an IANA time zone'),
   })
   .refine((w) => w.start < w.end, { message: 'start must be before end', path: ['end'] });
 
@@ -108,7 +109,7 @@ export type CreateAppointmentBody = z.infer<typeof createAppointmentBodySchema>;
 export const listAppointmentsQuerySchema = z.object({ status: z.enum(APPOINTMENT_STATUSES).optional() });
 
 export const userSearchQuerySchema = z.object({
-  query: z.string().trim().min(1).max(100),
+  query: text().trim().min(1).max(100),
   limit: z.coerce.number().int().min(1).max(50).default(20),
 });
 
@@ -124,7 +125,7 @@ export const externalIdSchema = z
   .regex(/^[A-Za-z0-9._:@-]+$/, 'may hold letters, digits and . _ : @ -');
 
 export const serverUserBodySchema = z.object({
-  name: z.string().trim().min(1).max(100),
+  name: text().trim().min(1).max(100),
   role: z.enum(ROLES),
   /** Optional: users fed by a host platform need no carechat password or email. */
   email: z.email().max(254).optional(),

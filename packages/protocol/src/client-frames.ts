@@ -1,19 +1,20 @@
 import { z } from 'zod';
+import { text } from './text.js';
 
 /**
  * Frames a client sends over a WebSocket (and, for the fallback transports, over HTTP).
  * Untrusted JSON is decoded here once, at the edge; nothing past a door sees raw input.
  */
 
-const id = z.string().min(1).max(64);
+const id = text().min(1).max(64);
 /** Chosen by the client to make a send idempotent; any opaque string up to 100 characters. */
-const clientMsgId = z.string().min(1).max(100);
+const clientMsgId = text().min(1).max(100);
 const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 export const attachmentRefSchema = z.object({
   id,
-  name: z.string().max(255).optional(),
-  content_type: z.string().max(255).optional(),
+  name: text().max(255).optional(),
+  content_type: text().max(255).optional(),
   size: z.number().int().min(0).optional(),
 });
 
@@ -21,7 +22,7 @@ export const chatMessageFrameSchema = z.object({
   type: z.literal('chat_message'),
   /** Implied by the path on /ws/chat/:conversation_id/. */
   conversation_id: id.optional(),
-  content: z.string(),
+  content: text(),
   /** Optional for old clients: the server then assigns one and cannot recognise a retry. */
   client_msg_id: clientMsgId.optional(),
   reply_to: id.nullish(),
@@ -74,7 +75,7 @@ export const removeReactionFrameSchema = z.object({
 export const editMessageFrameSchema = z.object({
   type: z.literal('edit_message'),
   message_id: id,
-  content: z.string(),
+  content: text(),
 });
 
 export const deleteMessageFrameSchema = z.object({
@@ -82,9 +83,20 @@ export const deleteMessageFrameSchema = z.object({
   message_id: id,
 });
 
+/**
+ * The most conversations one `resume` frame (or event cursor) may name: a larger frame is refused
+ * whole with one error, so it cannot make the server check (and audit) thousands of ids.
+ */
+export const MAX_RESUME_CONVERSATIONS = 2000;
+
 export const resumeFrameSchema = z.object({
   type: z.literal('resume'),
-  cursors: z.record(id, seq),
+  cursors: z
+    .record(id, seq)
+    .refine(
+      (cursors) => Object.keys(cursors).length <= MAX_RESUME_CONVERSATIONS,
+      `names at most ${MAX_RESUME_CONVERSATIONS} conversations`,
+    ),
 });
 
 export const pingFrameSchema = z.object({

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { MAX_RESUME_CONVERSATIONS } from './client-frames.js';
+import { text } from './text.js';
 
 /**
  * The position of an event stream (SSE `id:` / `Last-Event-ID`, long-poll `cursor`): the last seq
@@ -19,14 +21,17 @@ export interface EventCursor {
   all: boolean;
 }
 
-/** Larger cursors are refused; a user in more conversations than this resumes per conversation. */
-export const MAX_CURSOR_CONVERSATIONS = 2000;
+/**
+ * Larger cursors are refused (the same cap as a `resume` frame's); a user in more conversations
+ * than this resumes per conversation.
+ */
+export const MAX_CURSOR_CONVERSATIONS = MAX_RESUME_CONVERSATIONS;
 export const MAX_CURSOR_LENGTH = 200_000;
 
 const wireSchema = z.object({
   v: z.literal(1),
   s: z
-    .record(z.string().min(1).max(64), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
+    .record(text().min(1).max(64), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
     .refine((s) => Object.keys(s).length <= MAX_CURSOR_CONVERSATIONS, 'too many conversations'),
   a: z.union([z.literal(0), z.literal(1)]),
 });

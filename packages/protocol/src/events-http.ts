@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ServerFrame } from './server-frames.js';
+import { text } from './text.js';
 
 /** The fallback doors: Server-Sent Events, long-polling, and client frames over HTTP POST. */
 
@@ -9,7 +10,7 @@ export const DEFAULT_POLL_TIMEOUT_MS = 25_000;
 /** Events one long-poll answer carries at most; the cursor then points after the last of them. */
 export const MAX_POLL_EVENTS = 1000;
 
-const cursorText = z.string().min(1).max(200_000);
+const cursorText = text().min(1).max(200_000);
 
 /** `GET /api/events?cursor=&timeout_ms=&limit=` */
 export const eventsQuerySchema = z.object({
@@ -23,7 +24,7 @@ export type EventsQuery = z.infer<typeof eventsQuerySchema>;
 export const eventStreamQuerySchema = z.object({
   cursor: cursorText.optional(),
   /** EventSource cannot set headers: an access token may come in the query instead. */
-  token: z.string().min(1).max(4096).optional(),
+  token: text().min(1).max(4096).optional(),
   /** How often the server writes a keep-alive comment; a client that hears nothing for longer reconnects. */
   heartbeat_ms: z.coerce.number().int().min(1000).max(60_000).default(15_000),
 });

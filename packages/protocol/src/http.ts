@@ -2,29 +2,28 @@ import { z } from 'zod';
 import { attachmentRefSchema } from './client-frames.js';
 import type { Attachment, Conversation, Message, User } from './models.js';
 import type { UserSettings } from './security.js';
+import { text } from './text.js';
 
 /** HTTP request bodies and queries, validated by the server and typed for clients. */
 
-const id = z.string().min(1).max(64);
+const id = text().min(1).max(64);
 
 export const registerBodySchema = z.object({
   email: z.email().max(254),
-  password: z.string().min(8).max(256),
-  name: z.string().trim().min(1).max(100),
+  password: text().min(8).max(256),
+  name: text().trim().min(1).max(100),
   role: z.enum(['patient', 'practitioner']),
 });
 export type RegisterBody = z.infer<typeof registerBodySchema>;
 
 export const loginBodySchema = z.object({
-  email: z.string().min(1).max(254),
-  password: z.string().min(1).max(256),
+  email: text().min(1).max(254),
+  password: text().min(1).max(256),
 });
 export type LoginBody = z.infer<typeof loginBodySchema>;
 
 /** The refresh token may come in the body (non-browser clients) or the session cookie. */
-export const refreshBodySchema = z
-  .object({ refresh_token: z.string().min(1).max(200).optional() })
-  .optional();
+export const refreshBodySchema = z.object({ refresh_token: text().min(1).max(200).optional() }).optional();
 
 export const createConversationBodySchema = z.object({
   participant_ids: z.array(id).min(1).max(50),
@@ -33,14 +32,14 @@ export const createConversationBodySchema = z.object({
 export type CreateConversationBody = z.infer<typeof createConversationBodySchema>;
 
 export const sendMessageBodySchema = z.object({
-  client_msg_id: z.string().min(1).max(100),
-  content: z.string(),
+  client_msg_id: text().min(1).max(100),
+  content: text(),
   reply_to: id.nullish(),
   attachments: z.array(attachmentRefSchema).max(10).nullish(),
 });
 export type SendMessageBody = z.infer<typeof sendMessageBodySchema>;
 
-export const editMessageBodySchema = z.object({ content: z.string() });
+export const editMessageBodySchema = z.object({ content: text() });
 
 const seqParam = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
@@ -65,10 +64,10 @@ export const conversationSettingsBodySchema = z
 export type ConversationSettingsBody = z.infer<typeof conversationSettingsBodySchema>;
 
 export const searchQuerySchema = z.object({
-  query: z.string().trim().min(1).max(200),
+  query: text().trim().min(1).max(200),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   /** The `next_cursor` of the previous page. */
-  cursor: z.string().max(200).optional(),
+  cursor: text().max(200).optional(),
 });
 export type SearchQuery = z.infer<typeof searchQuerySchema>;
 

@@ -15,3 +15,4 @@ export * from './rules.js';
 export * from './security.js';
 export * from './server-frames.js';
 export * from './socketio.js';
+export * from './text.js';

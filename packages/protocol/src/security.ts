@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Conversation, Message, Role, User } from './models.js';
+import { text } from './text.js';
 
 /**
  * Security and data-rights contract: the audit trail (admins, and a patient's view of who read
@@ -72,14 +73,14 @@ const isoInstant = z.iso.datetime({ offset: true });
 
 /** `GET /api/admin/audit` and `GET /api/admin/audit/export`: every filter is optional. */
 export const auditQuerySchema = z.object({
-  actor_id: z.string().min(1).max(64).optional(),
-  target_user_id: z.string().min(1).max(64).optional(),
-  conversation_id: z.string().min(1).max(64).optional(),
+  actor_id: text().min(1).max(64).optional(),
+  target_user_id: text().min(1).max(64).optional(),
+  conversation_id: text().min(1).max(64).optional(),
   action: z.enum(AUDIT_ACTIONS).optional(),
   since: isoInstant.optional(),
   until: isoInstant.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().min(1).max(200).optional(),
+  cursor: text().min(1).max(200).optional(),
 });
 export type AuditQuery = z.infer<typeof auditQuerySchema>;
 
@@ -97,7 +98,7 @@ export interface AuditPage {
 /** `GET /api/me/access-log`: who else opened or wrote in the caller's conversations. */
 export const accessLogQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().min(1).max(200).optional(),
+  cursor: text().min(1).max(200).optional(),
 });
 
 export interface AccessLogEntry {
@@ -132,7 +133,7 @@ export interface MeWithSettingsResponse {
 }
 
 /** `DELETE /api/me`: the password again, so a stolen session alone cannot delete an account. */
-export const deleteAccountBodySchema = z.object({ password: z.string().min(1).max(256) });
+export const deleteAccountBodySchema = z.object({ password: text().min(1).max(256) });
 
 /** `GET /api/me/export`: everything of the caller's conversations, as JSON. */
 export interface DataExport {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from './text.js';
 
 /**
  * The Socket.IO door's client events (seeds 002 and 003). Their payloads came in camelCase from
@@ -6,8 +7,8 @@ import { z } from 'zod';
  * from the handshake token only.
  */
 
-const id = z.string().min(1).max(64);
-const clientMsgId = z.string().min(1).max(100);
+const id = text().min(1).max(64);
+const clientMsgId = text().min(1).max(100);
 
 /** `join_consultation` / `leave_consultation`: the id itself, or an object holding it. */
 export const consultationRefEventSchema = z
@@ -23,7 +24,7 @@ export const sendMessageEventSchema = z
     consultation_id: id.optional(),
     conversationId: id.optional(),
     conversation_id: id.optional(),
-    content: z.string(),
+    content: text(),
     clientMsgId: clientMsgId.optional(),
     client_msg_id: clientMsgId.optional(),
     replyTo: id.nullish(),

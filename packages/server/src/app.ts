@@ -176,7 +176,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await http.register(multipart, { limits: { files: 1, fileSize: config.attachmentMaxBytes, fields: 5 } });
   registerErrorHandling(http, (code) => metrics.errors.inc({ code, door: 'http' }));
   registerHealthRoutes(http, core, () => shuttingDown);
-  registerMetricsRoute(http, metrics);
+  if (config.metricsKey !== undefined) registerMetricsRoute(http, metrics, config.metricsKey);
   registerAuthRoutes(http, core, {
     cookieSecure: config.cookieSecure,
     idleTimeoutSeconds: config.sessionIdleMinutes * 60,

@@ -58,6 +58,8 @@ const envSchema = z.object({
   CONSULTATION_WINDOW_HOURS: z.coerce.number().min(0).max(8760).default(72),
   /** Host platforms' key for the server API (/api/server/…); the API is off while unset. */
   SERVER_API_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Bearer key for GET /metrics; /metrics is not served while unset. */
+  METRICS_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   /** How often each node looks for schedule windows opening (doctor_ready); 0 turns it off. */
   DOCTOR_READY_CHECK_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   /**
@@ -159,6 +161,7 @@ export type Config = Readonly<{
   messagingPolicy: 'appointment' | 'consultation' | 'open';
   consultationWindowHours: number;
   serverApiKey: string | undefined;
+  metricsKey: string | undefined;
   doctorReadyCheckSeconds: number;
   practitionerSignup: PractitionerSignup;
   maxMessageBytes: number;
@@ -252,6 +255,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     messagingPolicy: e.MESSAGING_POLICY,
     consultationWindowHours: e.CONSULTATION_WINDOW_HOURS,
     serverApiKey: e.SERVER_API_KEY,
+    metricsKey: e.METRICS_KEY,
     doctorReadyCheckSeconds: e.DOCTOR_READY_CHECK_SECONDS,
     practitionerSignup:
       e.PRACTITIONER_SIGNUP ??

@@ -1,6 +1,20 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 
 /**
+ * The path of a request as logged: no query string, and under the server API (whose paths carry
+ * the host platform's external ids, often emails) every segment after the resource name redacted.
+ */
+export function loggedPath(url: string): string {
+  const path = url.split('?')[0] ?? '';
+  const server = /^\/api\/server\/([a-z-]+)\/?/.exec(path);
+  if (!server) return path;
+  const rest = path.slice(server[0].length);
+  // Known trailing words stay (tokens, schedule); anything else may be an id.
+  const segments = rest === '' ? [] : rest.split('/').map((s) => (/^(tokens|schedule)$/.test(s) ? s : ':id'));
+  return ['/api/server', server[1], ...segments].join('/');
+}
+
+/**
  * Structured logs without patient data. Requests are logged by method, path (no query string: it
  * can carry tokens and search terms) and status; bodies, credentials and cookies never are.
  */
@@ -17,7 +31,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         req: (req: { method?: string; url?: string; id?: string }) => ({
           id: req.id,
           method: req.method,
-          path: (req.url ?? '').split('?')[0],
+          path: loggedPath(req.url ?? ''),
         }),
         res: (res: { statusCode?: number }) => ({ status: res.statusCode }),
       },

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openConversation, registerUser, request, sendHttp } from './helpers/http.js';
+import { TEST_SERVER_API_KEY } from './helpers/security.js';
 import { startServer, type TestServer } from './helpers/server.js';
 import { TestSocket } from './helpers/ws.js';
 
@@ -15,7 +16,7 @@ describe('logs carry no patient data', () => {
         done();
       },
     });
-    server = await startServer({ logDestination: destination });
+    server = await startServer({ logDestination: destination, env: { SERVER_API_KEY: TEST_SERVER_API_KEY } });
   });
   afterAll(() => server.close());
 
@@ -43,6 +44,17 @@ describe('logs carry no patient data', () => {
       token: patient.token,
       rawBody: `{"participant_ids":["${secret}"`,
     });
+    // The host platform's external ids are often emails; they are in the server API's paths.
+    const externalId = 'jane.roe@host.example';
+    const api = (method: string, path: string, body?: unknown) =>
+      request(server.url, method, path, { token: TEST_SERVER_API_KEY, ...(body ? { body } : {}) });
+    expect(
+      (await api('PUT', `/api/server/users/${externalId}`, { name: 'Jane Roe', role: 'patient' })).status,
+    ).toBe(201);
+    expect((await api('POST', `/api/server/users/${encodeURIComponent(externalId)}/tokens`)).status).toBe(
+      201,
+    );
+    await api('GET', `/api/server/nothing/${externalId}/here`);
     await socket.close();
 
     const output = lines.join('');
@@ -56,6 +68,8 @@ describe('logs carry no patient data', () => {
       'Xanthippe',
       patient.token,
       doctor.token,
+      'jane.roe',
+      'Jane Roe',
     ]) {
       expect(output).not.toContain(forbidden);
     }

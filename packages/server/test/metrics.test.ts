@@ -15,10 +15,12 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   return 0;
 }
 
+const METRICS_KEY = 'metrics-key-metrics-key-0123456789abcdef';
+
 describe.each(DIALECTS)('health and metrics on %s', (dialect) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer({ dialect });
+    server = await startServer({ dialect, env: { METRICS_KEY } });
   });
   afterAll(async () => {
     await server.close();
@@ -49,7 +51,7 @@ describe.each(DIALECTS)('health and metrics on %s', (dialect) => {
     await bobSocket.next('error');
     await request(server.url, 'GET', '/api/conversations');
 
-    const res = await fetch(`${server.url}/metrics`);
+    const res = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_KEY}` } });
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
     expect(sample(text, 'carechat_connections', { door: 'ws' })).toBe(1);
@@ -64,5 +66,18 @@ describe.each(DIALECTS)('health and metrics on %s', (dialect) => {
     expect(text).not.toContain(conversation.id);
     expect(text).not.toContain(bob.user.id);
     await bobSocket.close();
+  });
+
+  it('serves /metrics only with the metrics key, and not at all without one configured', async () => {
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
+    const wrong = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).not.toContain('carechat_');
+    const keyless = await startServer({ dialect });
+    try {
+      expect((await fetch(`${keyless.url}/metrics`)).status).toBe(404);
+    } finally {
+      await keyless.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KyselyStore } from '../src/store/kysely-store.js';
 import { DIALECTS } from './helpers/dialects.js';
 import { openConversation, registerUser, sendHttp, type TestUser } from './helpers/http.js';
+import { TEST_SERVER_API_KEY } from './helpers/security.js';
 import { startServer, type TestServer } from './helpers/server.js';
 import { TestSocket } from './helpers/ws.js';
 
@@ -116,6 +117,13 @@ const TABLES = [
   'session_retired_tokens',
 ];
 
+/** A path segment; an unpaired surrogate goes as its (invalid) UTF-8 bytes, as a hostile client would send it. */
+function encodeSegment(value: string): string {
+  return [...value]
+    .map((ch) => (/^[\uD800-\uDFFF]$/.test(ch) ? '%ED%A0%80' : encodeURIComponent(ch)))
+    .join('');
+}
+
 describe.each(DIALECTS)('fuzzing on %s', (dialect) => {
   let server: TestServer;
   let alice: TestUser;
@@ -127,7 +135,11 @@ describe.each(DIALECTS)('fuzzing on %s', (dialect) => {
   beforeAll(async () => {
     server = await startServer({
       dialect,
-      env: { SEND_RATE_PER_SECOND: '0', LOGIN_FREE_ATTEMPTS_PER_ADDRESS: '100000' },
+      env: {
+        SEND_RATE_PER_SECOND: '0',
+        LOGIN_FREE_ATTEMPTS_PER_ADDRESS: '100000',
+        SERVER_API_KEY: TEST_SERVER_API_KEY,
+      },
     });
     [alice, bob] = await Promise.all([
       registerUser(server.url, { role: 'practitioner' }),
@@ -157,8 +169,11 @@ describe.each(DIALECTS)('fuzzing on %s', (dialect) => {
       fc.constantFrom(conversation.id, messageId, alice.user.id, bob.user.id, 'accept', '👍', 'cnv_x'),
       fc.string({ maxLength: 80 }),
       fc.string({ unit: 'grapheme', maxLength: 20 }),
-      fc.constantFrom('..', '%', '%00', '%ZZ', ' ', 'a'.repeat(300)),
+      fc.constantFrom('..', '%', '%00', '%ZZ', ' ', 'a'.repeat(300), 'a\u0000b', '\ud800', 'x\udc00'),
     );
+
+  /** Text no store keeps as sent: NUL (PostgreSQL refuses it) and unpaired surrogates. */
+  const unstorable = () => fc.constantFrom('\u0000', 'a\u0000b', '\ud800', 'a\udc00b', '\ud83d');
 
   const jsonish = () =>
     fc.oneof(
@@ -166,14 +181,92 @@ describe.each(DIALECTS)('fuzzing on %s', (dialect) => {
       fc.dictionary(fc.constantFrom(...FIELDS), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 6 }),
       fc.record(
         {
-          client_msg_id: fc.string({ maxLength: 120 }),
-          content: fc.string({ maxLength: 200 }),
+          client_msg_id: fc.oneof(fc.string({ maxLength: 120 }), unstorable()),
+          content: fc.oneof(fc.string({ maxLength: 200 }), unstorable()),
+          email: fc.oneof(
+            fc.emailAddress(),
+            unstorable().map((u) => `a${u}@example.test`),
+          ),
+          name: fc.oneof(fc.string({ maxLength: 20 }), unstorable()),
           participant_ids: fc.array(idLike(), { maxLength: 4 }),
           seq: fc.oneof(fc.integer(), fc.double(), fc.constant(Number.MAX_SAFE_INTEGER + 2)),
         },
         { requiredKeys: [] },
       ),
     );
+
+  it('refuses NUL and unpaired surrogates in every kind of field with 400, the same on a retry', async () => {
+    const bearer = (t: string) => ({ authorization: `Bearer ${t}`, 'content-type': 'application/json' });
+    const call = async (method: string, path: string, body: unknown, token?: string) => {
+      const res = await fetch(`${server.url}${path}`, {
+        method,
+        headers: token ? bearer(token) : { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: res.status, body: (await res.json()) as { error?: { code: string } } };
+    };
+    const c = conversation.id;
+    for (const bad of ['a\u0000b', 'a\ud800b', 'a\udc00']) {
+      const before = await snapshot();
+      const cases: Array<[string, string, unknown, string?]> = [
+        [
+          'POST',
+          '/api/auth/register',
+          { email: `x${bad}@example.test`, password: 'long enough pw', name: 'N', role: 'patient' },
+        ],
+        [
+          'POST',
+          '/api/auth/register',
+          { email: 'nul-name@example.test', password: 'long enough pw', name: bad, role: 'patient' },
+        ],
+        ['POST', '/api/auth/login', { email: `x${bad}@example.test`, password: 'whatever1' }],
+        [
+          'POST',
+          `/api/conversations/${c}/messages`,
+          { client_msg_id: `m${bad}`, content: 'hi' },
+          alice.token,
+        ],
+        ['POST', `/api/conversations/${c}/messages`, { client_msg_id: 'fine-id', content: bad }, alice.token],
+        [
+          'POST',
+          `/api/conversations/${encodeSegment(`cnv${bad}`)}/messages`,
+          { client_msg_id: 'x', content: 'hi' },
+          alice.token,
+        ],
+        ['GET', `/api/conversations/${encodeSegment(`cnv${bad}`)}`, undefined, alice.token],
+        ['PATCH', `/api/messages/${messageId}`, { content: bad }, alice.token],
+        ['POST', '/api/conversations', { participant_ids: [`usr${bad}`] }, alice.token],
+        [
+          'PUT',
+          `/api/server/users/${encodeSegment(`ext${bad}`)}`,
+          { name: 'N', role: 'patient' },
+          TEST_SERVER_API_KEY,
+        ],
+        ['PUT', '/api/server/users/ext-ok', { name: bad, role: 'patient' }, TEST_SERVER_API_KEY],
+      ];
+      for (const [method, path, body, token] of cases) {
+        // Twice: a retry of a refused request is refused the same way, never a 409.
+        for (let attempt = 0; attempt < 2; attempt++) {
+          const res = await call(method, path, body, token);
+          expect(res.status, `${method} ${path} ${JSON.stringify(body)}`).toBe(400);
+          expect(res.body.error?.code).toBe('invalid_request');
+        }
+      }
+      expect(await snapshot()).toBe(before);
+    }
+    const socket = await TestSocket.connect(`${server.wsUrl}/ws`, { token: bob.token });
+    await socket.roundTrip();
+    for (const frame of [
+      { type: 'chat_message', conversation_id: conversation.id, content: 'a\u0000b', client_msg_id: 'w1' },
+      { type: 'chat_message', conversation_id: conversation.id, content: 'ok', client_msg_id: 'w\ud800' },
+      { type: 'chat_message', conversation_id: `cnv\u0000`, content: 'ok', client_msg_id: 'w2' },
+    ]) {
+      socket.send(frame);
+      const error = (await socket.next('error')) as { code: string };
+      expect(error.code).toBe('invalid_request');
+    }
+    await socket.close();
+  });
 
   it('never answers 500 and stores nothing for a refused request, on any route', async () => {
     await fc.assert(
@@ -203,7 +296,7 @@ describe.each(DIALECTS)('fuzzing on %s', (dialect) => {
         fc.constantFrom('alice', 'bob', 'none', 'garbage'),
         async ([method, pattern], ids, body, query, who) => {
           let i = 0;
-          const path = pattern.replace(/:(id|emoji)/g, () => encodeURIComponent(ids[i++ % ids.length] ?? ''));
+          const path = pattern.replace(/:(id|emoji)/g, () => encodeSegment(ids[i++ % ids.length] ?? ''));
           const search = new URLSearchParams(query);
           if (pattern === '/api/events') search.set('timeout_ms', '0');
           const headers: Record<string, string> = {};
@@ -240,8 +333,8 @@ describe.each(DIALECTS)('fuzzing on %s', (dialect) => {
           type: fc.constantFrom(...FRAME_TYPES),
           conversation_id: fc.oneof(fc.constant(conversation.id), fc.string({ maxLength: 70 })),
           message_id: fc.oneof(fc.constant(messageId), fc.string({ maxLength: 70 })),
-          content: fc.string({ maxLength: 300 }),
-          client_msg_id: fc.string({ maxLength: 120 }),
+          content: fc.oneof(fc.string({ maxLength: 300 }), unstorable()),
+          client_msg_id: fc.oneof(fc.string({ maxLength: 120 }), unstorable()),
           seq: fc.oneof(fc.integer(), fc.double(), fc.string()),
           is_typing: fc.oneof(fc.boolean(), fc.string()),
           emoji: fc.oneof(fc.constant('👍'), fc.string({ maxLength: 10 })),

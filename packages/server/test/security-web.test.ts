@@ -53,6 +53,16 @@ describe('web hardening', () => {
     expect(res.headers.get('strict-transport-security')).toMatch(/max-age=/);
   });
 
+  it('lets the page connect only to its own origin and the configured origins, not every socket host', async () => {
+    const res = await rawRequest(server.url, 'GET', '/healthz');
+    const csp = res.headers.get('content-security-policy') ?? '';
+    const connectSrc = (/connect-src ([^;]*)/.exec(csp)?.[1] ?? '').split(' ');
+    const host = new URL(server.url).host;
+    expect(connectSrc).toEqual(["'self'", `ws://${host}`, `wss://${host}`, ALLOWED]);
+    expect(connectSrc).not.toContain('ws:');
+    expect(connectSrc).not.toContain('wss:');
+  });
+
   it('sets the session cookie HttpOnly, Secure, SameSite=Strict, and the CSRF cookie readable', async () => {
     const { res } = await login(server.url, alice);
     const cookies = cookiesOf(res.headers);

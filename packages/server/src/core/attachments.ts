@@ -32,6 +32,54 @@ export function sniffContentType(bytes: Uint8Array): string | undefined {
   return SIGNATURES.find((s) => s.matches(bytes))?.type;
 }
 
+/** Enough of the start of a file to recognise every allowed type. */
+const SNIFF_BYTES = 16;
+
+/** An upload the actor may make; its bytes follow. */
+export interface PendingUpload {
+  store(file: {
+    name: string;
+    chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+  }): Promise<Attachment>;
+}
+
+function tooLarge(maxBytes: number): CoreError {
+  return new CoreError('message_too_large', `Attachments are limited to ${maxBytes} bytes.`);
+}
+
+function toAsyncIterator(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): AsyncIterator<Uint8Array> | Iterator<Uint8Array> {
+  return Symbol.asyncIterator in chunks ? chunks[Symbol.asyncIterator]() : chunks[Symbol.iterator]();
+}
+
+/** The first `count` bytes (or all, if fewer), and whether the source ended there. */
+async function readHead(
+  source: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
+  count: number,
+): Promise<{ bytes: Uint8Array; done: boolean }> {
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  while (length < count) {
+    const next = await source.next();
+    if (next.done) return { bytes: concat(parts, length), done: true };
+    parts.push(next.value);
+    length += next.value.length;
+  }
+  return { bytes: concat(parts, length), done: false };
+}
+
+function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
 export interface AttachmentDeps {
   store: Store;
   clock: Clock;
@@ -46,51 +94,96 @@ export interface AttachmentDeps {
 export class AttachmentService {
   constructor(private readonly d: AttachmentDeps) {}
 
+  /**
+   * Whether the actor may upload into the conversation now: the upload limit, then participation.
+   * Doors call it before they read a byte of the body, so a stranger's or a flood's uploads are
+   * refused without being received.
+   */
+  async checkUpload(actor: Actor, conversationId: string): Promise<PendingUpload> {
+    this.d.uploadLimit.take(actor.userId);
+    await accessConversation(this.d.store, actor, conversationId);
+    return {
+      store: (file) => this.store(actor, conversationId, file),
+    };
+  }
+
+  /** An upload whose bytes are already in memory (checkUpload, then store). */
   async upload(
     actor: Actor,
     conversationId: string,
     file: { name: string; bytes: Uint8Array },
   ): Promise<Attachment> {
-    this.d.uploadLimit.take(actor.userId);
-    await accessConversation(this.d.store, actor, conversationId);
-    if (file.bytes.length > this.d.maxBytes) {
-      throw new CoreError('message_too_large', `Attachments are limited to ${this.d.maxBytes} bytes.`);
-    }
-    if (file.bytes.length === 0) throw new CoreError('invalid_request', 'The file is empty.');
-    const contentType = sniffContentType(file.bytes);
+    const pending = await this.checkUpload(actor, conversationId);
+    return pending.store({ name: file.name, chunks: [file.bytes] });
+  }
+
+  /**
+   * Streams the file to the attachment storage, at most `maxBytes` of it: its type comes from its
+   * first bytes (nothing else is stored), and a file over the limit is abandoned as soon as it
+   * passes it.
+   */
+  private async store(
+    actor: Actor,
+    conversationId: string,
+    file: { name: string; chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array> },
+  ): Promise<Attachment> {
+    const source = toAsyncIterator(file.chunks);
+    const head = await readHead(source, SNIFF_BYTES);
+    if (head.bytes.length === 0) throw new CoreError('invalid_request', 'The file is empty.');
+    const contentType = sniffContentType(head.bytes);
     if (!contentType)
       throw new CoreError(
         'invalid_request',
         'Only images (PNG, JPEG, GIF, WebP) and PDF files are accepted.',
       );
     const id = newId('att');
-    await this.d.storage.put(id, file.bytes);
+    let size = 0;
+    const maxBytes = this.d.maxBytes;
+    async function* capped(): AsyncGenerator<Uint8Array> {
+      size = head.bytes.length;
+      if (size > maxBytes) throw tooLarge(maxBytes);
+      yield head.bytes;
+      if (head.done) return;
+      for (;;) {
+        const next = await source.next();
+        if (next.done) return;
+        size += next.value.length;
+        if (size > maxBytes) throw tooLarge(maxBytes);
+        yield next.value;
+      }
+    }
+    await this.d.storage.put(id, capped());
     const record: AttachmentRecord = {
       id,
       conversationId,
       uploaderId: actor.userId,
       name: safeName(file.name),
       contentType,
-      size: file.bytes.length,
+      size,
       storageKey: id,
       messageId: null,
       createdAt: this.d.clock.now().toISOString(),
     };
-    await this.d.store.transaction(async (tx) => {
-      await tx.messages.insertAttachment(record);
-      await tx.appendAudit([
-        this.d.audit.entry(actor, 'attachment.uploaded', {
-          conversationId,
-          detail: { attachment_id: id, size: record.size },
-        }),
-      ]);
-    });
+    try {
+      await this.d.store.transaction(async (tx) => {
+        await tx.messages.insertAttachment(record);
+        await tx.appendAudit([
+          this.d.audit.entry(actor, 'attachment.uploaded', {
+            conversationId,
+            detail: { attachment_id: id, size: record.size },
+          }),
+        ]);
+      });
+    } catch (error) {
+      await this.d.storage.remove?.(id).catch(() => {});
+      throw error;
+    }
     return { id, name: record.name, content_type: contentType, size: record.size };
   }
 
   async download(actor: Actor, attachmentId: string): Promise<{ attachment: Attachment; bytes: Uint8Array }> {
     const [record] = await this.d.store.findAttachments([attachmentId]);
-    if (!record) throw new CoreError('not_found', 'No such attachment.');
+    if (!record || record.deletedAt) throw new CoreError('not_found', 'No such attachment.');
     try {
       await accessConversation(this.d.store, actor, record.conversationId);
     } catch {
@@ -108,11 +201,18 @@ export class AttachmentService {
   }
 }
 
+/**
+ * Bidirectional controls (embeddings, overrides, isolates, LRM/RLM): "invoice\u202Efdp.exe" would
+ * show as "invoiceexe.pdf".
+ */
+const BIDI_CONTROLS = /[\u200E\u200F\u202A-\u202E\u2066-\u2069]/gu;
+
 /** A file name safe to show and to put in a header: no paths, no control characters, bounded. */
-function safeName(name: string): string {
+export function safeName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
   const cleaned = base
     .replace(/[\p{Cc}"]/gu, '')
+    .replace(BIDI_CONTROLS, '')
     .trim()
     .slice(0, 200);
   return cleaned || 'attachment';

@@ -182,9 +182,9 @@ export class ConversationService {
     return { conversation: record, created: true, userIds: [createdBy, ...otherIds] };
   }
 
-  async get(actor: Actor, conversationId: string): Promise<Conversation> {
+  async get(actor: Actor, conversationId: string, audited = true): Promise<Conversation> {
     const { conversation, self } = await accessConversation(this.d.store, actor, conversationId);
-    const [wire] = await this.render(actor, [{ conversation, self }]);
+    const [wire] = await this.render(actor, [{ conversation, self }], audited);
     if (!wire) throw new CoreError('not_participant');
     return wire;
   }
@@ -214,7 +214,8 @@ export class ConversationService {
       const user = await this.d.users.get(userId);
       if (!user) continue;
       const viewer: Actor = { userId, role: user.role, sessionId: '' };
-      const conversation = await this.get(viewer, conversationId);
+      // Pushed to them, not read by anyone yet: the read is audited when a session lists it.
+      const conversation = await this.get(viewer, conversationId, false);
       await this.d.bus.publish(domainEvent('conversation.created', [userId], { conversation }));
     }
   }
@@ -222,6 +223,7 @@ export class ConversationService {
   private async render(
     actor: Actor,
     rows: ReadonlyArray<{ conversation: ConversationRecord; self: ParticipantRecord }>,
+    audited = true,
   ): Promise<Conversation[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.conversation.id);
@@ -243,6 +245,16 @@ export class ConversationService {
     ]);
     const usersById = new Map<string, UserRecord>(users.map((u) => [u.id, u]));
     const lastById = new Map(lastMessages.map((m) => [m.conversationId, m]));
+    // A last-message preview shows content: audited like a history read (ids and a count).
+    if (audited) {
+      for (const m of lastMessages) {
+        if (m.deletedAt !== null) continue;
+        this.d.audit.record(actor, 'conversation.history_read', {
+          conversationId: m.conversationId,
+          detail: { count: 1, preview: true },
+        });
+      }
+    }
     return rows.map(({ conversation, self }) =>
       toWireConversation({
         viewer: actor,

@@ -184,6 +184,7 @@ export function createCore(o: CoreOptions): Core {
         .catch((error: unknown) => o.onBackgroundError?.(error));
     },
     previewsFor: (userIds) => security.notifications.previewsFor(userIds),
+    storage: o.attachmentStorage,
   });
   const presenceService = new PresenceService({
     ...shared,
@@ -242,7 +243,7 @@ export function createCore(o: CoreOptions): Core {
     receipts: new ReceiptService(shared),
     reactions: new ReactionService({ ...shared, policy, audit }),
     typing,
-    search: new SearchService(o.store, views),
+    search: new SearchService(o.store, views, audit),
     attachments,
     presenceService,
     connectionLifecycle,

@@ -9,10 +9,11 @@ import { newId } from './ids.js';
 import type { KeyedLimiter } from './limits.js';
 import type { MessageViews } from './message-views.js';
 import type { MessagingPolicy } from './policy.js';
+import type { AttachmentStorage } from './ports/attachment-storage.js';
 import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
 import type { MessageRecord, ParticipantRecord, Store } from './ports/store.js';
-import { checkWrite, recordAccessRefusal } from './refusals.js';
+import { checkWrite, recordAccessRefusal, recordResumeRefusals } from './refusals.js';
 
 export interface MessageDeps {
   store: Store;
@@ -30,6 +31,8 @@ export interface MessageDeps {
   onSent?: (message: Message) => void;
   /** The recipients who turned notification previews on; without it, notifications carry no content. */
   previewsFor?: (userIds: readonly string[]) => Promise<ReadonlySet<string>>;
+  /** Where attachment bytes live: a deleted message's attachments are removed from it after the commit. */
+  storage?: AttachmentStorage;
 }
 
 export interface SendInput {
@@ -150,6 +153,29 @@ export class MessageService {
     return { messages, has_more: hasMore };
   }
 
+  /**
+   * Splits the conversations a resume names into the actor's own and the rest, with one query
+   * whatever their number; the rest are recorded as one refusal (recordResumeRefusals).
+   */
+  async resumable(
+    actor: Actor,
+    conversationIds: readonly string[],
+  ): Promise<{ own: string[]; refused: string[] }> {
+    if (conversationIds.length === 0) return { own: [], refused: [] };
+    const mine = new Set(
+      (await this.d.store.listConversationsOfUser(actor.userId)).map((r) => r.conversation.id),
+    );
+    const own = conversationIds.filter((id) => mine.has(id));
+    const refused = conversationIds.filter((id) => !mine.has(id));
+    this.refuseResume(actor, refused);
+    return { own, refused };
+  }
+
+  /** Records the conversations of a resume (or event cursor) that are not the actor's, as one row. */
+  refuseResume(actor: Actor, conversationIds: readonly string[]): void {
+    recordResumeRefusals(this.d.audit, actor, conversationIds);
+  }
+
   /** Every message after `afterSeq`, page by page, for a resuming client. */
   async *replay(actor: Actor, conversationId: string, afterSeq: number): AsyncGenerator<Message[]> {
     const { participants } = await this.readAccess(actor, conversationId);
@@ -235,7 +261,7 @@ export class MessageService {
     const { participants } = await accessConversation(this.d.store, actor, record.conversationId);
     const deletedAt = this.d.clock.now().toISOString();
     // What the message said stays in the server-side edit history (audit), never on the wire.
-    await this.d.store.transaction(async (tx) => {
+    const attachmentKeys = await this.d.store.transaction(async (tx) => {
       await tx.messages.recordMessageEdit({
         id: newId('edt'),
         messageId,
@@ -245,10 +271,19 @@ export class MessageService {
         createdAt: deletedAt,
       });
       await tx.messages.markMessageDeleted(record.id, deletedAt);
+      const keys = await tx.messages.markAttachmentsDeleted(record.id, deletedAt);
       await tx.appendAudit([
-        this.d.audit.entry(actor, 'message.deleted', { conversationId: record.conversationId, messageId }),
+        this.d.audit.entry(actor, 'message.deleted', {
+          conversationId: record.conversationId,
+          messageId,
+          ...(keys.length > 0 ? { detail: { attachments: keys.length } } : {}),
+        }),
       ]);
+      return keys;
     });
+    // After the commit: a failed removal leaves unreachable bytes (retention removes them), never
+    // a deleted message whose attachment is still served.
+    for (const key of attachmentKeys) await this.d.storage?.remove?.(key).catch(() => {});
     await this.d.bus.publish(
       domainEvent('message.deleted', userIdsOf(participants), {
         conversationId: record.conversationId,

@@ -65,3 +65,17 @@ export async function checkWrite(
     throw error;
   }
 }
+
+/**
+ * Records the conversations a resume named that are not the actor's: one `access.refused` row for
+ * the whole frame or cursor, with a count, however many ids it named (never one row per id).
+ */
+export function recordResumeRefusals(audit: AuditLog, actor: Actor, refused: readonly string[]): void {
+  if (refused.length === 0) return;
+  audit.record(actor, 'access.refused', {
+    outcome: 'refused',
+    code: 'not_participant',
+    ...(refused.length === 1 ? { conversationId: refused[0] } : {}),
+    detail: { count: refused.length, resume: true },
+  });
+}

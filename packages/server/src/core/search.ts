@@ -1,5 +1,6 @@
 import type { Message, SearchQuery } from '@carechat/protocol';
 import type { Actor } from './actor.js';
+import type { AuditLog } from './audit.js';
 import { CoreError } from './errors.js';
 import type { MessageViews } from './message-views.js';
 import type { Store } from './ports/store.js';
@@ -12,6 +13,7 @@ export class SearchService {
   constructor(
     private readonly store: Store,
     private readonly views: MessageViews,
+    private readonly audit: AuditLog,
   ) {}
 
   async search(
@@ -31,6 +33,16 @@ export class SearchService {
         actor.userId,
       );
       results.push(message!);
+    }
+    // Results show content: one history-read row per conversation they came from (counts only).
+    const counts = new Map<string, number>();
+    for (const record of page)
+      counts.set(record.conversationId, (counts.get(record.conversationId) ?? 0) + 1);
+    for (const [conversationId, count] of counts) {
+      this.audit.record(actor, 'conversation.history_read', {
+        conversationId,
+        detail: { count, search: true },
+      });
     }
     const last = page[page.length - 1];
     return {

@@ -69,9 +69,12 @@ export class CursorStream {
         replays.push(session.replay(id, conversation.lastSeq, none()));
       }
     }
-    for (const id of Object.keys(cursor?.seqs ?? {})) {
-      // The same answer as for any conversation the user is not in; it leaves the cursor.
-      if (!known.has(id)) this.refuse(id);
+    // The same answer as for any conversation the user is not in, once for all of them; they
+    // leave the cursor.
+    const unknown = Object.keys(cursor?.seqs ?? {}).filter((id) => !known.has(id));
+    if (unknown.length > 0) {
+      this.core.messages.refuseResume(this.actor, unknown);
+      this.refuse(unknown);
     }
     await Promise.all(replays);
   }
@@ -119,19 +122,24 @@ export class CursorStream {
       (error: unknown) => {
         // Left the conversation meanwhile: say so and drop it. Anything else (the store briefly
         // away) fails the whole open, and the client resumes again from the same cursor.
-        if (isCoreError(error) && error.code === 'not_participant') this.refuse(conversationId);
+        if (isCoreError(error) && error.code === 'not_participant') this.refuse([conversationId]);
         else throw error;
       },
     );
   }
 
-  private refuse(conversationId: string): void {
-    this.#seqs.delete(conversationId);
+  /** One error for every conversation of the cursor that is not the user's (`ref` when just one). */
+  private refuse(conversationIds: readonly string[]): void {
+    for (const id of conversationIds) this.#seqs.delete(id);
+    const one = conversationIds.length === 1 ? conversationIds[0] : undefined;
     this.sink.send({
       type: 'error',
       code: 'not_participant',
-      message: 'You are not a participant of this conversation.',
-      ref: conversationId,
+      message:
+        one !== undefined
+          ? 'You are not a participant of this conversation.'
+          : `${conversationIds.length} conversations of this cursor are not yours; they leave the cursor.`,
+      ...(one !== undefined ? { ref: one } : {}),
     });
   }
 

@@ -245,10 +245,20 @@ export class LiveSession implements LiveConnection {
 
   private async resume(cursors: Record<string, number>): Promise<void> {
     const held: Record<string, number> = {};
-    for (const [conversationId, afterSeq] of Object.entries(cursors)) {
-      // A per-conversation socket only carries its own conversation.
-      const only = this.options.conversationId;
-      if (only !== undefined && conversationId !== only) continue;
+    // A per-conversation socket only carries its own conversation.
+    const only = this.options.conversationId;
+    const named = Object.keys(cursors).filter((id) => only === undefined || id === only);
+    // One query and at most one refusal (and audit row) for the whole frame, however many ids.
+    let own = named;
+    let refused: string[] = [];
+    try {
+      ({ own, refused } = await this.core.messages.resumable(this.actor, named));
+    } catch {
+      // The store is away: each replay below fails on its own, with its conversation as `ref`, so
+      // the client knows what to fill later (as before the check).
+    }
+    for (const conversationId of own) {
+      const afterSeq = cursors[conversationId]!;
       try {
         held[conversationId] = await this.replay(
           conversationId,
@@ -258,6 +268,15 @@ export class LiveSession implements LiveConnection {
       } catch (error) {
         this.fail(error, conversationId);
       }
+    }
+    if (refused.length > 0) {
+      this.error(
+        'not_participant',
+        refused.length === 1
+          ? 'You are not a participant of this conversation.'
+          : `${refused.length} of these conversations are not yours; they are left out of resumed.`,
+        refused.length === 1 ? refused[0] : undefined,
+      );
     }
     this.reply({ type: 'resumed', cursors: held });
   }

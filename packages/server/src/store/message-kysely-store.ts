@@ -110,6 +110,23 @@ export class KyselyMessageStore
       .execute();
   }
 
+  async markAttachmentsDeleted(messageId: string, deletedAt: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('attachments')
+      .select('storage_key')
+      .where('message_id', '=', messageId)
+      .where('deleted_at', 'is', null)
+      .execute();
+    if (rows.length === 0) return [];
+    await this.db
+      .updateTable('attachments')
+      .set({ deleted_at: deletedAt })
+      .where('message_id', '=', messageId)
+      .where('deleted_at', 'is', null)
+      .execute();
+    return rows.map((r) => r.storage_key);
+  }
+
   async findMessages(ids: readonly string[]): Promise<MessageRecord[]> {
     if (ids.length === 0) return [];
     const rows = await this.db
@@ -228,6 +245,7 @@ export class KyselyMessageStore
       storageKey: r.storage_key,
       messageId: r.message_id,
       createdAt: r.created_at,
+      deletedAt: r.deleted_at,
     }));
   }
 

@@ -104,4 +104,6 @@ export interface AttachmentsTable {
   /** The message that references it, once sent. */
   message_id: string | null;
   created_at: string;
+  /** Set with its message's deletion; a deleted attachment is never served again. */
+  deleted_at: string | null;
 }

@@ -6,6 +6,8 @@ export interface MessageWrites {
   recordMessageEdit(edit: MessageEditRecord): Promise<void>;
   updateMessageContent(id: string, content: string, editedAt: string): Promise<void>;
   markMessageDeleted(id: string, deletedAt: string): Promise<void>;
+  /** Marks the attachments of a message deleted; returns their storage keys (to remove after the commit). */
+  markAttachmentsDeleted(messageId: string, deletedAt: string): Promise<string[]>;
   insertAttachment(attachment: AttachmentRecord): Promise<void>;
 }
 
@@ -105,6 +107,8 @@ export interface AttachmentRecord {
   storageKey: string;
   messageId: string | null;
   createdAt: string;
+  /** Set when its message was deleted (absent on a new upload). */
+  deletedAt?: string | null;
 }
 
 /** A stored message, and whether this append created it (false: a retry of one stored before). */

@@ -2,6 +2,7 @@ import {
   createAppointmentBodySchema,
   listAppointmentsQuerySchema,
   putScheduleBodySchema,
+  text,
   userSearchQuerySchema,
 } from '@carechat/protocol';
 import type { FastifyInstance } from 'fastify';
@@ -10,10 +11,10 @@ import type { Core } from '../../core/index.js';
 import { requestActor } from './request-actor.js';
 import { parse } from './validate.js';
 
-const idParams = z.object({ id: z.string().min(1).max(64) });
-const userIdParams = z.object({ user_id: z.string().min(1).max(64) });
+const idParams = z.object({ id: text().min(1).max(64) });
+const userIdParams = z.object({ user_id: text().min(1).max(64) });
 const transitionParams = z.object({
-  id: z.string().min(1).max(64),
+  id: text().min(1).max(64),
   transition: z.enum(['accept', 'decline', 'cancel', 'complete', 'end']),
 });
 

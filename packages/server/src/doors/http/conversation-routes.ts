@@ -4,6 +4,7 @@ import {
   historyQuerySchema,
   readBodySchema,
   sendMessageBodySchema,
+  text,
   unreadTotal,
 } from '@carechat/protocol';
 import type { FastifyInstance } from 'fastify';
@@ -12,7 +13,7 @@ import type { Core } from '../../core/index.js';
 import { requestActor } from './request-actor.js';
 import { parse } from './validate.js';
 
-const idParams = z.object({ id: z.string().min(1).max(64) });
+const idParams = z.object({ id: text().min(1).max(64) });
 
 export function registerConversationRoutes(app: FastifyInstance, core: Core): void {
   app.post('/api/conversations', async (request, reply) => {

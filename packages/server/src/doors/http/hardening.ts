@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
@@ -7,6 +8,15 @@ export interface HardeningOptions {
   corsOrigins: readonly string[];
   /** HTTPS deployments: HSTS, and upgrade-insecure-requests in the CSP. */
   secure: boolean;
+}
+
+/** A host header as CSP can carry it (no spaces, quotes or semicolons), else none. */
+const HOST = /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$/;
+
+/** This server's own socket origins, from the Host the page was loaded from. */
+function socketOrigins(req: IncomingMessage): string {
+  const host = req.headers.host ?? '';
+  return HOST.test(host) ? `ws://${host} wss://${host}` : '';
 }
 
 /**
@@ -24,8 +34,9 @@ export async function registerHardening(app: FastifyInstance, o: HardeningOption
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:', 'blob:'],
         fontSrc: ["'self'", 'data:'],
-        // 'self' covers the same origin's ws:/wss: in current browsers; both listed for older ones.
-        connectSrc: ["'self'", 'ws:', 'wss:'],
+        // 'self' covers the same origin's ws:/wss: in current browsers; older ones need the
+        // socket origin by name. Never every ws:/wss: host: a page could then leak anywhere.
+        connectSrc: ["'self'", socketOrigins, ...o.corsOrigins],
         mediaSrc: ["'self'", 'blob:'],
         objectSrc: ["'none'"],
         baseUri: ["'self'"],

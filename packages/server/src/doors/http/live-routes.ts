@@ -1,8 +1,10 @@
+import type { Readable } from 'node:stream';
 import {
   conversationSettingsBodySchema,
   emojiSchema,
   readBodySchema,
   searchQuerySchema,
+  text,
 } from '@carechat/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -11,8 +13,8 @@ import type { Core } from '../../core/index.js';
 import { requestActor } from './request-actor.js';
 import { parse } from './validate.js';
 
-const idParams = z.object({ id: z.string().min(1).max(64) });
-const reactionParams = z.object({ id: z.string().min(1).max(64), emoji: emojiSchema });
+const idParams = z.object({ id: text().min(1).max(64) });
+const reactionParams = z.object({ id: text().min(1).max(64), emoji: emojiSchema });
 const typingBody = z.object({ is_typing: z.boolean() });
 
 /** Mute/pin, typing, delivery, unread totals, reactions, search and attachments over HTTP. */
@@ -72,18 +74,11 @@ export function registerLiveRoutes(app: FastifyInstance, core: Core): void {
     const { id } = parse(idParams, request.params);
     if (!request.isMultipart())
       throw new CoreError('invalid_request', 'Upload the file as multipart/form-data.');
+    // Limits and participation before a byte of the body is read: a refused upload is not received.
+    const pending = await core.attachments.checkUpload(actor, id);
     const file = await request.file();
     if (!file) throw new CoreError('invalid_request', 'No file in the upload.');
-    let bytes: Buffer;
-    try {
-      bytes = await file.toBuffer();
-    } catch (error) {
-      if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-        throw new CoreError('message_too_large', 'The file is larger than the server allows.');
-      }
-      throw error;
-    }
-    const attachment = await core.attachments.upload(actor, id, { name: file.filename, bytes });
+    const attachment = await pending.store({ name: file.filename, chunks: sizeChecked(file.file) });
     return reply.status(201).send({ attachment });
   });
 
@@ -99,4 +94,26 @@ export function registerLiveRoutes(app: FastifyInstance, core: Core): void {
       .header('cache-control', 'private, no-store')
       .send(Buffer.from(bytes));
   });
+}
+
+/** The file's bytes as they arrive; the multipart size limit becomes the catalogue's error. */
+async function* sizeChecked(file: Readable & { truncated?: boolean }): AsyncGenerator<Uint8Array> {
+  // Past the limit the parser drops the rest of the part and waits for its end, which a client
+  // can hold back: end the read now.
+  file.once('limit', () => file.destroy(tooLarge()));
+  try {
+    for await (const chunk of file) {
+      // The limit may have been met while this chunk was buffered, before the listener was there.
+      if (file.truncated) throw tooLarge();
+      yield chunk;
+    }
+  } catch (error) {
+    if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge();
+    throw error;
+  }
+  if (file.truncated) throw tooLarge();
+}
+
+function tooLarge(): CoreError {
+  return new CoreError('message_too_large', 'The file is larger than the server allows.');
 }

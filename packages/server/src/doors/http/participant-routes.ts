@@ -1,12 +1,12 @@
-import { addParticipantsBodySchema } from '@carechat/protocol';
+import { addParticipantsBodySchema, text } from '@carechat/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Core } from '../../core/index.js';
 import { requestActor } from './request-actor.js';
 import { parse } from './validate.js';
 
-const idParams = z.object({ id: z.string().min(1).max(64) });
-const memberParams = z.object({ id: z.string().min(1).max(64), userId: z.string().min(1).max(64) });
+const idParams = z.object({ id: text().min(1).max(64) });
+const memberParams = z.object({ id: text().min(1).max(64), userId: text().min(1).max(64) });
 
 /** Care-team (group) conversations gaining and losing participants. */
 export function registerParticipantRoutes(app: FastifyInstance, core: Core): void {

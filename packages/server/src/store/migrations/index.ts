@@ -5,6 +5,7 @@ import { liveFeatures } from './0003-live-features.js';
 import { security } from './0004-security.js';
 import { careTeamsAndBlocks } from './0005-care-teams-and-blocks.js';
 import { accountStatus } from './0006-account-status.js';
+import { attachmentDeletion } from './0007-attachment-deletion.js';
 
 /** Every migration, in order. One set serves both dialects. Never edit a shipped migration: add one. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004-security': security,
   '0005-care-teams-and-blocks': careTeamsAndBlocks,
   '0006-account-status': accountStatus,
+  '0007-attachment-deletion': attachmentDeletion,
 };

@@ -12,7 +12,6 @@ import { SlowConsumerPolicy } from './slow-consumer.js';
 /** The logger the layer writes connection events to (pino's, in the server). */
 export interface LiveLog extends FailureLog {
   debug(details: object, message: string): void;
-  child(bindings: Record<string, string>): LiveLog;
 }
 
 export interface LiveLayerOptions {
@@ -48,6 +47,14 @@ export class LiveLayer {
   /** Sessions still open, or closed with actions still running (a graceful close waits for them). */
   readonly #unsettled = new Set<LiveSession>();
   readonly #ending = new Map<LiveSession, () => void>();
+  /**
+   * The sessions with a wire heartbeat, by interval: one timer per interval in use rather than
+   * one per connection (a node holds tens of thousands of idle connections).
+   */
+  readonly #heartbeats = new Map<
+    number,
+    { sessions: Set<LiveSession>; timer: ReturnType<typeof setInterval> }
+  >();
   #admitting = true;
 
   constructor(
@@ -97,32 +104,56 @@ export class LiveLayer {
     const { door } = options;
     const metrics = this.options.metrics;
     const delivered = metrics?.messagesDelivered.labels({ door });
-    let log = this.options.log;
-    const session = new LiveSession(this.core, actor, sink, {
+    const parentLog = this.options.log;
+    const session: LiveSession = new LiveSession(this.core, actor, sink, {
       door,
       conversationId: options.conversationId,
       ...(options.startAtFirstSeq ? { startAtFirstSeq: true } : {}),
       gapWaitMs: this.options.gapWaitMs,
       slowConsumer: this.#slowConsumer,
-      log: { error: (details, message) => log.error(details, message) },
+      // Bindings added per call, not a child logger per connection (its memory, times 15,000).
+      log: { error: (details, message) => parentLog.error({ conn: session.id, door, ...details }, message) },
       onError: (code) => metrics?.errors.inc({ code, door }),
       onDelivered: () => delivered?.inc(),
     });
-    log = log.child({ conn: session.id, door });
-    const heartbeat =
+    const heartbeatMs =
       sink.heartbeat && options.heartbeatMs !== undefined && options.heartbeatMs > 0
-        ? setInterval(() => session.heartbeat(), options.heartbeatMs)
-        : undefined;
-    heartbeat?.unref();
+        ? options.heartbeatMs
+        : 0;
+    if (heartbeatMs > 0) this.beatEvery(heartbeatMs).add(session);
     this.#unsettled.add(session);
     this.#ending.set(session, () => {
-      clearInterval(heartbeat);
+      if (heartbeatMs > 0) this.stopBeating(heartbeatMs, session);
       options.release();
-      log.debug({}, 'socket closed');
+      parentLog.debug({ conn: session.id, door }, 'socket closed');
     });
-    log.debug({}, 'socket opened');
+    parentLog.debug({ conn: session.id, door }, 'socket opened');
     void this.hub.add(session);
     return session;
+  }
+
+  private beatEvery(ms: number): Set<LiveSession> {
+    let group = this.#heartbeats.get(ms);
+    if (!group) {
+      const sessions = new Set<LiveSession>();
+      const timer = setInterval(() => {
+        for (const session of sessions) session.heartbeat();
+      }, ms);
+      timer.unref();
+      group = { sessions, timer };
+      this.#heartbeats.set(ms, group);
+    }
+    return group.sessions;
+  }
+
+  private stopBeating(ms: number, session: LiveSession): void {
+    const group = this.#heartbeats.get(ms);
+    if (!group) return;
+    group.sessions.delete(session);
+    if (group.sessions.size === 0) {
+      clearInterval(group.timer);
+      this.#heartbeats.delete(ms);
+    }
   }
 
   /** The connection closed: no more events; actions it sent still finish. */

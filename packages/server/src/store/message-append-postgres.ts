@@ -37,6 +37,37 @@ export function batchStatement(inputs: readonly NewMessage[]) {
         cast(${m.audit ? JSON.stringify(toAuditRow(m.audit)) : null} as jsonb))`,
     ),
   );
+  // Binding and its check are planned only for batches that carry attachments (most carry none,
+  // and PostgreSQL plans this statement anew for every batch).
+  const withAttachments = inputs.some((m) => m.attachments.length > 0);
+  const binding = withAttachments
+    ? sql`,
+    bound as (
+      update attachments a set message_id = i.id
+      from inserted ins join input i on i.id = ins.id
+        cross join lateral jsonb_array_elements_text(i.attachment_ids) as att(id)
+      where a.id = att.id and a.message_id is null and a.conversation_id = i.conversation_id
+        and a.uploader_id = i.sender_id
+      returning a.id
+    ),
+    -- Every attachment of every new message bound, or the statement fails (the cast of a
+    -- non-number), and with it the whole transaction. Not a constant, so never folded at planning.
+    checked as (
+      select case
+        when (select count(*) from bound) = (
+          select coalesce(sum(jsonb_array_length(i.attachment_ids)), 0) from inserted ins join input i on i.id = ins.id
+        ) then 0
+        else cast((select 'attachment not bindable: ' || count(*) from bound) as integer)
+      end as ok
+    )`
+    : sql``;
+  const results = withAttachments
+    ? sql`select 'new' as kind, inserted.* from inserted, checked where checked.ok = 0
+    union all
+    select 'old' as kind, existing.* from existing, checked where checked.ok = 0`
+    : sql`select 'new' as kind, inserted.* from inserted
+    union all
+    select 'old' as kind, existing.* from existing`;
   return sql<MessagesTable & { kind: 'new' | 'old' }>`
     with input (idx, id, conversation_id, sender_id, client_msg_id, content, reply_to, attachments, created_at,
       attachment_ids, audit) as (
@@ -85,14 +116,6 @@ export function batchStatement(inputs: readonly NewMessage[]) {
       where p.conversation_id = r.conversation_id and p.user_id = r.sender_id and p.last_read_seq < r.seq
       returning 1
     ),
-    bound as (
-      update attachments a set message_id = i.id
-      from inserted ins join input i on i.id = ins.id
-        cross join lateral jsonb_array_elements_text(i.attachment_ids) as att(id)
-      where a.id = att.id and a.message_id is null and a.conversation_id = i.conversation_id
-        and a.uploader_id = i.sender_id
-      returning a.id
-    ),
     audited as (
       insert into audit_events (id, at, action, outcome, code, actor_id, actor_role, session_id, door, address,
         conversation_id, message_id, target_user_id, detail)
@@ -103,20 +126,8 @@ export function batchStatement(inputs: readonly NewMessage[]) {
       from inserted ins join input i on i.id = ins.id
       where i.audit is not null
       returning 1
-    ),
-    -- Every attachment of every new message bound, or the statement fails (the cast of a
-    -- non-number), and with it the whole transaction. Not a constant, so never folded at planning.
-    checked as (
-      select case
-        when (select count(*) from bound) = (
-          select coalesce(sum(jsonb_array_length(i.attachment_ids)), 0) from inserted ins join input i on i.id = ins.id
-        ) then 0
-        else cast((select 'attachment not bindable: ' || count(*) from bound) as integer)
-      end as ok
-    )
-    select 'new' as kind, inserted.* from inserted, checked where checked.ok = 0
-    union all
-    select 'old' as kind, existing.* from existing, checked where checked.ok = 0`;
+    )${binding}
+    ${results}`;
 }
 
 function toResults(

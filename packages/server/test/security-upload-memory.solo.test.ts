@@ -47,6 +47,8 @@ describe('upload memory', () => {
         JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
         LOG_LEVEL: 'silent',
         MESSAGING_POLICY: 'open',
+        // The practitioner signs up and opens the conversation at once (no admin to approve them).
+        PRACTITIONER_SIGNUP: 'open',
         SESSION_IDLE_MINUTES: '0',
         UPLOADS_PER_MINUTE: '0',
         ATTACHMENT_MAX_BYTES: String(10 * MiB),

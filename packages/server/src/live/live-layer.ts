@@ -6,7 +6,7 @@ import type { Metrics } from '../metrics.js';
 import { type Admission, type AdmissionRequest, admit, REFUSALS, type Refusal } from './admission.js';
 import type { FailureLog } from './failure.js';
 import { Hub } from './hub.js';
-import { LiveSession, type LiveSink } from './session.js';
+import { LiveSession, type LiveSink, type SessionCounters } from './session.js';
 import { SlowConsumerPolicy } from './slow-consumer.js';
 
 /** The logger the layer writes connection events to (pino's, in the server). */
@@ -55,6 +55,7 @@ export class LiveLayer {
     number,
     { sessions: Set<LiveSession>; timer: ReturnType<typeof setInterval> }
   >();
+  readonly #counters = new Map<Door, SessionCounters>();
   #admitting = true;
 
   constructor(
@@ -102,19 +103,17 @@ export class LiveLayer {
   /** Starts the live session of an admitted connection; its door calls `end` when it closes. */
   open(actor: Actor, sink: LiveSink, options: OpenOptions): LiveSession {
     const { door } = options;
-    const metrics = this.options.metrics;
-    const delivered = metrics?.messagesDelivered.labels({ door });
     const parentLog = this.options.log;
+    // Nothing here is made per connection that can be made once per door: a node holds tens of
+    // thousands of idle connections.
     const session: LiveSession = new LiveSession(this.core, actor, sink, {
       door,
       conversationId: options.conversationId,
       ...(options.startAtFirstSeq ? { startAtFirstSeq: true } : {}),
       gapWaitMs: this.options.gapWaitMs,
       slowConsumer: this.#slowConsumer,
-      // Bindings added per call, not a child logger per connection (its memory, times 15,000).
-      log: { error: (details, message) => parentLog.error({ conn: session.id, door, ...details }, message) },
-      onError: (code) => metrics?.errors.inc({ code, door }),
-      onDelivered: () => delivered?.inc(),
+      log: parentLog,
+      counters: this.countersOf(door),
     });
     const heartbeatMs =
       sink.heartbeat && options.heartbeatMs !== undefined && options.heartbeatMs > 0
@@ -130,6 +129,20 @@ export class LiveLayer {
     parentLog.debug({ conn: session.id, door }, 'socket opened');
     void this.hub.add(session);
     return session;
+  }
+
+  private countersOf(door: Door): SessionCounters {
+    let counters = this.#counters.get(door);
+    if (!counters) {
+      const metrics = this.options.metrics;
+      const delivered = metrics?.messagesDelivered.labels({ door });
+      counters = {
+        error: (code) => metrics?.errors.inc({ code, door }),
+        delivered: () => delivered?.inc(),
+      };
+      this.#counters.set(door, counters);
+    }
+    return counters;
   }
 
   private beatEvery(ms: number): Set<LiveSession> {

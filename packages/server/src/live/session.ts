@@ -52,11 +52,17 @@ export interface LiveSessionOptions {
   startAtFirstSeq?: boolean;
   gapWaitMs?: number | undefined;
   slowConsumer: SlowConsumerPolicy;
+  /** Failures are logged with the connection's id and door added. */
   log: FailureLog;
-  /** Told the code of every error sent to the client (metrics). */
-  onError?: ((code: ErrorCode) => void) | undefined;
-  /** Told of every chat_message written (metrics). */
-  onDelivered?: (() => void) | undefined;
+  counters?: SessionCounters | undefined;
+}
+
+/** What a door's sessions count (metrics), shared by every session of the door. */
+export interface SessionCounters {
+  /** Every error code sent to a client. */
+  error(code: ErrorCode): void;
+  /** Every chat_message written. */
+  delivered(): void;
 }
 
 /** Frames a connection may have waiting before it is told to slow down. */
@@ -82,17 +88,26 @@ export class LiveSession implements LiveConnection {
     private readonly sink: LiveSink,
     private readonly options: LiveSessionOptions,
   ) {
-    this.#ordered = new OrderedDelivery((out) => this.write(out), {
-      fillGap: async (id, after, before) => {
-        const messages = await core.messages.between(actor, id, after, before);
-        // Only codecs that say so pay for the context look-ups (one per conversation and sender).
-        return sink.needsMessageContext
-          ? core.eventContext.eventsFor(actor.userId, messages)
-          : messages.map((message) => domainEvent('message.created', [actor.userId], { message }));
-      },
+    // Bound methods rather than closures made here: one session per connection, thousands per node.
+    this.#ordered = new OrderedDelivery(this.write.bind(this), {
+      fillGap: this.fillGap.bind(this),
       ...(options.startAtFirstSeq ? { startAtFirstSeq: true } : {}),
       ...(options.gapWaitMs === undefined ? {} : { gapWaitMs: options.gapWaitMs }),
     });
+  }
+
+  /** The messages strictly between two seqs of a conversation, as events, to fill a gap. */
+  private async fillGap(
+    conversationId: string,
+    afterSeq: number,
+    beforeSeq: number,
+  ): Promise<MessageCreated[]> {
+    const { actor } = this;
+    const messages = await this.core.messages.between(actor, conversationId, afterSeq, beforeSeq);
+    // Only codecs that say so pay for the context look-ups (one per conversation and sender).
+    return this.sink.needsMessageContext
+      ? this.core.eventContext.eventsFor(actor.userId, messages)
+      : messages.map((message) => domainEvent('message.created', [actor.userId], { message }));
   }
 
   get door(): Door {
@@ -180,13 +195,18 @@ export class LiveSession implements LiveConnection {
 
   /** What a client is told about a failed action: the refusal's code, or `internal` (logged by kind). */
   fail(error: unknown, ref?: string): { code: ErrorCode; message: string; retryAfter?: number } {
-    const failure = describeFailure(error, this.options.log, 'frame');
+    const { log, door } = this.options;
+    const failure = describeFailure(
+      error,
+      { error: (details, message) => log.error({ conn: this.id, door, ...details }, message) },
+      'frame',
+    );
     this.error(failure.code, failure.message, ref, failure.retryAfter);
     return failure;
   }
 
   error(code: ErrorCode, message: string, ref?: string, retryAfter?: number): void {
-    this.options.onError?.(code);
+    this.options.counters?.error(code);
     this.reply({
       type: 'error',
       code,
@@ -288,6 +308,6 @@ export class LiveSession implements LiveConnection {
       return;
     }
     this.sink.send(out.frame, out.event);
-    if (out.frame.type === 'chat_message') this.options.onDelivered?.();
+    if (out.frame.type === 'chat_message') this.options.counters?.delivered();
   }
 }

@@ -5,7 +5,7 @@ import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { REFUSALS, type Refusal } from '../../live/admission.js';
 import { readCookie, SESSION_COOKIE } from '../../live/credentials.js';
 import type { LiveLayer } from '../../live/live-layer.js';
-import type { CloseReason, LiveSession } from '../../live/session.js';
+import type { CloseReason, LiveSession, LiveSink } from '../../live/session.js';
 import type { Metrics } from '../../metrics.js';
 import type { AddressOf } from '../client-address.js';
 import { jsonFrame } from '../json-frame.js';
@@ -60,15 +60,15 @@ export function attachWsDoor(
     const url = new URL(request.url ?? '/', 'http://localhost');
     // Socket.IO's upgrades on the same server are its own door's business.
     if (url.pathname.startsWith('/socket.io/')) return;
-    const refuse = (refusal: Refusal) => refuseHandshake(wss, request, socket, head, refusal);
-    if (!live.admitting) return refuse(REFUSALS.unavailable);
+    if (!live.admitting) return refuseHandshake(wss, request, socket, head, REFUSALS.unavailable);
     const chat = CHAT_PATH.exec(url.pathname);
-    if (!chat && !ALL_PATH.test(url.pathname)) return refuse(REFUSALS.notFound);
+    if (!chat && !ALL_PATH.test(url.pathname))
+      return refuseHandshake(wss, request, socket, head, REFUSALS.notFound);
     let conversationId: string | undefined;
     try {
       conversationId = chat ? decodeURIComponent(chat[1]!) : undefined;
     } catch {
-      return refuse(REFUSALS.notFound);
+      return refuseHandshake(wss, request, socket, head, REFUSALS.notFound);
     }
     const door = conversationId === undefined ? 'ws' : 'ws_chat';
     void live
@@ -89,9 +89,9 @@ export function attachWsDoor(
         conversationId,
       })
       .then((admission) => {
-        if (!admission.admitted) return refuse(admission.refusal);
+        if (!admission.admitted) return refuseHandshake(wss, request, socket, head, admission.refusal);
         wss.handleUpgrade(request, socket, head, (ws) => {
-          const session = live.open(admission.actor, sinkFor(ws, conversationId, admission.actor.userId), {
+          const session = live.open(admission.actor, new WsSink(ws, conversationId, admission.actor.userId), {
             door,
             release: admission.release,
             conversationId,
@@ -101,39 +101,6 @@ export function attachWsDoor(
         });
       });
   });
-
-  /** The socket as a live session's sink: frames out as JSON text, the layer's closes as close codes. */
-  function sinkFor(ws: WebSocket, conversationId: string | undefined, userId: string) {
-    let alive = true;
-    ws.on('pong', () => {
-      alive = true;
-    });
-    const send = (frame: ServerFrame) => {
-      if (ws.readyState === ws.OPEN) ws.send(jsonFrame(frame));
-    };
-    return {
-      send(frame: ServerFrame) {
-        send(frame);
-        if (conversationId === undefined) return;
-        // Seed 004's clients draw their own messages from the room's chat_message echo.
-        if (frame.type === 'message_sent') send({ ...frame, type: 'chat_message' });
-        // Removed from the conversation this socket is about: nothing more will come through it.
-        else if (frame.type === 'user_left' && frame.user_id === userId)
-          ws.close(CLOSE_CODES.forbidden, 'not_participant');
-      },
-      bufferedBytes: () => ws.bufferedAmount,
-      close(reason: CloseReason) {
-        if (reason === 'unresponsive') ws.terminate();
-        else ws.close(...CLOSES[reason]);
-      },
-      heartbeat() {
-        if (!alive) return false;
-        alive = false;
-        ws.ping();
-        return true;
-      },
-    };
-  }
 
   function attach(ws: WebSocket, session: LiveSession): void {
     ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -170,6 +137,57 @@ export function attachWsDoor(
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/**
+ * The socket as a live session's sink: frames out as JSON text, the layer's closes as close
+ * codes. A class, so its methods are shared by every socket rather than made for each.
+ */
+class WsSink implements LiveSink {
+  #alive = true;
+
+  constructor(
+    private readonly ws: WebSocket,
+    /** Set on /ws/chat/:id sockets. */
+    private readonly conversationId: string | undefined,
+    private readonly userId: string,
+  ) {
+    ws.on('pong', () => this.pong());
+  }
+
+  send(frame: ServerFrame): void {
+    this.write(frame);
+    if (this.conversationId === undefined) return;
+    // Seed 004's clients draw their own messages from the room's chat_message echo.
+    if (frame.type === 'message_sent') this.write({ ...frame, type: 'chat_message' });
+    // Removed from the conversation this socket is about: nothing more will come through it.
+    else if (frame.type === 'user_left' && frame.user_id === this.userId)
+      this.ws.close(CLOSE_CODES.forbidden, 'not_participant');
+  }
+
+  bufferedBytes(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  close(reason: CloseReason): void {
+    if (reason === 'unresponsive') this.ws.terminate();
+    else this.ws.close(...CLOSES[reason]);
+  }
+
+  heartbeat(): boolean {
+    if (!this.#alive) return false;
+    this.#alive = false;
+    this.ws.ping();
+    return true;
+  }
+
+  private pong(): void {
+    this.#alive = true;
+  }
+
+  private write(frame: ServerFrame): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(jsonFrame(frame));
+  }
 }
 
 /** How the live layer's reasons to end a session are said on a WebSocket. */

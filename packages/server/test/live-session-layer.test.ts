@@ -10,27 +10,9 @@ import { framesFor } from '../src/live/event-frames.js';
 import { Hub } from '../src/live/hub.js';
 import { type CloseReason, LiveSession, type LiveSink } from '../src/live/session.js';
 import { SlowConsumerPolicy } from '../src/live/slow-consumer.js';
+import { wireMessage } from './helpers/wire-message.js';
 
-function message(seq: number, senderId = 'u2'): Message {
-  return {
-    message_id: `m${seq}`,
-    conversation_id: 'c1',
-    seq,
-    sender_id: senderId,
-    sender_name: 'Sender',
-    content: `#${seq}`,
-    client_msg_id: `cm${seq}`,
-    reply_to: null,
-    reply_preview: null,
-    attachments: [],
-    timestamp: '2026-01-05T10:00:00.000Z',
-    is_edited: false,
-    is_deleted: false,
-    delivered_to: [],
-    read_by: [],
-    reactions: [],
-  };
-}
+const message = (seq: number, senderId = 'u2'): Message => wireMessage(seq, { sender_id: senderId });
 
 interface FakeSink extends LiveSink {
   frames: ServerFrame[];

@@ -4,29 +4,12 @@ import { domainEvent } from '../src/core/events.js';
 import { OrderedDelivery } from '../src/live/ordered-delivery.js';
 import { LiveSession } from '../src/live/session.js';
 import { SlowConsumerPolicy } from '../src/live/slow-consumer.js';
+import { wireMessage } from './helpers/wire-message.js';
 
 const actor = { userId: 'u1', role: 'patient' as const, sessionId: 's1' };
 
-function message(seq: number, conversationId = 'c1'): Message {
-  return {
-    message_id: `m${seq}`,
-    conversation_id: conversationId,
-    seq,
-    sender_id: 'u2',
-    sender_name: 'Other',
-    content: `#${seq}`,
-    client_msg_id: `cm${seq}`,
-    reply_to: null,
-    reply_preview: null,
-    attachments: [],
-    timestamp: '2026-01-05T10:00:00.000Z',
-    is_edited: false,
-    is_deleted: false,
-    delivered_to: [],
-    read_by: [],
-    reactions: [],
-  };
-}
+const message = (seq: number, conversationId = 'c1'): Message =>
+  wireMessage(seq, { conversation_id: conversationId });
 
 function setup(stored: Message[] = []) {
   const sent: ServerFrame[] = [];

@@ -19,7 +19,7 @@ import { registerAdminRoutes } from './doors/http/admin-routes.js';
 import { registerAuthRoutes } from './doors/http/auth-routes.js';
 import { registerCareRoutes } from './doors/http/care-routes.js';
 import { registerConversationRoutes } from './doors/http/conversation-routes.js';
-import { registerErrorHandling } from './doors/http/errors.js';
+import { registerErrorHandling } from './doors/http/error-handling.js';
 import { registerHardening } from './doors/http/hardening.js';
 import { registerHealthRoutes } from './doors/http/health-routes.js';
 import { registerLiveRoutes } from './doors/http/live-routes.js';

@@ -1,6 +1,6 @@
 import type { Role } from '@carechat/protocol';
 import type { Actor } from './core/actor.js';
-import { isWithinSchedule } from './core/care/schedule.js';
+import { isWithinSchedule } from './core/care/schedule-windows.js';
 import { newId } from './core/ids.js';
 import type { Core } from './core/index.js';
 import { hashPassword } from './core/passwords.js';

@@ -1,6 +1,6 @@
 import type { Appointment, AuthResponse, Contact, Conversation, Schedule } from '@carechat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isWithinSchedule } from '../src/core/care/schedule.js';
+import { isWithinSchedule } from '../src/core/care/schedule-windows.js';
 import { ManualClock } from '../src/core/ports/clock.js';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from '../src/demo.js';
 import { DIALECTS } from './helpers/dialects.js';

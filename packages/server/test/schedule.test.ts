@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isWithinSchedule, localTime, openWindowAt } from '../src/core/care/schedule.js';
+import { isWithinSchedule, localTime, openWindowAt } from '../src/core/care/schedule-windows.js';
 import type { ScheduleWindowRecord } from '../src/core/ports/care-store.js';
 
 const window = (dayOfWeek: number, start: string, end: string, timezone: string): ScheduleWindowRecord => ({

@@ -20,8 +20,8 @@ import {
 } from './ports/store.js';
 import type { Presence } from './presence.js';
 import { recordPolicyRefusal } from './refusals.js';
-import { toWireConversation } from './render.js';
 import { isReachable, type UserDirectory } from './users.js';
+import { toWireConversation } from './wire.js';
 
 export interface ConversationDeps {
   store: Store;

@@ -1,7 +1,7 @@
 import type { Message } from '@carechat/protocol';
 import type { MessageRecord, ParticipantRecord, Store } from './ports/store.js';
-import { summarizeReactions, toReplyPreview, toWireMessage } from './render.js';
 import type { UserDirectory } from './users.js';
+import { summarizeReactions, toReplyPreview, toWireMessage } from './wire.js';
 
 /**
  * Renders stored messages for one viewer: sender names, quoted replies, reactions with "mine",

@@ -11,8 +11,8 @@ import type { AppointmentRecord, CareStore, ConsultationRecord } from '../ports/
 import type { Clock } from '../ports/clock.js';
 import type { Store, StoreTransaction } from '../ports/store.js';
 import { isReachable, type UserDirectory } from '../users.js';
+import { toWireAppointment } from './care-wire.js';
 import { isLinking } from './parties.js';
-import { toWireAppointment } from './render.js';
 
 export interface AppointmentDeps {
   store: Store;

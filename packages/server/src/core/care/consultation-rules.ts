@@ -1,7 +1,7 @@
 import type { ErrorCode } from '@carechat/protocol';
 import type { CareStore, ConsultationRecord } from '../ports/care-store.js';
 import type { Parties } from './parties.js';
-import { isWithinSchedule } from './schedule.js';
+import { isWithinSchedule } from './schedule-windows.js';
 
 /** The consultation rules (active, not expired, inside the practitioner's hours), for every policy. */
 

@@ -5,7 +5,7 @@ import { CoreError } from '../errors.js';
 import type { MessageService, Origin, SendInput } from '../messages.js';
 import type { CareStore, ConsultationRecord } from '../ports/care-store.js';
 import type { Store } from '../ports/store.js';
-import { toWireConsultation } from './render.js';
+import { toWireConsultation } from './care-wire.js';
 
 export interface ConsultationDeps {
   store: Store;

@@ -2,7 +2,7 @@ import { domainEvent } from '../events.js';
 import type { Bus } from '../ports/bus.js';
 import type { CareStore } from '../ports/care-store.js';
 import type { Clock } from '../ports/clock.js';
-import { openWindowAt } from './schedule.js';
+import { openWindowAt } from './schedule-windows.js';
 
 export interface DoctorReadyDeps {
   care: CareStore;

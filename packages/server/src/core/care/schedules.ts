@@ -3,7 +3,7 @@ import type { Actor } from '../actor.js';
 import { CoreError } from '../errors.js';
 import type { CareStore, ScheduleWindowRecord } from '../ports/care-store.js';
 import type { UserDirectory } from '../users.js';
-import { toWireSchedule } from './render.js';
+import { toWireSchedule } from './care-wire.js';
 
 export interface ScheduleDeps {
   care: CareStore;

@@ -65,7 +65,8 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
     // Kysely's introspection reads every schema of the database; one dropped meanwhile (another
-    // run's, cleaning up) makes it fail with 3F000. Nothing was applied: look again.
+    // run's, cleaning up) makes it fail with 3F000, or 42P01 for a table of it that went first.
+    // Nothing was applied: look again.
     if (error && isSchemaVanished(error) && attempt < 5) continue;
     if (error) throw error;
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
@@ -73,5 +74,6 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
 }
 
 function isSchemaVanished(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === '3F000';
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '3F000' || code === '42P01';
 }

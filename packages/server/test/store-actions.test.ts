@@ -7,6 +7,7 @@ import type { AuditRecord, SecurityStore } from '../src/core/ports/security-stor
 import type { AttachmentRecord, NewMessage, Store } from '../src/core/ports/store.js';
 import { securityStoreFor } from '../src/store/security-kysely-store.js';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/dialects.js';
+import { seedPair } from './helpers/store-pair.js';
 
 const NOW = '2026-01-05T10:00:00.000Z';
 
@@ -38,44 +39,7 @@ describe.each(VARIANTS)('actions commit whole on $name', ({ dialect, file }) => 
     await testStore.dispose();
   });
 
-  async function pair(): Promise<{ conversationId: string; a: string; b: string }> {
-    const [a, b] = [newId('usr'), newId('usr')];
-    for (const id of [a, b]) {
-      await store.insertUser({
-        id,
-        email: `${id}@example.test`,
-        name: 'U',
-        role: 'patient',
-        passwordHash: null,
-        createdAt: NOW,
-      });
-    }
-    const conversationId = newId('cnv');
-    await store.transaction((tx) =>
-      tx.conversations.insertConversation(
-        {
-          id: conversationId,
-          kind: 'direct',
-          directKey: `${a}:${b}`,
-          appointmentId: null,
-          createdBy: a,
-          createdAt: NOW,
-          lastSeq: 0,
-          lastActivityAt: NOW,
-        },
-        [a, b].map((userId) => ({
-          conversationId,
-          userId,
-          joinedAt: NOW,
-          lastReadSeq: 0,
-          lastDeliveredSeq: 0,
-          muted: false,
-          pinned: false,
-        })),
-      ),
-    );
-    return { conversationId, a, b };
-  }
+  const pair = () => seedPair(store, NOW);
 
   function auditRow(fields: Partial<AuditRecord> = {}): AuditRecord {
     return {

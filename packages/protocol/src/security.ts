@@ -42,6 +42,11 @@ export const AUDIT_ACTIONS = [
   'account.deleted',
   'settings.changed',
   'retention.purged',
+  /** A host platform's server API created or changed a user (detail: the role, and the old one). */
+  'server.user_created',
+  'server.user_updated',
+  /** A host platform's server API created or changed an appointment (detail: its status). */
+  'server.appointment_synced',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,6 +1,6 @@
 import type { Appointment } from './care.js';
 import type { ErrorCode } from './errors.js';
-import type { Conversation, Message } from './models.js';
+import type { Conversation, ConversationState, Message } from './models.js';
 
 /** Frames the server sends. Every frame is one JSON object with a `type`. */
 
@@ -132,6 +132,19 @@ export interface AppointmentUpdatedEvent {
   appointment: Appointment;
 }
 
+/**
+ * Whether a conversation can be written changed: the relationship behind it ended or was renewed
+ * (an appointment accepted, cancelled, completed or ended; a block added or lifted). The same
+ * three fields as the conversation list's; `open_until` also tells when it will end by itself.
+ */
+export interface ConversationStateEvent {
+  type: 'conversation_state';
+  conversation_id: string;
+  state: ConversationState;
+  read_only_reason: ErrorCode | null;
+  open_until: string | null;
+}
+
 export interface ResumedEvent {
   type: 'resumed';
   cursors: Record<string, number>;
@@ -188,6 +201,7 @@ export type ServerFrame =
   | UserJoinedEvent
   | UserLeftEvent
   | AppointmentUpdatedEvent
+  | ConversationStateEvent
   | ResumedEvent
   | PongEvent
   | ErrorEvent

@@ -168,6 +168,8 @@ describe.each(DIALECTS)('care teams and blocks on %s', (dialect) => {
     const group = (await openGroup(doctor, patient, nurse)).body.conversation;
     const direct = (await openGroup(doctor, patient)).body.conversation;
     expect((await sendHttp(server.url, doctor, direct.id, 'Before the block')).status).toBe(201);
+    const doctorLive = await TestSocket.connect(`${server.wsUrl}/ws`, { token: doctor.token });
+    await doctorLive.roundTrip();
 
     const blocked = await request(server.url, 'PUT', `/api/blocks/${doctor.user.id}`, {
       token: patient.token,
@@ -182,6 +184,13 @@ describe.each(DIALECTS)('care teams and blocks on %s', (dialect) => {
       status: 403,
       body: { error: { code: 'blocked' } },
     });
+    // Every conversation the two share tells its participants' devices at once.
+    await doctorLive.waitForCount('conversation_state', 2);
+    const heard = doctorLive.all('conversation_state');
+    expect(heard.map((f) => f.conversation_id).sort()).toEqual([direct.id, group.id].sort());
+    for (const frame of heard) {
+      expect(frame).toMatchObject({ state: 'read_only', read_only_reason: 'blocked', open_until: null });
+    }
     expect(await refusedOverWs(doctor, direct.id)).toBe('blocked');
     expect(await sendHttp(server.url, nurse, group.id, 'Nurse here')).toMatchObject({
       status: 403,
@@ -203,6 +212,14 @@ describe.each(DIALECTS)('care teams and blocks on %s', (dialect) => {
       token: patient.token,
     });
     expect(unblocked.status).toBe(204);
+    // The group the patient left the doctor out of is not theirs to hear about any more.
+    await doctorLive.waitForCount('conversation_state', 3);
+    expect(doctorLive.all('conversation_state')[2]).toMatchObject({
+      conversation_id: direct.id,
+      state: 'open',
+      read_only_reason: null,
+    });
+    await doctorLive.close();
     expect((await sendHttp(server.url, doctor, direct.id, 'After the unblock')).status).toBe(201);
   });
 

@@ -134,6 +134,9 @@ describe.each(DIALECTS)('a care relationship ends on %s', (dialect) => {
 
   it('either side ends it early: read-only at once on every door, and ending again is harmless', async () => {
     const { patient, doctor, nurse, appointment, direct, group } = await visit();
+    // The doctor's open app hears that both conversations became read-only, without reloading.
+    const doctorLive = await TestSocket.connect(`${server.wsUrl}/ws`, { token: doctor.token });
+    await doctorLive.roundTrip();
     const ended = await request<{ appointment: Appointment }>(
       server.url,
       'POST',
@@ -154,6 +157,17 @@ describe.each(DIALECTS)('a care relationship ends on %s', (dialect) => {
       status: 403,
       body: { error: { code: 'consultation_inactive' } },
     });
+    await doctorLive.waitForCount('conversation_state', 2);
+    const heard = doctorLive.all('conversation_state');
+    expect(heard.map((f) => f.conversation_id).sort()).toEqual([direct, group].sort());
+    for (const frame of heard) {
+      expect(frame).toMatchObject({
+        state: 'read_only',
+        read_only_reason: 'consultation_inactive',
+        open_until: null,
+      });
+    }
+    await doctorLive.close();
     expect(await refusedOverWs(doctor, direct)).toBe('consultation_inactive');
     expect((await states(doctor)).get(direct)).toMatchObject({
       state: 'read_only',

@@ -1,5 +1,6 @@
 import type {
   AppointmentResponse,
+  AuditPage,
   ContactsResponse,
   Conversation,
   HistoryResponse,
@@ -135,6 +136,69 @@ describe.each(DIALECTS)('server API for host platforms on %s', (dialect) => {
     });
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ created: false, user: { id: first.body.user.id, name: 'Renamed' } });
+  });
+
+  it('records every change it makes in the audit trail, and completes no visit before it starts', async () => {
+    const admin = await api<ServerUserResponse>('PUT', '/api/server/users/dj-audit-admin', {
+      name: 'Audit Admin',
+      role: 'admin',
+    });
+    const adminToken = await api<ServerTokenResponse>('POST', '/api/server/users/dj-audit-admin/tokens');
+    await api('PUT', '/api/server/users/dj-audit-doc', { name: 'Dr. Audited', role: 'practitioner' });
+    const patient = await api<ServerUserResponse>('PUT', '/api/server/users/dj-audit-pat', {
+      name: 'Audited Patient',
+      role: 'patient',
+    });
+    // A demotion names the old role and the new one.
+    await api('PUT', '/api/server/users/dj-audit-admin', { name: 'Audit Admin', role: 'patient' });
+    const visit = {
+      patient_external_id: 'dj-audit-pat',
+      practitioner_external_id: 'dj-audit-doc',
+      starts_at: '2026-01-06T14:00:00Z',
+      ends_at: '2026-01-06T14:30:00Z',
+    };
+    const early = await api('PUT', '/api/server/appointments/dj-audit-apt', {
+      ...visit,
+      status: 'completed',
+    });
+    expect(early).toMatchObject({ status: 409, body: { error: { code: 'conflict' } } });
+    const accepted = await api<AppointmentResponse>('PUT', '/api/server/appointments/dj-audit-apt', {
+      ...visit,
+      status: 'accepted',
+    });
+    expect(accepted.body.appointment.status).toBe('accepted');
+
+    // The demoted admin's token no longer reads the trail; a fresh admin does.
+    const stale = await request(server.url, 'GET', '/api/admin/audit', {
+      token: adminToken.body.access_token,
+    });
+    expect(stale.status).toBe(403);
+    await api('PUT', '/api/server/users/dj-audit-admin-2', { name: 'Second Admin', role: 'admin' });
+    const token = await api<ServerTokenResponse>('POST', '/api/server/users/dj-audit-admin-2/tokens');
+    const trail = async (action: string, target: string) =>
+      (
+        await request<AuditPage>(
+          server.url,
+          'GET',
+          `/api/admin/audit?action=${action}&target_user_id=${target}`,
+          {
+            token: token.body.access_token,
+          },
+        )
+      ).body.events;
+    expect(await trail('server.user_created', admin.body.user.id)).toEqual([
+      expect.objectContaining({ door: 'server_api', actor_id: null, detail: { role: 'admin' } }),
+    ]);
+    expect(await trail('server.user_updated', admin.body.user.id)).toEqual([
+      expect.objectContaining({ door: 'server_api', detail: { role: 'patient', previous_role: 'admin' } }),
+    ]);
+    // One row for the accepted appointment; the refused completion wrote nothing.
+    expect(await trail('server.appointment_synced', patient.body.user.id)).toEqual([
+      expect.objectContaining({
+        door: 'server_api',
+        detail: { appointment: accepted.body.appointment.id, status: 'accepted' },
+      }),
+    ]);
   });
 
   it('refuses requests without the key, with a wrong key, or with a user token', async () => {

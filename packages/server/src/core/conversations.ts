@@ -4,7 +4,7 @@ import type { Actor } from './actor.js';
 import type { AuditLog } from './audit.js';
 import { vouchedBy } from './care/parties.js';
 import { CoreError } from './errors.js';
-import { domainEvent } from './events.js';
+import { domainEvent, userIdsOf } from './events.js';
 import { newId } from './ids.js';
 import type { KeyedLimiter } from './limits.js';
 import type { Hold, MessagingPolicy } from './policy.js';
@@ -217,6 +217,29 @@ export class ConversationService {
       // Pushed to them, not read by anyone yet: the read is audited when a session lists it.
       const conversation = await this.get(viewer, conversationId, false);
       await this.d.bus.publish(domainEvent('conversation.created', [userId], { conversation }));
+    }
+  }
+
+  /**
+   * Tells the participants of every conversation the two users share whether it can be written
+   * now, after something that can change it (an appointment's move, a block). Read-only by the
+   * clock alone needs no event: `open_until` already says when.
+   */
+  async announceStates(userId: string, otherId: string): Promise<void> {
+    const shared = (await this.d.store.listConversationsOfUser(userId)).map((r) => r.conversation);
+    const participants = await this.d.store.listParticipants(shared.map((c) => c.id));
+    for (const conversation of shared) {
+      const members = participants.filter((p) => p.conversationId === conversation.id);
+      if (!members.some((p) => p.userId === otherId)) continue;
+      const hold = await this.d.policy.relationship(conversation, members);
+      await this.d.bus.publish(
+        domainEvent('conversation.state_changed', userIdsOf(members), {
+          conversationId: conversation.id,
+          state: hold.code === null ? 'open' : 'read_only',
+          readOnlyReason: hold.code,
+          openUntil: hold.code === null ? hold.openUntil : null,
+        }),
+      );
     }
   }
 

@@ -2,6 +2,8 @@ import type {
   AccountStatus,
   Appointment,
   Conversation,
+  ConversationState,
+  ErrorCode,
   Message,
   Role,
   SessionRevokedEvent,
@@ -40,6 +42,16 @@ export type DomainEvent =
   | Routed<'conversation.created', { conversation: Conversation }>
   /** Rendered for its one recipient. */
   | Routed<'appointment.updated', { appointment: Appointment }>
+  /** A conversation became read-only or writable again (ConversationService.announceStates). */
+  | Routed<
+      'conversation.state_changed',
+      {
+        conversationId: string;
+        state: ConversationState;
+        readOnlyReason: ErrorCode | null;
+        openUntil: string | null;
+      }
+    >
   | Routed<'participant.joined', { conversationId: string; userId: string }>
   | Routed<'participant.left', { conversationId: string; userId: string }>
   | Routed<'doctor.ready', { consultationId: string; conversationId: string; doctorId: string; text: string }>

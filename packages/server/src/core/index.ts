@@ -255,10 +255,12 @@ export function createCore(o: CoreOptions): Core {
     schedules,
     contacts: new ContactService({ ...shared, care, policy, appointments }),
     membership,
-    blocks: new BlockService({ store: o.store, care, clock: o.clock, users, audit }),
+    blocks: new BlockService({ store: o.store, care, clock: o.clock, users, audit, conversations }),
     doctorReady,
     hostPlatform: new HostPlatformService({
+      store: o.store,
       care,
+      audit,
       clock: o.clock,
       bus,
       users,

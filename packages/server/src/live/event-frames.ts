@@ -159,6 +159,16 @@ function render(event: DomainEvent, perspective: Perspective): readonly ServerFr
       ];
     case 'appointment.updated':
       return [{ type: 'appointment_updated', appointment: event.appointment }];
+    case 'conversation.state_changed':
+      return [
+        {
+          type: 'conversation_state',
+          conversation_id: event.conversationId,
+          state: event.state,
+          read_only_reason: event.readOnlyReason,
+          open_until: event.openUntil,
+        },
+      ];
     case 'participant.joined':
     case 'participant.left':
       return [

@@ -222,6 +222,8 @@ export class AppointmentService {
       if (userId === actor?.userId) mine = wire;
       await this.d.bus.publish(domainEvent('appointment.updated', [userId], { appointment: wire }));
     }
+    // The relationship may have begun, ended or been renewed: the shared conversations say so.
+    await this.d.conversations.announceStates(appointment.patientId, appointment.practitionerId);
     return mine ?? this.render(appointment, actor ?? { userId: '', role: 'admin' });
   }
 

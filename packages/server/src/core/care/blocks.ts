@@ -1,6 +1,7 @@
 import type { Block } from '@carechat/protocol';
 import type { Actor } from '../actor.js';
 import type { AuditLog } from '../audit.js';
+import type { ConversationService } from '../conversations.js';
 import { CoreError } from '../errors.js';
 import type { CareStore } from '../ports/care-store.js';
 import type { Clock } from '../ports/clock.js';
@@ -13,6 +14,7 @@ export interface BlockDeps {
   clock: Clock;
   users: UserDirectory;
   audit: AuditLog;
+  conversations: ConversationService;
 }
 
 /**
@@ -39,15 +41,18 @@ export class BlockService {
       await tx.care.putBlock({ patientId: actor.userId, blockedId: userId, createdAt });
       await tx.appendAudit([this.d.audit.entry(actor, 'block.added', { targetUserId: userId })]);
     });
+    await this.d.conversations.announceStates(actor.userId, userId);
     return { user_id: userId, created_at: createdAt };
   }
 
   async unblock(actor: Actor, userId: string): Promise<void> {
     await this.checkTarget(actor, userId);
-    await this.d.store.transaction(async (tx) => {
-      if (!(await tx.care.deleteBlock(actor.userId, userId))) return;
+    const lifted = await this.d.store.transaction(async (tx) => {
+      if (!(await tx.care.deleteBlock(actor.userId, userId))) return false;
       await tx.appendAudit([this.d.audit.entry(actor, 'block.removed', { targetUserId: userId })]);
+      return true;
     });
+    if (lifted) await this.d.conversations.announceStates(actor.userId, userId);
   }
 
   /** Patients block practitioners; anyone else, or anyone else blocked, is refused. */

@@ -7,20 +7,23 @@ import type {
   ServerUserBody,
 } from '@carechat/protocol';
 import type { RequestContext } from '../actor.js';
+import type { AuditLog } from '../audit.js';
 import type { AuthService, IssuedSession } from '../auth.js';
 import { CoreError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Bus } from '../ports/bus.js';
 import type { AppointmentRecord, CareStore } from '../ports/care-store.js';
 import type { Clock } from '../ports/clock.js';
-import { StoreConflictError, type UserRecord } from '../ports/store.js';
+import { type Store, StoreConflictError, type UserRecord } from '../ports/store.js';
 import { announceAccessChange } from '../practitioner-approvals.js';
 import type { UserDirectory } from '../users.js';
 import type { AppointmentService } from './appointments.js';
 import type { ScheduleService } from './schedules.js';
 
 export interface HostPlatformDeps {
+  store: Store;
   care: CareStore;
+  audit: AuditLog;
   clock: Clock;
   bus: Bus;
   users: UserDirectory;
@@ -40,9 +43,10 @@ export class HostPlatformService {
   async upsertUser(
     externalId: string,
     body: ServerUserBody,
+    context: RequestContext = SERVER_API,
   ): Promise<{ user: UserRecord; created: boolean }> {
     const existing = await this.d.care.findUserIdByExternalId(externalId);
-    if (existing) return { user: await this.update(existing, body), created: false };
+    if (existing) return { user: await this.update(existing, body, context), created: false };
     const user: UserRecord = {
       id: newId('usr'),
       // Users from a host platform sign in through it: no password, and a placeholder email
@@ -55,12 +59,16 @@ export class HostPlatformService {
     };
     try {
       await this.d.care.insertExternalUser(user, externalId);
+      await this.d.audit.recordNow(context, 'server.user_created', {
+        targetUserId: user.id,
+        detail: { role: user.role },
+      });
       return { user, created: true };
     } catch (error) {
       if (!(error instanceof StoreConflictError)) throw error;
       // Two upserts of the same user raced: the other one created it; this one updates it.
       const raced = await this.d.care.findUserIdByExternalId(externalId);
-      if (raced) return { user: await this.update(raced, body), created: false };
+      if (raced) return { user: await this.update(raced, body, context), created: false };
       throw new CoreError('conflict', 'Another user has this email.');
     }
   }
@@ -69,7 +77,11 @@ export class HostPlatformService {
     return this.d.schedules.replace(await this.userId(practitionerExternalId), body);
   }
 
-  async upsertAppointment(externalId: string, body: ServerAppointmentBody): Promise<Appointment> {
+  async upsertAppointment(
+    externalId: string,
+    body: ServerAppointmentBody,
+    context: RequestContext = SERVER_API,
+  ): Promise<Appointment> {
     const [patientId, practitionerId] = [
       await this.userId(body.patient_external_id),
       await this.userId(body.practitioner_external_id),
@@ -88,6 +100,11 @@ export class HostPlatformService {
       endsAt: new Date(body.ends_at).toISOString(),
       updatedAt: now,
     };
+    // The host owns its appointments' statuses, but a visit cannot be done before it begins: the
+    // same rule as the practitioner's `complete`, or the relationship would open a window early.
+    if (fields.status === 'completed' && now < fields.startsAt) {
+      throw new CoreError('conflict', 'An appointment can be completed only after it starts.');
+    }
     const found = await this.d.care.findAppointmentByExternalId(externalId);
     if (found && (found.patientId !== patientId || found.practitionerId !== practitionerId)) {
       throw new CoreError('conflict', 'This appointment id belongs to other people.');
@@ -96,8 +113,16 @@ export class HostPlatformService {
     try {
       // The appointment and its consultation (and conversation) commit together.
       ({ appointment: record } = await this.d.appointments.commit(async (tx) => {
+        const audit = (id: string) =>
+          tx.appendAudit([
+            this.d.audit.entry(context, 'server.appointment_synced', {
+              targetUserId: patientId,
+              detail: { appointment: id, status: fields.status },
+            }),
+          ]);
         if (found) {
           await tx.care.updateAppointment(found.id, fields);
+          await audit(found.id);
           return { ...found, ...fields };
         }
         const created = {
@@ -109,6 +134,7 @@ export class HostPlatformService {
           ...fields,
         } satisfies AppointmentRecord;
         await tx.care.insertAppointment(created);
+        await audit(created.id);
         return created;
       }));
     } catch (error) {
@@ -134,13 +160,25 @@ export class HostPlatformService {
     return id;
   }
 
-  private async update(id: string, body: ServerUserBody): Promise<UserRecord> {
+  private async update(id: string, body: ServerUserBody, context: RequestContext): Promise<UserRecord> {
     const before = await this.d.users.get(id);
     try {
-      await this.d.care.updateUserProfile(id, {
-        name: body.name,
-        role: body.role,
-        ...(body.email === undefined ? {} : { email: body.email }),
+      // The change and its audit row commit together; a change of role names both roles.
+      await this.d.store.transaction(async (tx) => {
+        await tx.care.updateUserProfile(id, {
+          name: body.name,
+          role: body.role,
+          ...(body.email === undefined ? {} : { email: body.email }),
+        });
+        await tx.appendAudit([
+          this.d.audit.entry(context, 'server.user_updated', {
+            targetUserId: id,
+            detail: {
+              role: body.role,
+              ...(before && before.role !== body.role ? { previous_role: before.role } : {}),
+            },
+          }),
+        ]);
       });
     } catch (error) {
       if (error instanceof StoreConflictError)
@@ -155,6 +193,9 @@ export class HostPlatformService {
     return user;
   }
 }
+
+/** The server API acts for the host platform: audited as the door, with no user behind it. */
+const SERVER_API: RequestContext = { door: 'server_api' };
 
 function placeholderEmail(externalId: string): string {
   const digest = createHash('sha256').update(externalId).digest('hex').slice(0, 24);

@@ -31,6 +31,8 @@ export interface CareWrites {
   endAppointment(id: string, at: string): Promise<void>;
   /** Records (or re-records) who added each practitioner to a conversation. */
   putCareTeamMembers(members: readonly CareTeamMemberRecord[]): Promise<void>;
+  /** A host platform's change of a user's name, role or email; a taken email throws StoreConflictError. */
+  updateUserProfile(id: string, fields: { name: string; role: Role; email?: string }): Promise<void>;
   /** Records a block; blocking twice keeps the first. */
   putBlock(block: BlockRecord): Promise<void>;
   /** Returns whether there was a block to lift. */
@@ -48,7 +50,6 @@ export interface CareStore extends CareWrites {
   findUserIdByExternalId(externalId: string): Promise<string | undefined>;
   /** Inserts the user and its external id together. */
   insertExternalUser(user: UserRecord, externalId: string): Promise<void>;
-  updateUserProfile(id: string, fields: { name: string; role: Role; email?: string }): Promise<void>;
   /** Users whose name contains `query` (case-insensitive) or whose email is exactly `query`. */
   searchUsers(query: string, scope: SearchScope, limit: number): Promise<UserRecord[]>;
 

@@ -9,6 +9,7 @@ import {
 } from '@carechat/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { RequestContext } from '../../core/actor.js';
 import { CoreError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import { toWireUser } from '../../core/users.js';
@@ -36,7 +37,7 @@ export function registerServerApiRoutes(app: FastifyInstance, core: Core, server
     requireKey(request);
     const { externalId } = parse(externalParams, request.params);
     const body = parse(serverUserBodySchema, request.body);
-    const { user, created } = await core.hostPlatform.upsertUser(externalId, body);
+    const { user, created } = await core.hostPlatform.upsertUser(externalId, body, serverApi(request));
     const response: ServerUserResponse = { user: toWireUser(user, system), external_id: externalId, created };
     return reply.status(created ? 201 : 200).send(response);
   });
@@ -52,16 +53,15 @@ export function registerServerApiRoutes(app: FastifyInstance, core: Core, server
     requireKey(request);
     const { externalId } = parse(externalParams, request.params);
     const body = parse(serverAppointmentBodySchema, request.body);
-    return { appointment: await core.hostPlatform.upsertAppointment(externalId, body) };
+    return {
+      appointment: await core.hostPlatform.upsertAppointment(externalId, body, serverApi(request)),
+    };
   });
 
   app.post('/api/server/users/:externalId/tokens', async (request, reply) => {
     requireKey(request);
     const { externalId } = parse(externalParams, request.params);
-    const session = await core.hostPlatform.mintToken(externalId, {
-      door: 'server_api',
-      address: request.ip,
-    });
+    const session = await core.hostPlatform.mintToken(externalId, serverApi(request));
     const response: ServerTokenResponse = {
       user: session.user,
       access_token: session.accessToken,
@@ -70,6 +70,11 @@ export function registerServerApiRoutes(app: FastifyInstance, core: Core, server
     };
     return reply.status(201).send(response);
   });
+}
+
+/** Who the server API's writes are recorded as: the door and the host's address. */
+function serverApi(request: FastifyRequest): RequestContext {
+  return { door: 'server_api', address: request.ip };
 }
 
 function digest(value: string): Buffer {

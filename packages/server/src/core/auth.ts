@@ -3,7 +3,6 @@ import type { Actor, RequestContext } from './actor.js';
 import type { AuditLog, AuditSubject } from './audit.js';
 import { CoreError } from './errors.js';
 import { newId } from './ids.js';
-import type { KeyedLimiter } from './limits.js';
 import type { LoginAttempt, LoginThrottle } from './login-throttle.js';
 import { checkPasswordStrength } from './password-strength.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
@@ -12,6 +11,7 @@ import type { SecurityStore, SessionFamilyRecord } from './ports/security-store.
 import { type Store, StoreConflictError, type UserRecord } from './ports/store.js';
 import type { RefreshTokens } from './session-tokens.js';
 import type { LiveAccess, SessionGuard } from './sessions.js';
+import type { SharedQuota } from './shared-quota.js';
 import { type AccessTokens, hashToken } from './tokens.js';
 import { toWireUser, type UserDirectory } from './users.js';
 
@@ -30,7 +30,7 @@ export interface AuthOptions {
   refreshGraceMs: number;
   practitionerSignup: 'pending' | 'open' | 'off';
   /** Sign-ups per client address. */
-  signupLimit?: KeyedLimiter;
+  signupLimit?: SharedQuota;
 }
 
 /** What a successful sign-in hands out: a short-lived access token and the session's refresh token. */
@@ -57,7 +57,7 @@ export class AuthService {
   constructor(private readonly o: AuthOptions) {}
 
   async register(input: RegisterBody, context?: RequestContext): Promise<IssuedSession> {
-    if (context?.address !== undefined) this.o.signupLimit?.take(context.address);
+    if (context?.address !== undefined) await this.o.signupLimit?.take(context.address);
     if (input.role === 'practitioner' && this.o.practitionerSignup === 'off') {
       throw new CoreError('forbidden', 'Practitioner sign-up is turned off on this server.');
     }

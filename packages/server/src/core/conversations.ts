@@ -6,7 +6,6 @@ import { vouchedBy } from './care/parties.js';
 import { CoreError } from './errors.js';
 import { domainEvent, userIdsOf } from './events.js';
 import { newId } from './ids.js';
-import type { KeyedLimiter } from './limits.js';
 import type { Hold, MessagingPolicy } from './policy.js';
 import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
@@ -20,6 +19,7 @@ import {
 } from './ports/store.js';
 import type { Presence } from './presence.js';
 import { recordPolicyRefusal } from './refusals.js';
+import type { SharedQuota } from './shared-quota.js';
 import { isReachable, type UserDirectory } from './users.js';
 import { toWireConversation } from './wire.js';
 
@@ -32,7 +32,7 @@ export interface ConversationDeps {
   policy: MessagingPolicy;
   audit: AuditLog;
   /** New group conversations per user (a 1:1 is found again, never multiplied). */
-  groupLimit?: KeyedLimiter;
+  groupLimit?: SharedQuota;
 }
 
 /** A conversation found or created in a transaction; `userIds` are told once it commits. */
@@ -83,7 +83,7 @@ export class ConversationService {
       const existing = await this.d.store.findConversationByDirectKey(directKey);
       if (existing) return { conversation: await this.get(actor, existing.id), created: false };
     }
-    if (!directKey) this.d.groupLimit?.take(actor.userId);
+    if (!directKey) await this.d.groupLimit?.take(actor.userId);
     const appointmentId = input.appointment_id ?? null;
     try {
       await this.d.policy.checkStart(actor, others, appointmentId);

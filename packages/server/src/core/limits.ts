@@ -5,7 +5,7 @@ import { TokenBucket } from './rate-limit.js';
 /**
  * Token buckets by key (a user, an address), so one key's flood is refused cheaply, in memory,
  * before it costs the store anything, and never slows another key down. Per node: behind a load
- * balancer each node allows the rate, which bounds the total by the node count.
+ * balancer each node allows the rate; quotas that must hold for the cluster are SharedQuota.
  */
 export class KeyedLimiter {
   readonly #buckets = new Map<string, TokenBucket>();

@@ -7,6 +7,7 @@ import type { Clock } from './ports/clock.js';
 import type { SecurityStore } from './ports/security-store.js';
 import { RefreshTokens } from './session-tokens.js';
 import { SessionGuard, type SessionGuardOptions } from './sessions.js';
+import { SharedQuota } from './shared-quota.js';
 
 /** The security knobs, with config.ts's defaults (docs/security.md explains each). */
 export interface SecuritySettings {
@@ -59,9 +60,9 @@ export interface SecurityParts {
   notifications: NotificationSettings;
   sends: KeyedLimiter;
   uploads: KeyedLimiter;
-  signups: KeyedLimiter;
-  appointmentRequests: KeyedLimiter;
-  groupCreations: KeyedLimiter;
+  signups: SharedQuota;
+  appointmentRequests: SharedQuota;
+  groupCreations: SharedQuota;
   connections: ConnectionLimiter;
 }
 
@@ -81,6 +82,8 @@ export function createSecurityParts(o: {
     clock: o.clock,
     ...(o.onError ? { onError: o.onError } : {}),
   });
+  const quota = (slug: string, perHour: number, what: string) =>
+    new SharedQuota({ store: o.store, clock: o.clock, perHour, slug, what });
   const unlimited = (n: number) => (n <= 0 ? Number.MAX_SAFE_INTEGER : n);
   return {
     settings,
@@ -111,17 +114,12 @@ export function createSecurityParts(o: {
       settings.uploadsPerMinute / 60,
       'uploads',
     ),
-    signups: perHour(o.clock, settings.signupsPerHourPerAddress, 'sign-ups from this address'),
-    appointmentRequests: perHour(o.clock, settings.appointmentRequestsPerHour, 'appointment requests'),
-    groupCreations: perHour(o.clock, settings.groupsPerHour, 'new group conversations'),
+    signups: quota('signup', settings.signupsPerHourPerAddress, 'sign-ups from this address'),
+    appointmentRequests: quota('appointment', settings.appointmentRequestsPerHour, 'appointment requests'),
+    groupCreations: quota('group', settings.groupsPerHour, 'new group conversations'),
     connections: new ConnectionLimiter(
       unlimited(settings.maxConnectionsPerUser),
       unlimited(settings.maxConnectionsPerAddress),
     ),
   };
-}
-
-/** `perHour` actions an hour, all of them at once if need be; 0 turns the limit off. */
-function perHour(clock: Clock, perHour: number, what: string): KeyedLimiter {
-  return new KeyedLimiter(clock, Math.max(1, perHour), perHour / 3600, what);
 }

@@ -5,11 +5,11 @@ import { type ConversationService, type OpenedConversation, onceMoreOnConflict }
 import { CoreError } from '../errors.js';
 import { domainEvent } from '../events.js';
 import { newId } from '../ids.js';
-import type { KeyedLimiter } from '../limits.js';
 import type { Bus } from '../ports/bus.js';
 import type { AppointmentRecord, CareStore, ConsultationRecord } from '../ports/care-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { Store, StoreTransaction } from '../ports/store.js';
+import type { SharedQuota } from '../shared-quota.js';
 import { isReachable, type UserDirectory } from '../users.js';
 import { toWireAppointment } from './care-wire.js';
 import { isLinking } from './parties.js';
@@ -25,7 +25,7 @@ export interface AppointmentDeps {
   /** How long a consultation stays open after its appointment ends. */
   consultationWindowMs: number;
   /** Appointment requests per patient. */
-  requestLimit?: KeyedLimiter;
+  requestLimit?: SharedQuota;
 }
 
 type Transition = 'accept' | 'decline' | 'cancel' | 'complete' | 'end';
@@ -59,7 +59,7 @@ export class AppointmentService {
   /** A patient asks a practitioner for an appointment. */
   async request(actor: Actor, input: CreateAppointmentBody): Promise<Appointment> {
     if (actor.role !== 'patient') throw new CoreError('forbidden', 'Only patients request appointments.');
-    this.d.requestLimit?.take(actor.userId);
+    await this.d.requestLimit?.take(actor.userId);
     const practitioner = await this.d.users.get(input.practitioner_id);
     if (practitioner?.role !== 'practitioner' || !isReachable(practitioner))
       throw new CoreError('not_found', 'No such practitioner.');

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
@@ -34,8 +33,8 @@ import { LiveLayer } from './live/live-layer.js';
 import { startSessionSweep } from './live/session-sweep.js';
 import { createLogger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { chooseAttachmentStorage } from './store/attachment-storage-choice.js';
 import { careStoreFor } from './store/care-kysely-store.js';
-import { FileAttachmentStorage } from './store/file-attachment-storage.js';
 import { securityStoreFor } from './store/security-kysely-store.js';
 
 /** After the sockets have closed on shutdown, how long HTTP connections still open may stay. */
@@ -98,7 +97,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     typingTtlMs: config.typingTtlMs,
     presenceGraceMs: config.presenceGraceMs,
     attachmentStorage:
-      deps.attachmentStorage ?? new FileAttachmentStorage(join(config.dataDir, 'attachments')),
+      deps.attachmentStorage ?? chooseAttachmentStorage(config.attachmentStorage, deps.store, config.dataDir),
     attachmentMaxBytes: config.attachmentMaxBytes,
     care: deps.care ?? careStoreFor(deps.store),
     messagingPolicy: config.messagingPolicy,

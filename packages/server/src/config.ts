@@ -96,6 +96,8 @@ const envSchema = z.object({
     .min(1024)
     .max(104_857_600)
     .default(10 * 1024 * 1024),
+  /** Where attachment bytes live: the database (every node reads them) or a folder under DATA_DIR. */
+  ATTACHMENT_STORAGE: z.enum(['database', 'folder']).default('database'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   COOKIE_SECURE: boolean.optional(),
 
@@ -172,6 +174,7 @@ export type Config = Readonly<{
   presenceGraceMs: number;
   heartbeatMs: number;
   attachmentMaxBytes: number;
+  attachmentStorage: 'database' | 'folder';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   cookieSecure: boolean;
   trustProxy: boolean | number | string;
@@ -268,6 +271,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     presenceGraceMs: e.PRESENCE_GRACE_MS,
     heartbeatMs: e.HEARTBEAT_MS,
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
+    attachmentStorage: e.ATTACHMENT_STORAGE,
     logLevel: e.LOG_LEVEL,
     cookieSecure: e.COOKIE_SECURE ?? e.NODE_ENV === 'production',
     trustProxy: trustProxy(e.TRUST_PROXY),

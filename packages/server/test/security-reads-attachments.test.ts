@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Attachment, AuditPage, Message } from '@carechat/protocol';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './helpers/dialects.js';
 import { openConversation, registerUser, request, sendHttp, type TestUser } from './helpers/http.js';
@@ -60,8 +59,16 @@ describe.each(DIALECTS)('attachments and reads on %s', (dialect) => {
       },
     );
     expect(sent.status).toBe(201);
-    const file = join(server.config.dataDir, 'attachments', id);
-    expect(existsSync(file)).toBe(true);
+    // The bytes live in the database (ATTACHMENT_STORAGE=database, the default).
+    const storedParts = async () =>
+      Number(
+        (
+          await sql<{ n: number }>`select count(*) as n from attachment_parts where key = ${id}`.execute(
+            (server.store as unknown as { db: Kysely<unknown> }).db,
+          )
+        ).rows[0]?.n,
+      );
+    expect(await storedParts()).toBe(1);
     expect(
       (
         await fetch(`${server.url}/api/attachments/${id}`, {
@@ -80,7 +87,7 @@ describe.each(DIALECTS)('attachments and reads on %s', (dialect) => {
       });
       expect(res.status).toBe(404);
     }
-    expect(existsSync(file)).toBe(false);
+    expect(await storedParts()).toBe(0);
     // The deleted attachment cannot be sent again either.
     const again = await request(server.url, 'POST', `/api/conversations/${c.id}/messages`, {
       token: patient.token,

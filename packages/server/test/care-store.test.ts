@@ -7,6 +7,8 @@ import { careStoreFor } from '../src/store/care-kysely-store.js';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/dialects.js';
 
 const NOW = '2026-01-05T10:00:00.000Z';
+/** Thirty seconds after NOW: how long a doctor_ready claim holds. */
+const LATER = '2026-01-05T10:00:30.000Z';
 
 describe.each(DIALECTS)('care store on %s', (dialect) => {
   let testStore: TestStore;
@@ -67,11 +69,37 @@ describe.each(DIALECTS)('care store on %s', (dialect) => {
     const c = await care.insertConsultation(consultation(a));
     const claims = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        care.claimDoctorReady(c.id, '2026-01-05T09:00/UTC', `node-${i}`, NOW),
+        care.claimDoctorReady(c.id, '2026-01-05T09:00/UTC', `node-${i}`, NOW, LATER),
       ),
     );
     expect(claims.filter(Boolean)).toHaveLength(1);
-    expect(await care.claimDoctorReady(c.id, '2026-01-12T09:00/UTC', 'node-0', NOW)).toBe(true);
+    expect(await care.claimDoctorReady(c.id, '2026-01-12T09:00/UTC', 'node-0', NOW, LATER)).toBe(true);
+  });
+
+  it('lets a lapsed, unsent doctor_ready claim be taken over once, and a sent one never', async () => {
+    const a = await appointment(await user('P'), await user('D', 'practitioner'));
+    const c = await care.insertConsultation(consultation(a));
+    const key = '2026-01-05T09:00/UTC';
+    expect(await care.claimDoctorReady(c.id, key, 'dead-node', NOW, LATER)).toBe(true);
+    // Still held: nobody else.
+    expect(await care.claimDoctorReady(c.id, key, 'node-b', '2026-01-05T10:00:10.000Z', LATER)).toBe(false);
+    // Lapsed without a send: exactly one of several takers wins.
+    const takeovers = await Promise.all(
+      ['node-b', 'node-c', 'node-d'].map((n) =>
+        care.claimDoctorReady(c.id, key, n, '2026-01-05T10:01:00.000Z', '2026-01-05T10:01:30.000Z'),
+      ),
+    );
+    expect(takeovers.filter(Boolean)).toHaveLength(1);
+    await care.markDoctorReadySent(c.id, key, '2026-01-05T10:01:01.000Z');
+    expect(
+      await care.claimDoctorReady(
+        c.id,
+        key,
+        'node-e',
+        '2026-01-06T00:00:00.000Z',
+        '2026-01-06T00:00:30.000Z',
+      ),
+    ).toBe(false);
   });
 
   it('moves an appointment by compare-and-set: of two concurrent moves, one wins', async () => {

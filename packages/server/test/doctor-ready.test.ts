@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../src/bus/memory-bus.js';
+import { openWindowAt } from '../src/core/care/schedule-windows.js';
 import { ManualClock } from '../src/core/ports/clock.js';
+import { careStoreFor } from '../src/store/care-kysely-store.js';
 import { acceptedAppointment, moveAppointment, putSchedule, signInAgain } from './helpers/care.js';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/dialects.js';
 import { registerUser } from './helpers/http.js';
@@ -120,6 +122,35 @@ describe.each(DIALECTS)('doctor_ready across two nodes on %s', (dialect) => {
     await connect(nodeB, doctor.token);
     await phone.roundTrip();
     expect(readyFrames(phone, appointment.consultation!.id)).toHaveLength(1);
+  });
+
+  it('is sent by another node when the node that claimed it died before publishing', async () => {
+    const { doctor, patient, appointment } = await liveConsultation();
+    const consultation = appointment.consultation!;
+    const phone = await connect(nodeB, patient.token);
+    // A third node claimed Monday's window at 08:00:30 and died before it published anything.
+    clock.set('2026-01-05T08:00:30.000Z');
+    const care = careStoreFor(shared.store);
+    const open = openWindowAt(await care.listScheduleWindows([doctor.user.id]), clock.now());
+    expect(
+      await care.claimDoctorReady(
+        consultation.id,
+        open!.key,
+        'node-c',
+        clock.now().toISOString(),
+        '2026-01-05T08:01:00.000Z',
+      ),
+    ).toBe(true);
+    // While its claim holds, the living nodes leave it alone…
+    expect(await checkBothNodes()).toBe(0);
+    // …and once it lapses, exactly one of them sends it, exactly once.
+    clock.set('2026-01-05T08:01:30.000Z');
+    expect(await checkBothNodes()).toBe(1);
+    await phone.next('doctor_ready', (f) => f.consultation_id === consultation.id);
+    clock.set('2026-01-05T09:00:00.000Z');
+    expect(await checkBothNodes()).toBe(0);
+    await phone.roundTrip();
+    expect(readyFrames(phone, consultation.id)).toHaveLength(1);
   });
 
   it('is not sent for a cancelled or expired consultation, nor outside the schedule', async () => {

@@ -418,6 +418,7 @@ export class KyselyCareStore implements CareStore {
     windowKey: string,
     claimedBy: string,
     at: string,
+    until: string,
   ): Promise<boolean> {
     const result = await this.#db
       .insertInto('doctor_ready_leases')
@@ -426,10 +427,28 @@ export class KyselyCareStore implements CareStore {
         window_key: windowKey,
         claimed_by: claimedBy,
         claimed_at: at,
+        claimed_until: until,
+        sent_at: null,
       })
-      .onConflict((oc) => oc.columns(['consultation_id', 'window_key']).doNothing())
+      .onConflict((oc) =>
+        oc
+          .columns(['consultation_id', 'window_key'])
+          .doUpdateSet({ claimed_by: claimedBy, claimed_at: at, claimed_until: until })
+          // Only a lapsed, unsent claim is taken over; one statement, so two takers cannot both win.
+          .where('doctor_ready_leases.sent_at', 'is', null)
+          .where('doctor_ready_leases.claimed_until', '<', at),
+      )
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async markDoctorReadySent(consultationId: string, windowKey: string, at: string): Promise<void> {
+    await this.#db
+      .updateTable('doctor_ready_leases')
+      .set({ sent_at: at })
+      .where('consultation_id', '=', consultationId)
+      .where('window_key', '=', windowKey)
+      .execute();
   }
 }
 

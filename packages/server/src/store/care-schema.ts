@@ -67,6 +67,10 @@ export interface DoctorReadyLeasesTable {
   window_key: string;
   claimed_by: string;
   claimed_at: string;
+  /** The claim holds until then; an unsent lease past it may be claimed again (migration 0013). */
+  claimed_until: string | null;
+  /** When the claiming node published the event; null while it has not (yet). */
+  sent_at: string | null;
 }
 
 /** A practitioner added to a patient's conversation, and by whom (migration 0005). */

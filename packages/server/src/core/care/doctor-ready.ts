@@ -16,10 +16,20 @@ export interface DoctorReadyDeps {
 export const DOCTOR_READY_MESSAGE = 'Doctor is now available';
 
 /**
+ * How long a node's claim on one doctor_ready holds before another node may send it instead: long
+ * enough for a publish, short enough that a dead node's patients wait one check or so.
+ */
+const CLAIM_MS = 30_000;
+
+/**
  * Tells a patient's devices `doctor_ready` when their practitioner's schedule window opens during
  * an active consultation, once per window occurrence. Every node runs the same check (periodically,
- * and when a practitioner connects); a lease row keyed by (consultation, window occurrence) lets
- * exactly one of them send it.
+ * and when a practitioner connects); the due work lives in the database: a lease row keyed by
+ * (consultation, window occurrence) lets one node at a time claim it, and it is marked sent after
+ * the publish. A node that dies between claim and publish leaves a lapsed, unsent lease that the
+ * next check of any node takes over, so the event is not lost. (A node dying in the instant
+ * between publish and mark would let it go out twice: delivery is at least once, duplicates only
+ * in that window.)
  */
 export class DoctorReadyNotifier {
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -43,7 +53,8 @@ export class DoctorReadyNotifier {
         now,
       );
       if (!open) continue;
-      if (!(await this.d.care.claimDoctorReady(c.id, open.key, this.d.nodeId, nowIso))) continue;
+      const until = new Date(now.getTime() + CLAIM_MS).toISOString();
+      if (!(await this.d.care.claimDoctorReady(c.id, open.key, this.d.nodeId, nowIso, until))) continue;
       await this.d.bus.publish(
         domainEvent('doctor.ready', [c.patientId], {
           consultationId: c.id,
@@ -52,6 +63,7 @@ export class DoctorReadyNotifier {
           text: DOCTOR_READY_MESSAGE,
         }),
       );
+      await this.d.care.markDoctorReadySent(c.id, open.key, this.d.clock.now().toISOString());
       sent += 1;
     }
     return sent;

@@ -84,13 +84,19 @@ export interface CareStore extends CareWrites {
   replaceSchedule(practitionerId: string, windows: readonly ScheduleWindowRecord[]): Promise<void>;
 
   // doctor_ready.
-  /** Claims the right to send one doctor_ready; true for exactly one caller across all nodes. */
+  /**
+   * Claims the right to send one doctor_ready until `until`: true for one caller at a time across
+   * all nodes. A claim that lapsed without being marked sent (its node died) may be claimed again.
+   */
   claimDoctorReady(
     consultationId: string,
     windowKey: string,
     claimedBy: string,
     at: string,
+    until: string,
   ): Promise<boolean>;
+  /** Records that the claimed doctor_ready went out: it is never claimed again. */
+  markDoctorReadySent(consultationId: string, windowKey: string, at: string): Promise<void>;
 }
 
 /** Whom a search may return: everyone, or the listed users plus everyone of the listed roles. */

@@ -46,6 +46,8 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits and _ . - only, at most 64')
     .optional(),
   /** How long a node's presence entries live in Redis without a refresh (a dead node's users go offline). */
+  /** Processes `carechat serve` runs on one port (one per core); `--workers N` says the same. */
+  WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   PRESENCE_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
   /** On SIGTERM: time allowed for in-flight work before sockets are closed; the process exits within 10 s. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(7000).default(5000),
@@ -155,6 +157,7 @@ export type Config = Readonly<{
   databasePoolSize: number;
   nodeId: string;
   presenceTtlSeconds: number;
+  workers: number;
   shutdownGraceMs: number;
   jwtSecret: string;
   accessTokenTtlSeconds: number;
@@ -244,6 +247,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    workers: e.WORKERS,
     nodeId: e.NODE_ID ?? `${hostname()}-${process.pid}`,
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

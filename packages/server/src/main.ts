@@ -1,23 +1,32 @@
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { CLOSE_CODES } from '@carechat/protocol';
+import type { Logger } from 'pino';
 import { buildApp } from './app.js';
+import { MemoryBus } from './bus/memory-bus.js';
 import { openBus } from './bus/open-bus.js';
-import { ConfigError, loadConfig } from './config.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
 import { isCoreError } from './core/errors.js';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from './demo.js';
 import { createLogger } from './log.js';
 import { createMetrics } from './metrics.js';
 import { openStore } from './store/open-store.js';
+import type { IpcChannel } from './workers/ipc-bus.js';
+import { runPrimary } from './workers/primary.js';
 
 /** `carechat serve [--seed-demo]`, `carechat migrate`, `carechat seed-demo`, `carechat create-admin`. */
 async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { 'seed-demo': { type: 'boolean', default: false } },
+    options: { 'seed-demo': { type: 'boolean', default: false }, workers: { type: 'string' } },
   });
   const command = positionals[0] ?? 'serve';
   const config = loadConfig();
+  const workers = values.workers === undefined ? config.workers : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+    throw new ConfigError('--workers takes a whole number from 1 to 64');
+  }
   const logger = createLogger(config.logLevel).child({ node: config.nodeId });
 
   const storeOptions = {
@@ -34,10 +43,21 @@ async function main(argv: string[]): Promise<void> {
   if (command !== 'serve' && command !== 'seed-demo' && command !== 'create-admin') {
     throw new ConfigError(`unknown command "${command}": use serve, migrate, seed-demo or create-admin`);
   }
+  if (command === 'serve' && workers > 1 && cluster.isPrimary) {
+    await startWorkers(config, workers, values['seed-demo'] === true, logger);
+    return;
+  }
+  // A worker's primary already migrated and seeded; it serves.
+  const seed = values['seed-demo'] === true && !cluster.isWorker;
 
   const store = await openStore(storeOptions);
   const metrics = createMetrics({ nodeId: config.nodeId });
-  const opened = await openBus(config, metrics, logger);
+  const opened = await openBus(
+    config,
+    metrics,
+    logger,
+    cluster.isWorker ? (process as IpcChannel) : undefined,
+  );
   const app = await buildApp(config, {
     store,
     bus: opened.bus,
@@ -64,7 +84,7 @@ async function main(argv: string[]): Promise<void> {
     }
     return;
   }
-  if (command === 'seed-demo' || values['seed-demo']) {
+  if (command === 'seed-demo' || seed) {
     const created = await seedDemo(app.core);
     printDemoAccounts(created);
   }
@@ -80,7 +100,8 @@ async function main(argv: string[]): Promise<void> {
     { port, node: config.nodeId, dialect: store.dialect, redis: config.redisUrl !== undefined },
     'listening',
   );
-  process.stdout.write(`\ncarechat is running at http://localhost:${port}\n\n`);
+  // The primary of `--workers N` says it once for all of them.
+  if (!cluster.isWorker) process.stdout.write(`\ncarechat is running at http://localhost:${port}\n\n`);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -106,6 +127,39 @@ async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/**
+ * `serve --workers N`: migrations and demo data once, here, then N worker processes on one port
+ * (workers/primary.ts). SQLite works too: the workers share its file (each commit takes the write
+ * lock), which is why an in-memory database cannot be shared.
+ */
+async function startWorkers(config: Config, workers: number, seed: boolean, logger: Logger): Promise<void> {
+  if (/^sqlite::memory:|^sqlite:$/.test(config.databaseUrl)) {
+    throw new ConfigError('--workers needs a database the workers can share: not an in-memory SQLite');
+  }
+  const store = await openStore({
+    url: config.databaseUrl,
+    poolSize: 2,
+    ...(config.databaseSchema === undefined ? {} : { schema: config.databaseSchema }),
+  });
+  try {
+    if (seed) {
+      const app = await buildApp(config, { store, bus: new MemoryBus(), logger });
+      printDemoAccounts(await seedDemo(app.core));
+      await app.close();
+    }
+  } finally {
+    await store.close();
+  }
+  runPrimary({
+    workers,
+    nodeId: config.nodeId,
+    relay: config.redisUrl === undefined,
+    logger,
+    onListening: (port) =>
+      process.stdout.write(`\ncarechat is running at http://localhost:${port} (${workers} workers)\n\n`),
+  });
 }
 
 /** Orchestrators (systemd, Kubernetes) wait about 10 s before SIGKILL. */

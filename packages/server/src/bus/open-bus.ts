@@ -3,6 +3,8 @@ import type { Config } from '../config.js';
 import type { Bus } from '../core/ports/bus.js';
 import type { Presence } from '../core/presence.js';
 import type { Metrics } from '../metrics.js';
+import { IpcBus, type IpcChannel } from '../workers/ipc-bus.js';
+import { IpcPresence } from '../workers/ipc-presence.js';
 import { MemoryBus } from './memory-bus.js';
 import { RedisBus } from './redis-bus.js';
 import { RedisPresence } from './redis-presence.js';
@@ -14,8 +16,28 @@ export interface OpenedBus {
   close(): Promise<void>;
 }
 
-/** The in-process bus for one node, or Redis pub/sub (and Redis presence) when REDIS_URL is set. */
-export async function openBus(config: Config, metrics: Metrics, logger: Logger): Promise<OpenedBus> {
+/**
+ * The in-process bus for one node; Redis pub/sub (and Redis presence) when REDIS_URL is set; and
+ * for a worker of `serve --workers N` without Redis, its primary over the IPC `channel`.
+ */
+export async function openBus(
+  config: Config,
+  metrics: Metrics,
+  logger: Logger,
+  channel?: IpcChannel,
+): Promise<OpenedBus> {
+  if (config.redisUrl === undefined && channel !== undefined) {
+    const bus = new IpcBus(channel);
+    const presence = new IpcPresence(channel);
+    return {
+      bus,
+      presence,
+      async close() {
+        presence.close();
+        await bus.close();
+      },
+    };
+  }
   if (config.redisUrl === undefined) {
     const bus = new MemoryBus();
     return { bus, close: () => bus.close() };

@@ -45,8 +45,13 @@ export interface NodeProcess {
  * Spawns `carechat serve` as a real child process on a free port and waits until it listens.
  * `env` is the whole configuration (DATABASE_URL, REDIS_URL, ...) on top of test defaults.
  */
-export async function spawnNode(name: string, env: Record<string, string>): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve'], {
+export async function spawnNode(
+  name: string,
+  env: Record<string, string>,
+  /** More arguments for `serve` (`--workers 3`). */
+  args: readonly string[] = [],
+): Promise<NodeProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', ...args], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? '',

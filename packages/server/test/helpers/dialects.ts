@@ -38,6 +38,8 @@ export const DIALECTS: Dialect[] = await (async () => {
 
 export interface TestStore {
   store: Store;
+  /** PostgreSQL: the schema it lives in (for server processes started on it). */
+  schema?: string;
   /** Closes the store and removes its database (file or schema). */
   dispose(): Promise<void>;
 }
@@ -55,6 +57,7 @@ export async function createTestStore(
   const store = await openStore({ url: TEST_DATABASE_URL, schema });
   return {
     store,
+    schema,
     async dispose() {
       await store.close();
       await dropPostgresSchema(TEST_DATABASE_URL, schema);

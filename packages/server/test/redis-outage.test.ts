@@ -1,5 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
 import type { Message } from '@carechat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -11,6 +10,8 @@ import {
 } from './helpers/cluster.js';
 import { DIALECTS } from './helpers/dialects.js';
 import { openConversation, registerUser, request } from './helpers/http.js';
+import { freePort } from './helpers/private-postgres.js';
+import { PrivateRedis } from './helpers/private-redis.js';
 import { TestSocket } from './helpers/ws.js';
 
 /**
@@ -21,43 +22,6 @@ const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 const runnable = DIALECTS.includes('postgres') && hasRedisServer && (await redisReachable());
 if (!runnable && process.env.CI === 'true')
   throw new Error('the Redis outage suite needs redis-server in CI');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 0;
-}
-
-/** A private redis-server this suite may stop and start at will. */
-class PrivateRedis {
-  #child: ChildProcess | undefined;
-  constructor(readonly port: number) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    this.#child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
-    );
-    const child = this.#child;
-    process.once('exit', () => child.kill('SIGKILL'));
-    await eventually(() => redisReachable(this.url), 10_000);
-  }
-
-  async stop(): Promise<void> {
-    const child = this.#child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
 
 describe.runIf(runnable)('Redis outage under two nodes', () => {
   let redis: PrivateRedis;

@@ -34,6 +34,7 @@ import { ReceiptService } from './receipts.js';
 import { RetentionService } from './retention.js';
 import { SearchService } from './search.js';
 import { createSecurityParts, type SecuritySettings } from './security.js';
+import { SendVerdicts } from './send-verdicts.js';
 import type { SessionGuard } from './sessions.js';
 import { AccessTokens } from './tokens.js';
 import { TypingService } from './typing.js';
@@ -137,14 +138,17 @@ export function createCore(o: CoreOptions): Core {
     if (event.kind === 'user.access_changed') users.forget(event.userId);
   });
   // Its refusals are recorded in the audit trail by the actions that ask it (core/refusals.ts).
-  const policy =
+  // A steady conversation asks the policy once a second, not once a message (send-verdicts.ts).
+  const policy = new SendVerdicts(
     o.policy ??
-    createPolicy(o.messagingPolicy ?? 'appointment', {
-      care,
-      users,
-      clock: o.clock,
-      consultationWindowMs: o.consultationWindowHours * 3_600_000,
-    });
+      createPolicy(o.messagingPolicy ?? 'appointment', {
+        care,
+        users,
+        clock: o.clock,
+        consultationWindowMs: o.consultationWindowHours * 3_600_000,
+      }),
+    { bus, clock: o.clock },
+  );
   const tokens = new AccessTokens(o.jwtSecret, o.accessTokenTtlSeconds);
   const shared = { store: o.store, bus, clock: o.clock, users };
   const auth = new AuthService({

@@ -13,7 +13,7 @@ import type { AttachmentStorage } from './ports/attachment-storage.js';
 import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
 import type { MessageRecord, ParticipantRecord, Store } from './ports/store.js';
-import { checkWrite, recordAccessRefusal, recordResumeRefusals } from './refusals.js';
+import { checkWrite, recordAccessRefusal, recordPolicyRefusal, recordResumeRefusals } from './refusals.js';
 
 export interface MessageDeps {
   store: Store;
@@ -87,17 +87,33 @@ export class MessageService {
     this.checkContent(input.content, refs.length > 0);
     const access = await accessConversation(this.d.store, actor, conversationId);
     const replyTo = input.replyTo ?? null;
-    // A retry returns what was stored, even if the relationship has ended since.
-    const stored =
+    // A retry returns what was stored, even if the relationship has ended since. A plain send
+    // learns that it is a retry from the append itself (one store read fewer per message); a send
+    // with attachments or a reply looks first, as their checks would refuse its retry, and so
+    // does one the policy refuses.
+    const retried = () =>
       input.clientMsgId === undefined
         ? undefined
-        : await this.d.store.findMessageByClientMsgId(conversationId, actor.userId, input.clientMsgId);
+        : this.d.store.findMessageByClientMsgId(conversationId, actor.userId, input.clientMsgId);
+    let stored = refs.length > 0 || replyTo !== null ? await retried() : undefined;
+    if (!stored) {
+      const refusal = await this.d.policy.checkSend(actor, access.conversation, access.participants).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      if (refusal !== undefined) {
+        stored = await retried();
+        if (!stored) {
+          recordPolicyRefusal(this.d.audit, actor, refusal, { conversationId, detail: { check: 'send' } });
+          throw refusal;
+        }
+      }
+    }
     let record: MessageRecord;
     let created = false;
     if (stored) {
       record = stored;
     } else {
-      await checkWrite(this.d.policy, this.d.audit, actor, access.conversation, access.participants);
       if (replyTo !== null) await this.checkReplyTarget(conversationId, replyTo);
       const id = newId('msg');
       ({ message: record, created } = await this.d.store.appendMessage({

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acceptedAppointment } from './helpers/care.js';
+import { DIALECTS } from './helpers/dialects.js';
+import { registerUser, type TestUser } from './helpers/http.js';
+import { startServer, type TestServer } from './helpers/server.js';
+import { TestSocket } from './helpers/ws.js';
+
+type Executor = { executeQuery: (query: { sql: string }, ...rest: unknown[]) => Promise<unknown> };
+
+/**
+ * Issue 17, point 2: a steady conversation's send reads the store once (who is in the
+ * conversation, read fresh so a removal applies at once); the care policy's verdict, the
+ * consultation behind the conversation and the sender's idempotency come from what the domain
+ * events keep current, not from a query per message.
+ */
+describe.each(DIALECTS)('store reads per steady send on %s', (dialect) => {
+  let server: TestServer;
+  let patient: TestUser;
+  let doctor: TestUser;
+  let conversationId: string;
+
+  beforeAll(async () => {
+    server = await startServer({
+      dialect,
+      env: { MESSAGING_POLICY: 'appointment', SEND_RATE_PER_SECOND: '0' },
+    });
+    [patient, doctor] = await Promise.all([
+      registerUser(server.url),
+      registerUser(server.url, { role: 'practitioner' }),
+    ]);
+    const now = Date.now();
+    const appointment = await acceptedAppointment(
+      server.url,
+      patient,
+      doctor,
+      new Date(now - 600_000).toISOString(),
+      new Date(now + 3_600_000).toISOString(),
+    );
+    conversationId = appointment.consultation!.conversation_id!;
+  });
+  afterAll(() => server.close());
+
+  it('reads the participants once per message and nothing else', async () => {
+    const socket = await TestSocket.connect(`${server.wsUrl}/ws`, { token: patient.token });
+    const send = (i: number) =>
+      socket.send({
+        type: 'chat_message',
+        conversation_id: conversationId,
+        content: `m${i}`,
+        client_msg_id: `s${i}`,
+      });
+    // The first send fills what later ones reuse.
+    send(0);
+    await socket.waitForCount('message_sent', 1);
+
+    const executor = (server.store as unknown as { db: { getExecutor(): Executor } }).db.getExecutor();
+    const reads: string[] = [];
+    const execute = executor.executeQuery.bind(executor);
+    executor.executeQuery = (query, ...rest) => {
+      if (/^\s*select/i.test(query.sql)) reads.push(query.sql);
+      return execute(query, ...rest);
+    };
+    try {
+      for (let i = 1; i <= 20; i++) send(i);
+      await socket.waitForCount('message_sent', 21);
+      const history = await fetch(`${server.url}/api/conversations/${conversationId}/messages?limit=50`, {
+        headers: { authorization: `Bearer ${patient.token}` },
+      });
+      expect(((await history.json()) as { messages: unknown[] }).messages).toHaveLength(21);
+    } finally {
+      executor.executeQuery = execute;
+    }
+    // 20 sends, then the history request's own reads (its access check and the page).
+    const participantReads = reads.filter((sql) => /from "conversations"/.test(sql));
+    expect(participantReads.length).toBeLessThanOrEqual(21);
+    const others = reads.filter((sql) => !/from "conversations"/.test(sql));
+    expect(
+      others.filter((sql) =>
+        /appointments|consultations|blocks|schedule_windows|care_team_members/.test(sql),
+      ),
+    ).toEqual([]);
+    expect(others.filter((sql) => /client_msg_id/.test(sql))).toEqual([]);
+    await socket.close();
+  });
+});

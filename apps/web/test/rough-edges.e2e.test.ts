@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Message } from '@carechat/protocol';
 import type { Page } from 'playwright-core';
@@ -10,12 +9,12 @@ import {
   sendHttp,
   type TestUser,
 } from '../../../packages/server/test/helpers/http.js';
-import { startServer, type TestServer } from '../../../packages/server/test/helpers/server.js';
 import { TestSocket } from '../../../packages/server/test/helpers/ws.js';
-import { type Browser, buildWebApp, DESKTOP, openBrowser, PHONE, signIn } from './helpers/browser.js';
+import { DESKTOP, PHONE, signIn } from './helpers/browser.js';
 import { acceptedAppointment } from './helpers/care.js';
 import { solidPng } from './helpers/images.js';
 import { until, untilCount } from './helpers/wait.js';
+import { Browsers, startWebAppServer, type WebAppServer } from './helpers/web-server.js';
 
 /**
  * The web app's rough edges, found as a new user finds them (issue 14, point 7), each tried in
@@ -24,12 +23,12 @@ import { until, untilCount } from './helpers/wait.js';
  * the action pill at phone width, a quiet first load, and how the built assets are served.
  */
 describe('web app rough edges in Chromium', () => {
-  let dist: string;
-  let server: TestServer;
+  let web: WebAppServer;
+  let server: WebAppServer['server'];
   let doctor: TestUser;
   let patient: TestUser;
   let conversationId: string;
-  const browsers: Browser[] = [];
+  const browsers = new Browsers();
 
   const composer = (page: Page) => page.getByRole('textbox', { name: 'Message' });
   const bubble = (page: Page, text: string) =>
@@ -37,13 +36,7 @@ describe('web app rough edges in Chromium', () => {
       .getByRole('log')
       .locator('li.msg')
       .filter({ has: page.getByText(text, { exact: true }) });
-
-  async function browserFor(user: TestUser, viewport = DESKTOP): Promise<Page> {
-    const browser = await openBrowser({ viewport });
-    browsers.push(browser);
-    await signIn(browser.page, server.url, user.email, user.password);
-    return browser.page;
-  }
+  const browserFor = (user: TestUser, viewport = DESKTOP) => browsers.signedIn(server.url, user, viewport);
 
   async function sendPhoto(by: TestUser, conversation: string, content: string): Promise<void> {
     const form = new FormData();
@@ -66,9 +59,8 @@ describe('web app rough edges in Chromium', () => {
   }
 
   beforeAll(async () => {
-    dist = mkdtempSync(join(tmpdir(), 'carechat-web-dist-'));
-    await buildWebApp(dist);
-    server = await startServer({ env: { WEB_DIST_DIR: dist, MESSAGING_POLICY: 'appointment' } });
+    web = await startWebAppServer({ MESSAGING_POLICY: 'appointment' });
+    server = web.server;
     [doctor, patient] = await Promise.all([
       registerUser(server.url, { role: 'practitioner', name: 'Dr. Maya Okafor' }),
       registerUser(server.url, { role: 'patient', name: 'Sam Rivera' }),
@@ -76,20 +68,11 @@ describe('web app rough edges in Chromium', () => {
     ({ conversationId } = await acceptedAppointment(server.url, patient, doctor));
   }, 240_000);
 
-  // One or two browsers at a time: the machine is shared.
-  afterEach(async () => {
-    for (const browser of browsers.splice(0)) await browser.close();
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.close();
-    if (dist) rmSync(dist, { recursive: true, force: true });
-  }, 60_000);
+  afterEach(() => browsers.closeAll(), 60_000);
+  afterAll(() => web?.close(), 60_000);
 
   it('asks for no session refresh on a first load without a session', async () => {
-    const browser = await openBrowser({ viewport: DESKTOP });
-    browsers.push(browser);
-    const page = browser.page;
+    const { page } = await browsers.open();
     const refreshes: number[] = [];
     const errors: string[] = [];
     page.on('response', (r) => {
@@ -244,8 +227,7 @@ describe('web app rough edges in Chromium', () => {
   it('does not show the other person online while this browser is offline', async () => {
     const socket = await TestSocket.connect(`${server.wsUrl}/ws`, { token: doctor.token });
     try {
-      const browser = await openBrowser({ viewport: DESKTOP });
-      browsers.push(browser);
+      const browser = await browsers.open();
       const p = browser.page;
       await signIn(p, server.url, patient.email, patient.password);
       await p.goto(`${server.url}/chat/${conversationId}`);
@@ -289,11 +271,11 @@ describe('web app rough edges in Chromium', () => {
   }, 90_000);
 
   it('serves the built assets precompressed and keeps source maps private', async () => {
-    const files = readdirSync(join(dist, 'assets'));
+    const files = readdirSync(join(web.dist, 'assets'));
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
     const script = files.find((f) => f.endsWith('.js'))!;
     expect(files).toEqual(expect.arrayContaining([`${script}.br`, `${script}.gz`]));
-    const plain = readFileSync(join(dist, 'assets', script), 'utf8');
+    const plain = readFileSync(join(web.dist, 'assets', script), 'utf8');
     for (const encoding of ['br', 'gzip']) {
       const res = await fetch(`${server.url}/assets/${script}`, { headers: { 'accept-encoding': encoding } });
       expect(res.status).toBe(200);

@@ -1,14 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerUser, sendHttp, type TestUser } from '../../../packages/server/test/helpers/http.js';
-import { startServer, type TestServer } from '../../../packages/server/test/helpers/server.js';
-import { seriousViolations } from './helpers/axe.js';
-import { type Browser, buildWebApp, DESKTOP, openBrowser, PHONE, signIn } from './helpers/browser.js';
+import { expectNoSeriousViolations } from './helpers/axe.js';
+import { PHONE } from './helpers/browser.js';
 import { acceptedAppointment } from './helpers/care.js';
 import { until, untilCount } from './helpers/wait.js';
+import { Browsers, startWebAppServer, type WebAppServer } from './helpers/web-server.js';
 
 /**
  * Message search in the web app (issue 14, point 6), over the server's `GET /api/search`: a
@@ -17,46 +14,34 @@ import { until, untilCount } from './helpers/wait.js';
  * finds no serious or critical problem on the search screen.
  */
 describe('message search in Chromium', () => {
-  let dist: string;
-  let server: TestServer;
+  let web: WebAppServer;
+  let url: string;
   let doctor: TestUser;
   let patient: TestUser;
-  const browsers: Browser[] = [];
-
-  async function browserFor(user: TestUser, viewport = DESKTOP): Promise<Page> {
-    const browser = await openBrowser({ viewport });
-    browsers.push(browser);
-    await signIn(browser.page, server.url, user.email, user.password);
-    return browser.page;
-  }
+  const browsers = new Browsers();
+  const browserFor = (user: TestUser, viewport?: { width: number; height: number }) =>
+    browsers.signedIn(url, user, viewport);
 
   const dialog = (page: Page) => page.getByRole('dialog', { name: 'Search messages' });
   const results = (page: Page) =>
     dialog(page).getByRole('list', { name: 'Search results' }).getByRole('link');
 
   beforeAll(async () => {
-    dist = mkdtempSync(join(tmpdir(), 'carechat-web-dist-'));
-    await buildWebApp(dist);
-    server = await startServer({ env: { WEB_DIST_DIR: dist, MESSAGING_POLICY: 'appointment' } });
+    web = await startWebAppServer({ MESSAGING_POLICY: 'appointment' });
+    url = web.server.url;
     [doctor, patient] = await Promise.all([
-      registerUser(server.url, { role: 'practitioner', name: 'Dr. Maya Okafor' }),
-      registerUser(server.url, { role: 'patient', name: 'Sam Rivera' }),
+      registerUser(url, { role: 'practitioner', name: 'Dr. Maya Okafor' }),
+      registerUser(url, { role: 'patient', name: 'Sam Rivera' }),
     ]);
-    const { conversationId } = await acceptedAppointment(server.url, patient, doctor);
+    const { conversationId } = await acceptedAppointment(url, patient, doctor);
     // The message to find is far back: more than one page of history comes after it.
-    await sendHttp(server.url, patient, conversationId, 'The wombat allergy test came back negative');
-    for (let i = 1; i <= 80; i++) await sendHttp(server.url, doctor, conversationId, `Checkup note ${i}`);
-    await sendHttp(server.url, doctor, conversationId, 'Your prescription is ready at the pharmacy');
+    await sendHttp(url, patient, conversationId, 'The wombat allergy test came back negative');
+    for (let i = 1; i <= 80; i++) await sendHttp(url, doctor, conversationId, `Checkup note ${i}`);
+    await sendHttp(url, doctor, conversationId, 'Your prescription is ready at the pharmacy');
   }, 240_000);
 
-  afterEach(async () => {
-    for (const browser of browsers.splice(0)) await browser.close();
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.close();
-    if (dist) rmSync(dist, { recursive: true, force: true });
-  }, 60_000);
+  afterEach(() => browsers.closeAll(), 60_000);
+  afterAll(() => web?.close(), 60_000);
 
   it('lets a patient find an old message from the keyboard and opens the chat on it', async () => {
     const p = await browserFor(patient);
@@ -131,8 +116,3 @@ describe('message search in Chromium', () => {
     await expectNoSeriousViolations(p, 'search without results, phone');
   }, 120_000);
 });
-
-async function expectNoSeriousViolations(page: Page, screen: string): Promise<void> {
-  const violations = await seriousViolations(page);
-  expect(violations, `${screen}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
-}

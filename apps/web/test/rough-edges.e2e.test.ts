@@ -10,6 +10,7 @@ import {
   type TestUser,
 } from '../../../packages/server/test/helpers/http.js';
 import { TestSocket } from '../../../packages/server/test/helpers/ws.js';
+import { expectNoSeriousViolations } from './helpers/axe.js';
 import { DESKTOP, PHONE, signIn } from './helpers/browser.js';
 import { acceptedAppointment } from './helpers/care.js';
 import { solidPng } from './helpers/images.js';
@@ -145,6 +146,7 @@ describe('web app rough edges in Chromium', () => {
     await p.getByLabel('Find a practitioner').fill('Hart');
     await p.getByRole('button', { name: 'Dr. Lena Hart', exact: true }).click();
     await p.getByText('Times are in your time zone, Europe/London').waitFor();
+    await expectNoSeriousViolations(p, 'booking, a week of free times');
 
     // A whole working day, 08:00 to the last half hour at 17:30: twenty slots.
     const days = p.locator('.slot-day');
@@ -179,6 +181,7 @@ describe('web app rough edges in Chromium', () => {
     const banner = p.getByRole('note', { name: 'This conversation is closed' });
     await banner.getByText('Messaging opens once the appointment is accepted').waitFor();
     expect(await composer(p).count()).toBe(0);
+    await expectNoSeriousViolations(p, 'closed conversation');
     await banner.getByRole('link', { name: 'Book a new appointment' }).click();
     await p.getByRole('heading', { name: 'Book an appointment' }).waitFor();
   }, 90_000);

@@ -85,7 +85,9 @@ function OpenConversation({ conversation }: { conversation: Conversation }) {
         ? `Last seen ${formatDateTime(direct.last_seen_at)}`
         : connected
           ? 'Offline'
-          : 'Not known while you are offline';
+          : live.connection === 'offline'
+            ? 'Not known while you are offline'
+            : 'Connecting…';
   } else {
     const online = others.filter(isOnline).length;
     status = `${others.map((p) => p.user.name).join(', ')}${online > 0 ? ` · ${online} online` : ''}`;

@@ -1,14 +1,16 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { precompress } from './build/precompress.js';
 
 /** The web app; `npm run build:web` writes dist/, which the server serves at `/`. */
 export default defineConfig({
   root: import.meta.dirname,
-  plugins: [react()],
+  plugins: [react(), precompress()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,
-    sourcemap: true,
+    // No source maps in what is served: they would publish the source (decision 1407).
+    sourcemap: false,
     chunkSizeWarningLimit: 1000,
   },
   server: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { freeSlots, zonedInstant } from '../src/lib/slots.js';
+import { bookingWeek, freeSlots, zonedInstant } from '../src/lib/slots.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -57,5 +57,46 @@ describe('freeSlots (bookable half hours of a weekly schedule)', () => {
     const late = [{ day_of_week: 1, start: '23:15', end: '24:00', timezone: 'UTC' }];
     const slots = freeSlots(late, { now: new Date('2026-01-04T12:00:00Z'), days: 2 });
     expect(slots.map((s) => iso(s.startsAt.getTime()))).toEqual(['2026-01-05T23:15:00.000Z']);
+  });
+});
+
+describe('booking a week at a time (the whole schedule, paged)', () => {
+  // Weekdays 08:00–18:00 in London: twenty half hours a day.
+  const workdays = [1, 2, 3, 4, 5].map((day) => ({
+    day_of_week: day,
+    start: '08:00',
+    end: '18:00',
+    timezone: 'Europe/London',
+  }));
+
+  it('shows every slot of every day of a week, none twice across pages', () => {
+    const now = new Date('2026-01-07T14:10:00Z'); // a Wednesday afternoon
+    const seen = new Set<number>();
+    for (let page = 0; page < 3; page++) {
+      const { from, until } = bookingWeek(now, page);
+      const slots = freeSlots(workdays, { now, from, until });
+      for (const s of slots) {
+        expect(seen.has(s.startsAt.getTime())).toBe(false);
+        seen.add(s.startsAt.getTime());
+      }
+      if (page > 0) expect(slots).toHaveLength(5 * 20);
+    }
+    // Wednesday's rest (14:30 to 17:30), then two whole weeks and the rest of the third.
+    const all = freeSlots(workdays, { now, until: bookingWeek(now, 2).until });
+    expect(seen.size).toBe(all.length);
+  });
+
+  it('starts each later page at a midnight of the viewer, and the first one now', () => {
+    const now = new Date(2026, 0, 7, 14, 10);
+    expect(bookingWeek(now, 0)).toEqual({ from: now, until: new Date(2026, 0, 14) });
+    expect(bookingWeek(now, 1)).toEqual({ from: new Date(2026, 0, 14), until: new Date(2026, 0, 21) });
+  });
+
+  it('keeps a slot at midnight on the page of its day', () => {
+    const allDay = [{ day_of_week: 3, start: '00:00', end: '01:00', timezone: 'UTC' }];
+    const now = new Date('2026-01-07T12:00:00Z');
+    const page = bookingWeek(now, 1);
+    const slots = freeSlots(allDay, { now, ...page });
+    expect(slots.map((s) => s.startsAt.getTime())).toContain(Date.parse('2026-01-14T00:00:00Z'));
   });
 });

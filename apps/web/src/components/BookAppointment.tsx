@@ -1,10 +1,11 @@
 import type { Schedule, User } from '@carechat/protocol';
 import { useEffect, useId, useMemo, useState } from 'react';
 import { formatTime } from '../lib/format.js';
-import { byDay, freeSlots, type Slot } from '../lib/slots.js';
+import { bookingWeek, byDay, freeSlots, type Slot } from '../lib/slots.js';
 import type { CareData } from '../lib/use-care.js';
 import { errorInWords } from '../lib/words.js';
 import { Empty, Loading } from './Card.js';
+import '../styles/booking.css';
 
 const when = new Intl.DateTimeFormat(undefined, {
   weekday: 'long',
@@ -14,9 +15,23 @@ const when = new Intl.DateTimeFormat(undefined, {
   minute: '2-digit',
 });
 
+const range = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
+/** How far ahead a patient can page: a quarter. */
+const WEEKS_AHEAD = 13;
+
+/** The patient's own zone, with its short name at that instant (GMT, BST…). */
+function zoneLabel(at: Date): string {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const short = new Intl.DateTimeFormat(undefined, { timeZoneName: 'short' })
+    .formatToParts(at)
+    .find((p) => p.type === 'timeZoneName')?.value;
+  return short && short !== zone ? `${zone} (${short})` : zone;
+}
+
 /**
  * Request an appointment: choose a practitioner (yours, or found by name), then a free half hour
- * of their weekly schedule in the next week; they accept or decline it.
+ * of their weekly schedule, a week at a time (every free time of the week shown, in the patient's
+ * time zone, which is named); they accept or decline it.
  */
 export function BookAppointment({ care }: { care: CareData }) {
   const ids = useId();
@@ -25,6 +40,7 @@ export function BookAppointment({ care }: { care: CareData }) {
   const [practitioner, setPractitioner] = useState<User>();
   const [schedule, setSchedule] = useState<Schedule>();
   const [slot, setSlot] = useState<Slot>();
+  const [week, setWeek] = useState(0);
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<{ tone: 'good' | 'error'; text: string }>();
   const mine = (care.contacts ?? []).map((c) => c.user);
@@ -48,19 +64,34 @@ export function BookAppointment({ care }: { care: CareData }) {
   useEffect(() => {
     setSchedule(undefined);
     setSlot(undefined);
+    setWeek(0);
     if (!practitioner) return;
     care.api
       .schedule(practitioner.id)
       .then(setSchedule, (e) => setNotice({ tone: 'error', text: errorInWords(e) }));
   }, [practitioner, care.api]);
 
+  const { from, until } = bookingWeek(new Date(), week);
+  const fromTime = from.getTime();
+  const untilTime = until.getTime();
   const days = useMemo(() => {
     if (!schedule || !practitioner) return [];
     const busyTimes = (care.appointments ?? []).filter(
       (a) => a.practitioner_id === practitioner.id && (a.status === 'requested' || a.status === 'accepted'),
     );
-    return byDay(freeSlots(schedule.windows, { now: new Date(), days: 7, busy: busyTimes }));
-  }, [schedule, practitioner, care.appointments]);
+    return byDay(
+      freeSlots(schedule.windows, {
+        now: new Date(),
+        from: new Date(fromTime),
+        until: new Date(untilTime),
+        busy: busyTimes,
+      }),
+    );
+  }, [schedule, practitioner, care.appointments, fromTime, untilTime]);
+  const ownZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const otherZones = [...new Set((schedule?.windows ?? []).map((w) => w.timezone))].filter(
+    (zone) => zone !== ownZone,
+  );
 
   async function request() {
     if (!practitioner || !slot) return;
@@ -114,35 +145,66 @@ export function BookAppointment({ care }: { care: CareData }) {
         found && <Empty>No practitioner matches “{query.trim()}”.</Empty>
       )}
       {practitioner && !schedule && <Loading what="free times" />}
-      {practitioner && schedule && days.length === 0 && (
-        <Empty>{practitioner.name} has no free times in the next week.</Empty>
+      {practitioner && schedule && schedule.windows.length === 0 && (
+        <Empty>{practitioner.name} has not published working hours yet.</Empty>
       )}
-      {practitioner && days.length > 0 && (
-        <fieldset className="slot-days">
-          <legend className="sr-only">Free times with {practitioner.name}</legend>
-          {days.slice(0, 5).map(({ day, slots }) => (
-            <div key={day} className="slot-day">
-              <div className="slot-day-name">{day}</div>
-              <div className="slot-grid">
-                {slots.slice(0, 12).map((s) => {
-                  const selected = slot?.startsAt.getTime() === s.startsAt.getTime();
-                  return (
-                    <button
-                      key={s.startsAt.toISOString()}
-                      type="button"
-                      className={`slot ${selected ? 'selected' : ''}`}
-                      aria-pressed={selected}
-                      aria-label={when.format(s.startsAt)}
-                      onClick={() => setSlot(s)}
-                    >
-                      {formatTime(s.startsAt.toISOString())}
-                    </button>
-                  );
-                })}
-              </div>
-            </div>
-          ))}
-        </fieldset>
+      {practitioner && schedule && schedule.windows.length > 0 && (
+        <div className="slot-calendar">
+          <p className="slot-zone muted small">
+            Times are in your time zone, {zoneLabel(from)}.
+            {otherZones.length > 0 && ` ${practitioner.name} works in ${otherZones.join(', ')}.`}
+          </p>
+          <div className="slot-week">
+            <button
+              type="button"
+              className="button ghost small"
+              disabled={week === 0}
+              onClick={() => setWeek(week - 1)}
+            >
+              Previous week
+            </button>
+            <span className="slot-week-range" aria-live="polite">
+              {range.format(from)} – {range.format(new Date(untilTime - 1))}
+            </span>
+            <button
+              type="button"
+              className="button ghost small"
+              disabled={week >= WEEKS_AHEAD - 1}
+              onClick={() => setWeek(week + 1)}
+            >
+              Next week
+            </button>
+          </div>
+          {days.length === 0 ? (
+            <Empty>{practitioner.name} has no free times this week.</Empty>
+          ) : (
+            <fieldset className="slot-days">
+              <legend className="sr-only">Free times with {practitioner.name}</legend>
+              {days.map(({ day, slots }) => (
+                <div key={day} className="slot-day">
+                  <div className="slot-day-name">{day}</div>
+                  <div className="slot-grid">
+                    {slots.map((s) => {
+                      const selected = slot?.startsAt.getTime() === s.startsAt.getTime();
+                      return (
+                        <button
+                          key={s.startsAt.toISOString()}
+                          type="button"
+                          className={`slot ${selected ? 'selected' : ''}`}
+                          aria-pressed={selected}
+                          aria-label={when.format(s.startsAt)}
+                          onClick={() => setSlot(s)}
+                        >
+                          {formatTime(s.startsAt.toISOString())}
+                        </button>
+                      );
+                    })}
+                  </div>
+                </div>
+              ))}
+            </fieldset>
+          )}
+        </div>
       )}
       {slot && practitioner && (
         <div className="booking-confirm">

@@ -1,15 +1,17 @@
 import type { Conversation, Message } from '@carechat/protocol';
 import { useCallback, useEffect, useState } from 'react';
 import { conversationTitle } from '../lib/conversation.js';
+import { useConversationStateKeptCurrent } from '../lib/conversation-state.js';
 import { formatDateTime } from '../lib/format.js';
 import { navigate, onLinkClick } from '../lib/router.js';
 import { useLive } from '../lib/use-live.js';
-import { errorInWords, inWords } from '../lib/words.js';
+import { errorInWords } from '../lib/words.js';
 import { Avatar } from './Avatar.js';
 import { Loading } from './Card.js';
 import { Composer, type ComposerMode } from './Composer.js';
 import { BackIcon, BellIcon } from './icons.js';
 import { MessageList } from './MessageList.js';
+import { ReadOnlyBanner } from './ReadOnlyBanner.js';
 import { TypingIndicator } from './TypingIndicator.js';
 
 /** One conversation: its header, messages, who is typing, and the composer (or why there is none). */
@@ -72,17 +74,25 @@ function OpenConversation({ conversation }: { conversation: Conversation }) {
   const typing = live.typing(conversation.id);
   const direct = conversation.kind === 'direct' ? others[0] : undefined;
 
+  // Presence is only known while connected: offline, "Online" would be a guess from the past.
+  const connected = live.connection === 'connected';
+  const isOnline = (p: { online: boolean }) => connected && p.online;
   let status: string;
   if (direct) {
-    status = direct.online
+    status = isOnline(direct)
       ? 'Online'
-      : direct.last_seen_at
+      : direct.last_seen_at && !direct.online
         ? `Last seen ${formatDateTime(direct.last_seen_at)}`
-        : 'Offline';
+        : connected
+          ? 'Offline'
+          : live.connection === 'offline'
+            ? 'Not known while you are offline'
+            : 'Connecting…';
   } else {
-    const online = others.filter((p) => p.online).length;
+    const online = others.filter(isOnline).length;
     status = `${others.map((p) => p.user.name).join(', ')}${online > 0 ? ` · ${online} online` : ''}`;
   }
+  useConversationStateKeptCurrent(live, conversation);
 
   const client = live.client;
   const onReply = useCallback((message: Message) => setMode({ kind: 'reply', message }), []);
@@ -106,7 +116,7 @@ function OpenConversation({ conversation }: { conversation: Conversation }) {
         >
           <BackIcon />
         </button>
-        <Avatar name={title} online={direct ? direct.online : others.some((p) => p.online)} />
+        <Avatar name={title} online={direct ? isOnline(direct) : others.some(isOnline)} />
         <div className="pane-title">
           <h2 id="pane-title">{title}</h2>
           <p className="muted small">{status}</p>
@@ -142,12 +152,7 @@ function OpenConversation({ conversation }: { conversation: Conversation }) {
         </div>
       )}
       {conversation.state === 'read_only' ? (
-        <div className="read-only" role="note">
-          {inWords(
-            conversation.read_only_reason ?? undefined,
-            'This conversation has ended; you can read it but not reply.',
-          )}
-        </div>
+        <ReadOnlyBanner conversation={conversation} viewer={live.me.role} />
       ) : (
         <>
           {conversation.open_until && (

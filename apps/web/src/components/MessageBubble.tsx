@@ -5,6 +5,8 @@ import {
   type Message,
   quoteText,
   type ReceiptStatus,
+  type ReplyPreview,
+  replySnippet,
 } from '@carechat/protocol';
 import { memo, useEffect, useRef, useState } from 'react';
 import { formatBytes, formatTime } from '../lib/format.js';
@@ -17,6 +19,8 @@ const QUICK_REACTIONS = ['👍', '❤️', '😊', '🙏', '👌'];
 
 interface BubbleProps {
   message: Message;
+  /** The message its quote names, as it is now, when loaded (the preview was taken at send time). */
+  quoted: Message | undefined;
   mine: boolean;
   /** For own messages: sent, delivered or read. */
   tick: ReceiptStatus | undefined;
@@ -31,7 +35,8 @@ interface BubbleProps {
 
 /** A stored message: text or the deleted placeholder, quote, attachments, time, ticks, reactions, actions. */
 export const MessageBubble = memo(function MessageBubble(props: BubbleProps) {
-  const { message, mine, tick, grouped, showName, canEdit, onReply, onEdit, onDelete, onError } = props;
+  const { message, quoted, mine, tick, grouped, showName, canEdit, onReply, onEdit, onDelete, onError } =
+    props;
   const live = useLiveStore();
   const [picking, setPicking] = useState(false);
 
@@ -57,7 +62,9 @@ export const MessageBubble = memo(function MessageBubble(props: BubbleProps) {
         {showName && <div className="msg-sender">{message.sender_name}</div>}
         <div className="bubble">
           <span className="sr-only">{mine ? 'You' : message.sender_name} said: </span>
-          {message.reply_preview && !message.is_deleted && <Quote message={message} />}
+          {message.reply_preview && !message.is_deleted && (
+            <Quote preview={currentPreview(message.reply_preview, quoted)} />
+          )}
           {message.is_deleted ? (
             <span className="deleted-text">{DELETED_MESSAGE_TEXT}</span>
           ) : (
@@ -171,8 +178,17 @@ function ReactionPicker({ onPick, onClose }: { onPick: (emoji: string) => void; 
   );
 }
 
-function Quote({ message }: { message: Message }) {
-  const preview = message.reply_preview!;
+/** The preview with the quoted message's current text, the same way the server cuts it. */
+function currentPreview(preview: ReplyPreview, quoted: Message | undefined): ReplyPreview {
+  if (!quoted) return preview;
+  return {
+    ...preview,
+    snippet: replySnippet(quoted.content, quoted.is_deleted),
+    is_deleted: quoted.is_deleted,
+  };
+}
+
+function Quote({ preview }: { preview: ReplyPreview }) {
   const jump = () => {
     const target = document.getElementById(`msg-${preview.message_id}`);
     if (!target) return;

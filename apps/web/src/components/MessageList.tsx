@@ -1,7 +1,8 @@
 import { messageTick, type OutboxEntry } from '@carechat/client';
 import type { Conversation, Message } from '@carechat/protocol';
-import { Fragment, useCallback, useLayoutEffect, useRef, useState } from 'react';
+import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { formatDay, sameDay } from '../lib/format.js';
+import { jumpDone, useJumpTarget } from '../lib/jump-to-message.js';
 import { useLive } from '../lib/use-live.js';
 import { ArrowDownIcon } from './icons.js';
 import { MessageBubble, PendingBubble } from './MessageBubble.js';
@@ -13,10 +14,11 @@ const NEAR_BOTTOM_PX = 80;
 const NEAR_TOP_PX = 150;
 
 /**
- * The messages of a conversation, oldest at the top. It stays at the bottom as messages arrive
- * (unless the reader has scrolled up: then a button says there is more below), loads older
- * history when scrolled to the top without moving what the reader is looking at, and is an
- * aria-live log so new messages are read out.
+ * The messages of a conversation, oldest at the top. It opens on the newest message and stays at
+ * the bottom as messages arrive and as photos load and take their room (unless the reader has
+ * scrolled up: then a button says there is more below), loads older history when scrolled to the
+ * top without moving what the reader is looking at, goes back to a message asked for (a search
+ * result) and is an aria-live log so new messages are read out.
  */
 export function MessageList({
   conversation,
@@ -36,6 +38,8 @@ export function MessageList({
   const live = useLive();
   const me = live.me.id;
   const messages = live.messages(conversation.id);
+  // A quote shows its message as it is now (edited, deleted), when that message is loaded here.
+  const byId = new Map(messages.map((m) => [m.message_id, m]));
   const stored = new Set(messages.filter((m) => m.sender_id === me).map((m) => m.client_msg_id));
   const pending = live.pending(conversation.id).filter((e) => !stored.has(e.client_msg_id));
   const history = live.history(conversation.id);
@@ -49,6 +53,32 @@ export function MessageList({
   const lastKey = useRef<string>(undefined);
   const anchor = useRef<{ height: number; top: number; firstSeq: number | undefined }>(undefined);
   const [below, setBelow] = useState(false);
+  /** Where this list last put the bottom itself: a scroll event from there is not the reader's. */
+  const pinnedTop = useRef<number>(undefined);
+  const content = useRef<HTMLDivElement>(null);
+  const jump = useJumpTarget(conversation.id);
+
+  const stickToBottom = useCallback(() => {
+    const el = scroller.current;
+    if (!el) return;
+    el.scrollTop = el.scrollHeight;
+    pinnedTop.current = el.scrollTop;
+    atBottom.current = true;
+  }, []);
+
+  // Photos load after the first layout and grow the list (and the composer or a banner can
+  // shrink the view): whatever changes size, a reader at the bottom stays at the bottom.
+  useEffect(() => {
+    const el = scroller.current;
+    const inner = content.current;
+    if (!el || !inner) return;
+    const observer = new ResizeObserver(() => {
+      if (atBottom.current) stickToBottom();
+    });
+    observer.observe(el);
+    observer.observe(inner);
+    return () => observer.disconnect();
+  }, [stickToBottom]);
 
   const last = items.at(-1);
   const lastItemKey = last ? keyOf(last, me) : undefined;
@@ -70,23 +100,50 @@ export function MessageList({
       el.scrollTop = el.scrollHeight - anchor.current.height + anchor.current.top;
       anchor.current = undefined;
     } else if (lastItemKey !== lastKey.current) {
-      if (atBottom.current || lastIsMine) {
-        el.scrollTop = el.scrollHeight;
-        atBottom.current = true;
-      } else if (lastKey.current !== undefined) setBelow(true);
+      if (atBottom.current || lastIsMine) stickToBottom();
+      else if (lastKey.current !== undefined) setBelow(true);
     } else if (atBottom.current) {
-      el.scrollTop = el.scrollHeight;
+      stickToBottom();
     }
     lastKey.current = lastItemKey;
     // A short history that does not fill the pane: nothing to scroll, so load more now.
-    if (el.scrollHeight <= el.clientHeight + 10 && history.loaded && history.hasMore && !history.loading)
+    if (
+      !jump &&
+      el.scrollHeight <= el.clientHeight + 10 &&
+      history.loaded &&
+      history.hasMore &&
+      !history.loading
+    )
       loadOlder();
   });
+
+  // A message asked for: older pages until it is here, then it is shown, flashed and focused.
+  useEffect(() => {
+    const el = scroller.current;
+    if (!jump || !el || !history.loaded || history.loading) return;
+    const target = el.querySelector<HTMLElement>(`li[data-seq="${jump.seq}"]`);
+    if (!target) {
+      if (history.hasMore && (firstSeq ?? 0) > jump.seq) void live.loadOlder(conversation.id);
+      else jumpDone(jump);
+      return;
+    }
+    atBottom.current = false;
+    target.scrollIntoView({ block: 'center' });
+    target.tabIndex = -1;
+    target.focus({ preventScroll: true });
+    target.classList.add('flash');
+    setTimeout(() => target.classList.remove('flash'), 1600);
+    jumpDone(jump);
+  }, [jump, history.loaded, history.loading, history.hasMore, firstSeq, live, conversation.id]);
 
   const onScroll = () => {
     const el = scroller.current;
     if (!el) return;
-    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+    // The list's own move to the bottom is not the reader leaving it, even if photos have grown
+    // the list since (the resize observer follows them).
+    const own = pinnedTop.current !== undefined && Math.abs(el.scrollTop - pinnedTop.current) < 1;
+    if (!own) pinnedTop.current = undefined;
+    atBottom.current = own || el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
     if (atBottom.current) {
       setBelow(false);
       live.markSeen(conversation.id);
@@ -116,7 +173,13 @@ export function MessageList({
             </button>
           ) : null}
         </div>
-        <div role="log" aria-live="polite" aria-busy={history.loading} aria-label={`Messages with ${title}`}>
+        <div
+          ref={content}
+          role="log"
+          aria-live="polite"
+          aria-busy={history.loading}
+          aria-label={`Messages with ${title}`}
+        >
           <ol className="message-log">
             {items.map((item, index) => {
               const previous = items[index - 1];
@@ -148,6 +211,11 @@ export function MessageList({
                   {item.kind === 'message' ? (
                     <MessageBubble
                       message={item.message}
+                      quoted={
+                        item.message.reply_preview
+                          ? byId.get(item.message.reply_preview.message_id)
+                          : undefined
+                      }
                       mine={item.message.sender_id === me}
                       tick={
                         item.message.sender_id === me

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { type ReactNode, useEffect, useState } from 'react';
 import type { Route } from '../lib/router.js';
 import { onLinkClick } from '../lib/router.js';
 import { useLive } from '../lib/use-live.js';
@@ -7,6 +7,7 @@ import { Badge } from './Badge.js';
 import { ConnectionBanner } from './ConnectionBanner.js';
 import { DoctorReadyBanners } from './DoctorReadyBanners.js';
 import { Logo } from './Logo.js';
+import { MessageSearch } from './MessageSearch.js';
 import { NotificationPrompt } from './NotificationPrompt.js';
 
 /** The frame around every signed-in screen: header, navigation, and the banners. */
@@ -22,6 +23,8 @@ export function Shell({
   const live = useLive();
   const unread = live.unreadTotal();
   const inChat = route.name === 'chat' || route.name === 'chats';
+  const [searching, setSearching] = useState(false);
+  useEffect(() => watchSearchShortcut(() => setSearching(true)), []);
   return (
     <div className={`shell ${inChat ? 'shell-chat' : ''}`}>
       <a className="skip-link" href="#main">
@@ -54,6 +57,20 @@ export function Shell({
             <Badge count={unread} />
           </a>
         </nav>
+        <button
+          type="button"
+          className="search-open"
+          aria-label="Search messages"
+          aria-keyshortcuts="Control+K /"
+          aria-haspopup="dialog"
+          onClick={() => setSearching(true)}
+        >
+          <SearchGlass />
+          <span className="search-open-label" aria-hidden="true">
+            Search
+          </span>
+          <kbd>Ctrl K</kbd>
+        </button>
         <div className="me">
           <Avatar name={live.me.name} size={32} />
           <div className="me-text">
@@ -79,6 +96,42 @@ export function Shell({
       <main id="main" className="content" tabIndex={-1}>
         {children}
       </main>
+      {searching && <MessageSearch onClose={() => setSearching(false)} />}
     </div>
+  );
+}
+
+/** Ctrl+K (⌘K) anywhere, or `/` when not typing, opens message search. */
+function watchSearchShortcut(open: () => void): () => void {
+  const onKey = (event: KeyboardEvent) => {
+    const typing =
+      event.target instanceof HTMLElement &&
+      (event.target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName));
+    const chord = (event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 'k';
+    if (chord || (event.key === '/' && !typing && !event.ctrlKey && !event.metaKey && !event.altKey)) {
+      event.preventDefault();
+      open();
+    }
+  };
+  window.addEventListener('keydown', onKey);
+  return () => window.removeEventListener('keydown', onKey);
+}
+
+function SearchGlass() {
+  return (
+    <svg
+      width="16"
+      height="16"
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+      aria-hidden="true"
+      focusable="false"
+    >
+      <circle cx="11" cy="11" r="7" />
+      <path d="m20 20-3.5-3.5" />
+    </svg>
   );
 }

@@ -82,20 +82,31 @@ export async function signUp(input: {
 }
 
 /**
- * A fresh access token from the session cookie; null when there is no live session. Another tab
- * (or a second page load) may have just rotated the cookie under us, which the server refuses:
- * one retry, a moment later, reads the cookie that tab left.
+ * A fresh access token from the session cookie; null when there is no live session. The session
+ * cookie is HttpOnly, so the page cannot see it; the CSRF cookie is set and cleared with it and
+ * readable, so it is the hint: without it there is no session to resume and nothing is asked (a
+ * first visit logs no 401; decision 1406). Another tab (or a second page load) may have just
+ * rotated the cookie under us, which the server refuses: one retry, a moment later, reads the
+ * cookie that tab left. A session the server no longer knows clears the hint, so the next load
+ * is quiet too.
  */
 export async function resumeSession(): Promise<Session | null> {
+  if (readCookie(CSRF_COOKIE) === undefined) return null;
   for (let attempt = 0; ; attempt++) {
     const response = await post('/api/auth/refresh');
     if (response.ok) return sessionFrom(response);
-    if (response.status !== 401 || attempt >= 1) {
-      if (response.status === 401) return null;
-      return sessionFrom(response);
+    if (response.status !== 401) return sessionFrom(response);
+    if (attempt >= 1) {
+      forgetSessionHint();
+      return null;
     }
     await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 250));
   }
+}
+
+function forgetSessionHint(): void {
+  // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is not in every browser we serve
+  document.cookie = `${CSRF_COOKIE}=; Max-Age=0; Path=/; SameSite=Strict${location.protocol === 'https:' ? '; Secure' : ''}`;
 }
 
 export async function logOut(token: string): Promise<void> {

@@ -61,25 +61,30 @@ const toMinutes = (hhmm: string): number => {
 };
 
 /**
- * Slots of `lengthMinutes` inside the windows, starting after `now` and within `days`, that do not
- * overlap `busy` (appointments already asked for). Oldest first.
+ * Slots of `lengthMinutes` inside the windows, starting after `now`, from `from` on and before
+ * `until` (or within `days` of now), that do not overlap `busy` (appointments already asked for).
+ * Oldest first.
  */
 export function freeSlots(
   windows: readonly ScheduleWindow[],
   options: {
     now: Date;
+    from?: Date;
+    until?: Date;
     days?: number;
     lengthMinutes?: number;
     busy?: Array<{ starts_at: string; ends_at: string }>;
   },
 ): Slot[] {
   const { now, days = 7, lengthMinutes = 30, busy = [] } = options;
-  const until = now.getTime() + days * DAY;
+  const from = options.from?.getTime() ?? now.getTime();
+  const until = options.until?.getTime() ?? now.getTime() + days * DAY;
+  const span = Math.ceil((until - now.getTime()) / DAY);
   const taken = busy.map((b) => [Date.parse(b.starts_at), Date.parse(b.ends_at)] as const);
   const starts = new Set<number>();
   for (const window of windows) {
     // The zone's calendar days from yesterday to past the horizon (windows are local days).
-    for (let d = -1; d <= days + 1; d++) {
+    for (let d = -1; d <= span + 1; d++) {
       const p = partsIn(window.timezone, now.getTime() + d * DAY);
       const date = { year: p.year!, month: p.month!, day: p.day! };
       if (new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay() !== window.day_of_week)
@@ -88,7 +93,7 @@ export function freeSlots(
       for (let m = toMinutes(window.start); m + lengthMinutes <= end; m += lengthMinutes) {
         const start = zonedInstant(window.timezone, date, m);
         const stop = start + lengthMinutes * MINUTE;
-        if (start <= now.getTime() || start > until) continue;
+        if (start <= now.getTime() || start < from || start >= until) continue;
         if (taken.some(([s, e]) => start < e && s < stop)) continue;
         starts.add(start);
       }
@@ -97,6 +102,15 @@ export function freeSlots(
   return [...starts]
     .sort((a, b) => a - b)
     .map((start) => ({ startsAt: new Date(start), endsAt: new Date(start + lengthMinutes * MINUTE) }));
+}
+
+/**
+ * Week `page` of the booking calendar, in the patient's own days: the first runs from now to the
+ * end of the seventh day (today included), each next one over the seven days after it.
+ */
+export function bookingWeek(now: Date, page: number): { from: Date; until: Date } {
+  const midnight = (days: number) => new Date(now.getFullYear(), now.getMonth(), now.getDate() + days);
+  return { from: page === 0 ? now : midnight(page * 7), until: midnight((page + 1) * 7) };
 }
 
 /** Slots grouped by the patient's local day, in order. */

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { idleScenario } from './idle.js';
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     idle: { type: 'string', default: '15000' },
     storm: { type: 'string', default: '10000' },
     'storm-rate': { type: 'string', default: '200' },
+    'single-core': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -38,11 +40,19 @@ if (values.help) {
   --ramp-start R --ramp-factor F --ramp-max R --ramp-step-seconds D --ramp-p99-ms L (default 100)
   --idle C                               idle: C connections
   --storm C --storm-rate R               storm: C clients dropped at once, R msgs/s flowing meanwhile
+  --single-core                          each server pinned to core 0, this load generator to core 1
 `);
   process.exit(0);
 }
 
 const num = (key: keyof typeof values) => Number(values[key]);
+
+if (values['single-core']) {
+  // Every thread of this process to core 1; the servers started below get core 0 (servers.ts).
+  const pinned = spawnSync('taskset', ['-a', '-cp', '1', String(process.pid)], { encoding: 'utf8' });
+  if (pinned.status !== 0) throw new Error(`taskset failed: ${pinned.stderr}`);
+  process.env.BENCH_SERVER_CORE = '0';
+}
 const scenarios = String(values.scenario).split(',');
 const setups = String(values.setup).split(',') as SetupName[];
 
@@ -88,7 +98,7 @@ for (const setup of setups) {
           },
           (step) =>
             note(
-              `   rate ${step.rate}/s: achieved ${step.achieved_per_s}/s p50 ${step.p50_ms} p99 ${step.p99_ms} ms lost ${step.lost} cpu ${step.server_cpu_pct}%`,
+              `   rate ${step.rate}/s: achieved ${step.achieved_per_s}/s p50 ${step.p50_ms} p99 ${step.p99_ms} ms lost ${step.lost} cpu ${step.server_cpu_pct}% (${step.server_cpu_us_per_msg} µs/msg)`,
             ),
         );
         print(result);

@@ -67,13 +67,18 @@ export class ProcessMeter {
     }, 250);
   }
 
-  /** CPU as a percentage of one core (200 = both cores of this machine), and peak RSS in MiB. */
-  stop(): { cpuPercent: number; rssMiB: number } {
+  /**
+   * CPU as a percentage of one core (200 = both cores of this machine) and in seconds, and peak
+   * RSS in MiB.
+   */
+  stop(): { cpuPercent: number; cpuSeconds: number; rssMiB: number } {
     clearInterval(this.#timer);
     const seconds = (performance.now() - this.#started) / 1000;
     this.#peakRss = Math.max(this.#peakRss, this.rss());
+    const used = this.cpu() - this.#cpuStart;
     return {
-      cpuPercent: round(((this.cpu() - this.#cpuStart) / seconds) * 100, 0),
+      cpuPercent: round((used / seconds) * 100, 0),
+      cpuSeconds: used,
       rssMiB: round(this.#peakRss / 1048576, 1),
     };
   }

@@ -74,6 +74,8 @@ async function measurePairs(
     p99_ms: s.latency.p99,
     max_ms: s.latency.max,
     server_cpu_pct: server.cpuPercent,
+    // What one delivered message costs the servers, whatever the rate: comparable across setups.
+    server_cpu_us_per_msg: round((server.cpuSeconds / Math.max(1, s.delivered)) * 1e6, 0),
     server_rss_mib: server.rssMiB,
     commits,
     commit_p99_ms: bucketQuantile(metricsBefore, metricsAfter, 'carechat_commit_latency_seconds', 0.99),
@@ -169,6 +171,7 @@ export async function rampScenario(
         p50_ms: step.p50_ms,
         p99_ms: step.p99_ms,
         lost: step.lost,
+        cpu_us_per_msg: step.server_cpu_us_per_msg,
       });
       const p99 = Number(step.p99_ms);
       const achieved = Number(step.achieved_per_s);

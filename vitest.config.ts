@@ -1,6 +1,10 @@
+import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // The workspace packages from their TypeScript sources, not their published dist/ builds.
+  resolve: { conditions: ['@carechat/source', ...defaultClientConditions] },
+  ssr: { resolve: { conditions: ['@carechat/source', ...defaultServerConditions] } },
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -67,28 +67,32 @@ function createNode(name: string, env: Record<string, string>, port: number): Be
     async start() {
       // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers.
       const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-      const proc = spawn(process.execPath, [...extra, '--import', 'tsx', MAIN, 'serve'], {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH ?? '',
-          NODE_ENV: 'production',
-          HOST: '127.0.0.1',
-          PORT: String(port),
-          JWT_SECRET,
-          METRICS_KEY,
-          LOG_LEVEL: 'warn',
-          NODE_ID: name,
-          // These exercise transport and fan-out; the care policies have suites of their own.
-          MESSAGING_POLICY: 'open',
-          // The benchmark is one user pair per conversation sending far past a person's rate, and
-          // thousands of connections from one address: the per-user and per-address limits are off.
-          SEND_RATE_PER_SECOND: '0',
-          MAX_CONNECTIONS_PER_ADDRESS: '0',
-          MAX_CONNECTIONS_PER_USER: '0',
-          ...env,
+      const proc = spawn(
+        process.execPath,
+        [...extra, '--conditions=@carechat/source', '--import', 'tsx', MAIN, 'serve'],
+        {
+          cwd: ROOT,
+          env: {
+            PATH: process.env.PATH ?? '',
+            NODE_ENV: 'production',
+            HOST: '127.0.0.1',
+            PORT: String(port),
+            JWT_SECRET,
+            METRICS_KEY,
+            LOG_LEVEL: 'warn',
+            NODE_ID: name,
+            // These exercise transport and fan-out; the care policies have suites of their own.
+            MESSAGING_POLICY: 'open',
+            // The benchmark is one user pair per conversation sending far past a person's rate, and
+            // thousands of connections from one address: the per-user and per-address limits are off.
+            SEND_RATE_PER_SECOND: '0',
+            MAX_CONNECTIONS_PER_ADDRESS: '0',
+            MAX_CONNECTIONS_PER_USER: '0',
+            ...env,
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      );
       child = proc;
       let output = '';
       proc.stderr?.on('data', (chunk: Buffer) => {

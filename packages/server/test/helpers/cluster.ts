@@ -46,7 +46,7 @@ export interface NodeProcess {
  * `env` is the whole configuration (DATABASE_URL, REDIS_URL, ...) on top of test defaults.
  */
 export async function spawnNode(name: string, env: Record<string, string>): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve'], {
+  const child = spawn(process.execPath, ['--conditions=@carechat/source', '--import', 'tsx', MAIN, 'serve'], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? '',

@@ -44,9 +44,9 @@ describe('the published packages, installed outside the repository', () => {
   it('each tarball holds the build, its types, the manifest and the licence, and no test or source', () => {
     for (const tarball of tarballs) {
       const files = run('tar', ['-tzf', tarball], REPO_ROOT).trim().split('\n');
-      expect(files.every((f) => /^package\/(package\.json|LICENSE|dist\/.+\.(js|d\.ts))$/.test(f))).toBe(
-        true,
-      );
+      expect(
+        files.every((f) => /^package\/(package\.json|README\.md|LICENSE|dist\/.+\.(js|d\.ts))$/.test(f)),
+      ).toBe(true);
       expect(files).toContain('package/dist/index.d.ts');
     }
     const client = JSON.parse(

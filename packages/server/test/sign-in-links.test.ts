@@ -152,6 +152,30 @@ describe.each(DIALECTS)('sign-in links on %s', (dialect) => {
   });
 });
 
+describe('sign-in link addresses', () => {
+  it('use PUBLIC_URL when set: the host may reach carechat on an address browsers do not', async () => {
+    const server = await startServer({
+      env: { SERVER_API_KEY: TEST_SERVER_API_KEY, PUBLIC_URL: 'https://chat.clinic.example/' },
+    });
+    try {
+      const auth = { token: TEST_SERVER_API_KEY };
+      await request(server.url, 'PUT', '/api/server/users/public-url', {
+        ...auth,
+        body: { name: 'P', role: 'patient' },
+      });
+      const link = await request<ServerSignInLinkResponse>(
+        server.url,
+        'POST',
+        '/api/server/users/public-url/sign-in-links',
+        auth,
+      );
+      expect(link.body.url).toMatch(/^https:\/\/chat\.clinic\.example\/auth\/link\?token=[A-Za-z0-9_-]{43}$/);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('framing the web app (FRAME_ANCESTORS)', () => {
   it('by default nobody may frame it: CSP frame-ancestors none and X-Frame-Options DENY', async () => {
     const server = await startServer();

@@ -33,7 +33,7 @@ export function packPublishedPackages(): string[] {
   const destination = mkdtempSync(join(tmpdir(), 'carechat-tarballs-'));
   const out = run(
     process.execPath,
-    ['scripts/release.mjs', '--dry-run', '--pack-destination', destination],
+    ['--import', 'tsx', 'scripts/release.ts', '--dry-run', '--pack-destination', destination],
     REPO_ROOT,
   );
   const last = out.trim().split('\n').at(-1) ?? '';

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { BROWSER_BUDGET_BYTES } from './helpers/bundle-budget.js';
+import { BROWSER_BUDGET_BYTES, bundledInputs } from './helpers/bundle-budget.js';
 
 const ENTRY = fileURLToPath(new URL('../src/index.ts', import.meta.url));
 
@@ -19,11 +19,7 @@ describe('the SDK in a browser bundle', () => {
       write: false,
       metafile: true,
     });
-    const bundled = Object.values(result.metafile.outputs).flatMap((output) =>
-      Object.entries(output.inputs)
-        .filter(([, input]) => input.bytesInOutput > 0)
-        .map(([path]) => path),
-    );
+    const bundled = bundledInputs(result.metafile);
     expect(bundled.filter((path) => path.includes('node_modules'))).toEqual([]);
     const gzipped = gzipSync(result.outputFiles[0]!.contents, { level: 9 }).length;
     expect(gzipped).toBeLessThan(BROWSER_BUDGET_BYTES);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -11,7 +10,10 @@ import { request } from '../../server/test/helpers/http.js';
 import { TEST_SERVER_API_KEY } from '../../server/test/helpers/security.js';
 import { startServer, type TestServer } from '../../server/test/helpers/server.js';
 import { type CodeBlock, codeBlocks } from './helpers/markdown-blocks.js';
-import { REPO_ROOT } from './helpers/scratch-project.js';
+import { REPO_ROOT, runAsync } from './helpers/scratch-project.js';
+
+const run = (command: string, args: string[], env: Record<string, string>) =>
+  runAsync(command, args, REPO_ROOT, { ...process.env, ...env });
 
 /**
  * Every example of docs/integration.md and docs/client.md, run as written against a real server:
@@ -205,25 +207,4 @@ async function bundleForBrowser(block: CodeBlock, carechatUrl: string): Promise<
     write: false,
   });
   return result.outputFiles[0]!.text;
-}
-
-/** Runs a command without blocking this process (the server under test lives in it). */
-function run(command: string, args: string[], env: Record<string, string>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: REPO_ROOT, env: { ...process.env, ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      err += chunk.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`${command} exited with ${code}:\n${out}\n${err}`));
-    });
-  });
 }

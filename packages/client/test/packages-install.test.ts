@@ -5,11 +5,12 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openConversation, registerUser, type TestUser } from '../../server/test/helpers/http.js';
 import { startServer, type TestServer } from '../../server/test/helpers/server.js';
-import { BROWSER_BUDGET_BYTES } from './helpers/bundle-budget.js';
+import { BROWSER_BUDGET_BYTES, bundledInputs } from './helpers/bundle-budget.js';
 import {
   packPublishedPackages,
   REPO_ROOT,
   run,
+  runAsync,
   scratchProject,
   strangerEnv,
 } from './helpers/scratch-project.js';
@@ -65,13 +66,18 @@ describe('the published packages, installed outside the repository', () => {
     ]);
     const conversation = await openConversation(server.url, doctor, patient);
     writeFileSync(join(scratch, 'chat.mjs'), NODE_SCRIPT);
-    const out = await runAsync(process.execPath, ['chat.mjs'], scratch, {
-      CARECHAT_URL: server.url,
-      SENDER_EMAIL: doctor.email,
-      RECEIVER_EMAIL: patient.email,
-      PASSWORD: (patient as TestUser).password,
-      CONVERSATION_ID: conversation.id,
-    });
+    const out = await runAsync(
+      process.execPath,
+      ['chat.mjs'],
+      scratch,
+      strangerEnv({
+        CARECHAT_URL: server.url,
+        SENDER_EMAIL: doctor.email,
+        RECEIVER_EMAIL: patient.email,
+        PASSWORD: (patient as TestUser).password,
+        CONVERSATION_ID: conversation.id,
+      }),
+    );
     const result = JSON.parse(out.trim().split('\n').at(-1) ?? '{}');
     expect(result).toEqual({
       stored: 1,
@@ -102,12 +108,7 @@ describe('the published packages, installed outside the repository', () => {
       write: false,
       metafile: true,
     });
-    // What went into the bundle (the metafile's inputs also list files read and then shaken out).
-    const inputs = Object.values(result.metafile.outputs).flatMap((output) =>
-      Object.entries(output.inputs)
-        .filter(([, input]) => input.bytesInOutput > 0)
-        .map(([path]) => path),
-    );
+    const inputs = bundledInputs(result.metafile);
     expect(inputs.some((path) => path.includes('node_modules/@carechat/client/dist/'))).toBe(true);
     expect(inputs.filter((path) => path.includes('zod'))).toEqual([]);
     const gzipped = gzipSync(result.outputFiles[0]!.contents, { level: 9 }).length;
@@ -127,33 +128,6 @@ describe('the published packages, installed outside the repository', () => {
     expect(gzipSync(hooks.outputFiles[0]!.contents, { level: 9 }).length).toBeLessThan(BROWSER_BUDGET_BYTES);
   });
 });
-
-/** Runs a command without blocking the event loop (the server under test lives in this process). */
-async function runAsync(
-  command: string,
-  args: string[],
-  cwd: string,
-  extra: Record<string, string>,
-): Promise<string> {
-  const { spawn } = await import('node:child_process');
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: strangerEnv(extra) });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      err += chunk.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${out}\n${err}`));
-    });
-  });
-}
 
 const NODE_SCRIPT = `import { createClient } from '@carechat/client';
 import WebSocket from 'ws';

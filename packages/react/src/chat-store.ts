@@ -23,12 +23,15 @@ export interface Presence {
 
 type Frame<K extends ServerFrame['type']> = Extract<ServerFrame, { type: K }>;
 
+/** How long delivery receipts wait to cover a burst of messages with one. */
+const DELIVERY_BATCH_MS = 150;
+
 const NOT_LOADED: HistoryState = { loading: false, loaded: false, hasMore: true };
 
 /**
  * What the hooks show, kept current from one client's events: the conversation list (last message,
  * unread counts, read markers, presence), typing, the connection and the history of each
- * conversation. Messages and the outbox stay the SDK's (each message held once, in seq order);
+ * conversation; and the delivery receipts of what arrives from others. Messages and the outbox stay the SDK's (each message held once, in seq order);
  * this store only says when they changed. React reads it through `useSyncExternalStore`: every
  * change bumps `version`, and listeners hear of a burst of events (a replay) once.
  *
@@ -46,6 +49,7 @@ export class ChatStore {
   readonly #presence = new Map<string, Presence>();
   readonly #typing = new Map<string, Map<string, TypingPerson & { timer: ReturnType<typeof setTimeout> }>>();
   readonly #history = new Map<string, HistoryState>();
+  readonly #deliveryTimers = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #listeners = new Set<() => void>();
   readonly #unsubscribe: Array<() => void> = [];
   #version = 0;
@@ -113,6 +117,8 @@ export class ChatStore {
     for (const off of this.#unsubscribe.splice(0)) off();
     for (const people of this.#typing.values()) for (const p of people.values()) clearTimeout(p.timer);
     this.#typing.clear();
+    for (const timer of this.#deliveryTimers.values()) clearTimeout(timer);
+    this.#deliveryTimers.clear();
   }
 
   // ── what the hooks read ────────────────────────────────────────────────────────────────────
@@ -213,6 +219,8 @@ export class ChatStore {
   private onMessage(message: Message): void {
     const conversation = this.#conversations.get(message.conversation_id);
     this.stopTyping(message.conversation_id, message.sender_id);
+    if (this.meId !== undefined && message.sender_id !== this.meId)
+      this.scheduleDelivery(message.conversation_id);
     if (!conversation) {
       // A conversation the list does not have yet: the next list brings it.
       this.changed();
@@ -232,6 +240,22 @@ export class ChatStore {
       // Counted until the server's own count arrives (unread_changed, the next list).
       ...(counts && newer ? { unread_count: conversation.unread_count + 1 } : {}),
     });
+  }
+
+  /**
+   * The senders' "delivered" tick: this device has the conversation's messages up to its newest.
+   * One receipt per conversation for a burst of messages (a replay), with the highest seq.
+   */
+  private scheduleDelivery(conversationId: string): void {
+    if (this.#deliveryTimers.has(conversationId)) return;
+    this.#deliveryTimers.set(
+      conversationId,
+      setTimeout(() => {
+        this.#deliveryTimers.delete(conversationId);
+        const seq = this.client.conversation(conversationId).lastSeq;
+        if (seq !== undefined && seq > 0) this.client.markDelivered(conversationId, seq);
+      }, DELIVERY_BATCH_MS),
+    );
   }
 
   private onMessageUpdated(message: Message): void {

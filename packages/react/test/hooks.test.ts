@@ -91,8 +91,15 @@ describe('@carechat/react against a real server', () => {
     await screen.findByText('1 before the page opened');
     await waitFor(() => expect(screen.getByTestId('connection').textContent).toBe('connected'));
 
+    const delivered = new Promise((resolve) =>
+      doctorClient.on('delivery_receipt', (f) => {
+        if (f.user_id === patient.user.id && f.seq >= 2) resolve(f.seq);
+      }),
+    );
     await doctorClient.send(conversation.id, 'live from the doctor');
     await screen.findByText('2 live from the doctor');
+    // The doctor's "delivered" tick: the patient's page has it.
+    expect(await delivered).toBe(2);
 
     const stored = await chat.current!.send('from the hook');
     expect(stored.seq).toBe(3);

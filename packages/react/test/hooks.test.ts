@@ -1,6 +1,6 @@
 import './helpers/dom.js';
 import { type CarechatClient, createClient, type WebSocketConstructor } from '@carechat/client';
-import { cleanup, render, screen, waitFor } from '@testing-library/react';
+import { cleanup, configure, render, screen, waitFor } from '@testing-library/react';
 import { createElement as h, type ReactNode } from 'react';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -17,6 +17,9 @@ import {
 } from '../src/index.js';
 
 /** The hooks in a real React tree (happy-dom), over a real server, with the SDK underneath. */
+
+// A real server on a shared, loaded machine: wait for what the page shows longer than 1 s.
+configure({ asyncUtilTimeout: 15_000 });
 
 const FAST = { backoff: { baseMs: 50, maxMs: 300 }, gapWaitMs: 100 };
 

@@ -116,6 +116,14 @@ export function usePresence(userId: string): Presence | undefined {
   return store.presence(userId);
 }
 
+/** Every send not stored yet, in all conversations (a "3 messages waiting" banner). */
+export function useOutbox(): OutboxEntry[] {
+  const store = useChatStore();
+  const version = useVersion();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new list per change of the store
+  return useMemo(() => store.client.outbox.entries, [store, version]);
+}
+
 /** The badge count: unread messages over all conversations, muted ones left out. */
 export function useUnreadTotal(): number {
   const store = useChatStore();

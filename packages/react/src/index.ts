@@ -7,6 +7,7 @@ export {
   useConnectionState,
   useConversation,
   useConversations,
+  useOutbox,
   usePresence,
   useUnreadTotal,
 } from './hooks.js';

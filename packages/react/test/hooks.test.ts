@@ -12,6 +12,7 @@ import {
   useConnectionState,
   useConversation,
   useConversations,
+  useOutbox,
   usePresence,
   useUnreadTotal,
 } from '../src/index.js';
@@ -125,22 +126,27 @@ describe('@carechat/react against a real server', () => {
     ]);
   });
 
-  it('useConversation: a send while disconnected waits in the outbox and is stored on reconnect', async () => {
+  it('useConversation and useOutbox: a send while disconnected waits in the outbox and is stored on reconnect', async () => {
     const conversation = await openConversation(server.url, doctor, patient);
     const patientClient = client(patient);
-    const chat = renderChat(patientClient, conversation.id);
+    function Waiting() {
+      return h('p', { 'data-testid': 'waiting' }, `${useOutbox().length} waiting`);
+    }
+    const chat = renderChat(patientClient, conversation.id, h(Waiting));
     await waitFor(() => expect(screen.getByTestId('connection').textContent).toBe('connected'));
 
     patientClient.disconnect();
     await waitFor(() => expect(screen.getByTestId('connection').textContent).toBe('disconnected'));
     const settled = chat.current!.send('written offline');
     await waitFor(() => expect(screen.getByTestId('outbox').textContent).toBe('pending:written offline'));
+    expect(screen.getByTestId('waiting').textContent).toBe('1 waiting');
     expect(screen.queryByText(/written offline/, { selector: 'li' })).toBeNull();
 
     patientClient.connect();
     await settled;
     await screen.findByText('1 written offline');
     await waitFor(() => expect(screen.getByTestId('outbox').textContent).toBe(''));
+    expect(screen.getByTestId('waiting').textContent).toBe('0 waiting');
     expect(screen.getByTestId('connection').textContent).toBe('connected');
   });
 

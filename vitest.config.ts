@@ -9,6 +9,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // …and Node's own resolution in the test processes (worker threads, native imports) as well.
+    execArgv: ['--conditions=@carechat/source'],
     // Two cores: a few files at a time keeps timing-sensitive socket tests honest.
     maxWorkers: 3,
     projects: [

@@ -71,7 +71,7 @@ module.exports = {
       name: 'client-is-not-the-server',
       comment: 'The SDK runs in browsers: it shares the protocol package, never server code.',
       severity: 'error',
-      from: { path: '^(packages/client/src|apps/web/src)' },
+      from: { path: '^(packages/(client|react)/src|apps/web/src)' },
       to: { path: '^packages/server' },
     },
     {
@@ -88,11 +88,11 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     // swc reads TypeScript but not TSX: the web app's components (.tsx) are not cruised; its
     // logic (apps/web/src/lib, .ts) is.
-    exclude: { path: ['^apps/web/dist/', '\\.tsx$'] },
+    exclude: { path: ['/dist/', '\\.tsx$'] },
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {
       exportsFields: ['exports'],
-      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      conditionNames: ['@carechat/source', 'import', 'require', 'node', 'default', 'types'],
       extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.d.ts'],
     },
   },

@@ -1,10 +1,16 @@
+import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // The workspace packages from their TypeScript sources, not their published dist/ builds.
+  resolve: { conditions: ['@carechat/source', ...defaultClientConditions] },
+  ssr: { resolve: { conditions: ['@carechat/source', ...defaultServerConditions] } },
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // …and Node's own resolution in the test processes (worker threads, native imports) as well.
+    execArgv: ['--conditions=@carechat/source'],
     // Two cores: a few files at a time keeps timing-sensitive socket tests honest.
     maxWorkers: 3,
     projects: [

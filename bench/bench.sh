@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-exec node --import tsx bench/run.ts "$@"
+exec node --conditions=@carechat/source --import tsx bench/run.ts "$@"

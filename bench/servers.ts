@@ -67,7 +67,15 @@ function createNode(name: string, env: Record<string, string>, port: number): Be
     async start() {
       // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers.
       const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-      const command = [process.execPath, ...extra, '--import', 'tsx', MAIN, 'serve'];
+      const command = [
+        process.execPath,
+        ...extra,
+        '--conditions=@carechat/source',
+        '--import',
+        'tsx',
+        MAIN,
+        'serve',
+      ];
       // --single-core: the server gets core 0 to itself (the load generator has moved to core 1).
       const pinned = process.env.BENCH_SERVER_CORE;
       const [file, ...args] = pinned === undefined ? command : ['taskset', '-c', pinned, ...command];

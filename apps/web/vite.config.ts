@@ -1,11 +1,13 @@
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 import { precompress } from './build/precompress.js';
 
 /** The web app; `npm run build:web` writes dist/, which the server serves at `/`. */
 export default defineConfig({
   root: import.meta.dirname,
   plugins: [react(), precompress()],
+  // The workspace packages from their TypeScript sources, not their published dist/ builds.
+  resolve: { conditions: ['@carechat/source', ...defaultClientConditions] },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

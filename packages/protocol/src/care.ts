@@ -167,6 +167,12 @@ export interface ServerUserResponse {
   external_id: string;
   created: boolean;
 }
+/** `POST /api/server/users/:externalId/sign-in-links`: open `url` in the user's browser, once, before `expires_at`. */
+export interface ServerSignInLinkResponse {
+  url: string;
+  expires_at: string;
+}
+
 export interface ServerTokenResponse {
   user: User;
   access_token: string;

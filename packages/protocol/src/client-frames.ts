@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_RESUME_CONVERSATIONS } from './limits.js';
 import { text } from './text.js';
 
 /**
@@ -82,12 +83,6 @@ export const deleteMessageFrameSchema = z.object({
   type: z.literal('delete_message'),
   message_id: id,
 });
-
-/**
- * The most conversations one `resume` frame (or event cursor) may name: a larger frame is refused
- * whole with one error, so it cannot make the server check (and audit) thousands of ids.
- */
-export const MAX_RESUME_CONVERSATIONS = 2000;
 
 export const resumeFrameSchema = z.object({
   type: z.literal('resume'),

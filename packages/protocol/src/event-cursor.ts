@@ -1,6 +1,5 @@
-import { z } from 'zod';
-import { MAX_RESUME_CONVERSATIONS } from './client-frames.js';
-import { text } from './text.js';
+import { MAX_RESUME_CONVERSATIONS } from './limits.js';
+import { isStorableText } from './storable-text.js';
 
 /**
  * The position of an event stream (SSE `id:` / `Last-Event-ID`, long-poll `cursor`): the last seq
@@ -28,13 +27,29 @@ export interface EventCursor {
 export const MAX_CURSOR_CONVERSATIONS = MAX_RESUME_CONVERSATIONS;
 export const MAX_CURSOR_LENGTH = 200_000;
 
-const wireSchema = z.object({
-  v: z.literal(1),
-  s: z
-    .record(text().min(1).max(64), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
-    .refine((s) => Object.keys(s).length <= MAX_CURSOR_CONVERSATIONS, 'too many conversations'),
-  a: z.union([z.literal(0), z.literal(1)]),
-});
+/**
+ * The cursor's wire form, `{v: 1, s: {conversation_id: seq}, a: 0 | 1}`, checked by hand: the
+ * SDK decodes cursors in the browser, where a schema library would be most of its bundle.
+ */
+function checkWireCursor(raw: unknown): EventCursor | undefined {
+  if (!isPlainObject(raw) || raw.v !== 1 || (raw.a !== 0 && raw.a !== 1) || !isPlainObject(raw.s)) {
+    return undefined;
+  }
+  const entries = Object.entries(raw.s);
+  if (entries.length > MAX_CURSOR_CONVERSATIONS) return undefined;
+  for (const [conversationId, seq] of entries) {
+    if (conversationId.length < 1 || conversationId.length > 64 || !isStorableText(conversationId)) {
+      return undefined;
+    }
+    if (!Number.isSafeInteger(seq) || (seq as number) < 0) return undefined;
+  }
+  // fromEntries defines own properties, so even a key named "__proto__" stays a plain key.
+  return { seqs: Object.fromEntries(entries) as Record<string, number>, all: raw.a === 1 };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 export function encodeEventCursor(cursor: EventCursor): string {
   const json = JSON.stringify({ v: 1, s: cursor.seqs, a: cursor.all ? 1 : 0 });
@@ -51,9 +66,7 @@ export function decodeEventCursor(text: string): EventCursor | undefined {
   } catch {
     return undefined;
   }
-  const parsed = wireSchema.safeParse(raw);
-  if (!parsed.success) return undefined;
-  return { seqs: { ...parsed.data.s }, all: parsed.data.a === 1 };
+  return checkWireCursor(raw);
 }
 
 // btoa/atob exist in browsers and Node 18+; they work on "binary strings", hence the UTF-8 step.

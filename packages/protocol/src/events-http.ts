@@ -1,14 +1,9 @@
 import { z } from 'zod';
+import { DEFAULT_POLL_TIMEOUT_MS, MAX_POLL_EVENTS, MAX_POLL_TIMEOUT_MS } from './limits.js';
 import type { ServerFrame } from './server-frames.js';
 import { text } from './text.js';
 
 /** The fallback doors: Server-Sent Events, long-polling, and client frames over HTTP POST. */
-
-/** Longest a long-poll may wait for an event before answering with none. */
-export const MAX_POLL_TIMEOUT_MS = 60_000;
-export const DEFAULT_POLL_TIMEOUT_MS = 25_000;
-/** Events one long-poll answer carries at most; the cursor then points after the last of them. */
-export const MAX_POLL_EVENTS = 1000;
 
 const cursorText = text().min(1).max(200_000);
 

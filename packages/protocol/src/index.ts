@@ -10,6 +10,7 @@ export * from './errors.js';
 export * from './event-cursor.js';
 export * from './events-http.js';
 export * from './http.js';
+export * from './limits.js';
 export * from './models.js';
 export * from './rules.js';
 export * from './security.js';

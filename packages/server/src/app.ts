@@ -26,6 +26,7 @@ import { registerMeRoutes } from './doors/http/me-routes.js';
 import { registerMetricsRoute } from './doors/http/metrics-route.js';
 import { registerParticipantRoutes } from './doors/http/participant-routes.js';
 import { registerServerApiRoutes } from './doors/http/server-api-routes.js';
+import { registerSignInLinkRoute } from './doors/http/sign-in-link-route.js';
 import { registerWebApp } from './doors/http/web-app.js';
 import { attachSocketIoDoor, type SocketIoDoor } from './doors/socketio/socketio-door.js';
 import { attachWsDoor, type WsDoor } from './doors/ws/ws-door.js';
@@ -91,6 +92,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     jwtSecret: config.jwtSecret,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     sessionTtlDays: config.sessionTtlDays,
+    signInLinkTtlSeconds: config.signInLinkTtlSeconds,
     practitionerSignup: config.practitionerSignup,
     maxMessageBytes: config.maxMessageBytes,
     editWindowSeconds: config.editWindowSeconds,
@@ -170,7 +172,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   });
   http.server.headersTimeout = config.headersTimeoutMs;
   let shuttingDown = false;
-  await registerHardening(http, { corsOrigins: config.corsOrigins, secure: config.cookieSecure });
+  await registerHardening(http, {
+    corsOrigins: config.corsOrigins,
+    secure: config.cookieSecure,
+    frameAncestors: config.frameAncestors,
+  });
   await http.register(cookie);
   await http.register(multipart, { limits: { files: 1, fileSize: config.attachmentMaxBytes, fields: 5 } });
   registerErrorHandling(http, (code) => metrics.errors.inc({ code, door: 'http' }));
@@ -186,7 +192,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   registerLiveRoutes(http, core);
   registerParticipantRoutes(http, core);
   registerCareRoutes(http, core);
-  if (config.serverApiKey !== undefined) registerServerApiRoutes(http, core, config.serverApiKey);
+  if (config.serverApiKey !== undefined) {
+    registerServerApiRoutes(http, core, config.serverApiKey, { publicUrl: config.publicUrl });
+  }
+  registerSignInLinkRoute(http, core, { cookieSecure: config.cookieSecure });
   const addressOf = addressResolver(config.trustProxy);
   const events = registerEventDoors(http, core, live);
   await registerWebApp(http, config.webDistDir);

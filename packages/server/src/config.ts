@@ -141,7 +141,42 @@ const envSchema = z.object({
   RETENTION_CHECK_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
   /** The built web app (`npm run build:web`), served at `/` when the folder exists. */
   WEB_DIST_DIR: z.string().min(1).optional(),
+  /** Host origins whose pages may frame the web app (CSP frame-ancestors); none by default. */
+  FRAME_ANCESTORS: z
+    .string()
+    .default('')
+    .refine(
+      (value) => originList(value).every(isOrigin),
+      'must be origins such as https://clinic.example.com, separated by commas',
+    ),
+  /** How long a one-time sign-in link (server API) may wait to be opened. */
+  SIGN_IN_LINK_TTL_SECONDS: z.coerce.number().int().min(10).max(600).default(60),
+  /** This server's address as browsers reach it, for the sign-in links it hands out. */
+  PUBLIC_URL: z
+    .string()
+    .optional()
+    .refine(
+      (value) => value === undefined || isOrigin(value.replace(/\/+$/, '')),
+      'must be an http(s) origin',
+    ),
 });
+
+function originList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** scheme://host[:port] and nothing else: what CSP and browsers compare. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
 
 export type PractitionerSignup = 'pending' | 'open' | 'off';
 
@@ -202,6 +237,9 @@ export type Config = Readonly<{
   retentionDays: number;
   retentionCheckMinutes: number;
   webDistDir: string;
+  frameAncestors: readonly string[];
+  signInLinkTtlSeconds: number;
+  publicUrl: string | undefined;
 }>;
 
 /** apps/web/dist of this repository, wherever the server is started from. */
@@ -300,6 +338,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retentionDays: e.RETENTION_DAYS,
     retentionCheckMinutes: e.RETENTION_CHECK_MINUTES,
     webDistDir: e.WEB_DIST_DIR ? resolve(e.WEB_DIST_DIR) : DEFAULT_WEB_DIST_DIR,
+    frameAncestors: Object.freeze(originList(e.FRAME_ANCESTORS)),
+    signInLinkTtlSeconds: e.SIGN_IN_LINK_TTL_SECONDS,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
   });
 }
 

@@ -9,8 +9,9 @@ export function loggedPath(url: string): string {
   const server = /^\/api\/server\/([a-z-]+)\/?/.exec(path);
   if (!server) return path;
   const rest = path.slice(server[0].length);
-  // Known trailing words stay (tokens, schedule); anything else may be an id.
-  const segments = rest === '' ? [] : rest.split('/').map((s) => (/^(tokens|schedule)$/.test(s) ? s : ':id'));
+  // Known trailing words stay (tokens, schedule, sign-in-links); anything else may be an id.
+  const segments =
+    rest === '' ? [] : rest.split('/').map((s) => (/^(tokens|schedule|sign-in-links)$/.test(s) ? s : ':id'));
   return ['/api/server', server[1], ...segments].join('/');
 }
 

@@ -274,11 +274,15 @@ describe('the first administrator', () => {
       JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
     };
     const run = (extra: Record<string, string>) =>
-      spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'create-admin'], {
-        cwd: REPO_ROOT,
-        env: { ...env, ...extra },
-        encoding: 'utf8',
-      });
+      spawnSync(
+        process.execPath,
+        ['--conditions=@carechat/source', '--import', 'tsx', MAIN, 'create-admin'],
+        {
+          cwd: REPO_ROOT,
+          env: { ...env, ...extra },
+          encoding: 'utf8',
+        },
+      );
     try {
       const weak = run({ ADMIN_EMAIL: 'ops@example.test', ADMIN_NAME: 'Ops', ADMIN_PASSWORD: 'password1' });
       expect(weak.status).toBe(1);

@@ -37,7 +37,7 @@ describe('upload memory', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'carechat-upload-memory-'));
 
   beforeAll(async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve'], {
+    child = spawn(process.execPath, ['--conditions=@carechat/source', '--import', 'tsx', MAIN, 'serve'], {
       env: {
         PATH: process.env.PATH ?? '',
         NODE_ENV: 'test',

@@ -26,12 +26,16 @@ export class ServerProcess {
 
   /** Starts the server and resolves once it is listening. */
   async start(timeoutMs = 60_000): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/main.ts', 'serve'], {
-      cwd: ROOT,
-      // The chaos run is about delivery; the care policies have suites of their own.
-      env: { ...process.env, MESSAGING_POLICY: 'open', ...this.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@carechat/source', '--import', 'tsx', 'packages/server/src/main.ts', 'serve'],
+      {
+        cwd: ROOT,
+        // The chaos run is about delivery; the care policies have suites of their own.
+        env: { ...process.env, MESSAGING_POLICY: 'open', ...this.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.#child = child;
     this.starts += 1;
     const from = this.#output.length;

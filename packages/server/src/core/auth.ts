@@ -160,7 +160,11 @@ export class AuthService {
   async startSession(
     userId: string,
     context: RequestContext | undefined = { door: 'server_api' },
-    action: 'auth.login' | 'auth.register' | 'auth.token_minted' = 'auth.token_minted',
+    action:
+      | 'auth.login'
+      | 'auth.register'
+      | 'auth.token_minted'
+      | 'auth.sign_in_link_used' = 'auth.token_minted',
   ): Promise<IssuedSession> {
     const now = this.o.clock.now();
     const salt = this.o.refreshTokens.newSalt();

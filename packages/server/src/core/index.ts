@@ -36,6 +36,7 @@ import { SearchService } from './search.js';
 import { createSecurityParts, type SecuritySettings } from './security.js';
 import { SendVerdicts } from './send-verdicts.js';
 import type { SessionGuard } from './sessions.js';
+import { SignInLinkService } from './sign-in-links.js';
 import { AccessTokens } from './tokens.js';
 import { TypingService } from './typing.js';
 import { UserDirectory } from './users.js';
@@ -47,6 +48,8 @@ export interface CoreOptions {
   jwtSecret: string;
   accessTokenTtlSeconds: number;
   sessionTtlDays: number;
+  /** SIGN_IN_LINK_TTL_SECONDS (default 60). */
+  signInLinkTtlSeconds?: number;
   /** PRACTITIONER_SIGNUP: practitioners who sign up wait for approval (`pending`), or not, or cannot. */
   practitionerSignup: 'pending' | 'open' | 'off';
   maxMessageBytes: number;
@@ -101,6 +104,7 @@ export interface Core {
   blocks: BlockService;
   doctorReady: DoctorReadyNotifier;
   hostPlatform: HostPlatformService;
+  signInLinks: SignInLinkService;
   /** The append-only audit trail. */
   audit: AuditLog;
   auditQueries: AuditQueries;
@@ -163,6 +167,13 @@ export function createCore(o: CoreOptions): Core {
     refreshGraceMs: security.settings.refreshReuseGraceSeconds * 1000,
     practitionerSignup: o.practitionerSignup,
     signupLimit: security.signups,
+  });
+  const signInLinks = new SignInLinkService({
+    security: o.security,
+    clock: o.clock,
+    auth,
+    audit,
+    ttlSeconds: o.signInLinkTtlSeconds ?? 60,
   });
   const conversations = new ConversationService({
     ...shared,
@@ -261,6 +272,7 @@ export function createCore(o: CoreOptions): Core {
     membership,
     blocks: new BlockService({ store: o.store, care, clock: o.clock, users, audit, conversations }),
     doctorReady,
+    signInLinks,
     hostPlatform: new HostPlatformService({
       store: o.store,
       care,
@@ -271,6 +283,7 @@ export function createCore(o: CoreOptions): Core {
       auth,
       appointments,
       schedules,
+      signInLinks,
     }),
     audit,
     auditQueries: new AuditQueries({ store: o.store, security: o.security, users, audit }),

@@ -8,6 +8,7 @@ import type {
   SecurityStore,
   SessionFamilyRecord,
   SessionRotation,
+  SignInLinkRecord,
 } from '../core/ports/security-store.js';
 import type { Store } from '../core/ports/store.js';
 import { insertAuditRows } from './audit-row.js';
@@ -237,6 +238,48 @@ export class KyselySecurityStore implements SecurityStore {
 
   async clearThrottle(key: string): Promise<void> {
     await this.#db.deleteFrom('login_throttle').where('key', '=', key).execute();
+  }
+
+  async insertSignInLink(link: SignInLinkRecord): Promise<void> {
+    await this.#db
+      .insertInto('sign_in_links')
+      .values({
+        token_hash: link.tokenHash,
+        user_id: link.userId,
+        created_at: link.createdAt,
+        expires_at: link.expiresAt,
+        used_at: link.usedAt,
+      })
+      .execute();
+  }
+
+  async claimSignInLink(tokenHash: string, at: string): Promise<string | undefined> {
+    const row = await this.#db
+      .updateTable('sign_in_links')
+      .set({ used_at: at })
+      .where('token_hash', '=', tokenHash)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', at)
+      .returning('user_id')
+      .executeTakeFirst();
+    return row?.user_id;
+  }
+
+  async findSignInLink(tokenHash: string): Promise<SignInLinkRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('sign_in_links')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
+    return row
+      ? {
+          tokenHash: row.token_hash,
+          userId: row.user_id,
+          createdAt: row.created_at,
+          expiresAt: row.expires_at,
+          usedAt: row.used_at,
+        }
+      : undefined;
   }
 
   async getNotificationPreviews(userIds: readonly string[]): Promise<Map<string, boolean>> {

@@ -8,6 +8,8 @@ export type SecurityDatabase = {
   audit_events: AuditEventsTable;
   session_retired_tokens: SessionRetiredTokensTable;
   login_throttle: LoginThrottleTable;
+  /** Migration 0011. */
+  sign_in_links: SignInLinksTable;
   /** The columns 0004 added to `sessions` (the rest are in schema.ts). */
   sessions: SessionFamilyColumns;
   /** The columns 0004 added to `users`. */
@@ -59,6 +61,14 @@ export interface LoginThrottleTable {
   failures: number;
   blocked_until: string | null;
   last_failure_at: string;
+}
+
+export interface SignInLinksTable {
+  token_hash: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
 }
 
 export interface UserSecurityColumns {

@@ -16,6 +16,7 @@ import type { AppointmentRecord, CareStore } from '../ports/care-store.js';
 import type { Clock } from '../ports/clock.js';
 import { type Store, StoreConflictError, type UserRecord } from '../ports/store.js';
 import { announceAccessChange } from '../practitioner-approvals.js';
+import type { IssuedSignInLink, SignInLinkService } from '../sign-in-links.js';
 import type { UserDirectory } from '../users.js';
 import type { AppointmentService } from './appointments.js';
 import type { ScheduleService } from './schedules.js';
@@ -30,6 +31,7 @@ export interface HostPlatformDeps {
   auth: AuthService;
   appointments: AppointmentService;
   schedules: ScheduleService;
+  signInLinks: SignInLinkService;
 }
 
 /**
@@ -152,6 +154,11 @@ export class HostPlatformService {
       context ?? { door: 'server_api' },
       'auth.token_minted',
     );
+  }
+
+  /** A one-time sign-in link for the host's user (docs/integration.md, "The web app inside your site"). */
+  async createSignInLink(externalId: string, context: RequestContext): Promise<IssuedSignInLink> {
+    return this.d.signInLinks.issue(await this.userId(externalId), context);
   }
 
   private async userId(externalId: string): Promise<string> {

@@ -46,6 +46,15 @@ export interface SecurityStore {
   releaseThrottle(key: string): Promise<void>;
   clearThrottle(key: string): Promise<void>;
 
+  // One-time sign-in links (host platforms' users).
+  insertSignInLink(link: SignInLinkRecord): Promise<void>;
+  /**
+   * Marks the link used, in one statement, if it is unused and unexpired at `at`; returns its
+   * user, or undefined (unknown, used or expired), so two redemptions never both win.
+   */
+  claimSignInLink(tokenHash: string, at: string): Promise<string | undefined>;
+  findSignInLink(tokenHash: string): Promise<SignInLinkRecord | undefined>;
+
   // Users.
   getNotificationPreviews(userIds: readonly string[]): Promise<Map<string, boolean>>;
   setNotificationPreviews(userId: string, on: boolean): Promise<void>;
@@ -60,6 +69,14 @@ export interface SecurityStore {
    * `cutoff`. Returns how many messages went and the storage keys of the attachments' bytes.
    */
   purgeBefore(cutoff: string): Promise<{ messages: number; attachmentKeys: string[] }>;
+}
+
+export interface SignInLinkRecord {
+  tokenHash: string;
+  userId: string;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
 }
 
 export interface AuditRecord {

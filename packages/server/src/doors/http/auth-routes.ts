@@ -12,6 +12,7 @@ import type { Core } from '../../core/index.js';
 import { SESSION_COOKIE } from '../../live/credentials.js';
 import { CSRF_COOKIE, CSRF_HEADER } from '../csrf.js';
 import { requestActor } from './request-actor.js';
+import { setSessionCookies } from './session-cookies.js';
 import { parse } from './validate.js';
 
 export interface AuthRouteOptions {
@@ -23,21 +24,8 @@ export interface AuthRouteOptions {
 export function registerAuthRoutes(app: FastifyInstance, core: Core, options: AuthRouteOptions): void {
   const context = (request: FastifyRequest): RequestContext => ({ door: 'http', address: request.ip });
 
-  const setCookies = (reply: FastifyReply, session: IssuedSession) => {
-    const common = {
-      // Strict: the session never rides on a request another site starts.
-      sameSite: 'strict' as const,
-      secure: options.cookieSecure,
-      path: '/',
-      expires: new Date(session.sessionExpiresAt),
-    };
-    reply.setCookie(SESSION_COOKIE, session.refreshToken, { ...common, httpOnly: true });
-    // Readable by the page on purpose: it echoes the value in X-CSRF-Token (docs/security.md).
-    reply.setCookie(CSRF_COOKIE, session.csrfToken, { ...common, httpOnly: false });
-  };
-
   const respond = (reply: FastifyReply, session: IssuedSession, status: number) => {
-    setCookies(reply, session);
+    setSessionCookies(reply, session, options.cookieSecure);
     const body: AuthResponse = {
       user: session.user,
       access_token: session.accessToken,

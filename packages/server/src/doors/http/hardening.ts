@@ -8,6 +8,8 @@ export interface HardeningOptions {
   corsOrigins: readonly string[];
   /** HTTPS deployments: HSTS, and upgrade-insecure-requests in the CSP. */
   secure: boolean;
+  /** FRAME_ANCESTORS: host origins whose pages may frame the app; empty, nobody may. */
+  frameAncestors?: readonly string[];
 }
 
 /** A host header as CSP can carry it (no spaces, quotes or semicolons), else none. */
@@ -20,7 +22,7 @@ function socketOrigins(req: IncomingMessage): string {
 }
 
 /**
- * Security headers on every answer (CSP, no framing, no sniffing, no referrer, HSTS behind HTTPS)
+ * Security headers on every answer (CSP, no framing unless FRAME_ANCESTORS allows it, no sniffing, no referrer, HSTS behind HTTPS)
  * and CORS for the configured origins only. Same-origin requests need no CORS at all.
  */
 export async function registerHardening(app: FastifyInstance, o: HardeningOptions): Promise<void> {
@@ -41,11 +43,12 @@ export async function registerHardening(app: FastifyInstance, o: HardeningOption
         objectSrc: ["'none'"],
         baseUri: ["'self'"],
         formAction: ["'self'"],
-        frameAncestors: ["'none'"],
+        frameAncestors: o.frameAncestors?.length ? [...o.frameAncestors] : ["'none'"],
         ...(o.secure ? { upgradeInsecureRequests: [] } : {}),
       },
     },
-    frameguard: { action: 'deny' },
+    // X-Frame-Options cannot name several origins: with a list, CSP frame-ancestors alone decides.
+    frameguard: o.frameAncestors?.length ? false : { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },
     hsts: o.secure ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     crossOriginEmbedderPolicy: false,

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   externalIdSchema,
   putScheduleBodySchema,
+  type ServerSignInLinkResponse,
   type ServerTokenResponse,
   type ServerUserResponse,
   serverAppointmentBodySchema,
@@ -13,6 +14,7 @@ import type { RequestContext } from '../../core/actor.js';
 import { CoreError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import { toWireUser } from '../../core/users.js';
+import { SIGN_IN_LINK_PATH } from './sign-in-link-route.js';
 import { parse } from './validate.js';
 
 const externalParams = z.object({ externalId: externalIdSchema });
@@ -21,7 +23,12 @@ const externalParams = z.object({ externalId: externalIdSchema });
  * The server API for host platforms: `Authorization: Bearer <SERVER_API_KEY>`. Only registered
  * when the key is configured. Users and appointments are named by the host's own ids.
  */
-export function registerServerApiRoutes(app: FastifyInstance, core: Core, serverApiKey: string): void {
+export function registerServerApiRoutes(
+  app: FastifyInstance,
+  core: Core,
+  serverApiKey: string,
+  options: { publicUrl?: string | undefined } = {},
+): void {
   const expected = digest(serverApiKey);
   const requireKey = (request: FastifyRequest) => {
     const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization?.trim() ?? '');
@@ -69,6 +76,22 @@ export function registerServerApiRoutes(app: FastifyInstance, core: Core, server
       expires_in: session.expiresIn,
     };
     return reply.status(201).send(response);
+  });
+
+  app.post('/api/server/users/:externalId/sign-in-links', async (request, reply) => {
+    requireKey(request);
+    const { externalId } = parse(externalParams, request.params);
+    const link = await core.hostPlatform.createSignInLink(externalId, {
+      door: 'server_api',
+      address: request.ip,
+    });
+    // The address browsers use, which the host's server (on an internal one) may not share.
+    const origin = options.publicUrl ?? `${request.protocol}://${request.host}`;
+    const response: ServerSignInLinkResponse = {
+      url: `${origin}${SIGN_IN_LINK_PATH}?token=${link.token}`,
+      expires_at: link.expiresAt,
+    };
+    return reply.status(201).header('cache-control', 'no-store').send(response);
   });
 }
 

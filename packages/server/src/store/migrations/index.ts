@@ -7,6 +7,7 @@ import { careTeamsAndBlocks } from './0005-care-teams-and-blocks.js';
 import { accountStatus } from './0006-account-status.js';
 import { attachmentDeletion } from './0007-attachment-deletion.js';
 import { attachmentBytes } from './0008-attachment-bytes.js';
+import { signInLinks } from './0011-sign-in-links.js';
 import { doctorReadyDelivery } from './0013-doctor-ready-delivery.js';
 
 /** Every migration, in order. One set serves both dialects. Never edit a shipped migration: add one. */
@@ -19,5 +20,6 @@ export const migrations: Record<string, Migration> = {
   '0006-account-status': accountStatus,
   '0007-attachment-deletion': attachmentDeletion,
   '0008-attachment-bytes': attachmentBytes,
+  '0011-sign-in-links': signInLinks,
   '0013-doctor-ready-delivery': doctorReadyDelivery,
 };

@@ -52,8 +52,9 @@ describe.each(SETUPS)('serve --workers on $name', (setup) => {
       env.REDIS_PREFIX = `test:workers:${randomBytes(4).toString('hex')}:`;
     }
     primary = await spawnNode('workers', env, ['--workers', String(WORKERS)]);
-    await eventually(() => workerPids(primary).length === WORKERS);
-  });
+    await eventually(() => workerPids(primary).length === WORKERS, 60_000);
+    // Three processes compile and start at once on a machine that may be busy.
+  }, 120_000);
   afterAll(async () => {
     primary?.kill('SIGKILL');
     for (const pid of workerPids(primary)) process.kill(pid, 'SIGKILL');
@@ -106,7 +107,11 @@ describe.each(SETUPS)('serve --workers on $name', (setup) => {
         .filter((f) => f.type === 'chat_message' || f.type === 'message_sent')
         .map((f) => (f as Message).seq);
     for (const device of devices) {
-      await eventually(() => seqsOf(device.frames).length >= total, 20_000);
+      await eventually(() => seqsOf(device.frames).length >= total, 40_000).catch(() => {
+        const seqs = seqsOf(device.frames);
+        const missing = Array.from({ length: total }, (_, i) => i + 1).filter((n) => !seqs.includes(n));
+        throw new Error(`a device holds ${seqs.length} of ${total}; missing ${missing.join(',')}`);
+      });
       expect(seqsOf(device.frames)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
     }
     await Promise.all(devices.map((d) => d.close()));

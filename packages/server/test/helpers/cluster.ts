@@ -97,7 +97,7 @@ export async function spawnNode(
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       fail(new Error(`${name} did not start:\n${output}`));
-    }, 30_000);
+    }, 60_000);
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /running at http:\/\/localhost:(\d+)/.exec(output);

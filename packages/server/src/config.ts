@@ -5,6 +5,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '@carechat/protocol';
 import { z } from 'zod';
+import { DEFAULT_LADDERS, type Ladders, parseLadder } from './notify/ladder.js';
+import type { SmtpSettings } from './notify/smtp-mailer.js';
+import type { VapidKeys } from './notify/web-push-sender.js';
 
 /**
  * Configuration comes from the environment, is validated once at start with messages that name
@@ -137,6 +140,37 @@ const envSchema = z.object({
   RETENTION_CHECK_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
   /** The built web app (`npm run build:web`), served at `/` when the folder exists. */
   WEB_DIST_DIR: z.string().min(1).optional(),
+
+  // Notifications to people who are not looking (docs/notifications.md); each part is off while unset.
+  /** Where people reach carechat, for the links in pushes and emails. */
+  PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^/\s]+$/, 'must be http(s)://host[:port] with no path or trailing slash')
+    .optional(),
+  SMTP_HOST: z.string().min(1).optional(),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+  SMTP_TLS: z.enum(['starttls', 'implicit', 'none']).default('starttls'),
+  SMTP_USER: z.string().min(1).optional(),
+  SMTP_PASSWORD: z.string().min(1).optional(),
+  SMTP_FROM: z.string().min(3).optional(),
+  VAPID_PUBLIC_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{86,88}$/, 'must be the base64url public key')
+    .optional(),
+  VAPID_PRIVATE_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{42,44}$/, 'must be the base64url private key')
+    .optional(),
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:|https:\/\/)/, 'must start with mailto: or https://')
+    .optional(),
+  NOTIFY_LADDER_PATIENT: z.string().default(DEFAULT_LADDERS.patient).superRefine(ladderIssue),
+  NOTIFY_LADDER_PRACTITIONER: z.string().default(DEFAULT_LADDERS.practitioner).superRefine(ladderIssue),
+  /** How often each node looks for due notifications; 0: this node sends none (others may). */
+  NOTIFY_CHECK_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
+  /** A node killed while sending holds its rows this long before another node takes them. */
+  NOTIFY_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
 });
 
 export type PractitionerSignup = 'pending' | 'open' | 'off';
@@ -196,7 +230,17 @@ export type Config = Readonly<{
   retentionDays: number;
   retentionCheckMinutes: number;
   webDistDir: string;
+  notify: NotifyConfig;
 }>;
+
+export interface NotifyConfig {
+  publicUrl: string;
+  smtp: SmtpSettings | undefined;
+  vapid: VapidKeys | undefined;
+  ladders: Ladders;
+  checkMs: number;
+  leaseMs: number;
+}
 
 /** apps/web/dist of this repository, wherever the server is started from. */
 const DEFAULT_WEB_DIST_DIR = fileURLToPath(new URL('../../../apps/web/dist', import.meta.url));
@@ -218,7 +262,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '');
       const shown =
-        key === 'JWT_SECRET' || key === 'DATABASE_URL' || key === 'REDIS_URL' || key === 'SERVER_API_KEY'
+        key === 'JWT_SECRET' ||
+        key === 'DATABASE_URL' ||
+        key === 'REDIS_URL' ||
+        key === 'SERVER_API_KEY' ||
+        key === 'SMTP_PASSWORD' ||
+        key === 'VAPID_PRIVATE_KEY'
           ? '(hidden)'
           : relevant[key];
       return `  ${key}=${JSON.stringify(shown)}: ${issue.message}`;
@@ -292,7 +341,54 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retentionDays: e.RETENTION_DAYS,
     retentionCheckMinutes: e.RETENTION_CHECK_MINUTES,
     webDistDir: e.WEB_DIST_DIR ? resolve(e.WEB_DIST_DIR) : DEFAULT_WEB_DIST_DIR,
+    notify: notifyConfig(e),
   });
+}
+
+/** Push needs all three VAPID values, email a host and a sender; half a configuration is an error. */
+function notifyConfig(e: z.infer<typeof envSchema>): NotifyConfig {
+  const vapid = [e.VAPID_PUBLIC_KEY, e.VAPID_PRIVATE_KEY, e.VAPID_SUBJECT];
+  if (vapid.some((v) => v !== undefined) && vapid.some((v) => v === undefined)) {
+    throw new ConfigError(
+      'invalid configuration:\n  VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY, VAPID_SUBJECT: set all three or none',
+    );
+  }
+  if ((e.SMTP_HOST === undefined) !== (e.SMTP_FROM === undefined)) {
+    throw new ConfigError('invalid configuration:\n  SMTP_HOST, SMTP_FROM: set both or neither');
+  }
+  return Object.freeze({
+    publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    smtp:
+      e.SMTP_HOST !== undefined && e.SMTP_FROM !== undefined
+        ? {
+            host: e.SMTP_HOST,
+            port: e.SMTP_PORT,
+            tls: e.SMTP_TLS,
+            user: e.SMTP_USER,
+            password: e.SMTP_PASSWORD,
+            from: e.SMTP_FROM,
+          }
+        : undefined,
+    vapid:
+      e.VAPID_PUBLIC_KEY && e.VAPID_PRIVATE_KEY && e.VAPID_SUBJECT
+        ? { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY, subject: e.VAPID_SUBJECT }
+        : undefined,
+    ladders: Object.freeze({
+      patient: parseLadder(e.NOTIFY_LADDER_PATIENT),
+      practitioner: parseLadder(e.NOTIFY_LADDER_PRACTITIONER),
+      admin: parseLadder(DEFAULT_LADDERS.admin),
+    }),
+    checkMs: e.NOTIFY_CHECK_MS,
+    leaseMs: e.NOTIFY_LEASE_SECONDS * 1000,
+  });
+}
+
+function ladderIssue(value: string, context: z.RefinementCtx): void {
+  try {
+    parseLadder(value);
+  } catch (error) {
+    context.addIssue({ code: 'custom', message: (error as Error).message });
+  }
 }
 
 /** `TRUST_PROXY`: false/true, a hop count, or a comma-separated list of proxy addresses or CIDRs. */

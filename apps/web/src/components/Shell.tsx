@@ -8,6 +8,7 @@ import { ConnectionBanner } from './ConnectionBanner.js';
 import { DoctorReadyBanners } from './DoctorReadyBanners.js';
 import { Logo } from './Logo.js';
 import { NotificationPrompt } from './NotificationPrompt.js';
+import { NotificationSettings } from './NotificationSettings.js';
 
 /** The frame around every signed-in screen: header, navigation, and the banners. */
 export function Shell({
@@ -66,6 +67,7 @@ export function Shell({
                   : 'Patient'}
             </span>
           </div>
+          <NotificationSettings />
           <button type="button" className="button ghost small" onClick={onSignOut}>
             Sign out
           </button>

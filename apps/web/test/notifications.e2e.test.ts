@@ -54,6 +54,8 @@ describe('notifications in the web app (Chromium)', () => {
         SMTP_FROM: 'no-reply@care.example.test',
         NOTIFY_LADDER_PATIENT: 'push@0s,email@60m',
         NOTIFY_CHECK_MS: '100',
+        // The local push service stands in for the browsers' ones.
+        NOTIFY_PUSH_HOSTS: '127.0.0.1',
       },
     });
     patient = await registerUser(server.url, { role: 'patient', name: 'Push Patient' });

@@ -169,6 +169,10 @@ const envSchema = z.object({
   NOTIFY_LADDER_PRACTITIONER: z.string().default(DEFAULT_LADDERS.practitioner).superRefine(ladderIssue),
   /** How often each node looks for due notifications; 0: this node sends none (others may). */
   NOTIFY_CHECK_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
+  /** The push services whose endpoints browsers may register (a leading dot: any host under it). */
+  NOTIFY_PUSH_HOSTS: z
+    .string()
+    .default('fcm.googleapis.com,updates.push.services.mozilla.com,.push.apple.com,.notify.windows.com'),
   /** A node killed while sending holds its rows this long before another node takes them. */
   NOTIFY_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
 });
@@ -240,6 +244,7 @@ export interface NotifyConfig {
   ladders: Ladders;
   checkMs: number;
   leaseMs: number;
+  pushHosts: readonly string[];
 }
 
 /** apps/web/dist of this repository, wherever the server is started from. */
@@ -380,6 +385,11 @@ function notifyConfig(e: z.infer<typeof envSchema>): NotifyConfig {
     }),
     checkMs: e.NOTIFY_CHECK_MS,
     leaseMs: e.NOTIFY_LEASE_SECONDS * 1000,
+    pushHosts: Object.freeze(
+      e.NOTIFY_PUSH_HOSTS.split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    ),
   });
 }
 

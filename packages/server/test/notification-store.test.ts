@@ -75,6 +75,21 @@ describe.each(DIALECTS)('due notifications on %s', (dialect) => {
     expect(await store.claimDue('node-b', at(3_600_000), at(3_660_000), 10)).toMatchObject([{ id: 'ntf_1' }]);
   });
 
+  it('forgets finished rows after a while, never due ones', async () => {
+    await store.enqueue([row(1), row(2), row(3, { dueAt: at(86_400_000) })]);
+    await store.claimDue('node-a', at(0), at(60_000), 10);
+    await store.finish('ntf_1', 'node-a', 'sent', at(0));
+    await store.finish('ntf_2', 'node-a', 'sent', at(10_000));
+    await store.purgeFinished(at(5_000));
+    // ntf_1 is gone: writing it again makes a new row; ntf_2 still holds its key.
+    await store.enqueue([row(1, { id: 'ntf_1b' }), row(2, { id: 'ntf_2b' })]);
+    expect((await store.claimDue('node-b', at(0), at(60_000), 10)).map((r) => r.id)).toEqual(['ntf_1b']);
+    await store.finish('ntf_1b', 'node-b', 'sent', at(0));
+    expect((await store.claimDue('node-b', at(86_400_000), at(86_460_000), 10)).map((r) => r.id)).toEqual([
+      'ntf_3',
+    ]);
+  });
+
   it('lists the pushes shown and not yet withdrawn', async () => {
     await store.enqueue([row(1, { userId: 'usr_p', conversationId: 'cnv_x', seq: 3 })]);
     await store.claimDue('node-a', at(0), at(60_000), 10);

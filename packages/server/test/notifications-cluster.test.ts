@@ -44,6 +44,8 @@ describe.runIf(runnable)('notifications on three nodes (PostgreSQL + Redis)', ()
         SMTP_FROM: 'no-reply@care.example.test',
         NOTIFY_LADDER_PATIENT: 'push@2s,email@6s',
         NOTIFY_CHECK_MS: '100',
+        // The local push service stands in for the browsers' ones.
+        NOTIFY_PUSH_HOSTS: '127.0.0.1',
         NOTIFY_LEASE_SECONDS: '5',
       },
     });

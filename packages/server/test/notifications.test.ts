@@ -60,6 +60,8 @@ describe.each(DIALECTS)(
           SMTP_FROM: 'carechat <no-reply@care.example.test>',
           // The suite runs the dispatcher itself, on its own clock.
           NOTIFY_CHECK_MS: '0',
+          // The local push service stands in for the browsers' ones.
+          NOTIFY_PUSH_HOSTS: '127.0.0.1',
           ACCESS_TOKEN_TTL_SECONDS: '86400',
         },
       });
@@ -254,6 +256,24 @@ describe.each(DIALECTS)(
         available: { push: true, email: true },
         vapid_public_key: vapid.publicKey,
       });
+      // The server POSTs to endpoints: only to push services, never to an address a client names.
+      const elsewhere = await request<{ error: { code: string } }>(
+        server.url,
+        'POST',
+        '/api/me/push-subscriptions',
+        {
+          token: patient.token,
+          body: { ...push.subscribe('x').json, endpoint: 'https://169.254.169.254/latest/meta-data' },
+        },
+      );
+      expect(elsewhere.status).toBe(400);
+      expect(elsewhere.body.error.code).toBe('invalid_request');
+      const plain = await request(server.url, 'POST', '/api/me/push-subscriptions', {
+        token: patient.token,
+        body: { ...push.subscribe('y').json, endpoint: 'http://127.0.0.1:1/push' },
+      });
+      expect(plain.status).toBe(400);
+      expect(await notificationStoreFor(server.store).listPushSubscriptions(patient.user.id)).toHaveLength(1);
       const bad = await request<{ error: { code: string } }>(server.url, 'PATCH', '/api/me/notifications', {
         token: patient.token,
         body: { quiet_hours: { start: '25:00', end: '07:00', time_zone: 'Mars/Olympus' } },
@@ -373,6 +393,14 @@ describe.each(DIALECTS)('notifications on %s, unconfigured', (dialect) => {
       );
       expect(settings.body.available).toEqual({ push: false, email: false });
       expect(settings.body.vapid_public_key).toBeNull();
+      const refused = await request(server.url, 'POST', '/api/me/push-subscriptions', {
+        token: b.token,
+        body: {
+          endpoint: 'https://fcm.googleapis.com/fcm/send/abc',
+          keys: { p256dh: 'B'.repeat(87), auth: 'A'.repeat(22) },
+        },
+      });
+      expect(refused.status).toBe(400);
       expect(server.app.notifications.enabled).toBe(false);
       expect(await server.app.notifications.dispatcher.runOnce()).toBe(0);
     } finally {

@@ -136,7 +136,8 @@ export class NotificationDispatcher {
     if (row.step === 'push') {
       return this.sendPush(row, JSON.stringify(messagePush(row.conversationId, this.d.publicUrl)), 'high');
     }
-    if (!this.d.mailer) return 'skipped';
+    // A deleted account's address is rewritten to the reserved .invalid domain (RFC 2606).
+    if (!this.d.mailer || user.email.endsWith('.invalid')) return 'skipped';
     const links = this.links(row);
     await this.d.mailer.send(
       row.step === 'digest'

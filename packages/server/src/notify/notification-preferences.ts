@@ -4,6 +4,7 @@ import type {
   UpdateNotificationSettingsBody,
 } from '@carechat/protocol';
 import type { Actor } from '../core/actor.js';
+import { CoreError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Clock } from '../core/ports/clock.js';
 import {
@@ -19,6 +20,8 @@ export interface PreferenceDeps {
   unsubscribe: UnsubscribeTokens;
   vapidPublicKey: string | undefined;
   emailAvailable: boolean;
+  /** The push services whose endpoints are accepted (NOTIFY_PUSH_HOSTS). */
+  pushHosts: readonly string[];
 }
 
 /** What each person decides: push and email on or off, quiet hours, and their devices' subscriptions. */
@@ -49,6 +52,14 @@ export class NotificationPreferenceService {
 
   /** This device (the actor's session) receives pushes from now on. */
   async subscribe(actor: Actor, body: PushSubscriptionBody): Promise<void> {
+    if (this.d.vapidPublicKey === undefined) {
+      throw new CoreError('invalid_request', 'This server does not send push notifications.');
+    }
+    // The server will POST to this URL: only to the push services browsers use, never anywhere a
+    // client names (an internal address, say).
+    if (!isPushHost(new URL(body.endpoint).hostname, this.d.pushHosts)) {
+      throw new CoreError('invalid_request', 'The endpoint is not a known push service.');
+    }
     await this.d.notifications.putPushSubscription({
       id: newId('psub'),
       userId: actor.userId,
@@ -90,4 +101,10 @@ export class NotificationPreferenceService {
       vapid_public_key: this.d.vapidPublicKey ?? null,
     };
   }
+}
+
+/** `host` is one of `hosts`, or under one written with a leading dot (`.push.apple.com`). */
+export function isPushHost(host: string, hosts: readonly string[]): boolean {
+  const name = host.toLowerCase();
+  return hosts.some((h) => (h.startsWith('.') ? name.endsWith(h) : name === h));
 }

@@ -28,6 +28,10 @@ export interface NotificationsDeps {
   onError: (error: unknown) => void;
 }
 
+/** Finished rows are kept a week (they keep a long unread streak from being notified again), then go. */
+const KEEP_FINISHED_MS = 7 * 86_400_000;
+const PURGE_EVERY_MS = 3_600_000;
+
 /**
  * Push and email to people who are not looking, assembled from configuration. With neither
  * VAPID keys nor SMTP configured it writes nothing and runs no timer: the server is as before.
@@ -40,6 +44,7 @@ export class Notifications {
   readonly #mailer: SmtpMailer | undefined;
   #timer: NodeJS.Timeout | undefined;
   #nudged = false;
+  #purgedAt = 0;
 
   constructor(private readonly d: NotificationsDeps) {
     const push: PushSender | undefined = d.config.vapid
@@ -55,6 +60,7 @@ export class Notifications {
       unsubscribe,
       vapidPublicKey: d.config.vapid?.publicKey,
       emailAvailable: mailer !== undefined,
+      pushHosts: d.config.pushHosts,
     });
     this.dispatcher = new NotificationDispatcher({
       store: d.store,
@@ -118,5 +124,12 @@ export class Notifications {
 
   #run(): void {
     this.dispatcher.runOnce().catch(this.d.onError);
+    const now = this.d.clock.now().getTime();
+    if (now - this.#purgedAt >= PURGE_EVERY_MS) {
+      this.#purgedAt = now;
+      this.d.notifications
+        .purgeFinished(new Date(now - KEEP_FINISHED_MS).toISOString())
+        .catch(this.d.onError);
+    }
   }
 }

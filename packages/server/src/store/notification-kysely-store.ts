@@ -184,6 +184,14 @@ export class KyselyNotificationStore implements NotificationStore {
       .execute();
   }
 
+  async purgeFinished(before: string): Promise<void> {
+    await this.#db
+      .deleteFrom('due_notifications')
+      .where('state', '!=', 'due')
+      .where('done_at', '<', before)
+      .execute();
+  }
+
   async listSentPushes(
     userId: string,
     conversationId: string,

@@ -29,6 +29,8 @@ export interface NotificationStore {
   finish(id: string, owner: string, state: 'sent' | 'skipped', at: string): Promise<boolean>;
   /** Gives a leased row back with a new due time (quiet hours, a failed attempt). */
   postpone(id: string, owner: string, dueAt: string): Promise<void>;
+  /** Forgets rows finished before `before` (their round is long over). */
+  purgeFinished(before: string): Promise<void>;
   /** The push rows sent for this person and conversation up to `seq` that nothing has withdrawn yet. */
   listSentPushes(userId: string, conversationId: string, seq: number): Promise<DueNotificationRecord[]>;
 }

@@ -28,12 +28,16 @@ export function NotificationSettings() {
   }, [live]);
 
   const change = async (body: UpdateNotificationSettingsBody, device?: () => Promise<unknown>) => {
+    const before = settings;
     setBusy(true);
     setProblem(null);
+    // Shown at once (a checkbox follows the click), put back if the server refuses it.
+    if (before) setSettings({ ...before, ...body });
     try {
       setSettings(await updateNotificationSettings(live.client, body));
       await device?.();
     } catch {
+      setSettings(before);
       setProblem('That change could not be saved. Try again.');
     } finally {
       setBusy(false);

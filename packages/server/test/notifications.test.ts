@@ -192,6 +192,19 @@ describe.each(DIALECTS)(
       expect(pushesTo(phone)).toHaveLength(3);
     });
 
+    it('a message deleted before its step is not announced', async () => {
+      await subscribe(patient, 'phone');
+      const sent = await sendHttp(server.url, doctor, conversation.id, 'Sent to the wrong person');
+      await server.app.notifications.settled();
+      const deleted = await request(server.url, 'DELETE', `/api/messages/${sent.body.message.message_id}`, {
+        token: doctor.token,
+      });
+      expect(deleted.status).toBe(200);
+      await later(2 * 60 * MINUTE);
+      expect(push.received).toHaveLength(0);
+      expect(smtp.mails).toHaveLength(0);
+    });
+
     it('a muted conversation notifies nobody', async () => {
       await subscribe(patient, 'phone');
       const muted = await request(server.url, 'PATCH', `/api/conversations/${conversation.id}`, {

@@ -147,10 +147,15 @@ export class NotificationDispatcher {
     return 'sent';
   }
 
-  /** 1 while the row's message is unread in a conversation the person still follows, else 0. */
+  /**
+   * 1 while the conversation the person still follows holds a message of this streak they have not
+   * read (the store's unread rule: not their own, not deleted), else 0.
+   */
   private async stillUnread(row: DueNotificationRecord): Promise<number> {
     const self = await this.d.store.findParticipant(row.conversationId, row.userId);
-    return self && !self.muted && self.lastReadSeq < row.seq ? 1 : 0;
+    if (!self || self.muted || self.lastReadSeq >= row.seq) return 0;
+    const counts = await this.d.store.countUnread(row.userId, [row.conversationId]);
+    return (counts.get(row.conversationId) ?? 0) > 0 ? 1 : 0;
   }
 
   /** How many of the person's conversations (not muted) have unread messages. */

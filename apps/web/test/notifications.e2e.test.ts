@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import type { NotificationSettingsResponse } from '@carechat/protocol';
 import type { CDPSession } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import webPush from 'web-push';
 import {
   openConversation,
   registerUser,
@@ -12,9 +11,9 @@ import {
   sendHttp,
   type TestUser,
 } from '../../../packages/server/test/helpers/http.js';
-import { type PushEndpoint, startPushEndpoint } from '../../../packages/server/test/helpers/push-endpoint.js';
+import { type NotifyParts, startNotifyParts } from '../../../packages/server/test/helpers/notify-parts.js';
+import type { PushEndpoint } from '../../../packages/server/test/helpers/push-endpoint.js';
 import { startServer, type TestServer } from '../../../packages/server/test/helpers/server.js';
-import { type SmtpInbox, startSmtpInbox } from '../../../packages/server/test/helpers/smtp-inbox.js';
 import { type Browser, buildWebApp, DESKTOP, openBrowser, signIn } from './helpers/browser.js';
 import { until } from './helpers/wait.js';
 
@@ -25,13 +24,12 @@ import { until } from './helpers/wait.js';
  * decrypts it), then is handed to the service worker through DevTools, because Chromium's own
  * subscription needs Google's push service, which a test machine cannot reach.
  */
-const vapid = webPush.generateVAPIDKeys();
 
 describe('notifications in the web app (Chromium)', () => {
   let dist: string;
   let server: TestServer;
+  let parts: NotifyParts;
   let push: PushEndpoint;
-  let smtp: SmtpInbox;
   let patient: TestUser;
   let doctor: TestUser;
   let browser: Browser;
@@ -39,23 +37,15 @@ describe('notifications in the web app (Chromium)', () => {
   beforeAll(async () => {
     dist = mkdtempSync(join(tmpdir(), 'carechat-web-dist-'));
     await buildWebApp(dist);
-    push = await startPushEndpoint(vapid.publicKey);
-    smtp = await startSmtpInbox();
+    parts = await startNotifyParts();
+    push = parts.push;
     server = await startServer({
       pushAgent: push.agent,
       env: {
+        ...parts.env,
         WEB_DIST_DIR: dist,
-        VAPID_PUBLIC_KEY: vapid.publicKey,
-        VAPID_PRIVATE_KEY: vapid.privateKey,
-        VAPID_SUBJECT: 'mailto:ops@care.example.test',
-        SMTP_HOST: '127.0.0.1',
-        SMTP_PORT: String(smtp.port),
-        SMTP_TLS: 'none',
-        SMTP_FROM: 'no-reply@care.example.test',
         NOTIFY_LADDER_PATIENT: 'push@0s,email@60m',
         NOTIFY_CHECK_MS: '100',
-        // The local push service stands in for the browsers' ones.
-        NOTIFY_PUSH_HOSTS: '127.0.0.1',
       },
     });
     patient = await registerUser(server.url, { role: 'patient', name: 'Push Patient' });
@@ -67,8 +57,7 @@ describe('notifications in the web app (Chromium)', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    await push?.close();
-    await smtp?.close();
+    await parts?.close();
     if (dist) rmSync(dist, { recursive: true, force: true });
   }, 60_000);
 

@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import webPush from 'web-push';
 import { isKyselyBacked } from '../src/store/kysely-backed.js';
 import { type Cluster, eventually, redisReachable, startCluster } from './helpers/cluster.js';
 import { DIALECTS } from './helpers/dialects.js';
 import { openConversation, registerUser, request, sendHttp, type TestUser } from './helpers/http.js';
-import { type PushEndpoint, startPushEndpoint, type TestSubscription } from './helpers/push-endpoint.js';
-import { type SmtpInbox, startSmtpInbox } from './helpers/smtp-inbox.js';
+import { type NotifyParts, startNotifyParts } from './helpers/notify-parts.js';
+import type { PushEndpoint, TestSubscription } from './helpers/push-endpoint.js';
+import type { SmtpInbox } from './helpers/smtp-inbox.js';
 
 /**
  * Three real server processes on one PostgreSQL schema and Redis, all looking for due
@@ -18,34 +18,21 @@ if (!runnable && process.env.CI === 'true')
   throw new Error('the cluster suite needs PostgreSQL and Redis in CI');
 
 const PATIENTS = 12;
-const vapid = webPush.generateVAPIDKeys();
 
 describe.runIf(runnable)('notifications on three nodes (PostgreSQL + Redis)', () => {
   let cluster: Cluster;
+  let parts: NotifyParts;
   let push: PushEndpoint;
   let smtp: SmtpInbox;
 
   beforeAll(async () => {
-    push = await startPushEndpoint(vapid.publicKey);
-    smtp = await startSmtpInbox();
+    parts = await startNotifyParts();
+    ({ push, smtp } = parts);
     cluster = await startCluster(3, {
       env: {
-        PUBLIC_URL: 'https://care.example.test',
-        VAPID_PUBLIC_KEY: vapid.publicKey,
-        VAPID_PRIVATE_KEY: vapid.privateKey,
-        VAPID_SUBJECT: 'mailto:ops@care.example.test',
-        // The nodes trust the local push service's certificate as they would a real one's CA.
-        NODE_EXTRA_CA_CERTS: push.caFile,
-        SMTP_HOST: '127.0.0.1',
-        SMTP_PORT: String(smtp.port),
-        SMTP_TLS: 'none',
-        SMTP_USER: smtp.user,
-        SMTP_PASSWORD: smtp.password,
-        SMTP_FROM: 'no-reply@care.example.test',
+        ...parts.env,
         NOTIFY_LADDER_PATIENT: 'push@2s,email@6s',
         NOTIFY_CHECK_MS: '100',
-        // The local push service stands in for the browsers' ones.
-        NOTIFY_PUSH_HOSTS: '127.0.0.1',
         NOTIFY_LEASE_SECONDS: '5',
       },
     });
@@ -53,8 +40,7 @@ describe.runIf(runnable)('notifications on three nodes (PostgreSQL + Redis)', ()
 
   afterAll(async () => {
     await cluster?.dispose();
-    await push?.close();
-    await smtp?.close();
+    await parts?.close();
   });
 
   it('sends each step once, with one node killed mid-ladder', async () => {

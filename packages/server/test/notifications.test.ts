@@ -1,26 +1,26 @@
 import type { Conversation, NotificationSettingsResponse } from '@carechat/protocol';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import webPush from 'web-push';
 import { ManualClock } from '../src/core/ports/clock.js';
 import { notificationStoreFor } from '../src/store/notification-kysely-store.js';
 import { putSchedule } from './helpers/care.js';
 import { DIALECTS } from './helpers/dialects.js';
 import { openConversation, registerUser, request, sendHttp, type TestUser } from './helpers/http.js';
-import { type PushEndpoint, startPushEndpoint, type TestSubscription } from './helpers/push-endpoint.js';
+import { type NotifyParts, startNotifyParts, TEST_PUBLIC_URL } from './helpers/notify-parts.js';
+import type { PushEndpoint, TestSubscription } from './helpers/push-endpoint.js';
 import { startServer, type TestServer } from './helpers/server.js';
-import { type SmtpInbox, startSmtpInbox } from './helpers/smtp-inbox.js';
+import type { SmtpInbox } from './helpers/smtp-inbox.js';
 
-const PUBLIC_URL = 'https://care.example.test';
+const PUBLIC_URL = TEST_PUBLIC_URL;
 const SECRET_CONTENT = 'Biopsy result: melanoma stage II, start methotrexate';
 const PRACTITIONER_NAME = 'Dr Zebedee Marchbanks';
 const PATIENT_NAME = 'Philippa Quarrington';
 const MINUTE = 60_000;
 
-const vapid = webPush.generateVAPIDKeys();
-
 describe.each(DIALECTS)(
   'notifications on %s: the ladder, over a real push service and SMTP server',
   (dialect) => {
+    let parts: NotifyParts;
+    let vapid: NotifyParts['vapid'];
     let push: PushEndpoint;
     let smtp: SmtpInbox;
     let clock: ManualClock;
@@ -30,12 +30,11 @@ describe.each(DIALECTS)(
     let conversation: Conversation;
 
     beforeAll(async () => {
-      push = await startPushEndpoint(vapid.publicKey);
-      smtp = await startSmtpInbox();
+      parts = await startNotifyParts();
+      ({ push, smtp, vapid } = parts);
     });
     afterAll(async () => {
-      await push.close();
-      await smtp.close();
+      await parts.close();
     });
 
     beforeEach(async () => {
@@ -48,20 +47,9 @@ describe.each(DIALECTS)(
         clock,
         pushAgent: push.agent,
         env: {
-          PUBLIC_URL,
-          VAPID_PUBLIC_KEY: vapid.publicKey,
-          VAPID_PRIVATE_KEY: vapid.privateKey,
-          VAPID_SUBJECT: 'mailto:ops@care.example.test',
-          SMTP_HOST: '127.0.0.1',
-          SMTP_PORT: String(smtp.port),
-          SMTP_TLS: 'none',
-          SMTP_USER: smtp.user,
-          SMTP_PASSWORD: smtp.password,
-          SMTP_FROM: 'carechat <no-reply@care.example.test>',
+          ...parts.env,
           // The suite runs the dispatcher itself, on its own clock.
           NOTIFY_CHECK_MS: '0',
-          // The local push service stands in for the browsers' ones.
-          NOTIFY_PUSH_HOSTS: '127.0.0.1',
           ACCESS_TOKEN_TTL_SECONDS: '86400',
         },
       });

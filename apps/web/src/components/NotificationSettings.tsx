@@ -109,25 +109,20 @@ export function NotificationSettings() {
               </label>
               {quiet ? (
                 <span className="notification-settings-times">
-                  <input
-                    type="time"
-                    aria-label="Quiet hours start"
-                    value={quiet.start}
-                    disabled={busy}
-                    onChange={(e) =>
-                      e.target.value && void change({ quiet_hours: { ...quiet, start: e.target.value } })
-                    }
-                  />
-                  and
-                  <input
-                    type="time"
-                    aria-label="Quiet hours end"
-                    value={quiet.end}
-                    disabled={busy}
-                    onChange={(e) =>
-                      e.target.value && void change({ quiet_hours: { ...quiet, end: e.target.value } })
-                    }
-                  />
+                  {(['start', 'end'] as const).map((edge, i) => (
+                    <span key={edge}>
+                      {i === 1 ? 'and ' : null}
+                      <input
+                        type="time"
+                        aria-label={`Quiet hours ${edge}`}
+                        value={quiet[edge]}
+                        disabled={busy}
+                        onChange={(e) =>
+                          e.target.value && void change({ quiet_hours: { ...quiet, [edge]: e.target.value } })
+                        }
+                      />
+                    </span>
+                  ))}
                 </span>
               ) : null}
             </fieldset>

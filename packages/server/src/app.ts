@@ -215,7 +215,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   registerParticipantRoutes(http, core);
   registerCareRoutes(http, core);
   if (config.serverApiKey !== undefined) registerServerApiRoutes(http, core, config.serverApiKey);
-  registerNotificationRoutes(http, core, notifications.preferences);
+  registerNotificationRoutes(http, core, notifications.preferenceService(core.audit));
   const addressOf = addressResolver(config.trustProxy);
   const events = registerEventDoors(http, core, live);
   await registerWebApp(http, config.webDistDir);

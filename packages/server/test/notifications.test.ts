@@ -2,6 +2,7 @@ import type { Conversation, NotificationSettingsResponse } from '@carechat/proto
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/core/ports/clock.js';
 import { notificationStoreFor } from '../src/store/notification-kysely-store.js';
+import { securityStoreFor } from '../src/store/security-kysely-store.js';
 import { putSchedule } from './helpers/care.js';
 import { DIALECTS } from './helpers/dialects.js';
 import { openConversation, registerUser, request, sendHttp, type TestUser } from './helpers/http.js';
@@ -311,6 +312,17 @@ describe.each(DIALECTS)(
         token: patient.token,
       });
       expect(after.body.email_enabled).toBe(false);
+      // Both changes are in the person's audit trail, without an address or a time zone.
+      await expect
+        .poll(async () =>
+          (await securityStoreFor(server.store).queryAuditEvents({ targetUserId: patient.user.id }, 50))
+            .filter((e) => e.action === 'settings.changed')
+            .map((e) => e.detail),
+        )
+        .toEqual([
+          { email_notifications: false, via: 'unsubscribe_link' },
+          { push_notifications: false, email_notifications: true, quiet_hours: false },
+        ]);
       const forged = await fetch(`${server.url}/api/notifications/unsubscribe?token=${doctor.user.id}.AAAA`, {
         method: 'POST',
       });

@@ -4,6 +4,7 @@ import type {
   UpdateNotificationSettingsBody,
 } from '@carechat/protocol';
 import type { Actor } from '../core/actor.js';
+import type { AuditLog } from '../core/audit.js';
 import { CoreError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Clock } from '../core/ports/clock.js';
@@ -17,6 +18,7 @@ import type { UnsubscribeTokens } from './unsubscribe-token.js';
 export interface PreferenceDeps {
   notifications: NotificationStore;
   clock: Clock;
+  audit: AuditLog;
   unsubscribe: UnsubscribeTokens;
   vapidPublicKey: string | undefined;
   emailAvailable: boolean;
@@ -47,6 +49,14 @@ export class NotificationPreferenceService {
             },
     };
     await this.d.notifications.putPreferences(actor.userId, next, this.d.clock.now().toISOString());
+    this.d.audit.record(actor, 'settings.changed', {
+      targetUserId: actor.userId,
+      detail: {
+        push_notifications: next.pushEnabled,
+        email_notifications: next.emailEnabled,
+        quiet_hours: next.quietHours !== null,
+      },
+    });
     return this.render(next);
   }
 
@@ -85,6 +95,10 @@ export class NotificationPreferenceService {
       { ...current, emailEnabled: false },
       this.d.clock.now().toISOString(),
     );
+    this.d.audit.record({ userId, door: 'http' }, 'settings.changed', {
+      targetUserId: userId,
+      detail: { email_notifications: false, via: 'unsubscribe_link' },
+    });
     return true;
   }
 

@@ -1,5 +1,6 @@
 import type { Agent } from 'node:https';
 import type { NotifyConfig } from '../config.js';
+import type { AuditLog } from '../core/audit.js';
 import type { Bus } from '../core/ports/bus.js';
 import type { CareStore } from '../core/ports/care-store.js';
 import type { Clock } from '../core/ports/clock.js';
@@ -37,13 +38,14 @@ const PURGE_EVERY_MS = 3_600_000;
  * VAPID keys nor SMTP configured it writes nothing and runs no timer: the server is as before.
  */
 export class Notifications {
-  readonly preferences: NotificationPreferenceService;
   readonly dispatcher: NotificationDispatcher;
   readonly enabled: boolean;
   readonly #trigger: LadderTrigger;
   readonly #mailer: SmtpMailer | undefined;
   #timer: NodeJS.Timeout | undefined;
   #nudged = false;
+  readonly #unsubscribe: UnsubscribeTokens;
+  readonly #emailAvailable: boolean;
   #purgedAt = 0;
 
   constructor(private readonly d: NotificationsDeps) {
@@ -54,14 +56,8 @@ export class Notifications {
     const mailer: Mailer | undefined = this.#mailer;
     this.enabled = push !== undefined || mailer !== undefined;
     const unsubscribe = new UnsubscribeTokens(d.secret);
-    this.preferences = new NotificationPreferenceService({
-      notifications: d.notifications,
-      clock: d.clock,
-      unsubscribe,
-      vapidPublicKey: d.config.vapid?.publicKey,
-      emailAvailable: mailer !== undefined,
-      pushHosts: d.config.pushHosts,
-    });
+    this.#unsubscribe = unsubscribe;
+    this.#emailAvailable = mailer !== undefined;
     this.dispatcher = new NotificationDispatcher({
       store: d.store,
       notifications: d.notifications,
@@ -89,6 +85,19 @@ export class Notifications {
   /** The bus the core publishes on: watched for the events that start, stop or withdraw notifications. */
   watching(bus: Bus): Bus {
     return this.enabled ? this.#trigger.watching(bus) : bus;
+  }
+
+  /** Each person's settings and devices, for the doors; changes go to the audit trail. */
+  preferenceService(audit: AuditLog): NotificationPreferenceService {
+    return new NotificationPreferenceService({
+      notifications: this.d.notifications,
+      clock: this.d.clock,
+      audit,
+      unsubscribe: this.#unsubscribe,
+      vapidPublicKey: this.d.config.vapid?.publicKey,
+      emailAvailable: this.#emailAvailable,
+      pushHosts: this.d.config.pushHosts,
+    });
   }
 
   /** Resolves when what this node's events start, stop or withdraw is written (tests; shutdown). */

@@ -241,6 +241,36 @@ describe.each(DIALECTS)(
       await expect.poll(async () => (await store.listPushSubscriptions(patient.user.id)).length).toBe(0);
     });
 
+    it('deleting the account removes every device, even one whose session had already ended', async () => {
+      const store = notificationStoreFor(server.store);
+      const second = await request<{ access_token: string }>(server.url, 'POST', '/api/auth/login', {
+        body: { email: patient.email, password: patient.password },
+      });
+      const oldLaptop = await subscribe(patient, 'old-laptop', second.body.access_token);
+      await subscribe(patient, 'phone');
+      // The laptop's session ends on its own (idle logoff): its device stays subscribed.
+      const laptop = (await store.listPushSubscriptions(patient.user.id)).find(
+        (s) => s.endpoint === oldLaptop.json.endpoint,
+      )!;
+      await server.app.core.sessions.revoke(
+        { userId: patient.user.id, sessionId: laptop.sessionId! },
+        'idle',
+      );
+      await server.app.notifications.settled();
+      expect(await store.listPushSubscriptions(patient.user.id)).toHaveLength(2);
+      const deleted = await request(server.url, 'DELETE', '/api/me', {
+        token: patient.token,
+        body: { password: patient.password },
+      });
+      expect(deleted.status).toBe(204);
+      await server.app.notifications.settled();
+      expect(await store.listPushSubscriptions(patient.user.id)).toEqual([]);
+      await send(doctor);
+      await later(2 * 60 * MINUTE);
+      expect(push.received).toHaveLength(0);
+      expect(smtp.mails).toHaveLength(0);
+    });
+
     it('push off, email off and quiet hours are each person’s, and every email’s unsubscribe link works without signing in', async () => {
       await subscribe(patient, 'phone');
       const settings = await request<NotificationSettingsResponse>(

@@ -22,7 +22,7 @@ export interface LadderTriggerDeps {
 }
 
 /** Sessions ended by the person (or for their safety) take their devices' pushes with them; idle logoff does not. */
-const REMOVES_PUSH = new Set(['logout', 'logout_all', 'refresh_token_reuse', 'account_deleted']);
+const REMOVES_PUSH = new Set(['logout', 'logout_all', 'refresh_token_reuse']);
 
 /**
  * Turns the domain events this node publishes into due notifications: a new unread message starts
@@ -58,7 +58,12 @@ export class LadderTrigger {
     let work: Promise<void> | undefined;
     if (event.kind === 'message.notified') work = this.messageNotified(event);
     else if (event.kind === 'receipt.read') work = this.read(event);
-    else if (event.kind === 'session.revoked' && REMOVES_PUSH.has(event.reason)) {
+    else if (event.kind === 'session.revoked' && event.reason === 'account_deleted') {
+      // Every device, including those whose sessions had already ended (idle logoff).
+      work = Promise.all(
+        event.recipients.map((id) => this.d.notifications.deletePushSubscriptionsOfUser(id)),
+      ).then(() => undefined);
+    } else if (event.kind === 'session.revoked' && REMOVES_PUSH.has(event.reason)) {
       work = this.d.notifications.deletePushSubscriptionsOfSessions(event.sessionIds);
     }
     if (!work) return;

@@ -80,6 +80,10 @@ export class KyselyNotificationStore implements NotificationStore {
     await this.#db.deleteFrom('push_subscriptions').where('endpoint', '=', endpoint).execute();
   }
 
+  async deletePushSubscriptionsOfUser(userId: string): Promise<void> {
+    await this.#db.deleteFrom('push_subscriptions').where('user_id', '=', userId).execute();
+  }
+
   async deletePushSubscriptionsOfSessions(sessionIds: readonly string[]): Promise<void> {
     if (sessionIds.length === 0) return;
     await this.#db

@@ -10,6 +10,8 @@ export interface NotificationStore {
   deletePushSubscription(userId: string, endpoint: string): Promise<boolean>;
   /** The push service said it is gone (404/410): whoever it belonged to. */
   deletePushEndpoint(endpoint: string): Promise<void>;
+  /** An account deleted: none of its devices receives pushes again. */
+  deletePushSubscriptionsOfUser(userId: string): Promise<void>;
   /** Logout: the devices of these sessions stop receiving pushes. */
   deletePushSubscriptionsOfSessions(sessionIds: readonly string[]): Promise<void>;
 

@@ -106,6 +106,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     secret: config.jwtSecret,
     nodeId: config.nodeId,
     ...(deps.pushAgent ? { pushAgent: deps.pushAgent } : {}),
+    onOutcome: (step, outcome) => metrics.notifications.inc({ step, outcome }),
     onError: (error) =>
       logger.error(
         { err: { type: error instanceof Error ? error.name : typeof error } },

@@ -111,6 +111,11 @@ describe.each(DIALECTS)(
       await later(60 * MINUTE);
       expect(smtp.mails).toHaveLength(1);
       expect(push.received).toHaveLength(1);
+      const counted = await server.app.metrics.registry.getSingleMetricAsString(
+        'carechat_notifications_total',
+      );
+      expect(counted).toMatch(/step="push",outcome="sent"[^}]*} 1$/m);
+      expect(counted).toMatch(/step="email",outcome="sent"[^}]*} 1$/m);
 
       const mail = smtp.mails[0]!;
       expect(mail.to).toEqual([patient.email]);

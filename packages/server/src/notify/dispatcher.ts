@@ -31,6 +31,8 @@ export interface DispatcherDeps {
   /** A node killed while sending leaves its lease to expire; then another node takes the row. */
   leaseMs: number;
   onError: (error: unknown) => void;
+  /** Counts each row's outcome (metrics). */
+  onOutcome?: (step: DueNotificationRecord['step'], outcome: Outcome) => void;
 }
 
 /** A send that fails this many times is given up (logged, counted as skipped). */
@@ -103,6 +105,7 @@ export class NotificationDispatcher {
       this.d.onError(error);
       outcome = 'failed';
     }
+    this.d.onOutcome?.(row.step, outcome);
     const now = this.d.clock.now();
     if (outcome === 'failed') {
       if (row.attempts >= MAX_ATTEMPTS)

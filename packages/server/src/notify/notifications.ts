@@ -8,7 +8,7 @@ import type { Mailer } from '../core/ports/mailer.js';
 import type { NotificationStore } from '../core/ports/notification-store.js';
 import type { PushSender } from '../core/ports/push-sender.js';
 import type { Store } from '../core/ports/store.js';
-import { NotificationDispatcher } from './dispatcher.js';
+import { type DispatcherDeps, NotificationDispatcher } from './dispatcher.js';
 import { LadderTrigger } from './ladder-trigger.js';
 import { NotificationPreferenceService } from './notification-preferences.js';
 import { SmtpMailer } from './smtp-mailer.js';
@@ -27,6 +27,7 @@ export interface NotificationsDeps {
   /** The HTTPS agent for push services (tests: one that trusts their local endpoint). */
   pushAgent?: Agent;
   onError: (error: unknown) => void;
+  onOutcome?: DispatcherDeps['onOutcome'];
 }
 
 /** Finished rows are kept a week (they keep a long unread streak from being notified again), then go. */
@@ -69,6 +70,7 @@ export class Notifications {
       nodeId: d.nodeId,
       leaseMs: d.config.leaseMs,
       onError: d.onError,
+      ...(d.onOutcome ? { onOutcome: d.onOutcome } : {}),
     });
     this.#trigger = new LadderTrigger({
       store: d.store,

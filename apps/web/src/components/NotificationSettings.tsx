@@ -63,6 +63,10 @@ export function NotificationSettings() {
       <section className="notification-settings-panel" aria-label="Notification settings">
         {!settings ? (
           <p>{problem ?? 'Loading…'}</p>
+        ) : !settings.available.push && !settings.available.email ? (
+          <p className="notification-settings-note">
+            You are notified while carechat is open. This server sends no push or email notifications.
+          </p>
         ) : (
           <form onSubmit={(e) => e.preventDefault()}>
             <p className="notification-settings-note">

@@ -1,6 +1,7 @@
 import type { Agent } from 'node:https';
 import type { NotifyConfig } from '../config.js';
 import type { AuditLog } from '../core/audit.js';
+import { newId } from '../core/ids.js';
 import type { Bus } from '../core/ports/bus.js';
 import type { CareStore } from '../core/ports/care-store.js';
 import type { Clock } from '../core/ports/clock.js';
@@ -67,7 +68,9 @@ export class Notifications {
       mailer,
       unsubscribe,
       publicUrl: d.config.publicUrl,
-      nodeId: d.nodeId,
+      // This process's life, not just the node's name: a node restarted under the same NODE_ID does
+      // not hold the leases its killed predecessor took.
+      nodeId: `${d.nodeId}/${newId('run')}`,
       leaseMs: d.config.leaseMs,
       onError: d.onError,
       ...(d.onOutcome ? { onOutcome: d.onOutcome } : {}),

@@ -5,6 +5,7 @@ import {
   enablePush,
   notificationAsk,
   notificationSettings,
+  pushSupported,
   renewPushSubscription,
 } from '../lib/notifications.js';
 import { useLiveStore } from '../lib/use-live.js';
@@ -16,10 +17,17 @@ import { useLiveStore } from '../lib/use-live.js';
 export function NotificationPrompt() {
   const live = useLiveStore();
   const [state, setState] = useState(notificationAsk);
+  const [canPush, setCanPush] = useState(false);
   useEffect(() => {
     // A device this person subscribed before is theirs again after signing in.
     renewPushSubscription(live.client, live.me.id).catch(() => undefined);
   }, [live]);
+  useEffect(() => {
+    if (state !== 'ask' || !pushSupported()) return;
+    notificationSettings(live.client)
+      .then((s) => setCanPush(s.available.push))
+      .catch(() => undefined);
+  }, [live, state]);
   if (state !== 'ask') return null;
   const turnOn = async () => {
     const asked = await askNotificationPermission();
@@ -32,7 +40,11 @@ export function NotificationPrompt() {
   return (
     <section className="banner banner-info" aria-label="Notifications">
       <span className="dot dot-info" aria-hidden="true" />
-      <span>Get a notification when a message arrives, even when carechat is closed?</span>
+      <span>
+        {canPush
+          ? 'Get a notification when a message arrives, even when carechat is closed?'
+          : 'Get a notification when a message arrives while carechat is in the background?'}
+      </span>
       <span className="banner-actions">
         <button type="button" className="button primary small" onClick={() => void turnOn()}>
           Turn on notifications

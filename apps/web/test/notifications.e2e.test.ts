@@ -138,6 +138,27 @@ describe('notifications in the web app (Chromium)', () => {
     expect(push.rejected).toEqual([]);
   });
 
+  it('turning notifications on registers the app’s service worker', async () => {
+    const fresh = await openBrowser({ viewport: DESKTOP });
+    try {
+      await signIn(fresh.page, server.url, doctor.email, doctor.password);
+      const prompt = fresh.page.getByRole('region', { name: 'Notifications' });
+      await prompt.getByText('even when carechat is closed').waitFor();
+      // The person says yes when the browser asks.
+      await fresh.context.grantPermissions(['notifications'], { origin: server.url });
+      await prompt.getByRole('button', { name: 'Turn on notifications' }).click();
+      await until(
+        async () =>
+          (await fresh.page.evaluate(
+            async () => (await navigator.serviceWorker.getRegistration('/sw.js'))?.active?.scriptURL ?? '',
+          )) === `${server.url}/sw.js`,
+        'the service worker to be active',
+      );
+    } finally {
+      await fresh.close();
+    }
+  });
+
   /** Hands a decrypted push to the service worker, as the browser would, and lists what it shows. */
   async function deliver(cdp: CDPSession, registrationId: string, data: string) {
     const before = await shownNotifications();

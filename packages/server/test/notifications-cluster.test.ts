@@ -26,7 +26,8 @@ describe.runIf(runnable)('notifications on three nodes (PostgreSQL + Redis)', ()
   let smtp: SmtpInbox;
 
   beforeAll(async () => {
-    parts = await startNotifyParts();
+    // Mail goes over STARTTLS here: the nodes trust the test certificate as a CA.
+    parts = await startNotifyParts({ smtpTls: true });
     ({ push, smtp } = parts);
     cluster = await startCluster(3, {
       env: {
@@ -91,6 +92,7 @@ describe.runIf(runnable)('notifications on three nodes (PostgreSQL + Redis)', ()
     const mailsPer = countBy(smtp.mails.flatMap((m) => m.to));
     expect(new Set(mailsPer.keys())).toEqual(new Set(patients.map((p) => p.email)));
     expect([...mailsPer.values()]).toEqual(Array(PATIENTS).fill(1));
+    expect(smtp.secure.every(Boolean)).toBe(true);
     // The survivors are still serving.
     expect((await fetch(`${a.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${b.url}/healthz`)).status).toBe(200);

@@ -1,6 +1,7 @@
 import webPush from 'web-push';
 import { type PushEndpoint, startPushEndpoint } from './push-endpoint.js';
 import { type SmtpInbox, startSmtpInbox } from './smtp-inbox.js';
+import { selfSignedCertificate } from './test-certificate.js';
 
 export const TEST_PUBLIC_URL = 'https://care.example.test';
 
@@ -13,11 +14,16 @@ export interface NotifyParts {
   close(): Promise<void>;
 }
 
-/** The real outside world of notifications: a decrypting Web Push service and an SMTP server. */
-export async function startNotifyParts(): Promise<NotifyParts> {
+/**
+ * The real outside world of notifications: a decrypting Web Push service and an SMTP server.
+ * With `smtpTls`, the SMTP server requires STARTTLS with the push service's certificate, which
+ * spawned nodes trust through NODE_EXTRA_CA_CERTS (in-process servers cannot: plain SMTP for them).
+ */
+export async function startNotifyParts(options: { smtpTls?: boolean } = {}): Promise<NotifyParts> {
   const vapid = webPush.generateVAPIDKeys();
-  const push = await startPushEndpoint(vapid.publicKey);
-  const smtp = await startSmtpInbox();
+  const certificate = selfSignedCertificate();
+  const push = await startPushEndpoint(vapid.publicKey, certificate);
+  const smtp = await startSmtpInbox(options.smtpTls ? certificate : undefined);
   return {
     push,
     smtp,
@@ -33,7 +39,7 @@ export async function startNotifyParts(): Promise<NotifyParts> {
       NODE_EXTRA_CA_CERTS: push.caFile,
       SMTP_HOST: '127.0.0.1',
       SMTP_PORT: String(smtp.port),
-      SMTP_TLS: 'none',
+      SMTP_TLS: options.smtpTls ? 'starttls' : 'none',
       SMTP_USER: smtp.user,
       SMTP_PASSWORD: smtp.password,
       SMTP_FROM: 'carechat <no-reply@care.example.test>',

@@ -1,10 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { createDecipheriv, createECDH, hkdfSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
 import { Agent, createServer, type Server } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { importJWK, jwtVerify } from 'jose';
+import { selfSignedCertificate, type TestCertificate } from './test-certificate.js';
 
 /**
  * A local push service that speaks the Web Push protocol as a browser's push service does: it
@@ -44,8 +41,10 @@ export interface PushEndpoint {
   close(): Promise<void>;
 }
 
-export async function startPushEndpoint(vapidPublicKey: string): Promise<PushEndpoint> {
-  const { cert, key, caFile } = selfSignedCertificate();
+export async function startPushEndpoint(
+  vapidPublicKey: string,
+  { cert, key, caFile }: TestCertificate = selfSignedCertificate(),
+): Promise<PushEndpoint> {
   const subscriptions = new Map<
     string,
     { sub: TestSubscription; ecdh: ReturnType<typeof createECDH>; auth: Buffer }
@@ -164,35 +163,4 @@ function decrypt(body: Buffer, ecdh: ReturnType<typeof createECDH>, authSecret: 
   while (end >= 0 && padded[end] === 0) end -= 1;
   if (padded[end] !== 2) throw new Error('no last-record delimiter');
   return padded.subarray(0, end);
-}
-
-/** A throw-away certificate for 127.0.0.1, made with Debian's openssl. */
-function selfSignedCertificate(): { cert: string; key: string; caFile: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'carechat-push-'));
-  const keyFile = join(dir, 'key.pem');
-  const caFile = join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      caFile,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert: readFileSync(caFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), caFile };
 }

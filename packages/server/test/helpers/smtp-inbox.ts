@@ -1,4 +1,5 @@
 import { SMTPServer } from 'smtp-server';
+import type { TestCertificate } from './test-certificate.js';
 
 /** One email as the SMTP server received it over TCP. */
 export interface ReceivedMail {
@@ -13,6 +14,8 @@ export interface ReceivedMail {
 export interface SmtpInbox {
   port: number;
   mails: ReceivedMail[];
+  /** Whether each mail came over TLS (in the order of `mails`). */
+  secure: boolean[];
   /** The credentials it accepts (SMTP AUTH PLAIN/LOGIN). */
   user: string;
   password: string;
@@ -20,14 +23,17 @@ export interface SmtpInbox {
 }
 
 /** A real SMTP server (the smtp-server package) on a free port, keeping what it is given. */
-export async function startSmtpInbox(): Promise<SmtpInbox> {
+/**
+ * With `tls`, the server offers STARTTLS with that certificate (a client that trusts it can use
+ * SMTP_TLS=starttls); without, plain TCP on loopback (SMTP_TLS=none).
+ */
+export async function startSmtpInbox(tls?: TestCertificate): Promise<SmtpInbox> {
   const mails: ReceivedMail[] = [];
+  const secure: boolean[] = [];
   const user = 'carechat';
   const password = 'smtp-test-password';
   const server = new SMTPServer({
-    // Plain TCP on loopback (SMTP_TLS=none): STARTTLS is nodemailer's and the relay's business.
-    disabledCommands: ['STARTTLS'],
-    allowInsecureAuth: true,
+    ...(tls ? { key: tls.key, cert: tls.cert } : { disabledCommands: ['STARTTLS'], allowInsecureAuth: true }),
     authMethods: ['PLAIN', 'LOGIN'],
     onAuth(auth, _session, callback) {
       if (auth.username === user && auth.password === password) callback(null, { user });
@@ -38,6 +44,7 @@ export async function startSmtpInbox(): Promise<SmtpInbox> {
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
+        secure.push(session.secure);
         mails.push({
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
@@ -53,6 +60,7 @@ export async function startSmtpInbox(): Promise<SmtpInbox> {
   return {
     port: typeof address === 'object' && address ? address.port : 0,
     mails,
+    secure,
     user,
     password,
     close: () => new Promise<void>((done) => server.close(() => done())),

@@ -71,10 +71,10 @@ export interface Contact {
   next_appointment: Appointment | null;
 }
 
-const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
+export const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 const HH_MM_OR_24 = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
 
-function isTimeZone(value: string): boolean {
+export function isTimeZone(value: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: value });
     return true;

@@ -12,6 +12,7 @@ export * from './events-http.js';
 export * from './http.js';
 export * from './limits.js';
 export * from './models.js';
+export * from './notifications.js';
 export * from './rules.js';
 export * from './security.js';
 export * from './server-frames.js';

@@ -1,3 +1,4 @@
+import type { Agent } from 'node:https';
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
@@ -9,6 +10,7 @@ import type { AttachmentStorage } from './core/ports/attachment-storage.js';
 import type { Bus } from './core/ports/bus.js';
 import type { CareStore } from './core/ports/care-store.js';
 import { type Clock, systemClock } from './core/ports/clock.js';
+import type { NotificationStore } from './core/ports/notification-store.js';
 import type { SecurityStore } from './core/ports/security-store.js';
 import type { Store } from './core/ports/store.js';
 import type { Presence } from './core/presence.js';
@@ -24,6 +26,7 @@ import { registerHealthRoutes } from './doors/http/health-routes.js';
 import { registerLiveRoutes } from './doors/http/live-routes.js';
 import { registerMeRoutes } from './doors/http/me-routes.js';
 import { registerMetricsRoute } from './doors/http/metrics-route.js';
+import { registerNotificationRoutes } from './doors/http/notification-routes.js';
 import { registerParticipantRoutes } from './doors/http/participant-routes.js';
 import { registerServerApiRoutes } from './doors/http/server-api-routes.js';
 import { registerSignInLinkRoute } from './doors/http/sign-in-link-route.js';
@@ -34,8 +37,10 @@ import { LiveLayer } from './live/live-layer.js';
 import { startSessionSweep } from './live/session-sweep.js';
 import { createLogger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { Notifications } from './notify/notifications.js';
 import { chooseAttachmentStorage } from './store/attachment-storage-choice.js';
 import { careStoreFor } from './store/care-kysely-store.js';
+import { notificationStoreFor } from './store/notification-kysely-store.js';
 import { securityStoreFor } from './store/security-kysely-store.js';
 
 /** After the sockets have closed on shutdown, how long HTTP connections still open may stay. */
@@ -56,6 +61,10 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Defaults to the security store sharing `store`'s database. */
   security?: SecurityStore;
+  /** Defaults to the notification store sharing `store`'s database. */
+  notifications?: NotificationStore;
+  /** HTTPS agent for push services (tests trust their local push endpoint with it). */
+  pushAgent?: Agent;
 }
 
 export interface App {
@@ -68,6 +77,8 @@ export interface App {
   /** Server-Sent Events, long-poll and `POST /api/frames`. */
   events: EventDoors;
   socketio: SocketIoDoor;
+  /** Push and email to people who are not looking (off unless configured). */
+  notifications: Notifications;
   /** Listens; resolves with the bound address (port 0 picks a free port). */
   listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
   /**
@@ -85,9 +96,26 @@ const LISTEN_BACKLOG = 8192;
 export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const logger = deps.logger ?? createLogger(config.logLevel);
   const metrics = deps.metrics ?? createMetrics({ nodeId: config.nodeId });
+  const care = deps.care ?? careStoreFor(deps.store);
+  const notifications = new Notifications({
+    config: config.notify,
+    store: deps.store,
+    care,
+    notifications: deps.notifications ?? notificationStoreFor(deps.store),
+    clock: deps.clock ?? systemClock,
+    secret: config.jwtSecret,
+    nodeId: config.nodeId,
+    ...(deps.pushAgent ? { pushAgent: deps.pushAgent } : {}),
+    onOutcome: (step, outcome) => metrics.notifications.inc({ step, outcome }),
+    onError: (error) =>
+      logger.error(
+        { err: { type: error instanceof Error ? error.name : typeof error } },
+        'notification failed',
+      ),
+  });
   const core = createCore({
     store: deps.store,
-    bus: deps.bus,
+    bus: notifications.watching(deps.bus),
     clock: deps.clock ?? systemClock,
     jwtSecret: config.jwtSecret,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
@@ -101,7 +129,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     attachmentStorage:
       deps.attachmentStorage ?? chooseAttachmentStorage(config.attachmentStorage, deps.store, config.dataDir),
     attachmentMaxBytes: config.attachmentMaxBytes,
-    care: deps.care ?? careStoreFor(deps.store),
+    care,
     messagingPolicy: config.messagingPolicy,
     consultationWindowHours: config.consultationWindowHours,
     security: deps.security ?? securityStoreFor(deps.store),
@@ -196,6 +224,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     registerServerApiRoutes(http, core, config.serverApiKey, { publicUrl: config.publicUrl });
   }
   registerSignInLinkRoute(http, core, { cookieSecure: config.cookieSecure });
+  registerNotificationRoutes(http, core, notifications.preferenceService(core.audit));
   const addressOf = addressResolver(config.trustProxy);
   const events = registerEventDoors(http, core, live);
   await registerWebApp(http, config.webDistDir);
@@ -217,6 +246,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
   core.doctorReady.start(config.doctorReadyCheckSeconds * 1000);
   core.retention.start(config.retentionCheckMinutes * 60_000);
+  notifications.start();
   const sweep = startSessionSweep(live, config.sessionCheckSeconds * 1000, (error) =>
     logger.error(
       { err: { type: error instanceof Error ? error.name : typeof error } },
@@ -232,6 +262,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     metrics,
     events,
     socketio,
+    notifications,
     async listen(port = config.port, host = config.host) {
       // After a node restarts, thousands of clients reconnect within a second; Node's default
       // accept backlog (511) drops their SYNs and the kernel retries them only after 1 s, 3 s, 7 s.
@@ -246,6 +277,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       core.doctorReady.stop();
       sweep.stop();
       await core.retention.stop();
+      await notifications.stop();
       // Open event streams and waiting polls end first: they are in-flight requests that would
       // otherwise hold the HTTP server open; their clients resume elsewhere by cursor.
       const eventsClosed = events.close();

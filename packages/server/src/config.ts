@@ -5,6 +5,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '@carechat/protocol';
 import { z } from 'zod';
+import { DEFAULT_LADDERS, type Ladders, parseLadder } from './notify/ladder.js';
+import type { SmtpSettings } from './notify/smtp-mailer.js';
+import type { VapidKeys } from './notify/web-push-sender.js';
 
 /**
  * Configuration comes from the environment, is validated once at start with messages that name
@@ -159,6 +162,37 @@ const envSchema = z.object({
       (value) => value === undefined || isOrigin(value.replace(/\/+$/, '')),
       'must be an http(s) origin',
     ),
+
+  // Notifications to people who are not looking (docs/notifications.md); each part is off while unset;
+  // their links start with PUBLIC_URL (above).
+  SMTP_HOST: z.string().min(1).optional(),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+  SMTP_TLS: z.enum(['starttls', 'implicit', 'none']).default('starttls'),
+  SMTP_USER: z.string().min(1).optional(),
+  SMTP_PASSWORD: z.string().min(1).optional(),
+  SMTP_FROM: z.string().min(3).optional(),
+  VAPID_PUBLIC_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{86,88}$/, 'must be the base64url public key')
+    .optional(),
+  VAPID_PRIVATE_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{42,44}$/, 'must be the base64url private key')
+    .optional(),
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:|https:\/\/)/, 'must start with mailto: or https://')
+    .optional(),
+  NOTIFY_LADDER_PATIENT: z.string().default(DEFAULT_LADDERS.patient).superRefine(ladderIssue),
+  NOTIFY_LADDER_PRACTITIONER: z.string().default(DEFAULT_LADDERS.practitioner).superRefine(ladderIssue),
+  /** How often each node looks for due notifications; 0: this node sends none (others may). */
+  NOTIFY_CHECK_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
+  /** The push services whose endpoints browsers may register (a leading dot: any host under it). */
+  NOTIFY_PUSH_HOSTS: z
+    .string()
+    .default('fcm.googleapis.com,updates.push.services.mozilla.com,.push.apple.com,.notify.windows.com'),
+  /** A node killed while sending holds its rows this long before another node takes them. */
+  NOTIFY_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
 });
 
 function originList(value: string): string[] {
@@ -240,7 +274,18 @@ export type Config = Readonly<{
   frameAncestors: readonly string[];
   signInLinkTtlSeconds: number;
   publicUrl: string | undefined;
+  notify: NotifyConfig;
 }>;
+
+export interface NotifyConfig {
+  publicUrl: string;
+  smtp: SmtpSettings | undefined;
+  vapid: VapidKeys | undefined;
+  ladders: Ladders;
+  checkMs: number;
+  leaseMs: number;
+  pushHosts: readonly string[];
+}
 
 /** apps/web/dist of this repository, wherever the server is started from. */
 const DEFAULT_WEB_DIST_DIR = fileURLToPath(new URL('../../../apps/web/dist', import.meta.url));
@@ -262,7 +307,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '');
       const shown =
-        key === 'JWT_SECRET' || key === 'DATABASE_URL' || key === 'REDIS_URL' || key === 'SERVER_API_KEY'
+        key === 'JWT_SECRET' ||
+        key === 'DATABASE_URL' ||
+        key === 'REDIS_URL' ||
+        key === 'SERVER_API_KEY' ||
+        key === 'SMTP_PASSWORD' ||
+        key === 'VAPID_PRIVATE_KEY'
           ? '(hidden)'
           : relevant[key];
       return `  ${key}=${JSON.stringify(shown)}: ${issue.message}`;
@@ -341,7 +391,59 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     frameAncestors: Object.freeze(originList(e.FRAME_ANCESTORS)),
     signInLinkTtlSeconds: e.SIGN_IN_LINK_TTL_SECONDS,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    notify: notifyConfig(e),
   });
+}
+
+/** Push needs all three VAPID values, email a host and a sender; half a configuration is an error. */
+function notifyConfig(e: z.infer<typeof envSchema>): NotifyConfig {
+  const vapid = [e.VAPID_PUBLIC_KEY, e.VAPID_PRIVATE_KEY, e.VAPID_SUBJECT];
+  if (vapid.some((v) => v !== undefined) && vapid.some((v) => v === undefined)) {
+    throw new ConfigError(
+      'invalid configuration:\n  VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY, VAPID_SUBJECT: set all three or none',
+    );
+  }
+  if ((e.SMTP_HOST === undefined) !== (e.SMTP_FROM === undefined)) {
+    throw new ConfigError('invalid configuration:\n  SMTP_HOST, SMTP_FROM: set both or neither');
+  }
+  return Object.freeze({
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, '') ?? `http://localhost:${e.PORT}`,
+    smtp:
+      e.SMTP_HOST !== undefined && e.SMTP_FROM !== undefined
+        ? {
+            host: e.SMTP_HOST,
+            port: e.SMTP_PORT,
+            tls: e.SMTP_TLS,
+            user: e.SMTP_USER,
+            password: e.SMTP_PASSWORD,
+            from: e.SMTP_FROM,
+          }
+        : undefined,
+    vapid:
+      e.VAPID_PUBLIC_KEY && e.VAPID_PRIVATE_KEY && e.VAPID_SUBJECT
+        ? { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY, subject: e.VAPID_SUBJECT }
+        : undefined,
+    ladders: Object.freeze({
+      patient: parseLadder(e.NOTIFY_LADDER_PATIENT),
+      practitioner: parseLadder(e.NOTIFY_LADDER_PRACTITIONER),
+      admin: parseLadder(DEFAULT_LADDERS.admin),
+    }),
+    checkMs: e.NOTIFY_CHECK_MS,
+    leaseMs: e.NOTIFY_LEASE_SECONDS * 1000,
+    pushHosts: Object.freeze(
+      e.NOTIFY_PUSH_HOSTS.split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  });
+}
+
+function ladderIssue(value: string, context: z.RefinementCtx): void {
+  try {
+    parseLadder(value);
+  } catch (error) {
+    context.addIssue({ code: 'custom', message: (error as Error).message });
+  }
 }
 
 /** `TRUST_PROXY`: false/true, a hop count, or a comma-separated list of proxy addresses or CIDRs. */

@@ -23,6 +23,8 @@ export interface Metrics {
   readonly busProblems: Counter<'problem'>;
   /** Error codes sent to clients, by door. */
   readonly errors: Counter<'code' | 'door'>;
+  /** Push and email notifications handled, by step and outcome (docs/notifications.md). */
+  readonly notifications: Counter<'step' | 'outcome'>;
   /** Registers a source for the connections gauge. */
   trackConnections(door: string, count: () => number): void;
 }
@@ -45,6 +47,12 @@ export function createMetrics(options: { nodeId: string; defaultMetrics?: boolea
 
   return {
     registry,
+    notifications: new Counter({
+      name: 'carechat_notifications_total',
+      help: 'Push and email notifications handled: sent, skipped (read, muted, turned off), postponed (quiet hours) or failed.',
+      labelNames: ['step', 'outcome'],
+      registers: [registry],
+    }),
     messagesAccepted: new Counter({
       name: 'carechat_messages_accepted_total',
       help: 'Messages committed to the store (retries of a stored message are not counted).',

@@ -1,20 +1,52 @@
-import { useState } from 'react';
-import { askNotificationPermission, dismissNotificationAsk, notificationAsk } from '../lib/notifications.js';
+import { useEffect, useState } from 'react';
+import {
+  askNotificationPermission,
+  dismissNotificationAsk,
+  enablePush,
+  notificationAsk,
+  notificationSettings,
+  pushSupported,
+  renewPushSubscription,
+} from '../lib/notifications.js';
+import { useLiveStore } from '../lib/use-live.js';
 
-/** Asks, politely and once, whether to notify of new messages while carechat is in the background. */
+/**
+ * Asks, politely and once, whether to notify of new messages: in the background while carechat
+ * is open, and by Web Push on this device when it is not (if the server can push).
+ */
 export function NotificationPrompt() {
+  const live = useLiveStore();
   const [state, setState] = useState(notificationAsk);
+  const [canPush, setCanPush] = useState(false);
+  useEffect(() => {
+    // A device this person subscribed before is theirs again after signing in.
+    renewPushSubscription(live.client, live.me.id).catch(() => undefined);
+  }, [live]);
+  useEffect(() => {
+    if (state !== 'ask' || !pushSupported()) return;
+    notificationSettings(live.client)
+      .then((s) => setCanPush(s.available.push))
+      .catch(() => undefined);
+  }, [live, state]);
   if (state !== 'ask') return null;
+  const turnOn = async () => {
+    const asked = await askNotificationPermission();
+    setState(asked);
+    if (asked !== 'granted') return;
+    const settings = await notificationSettings(live.client).catch(() => undefined);
+    if (settings?.push_enabled)
+      await enablePush(live.client, settings.vapid_public_key, live.me.id).catch(() => false);
+  };
   return (
     <section className="banner banner-info" aria-label="Notifications">
       <span className="dot dot-info" aria-hidden="true" />
-      <span>Get a notification when a message arrives while carechat is in the background?</span>
+      <span>
+        {canPush
+          ? 'Get a notification when a message arrives, even when carechat is closed?'
+          : 'Get a notification when a message arrives while carechat is in the background?'}
+      </span>
       <span className="banner-actions">
-        <button
-          type="button"
-          className="button primary small"
-          onClick={() => void askNotificationPermission().then(setState)}
-        >
+        <button type="button" className="button primary small" onClick={() => void turnOn()}>
           Turn on notifications
         </button>
         <button

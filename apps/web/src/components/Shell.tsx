@@ -9,6 +9,7 @@ import { DoctorReadyBanners } from './DoctorReadyBanners.js';
 import { Logo } from './Logo.js';
 import { MessageSearch } from './MessageSearch.js';
 import { NotificationPrompt } from './NotificationPrompt.js';
+import { NotificationSettings } from './NotificationSettings.js';
 
 /** The frame around every signed-in screen: header, navigation, and the banners. */
 export function Shell({
@@ -83,6 +84,7 @@ export function Shell({
                   : 'Patient'}
             </span>
           </div>
+          <NotificationSettings />
           <button type="button" className="button ghost small" onClick={onSignOut}>
             Sign out
           </button>

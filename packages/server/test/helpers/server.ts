@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import type { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
@@ -27,6 +28,8 @@ export interface TestServerOptions {
   logDestination?: DestinationStream;
   /** Share a store and bus between servers to run several nodes. */
   shared?: { store: TestStore; bus: Bus };
+  /** The HTTPS agent for push services (the notification suites' local push endpoint). */
+  pushAgent?: Agent;
 }
 
 /** A real server on a free port, with its own database. */
@@ -63,6 +66,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     bus,
     logger: createLogger(config.logLevel, options.logDestination),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.pushAgent ? { pushAgent: options.pushAgent } : {}),
   });
   const { url } = await app.listen(0, '127.0.0.1');
   return {

@@ -7,6 +7,7 @@ import { careTeamsAndBlocks } from './0005-care-teams-and-blocks.js';
 import { accountStatus } from './0006-account-status.js';
 import { attachmentDeletion } from './0007-attachment-deletion.js';
 import { attachmentBytes } from './0008-attachment-bytes.js';
+import { notifications } from './0009-notifications.js';
 import { signInLinks } from './0011-sign-in-links.js';
 import { doctorReadyDelivery } from './0013-doctor-ready-delivery.js';
 
@@ -20,6 +21,7 @@ export const migrations: Record<string, Migration> = {
   '0006-account-status': accountStatus,
   '0007-attachment-deletion': attachmentDeletion,
   '0008-attachment-bytes': attachmentBytes,
+  '0009-notifications': notifications,
   '0011-sign-in-links': signInLinks,
   '0013-doctor-ready-delivery': doctorReadyDelivery,
 };

@@ -16,6 +16,14 @@ export const registerBodySchema = z.object({
 });
 export type RegisterBody = z.infer<typeof registerBodySchema>;
 
+/**
+ * `202` to a sign-up when the server confirms sign-ups by email: the same whether or not the
+ * address has an account; the link in the email makes the account and signs it in.
+ */
+export interface SignupConfirmationResponse {
+  status: 'confirmation_sent';
+}
+
 export const loginBodySchema = z.object({
   email: text().min(1).max(254),
   password: text().min(1).max(256),

@@ -30,6 +30,7 @@ import { registerNotificationRoutes } from './doors/http/notification-routes.js'
 import { registerParticipantRoutes } from './doors/http/participant-routes.js';
 import { registerServerApiRoutes } from './doors/http/server-api-routes.js';
 import { registerSignInLinkRoute } from './doors/http/sign-in-link-route.js';
+import { registerSignupConfirmationRoute } from './doors/http/signup-confirmation-route.js';
 import { registerWebApp } from './doors/http/web-app.js';
 import { attachSocketIoDoor, type SocketIoDoor } from './doors/socketio/socketio-door.js';
 import { attachWsDoor, type WsDoor } from './doors/ws/ws-door.js';
@@ -122,6 +123,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     sessionTtlDays: config.sessionTtlDays,
     signInLinkTtlSeconds: config.signInLinkTtlSeconds,
     practitionerSignup: config.practitionerSignup,
+    ...(config.signupConfirmation === 'email' && notifications.mailer
+      ? { signupConfirmation: { mailer: notifications.mailer, publicUrl: config.notify.publicUrl } }
+      : {}),
     maxMessageBytes: config.maxMessageBytes,
     editWindowSeconds: config.editWindowSeconds,
     typingTtlMs: config.typingTtlMs,
@@ -224,6 +228,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     registerServerApiRoutes(http, core, config.serverApiKey, { publicUrl: config.publicUrl });
   }
   registerSignInLinkRoute(http, core, { cookieSecure: config.cookieSecure });
+  registerSignupConfirmationRoute(http, core, { cookieSecure: config.cookieSecure });
   registerNotificationRoutes(http, core, notifications.preferenceService(core.audit));
   const addressOf = addressResolver(config.trustProxy);
   const events = registerEventDoors(http, core, live);

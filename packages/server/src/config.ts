@@ -73,6 +73,8 @@ const envSchema = z.object({
    * false: off); PRACTITIONER_SIGNUP wins when both are set.
    */
   PRACTITIONER_SIGNUP: z.enum(['pending', 'open', 'off']).optional(),
+  /** `email`: sign-ups are confirmed by email (needs SMTP); `off`: accounts at once. Default: email when SMTP is set. */
+  SIGNUP_CONFIRMATION: z.enum(['email', 'off']).optional(),
   ALLOW_PRACTITIONER_SIGNUP: boolean.optional(),
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(1).max(1_048_576).default(DEFAULT_MAX_MESSAGE_BYTES),
   MAX_FRAME_BYTES: z.coerce
@@ -238,6 +240,7 @@ export type Config = Readonly<{
   metricsKey: string | undefined;
   doctorReadyCheckSeconds: number;
   practitionerSignup: PractitionerSignup;
+  signupConfirmation: 'email' | 'off';
   maxMessageBytes: number;
   maxFrameBytes: number;
   maxSocketBufferBytes: number;
@@ -355,6 +358,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     practitionerSignup:
       e.PRACTITIONER_SIGNUP ??
       (e.ALLOW_PRACTITIONER_SIGNUP === undefined ? 'pending' : e.ALLOW_PRACTITIONER_SIGNUP ? 'open' : 'off'),
+    signupConfirmation: signupConfirmation(e),
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     maxFrameBytes: e.MAX_FRAME_BYTES,
     maxSocketBufferBytes: e.MAX_SOCKET_BUFFER_BYTES,
@@ -456,6 +460,17 @@ function trustProxy(value: string): boolean | number | string {
 }
 
 /** In development a secret is generated once and kept in the data folder, so tokens survive restarts. */
+/** Sign-ups are confirmed by email when SMTP can send it, unless told otherwise. */
+function signupConfirmation(e: z.infer<typeof envSchema>): 'email' | 'off' {
+  const smtp = e.SMTP_HOST !== undefined && e.SMTP_FROM !== undefined;
+  if (e.SIGNUP_CONFIRMATION === 'email' && !smtp) {
+    throw new ConfigError(
+      'invalid configuration:\n  SIGNUP_CONFIRMATION=email needs SMTP_HOST and SMTP_FROM',
+    );
+  }
+  return e.SIGNUP_CONFIRMATION ?? (smtp ? 'email' : 'off');
+}
+
 function developmentSecret(dataDir: string): string {
   const file = join(dataDir, 'jwt-secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();

@@ -77,8 +77,11 @@ export async function signUp(input: {
   email: string;
   password: string;
   role: Exclude<Role, 'admin'>;
-}): Promise<Session> {
-  return sessionFrom(await post('/api/auth/register', input));
+}): Promise<Session | 'confirmation_sent'> {
+  const response = await post('/api/auth/register', input);
+  // A server that confirms sign-ups by email answers 202 and makes the account from the link.
+  if (response.status === 202) return 'confirmation_sent';
+  return sessionFrom(response);
 }
 
 /**

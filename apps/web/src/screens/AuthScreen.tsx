@@ -18,6 +18,8 @@ export function AuthScreen({
   const [role, setRole] = useState<'patient' | 'practitioner'>('patient');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  /** The server confirms sign-ups by email: the address to look in. */
+  const [sentTo, setSentTo] = useState<string>();
   const ids = useId();
   const signup = mode === 'signup';
 
@@ -29,6 +31,11 @@ export function AuthScreen({
       const session = signup
         ? await signUp({ name: name.trim(), email: email.trim(), password, role })
         : await logIn(email.trim(), password);
+      if (session === 'confirmation_sent') {
+        setSentTo(email.trim());
+        setBusy(false);
+        return;
+      }
       onSignedIn(session);
     } catch (caught) {
       const { code, message } = caught as { code?: string; message?: string };
@@ -137,6 +144,12 @@ export function AuthScreen({
           {error && (
             <p className="form-error" role="alert">
               {error}
+            </p>
+          )}
+          {sentTo && (
+            <p className="form-ok" role="status">
+              Check your inbox at {sentTo}: open the link we sent to finish creating your account. If this
+              address has an account already, the email says so.
             </p>
           )}
           <button className="button primary block" type="submit" disabled={busy}>

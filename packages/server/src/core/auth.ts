@@ -12,6 +12,7 @@ import { type Store, StoreConflictError, type UserRecord } from './ports/store.j
 import type { RefreshTokens } from './session-tokens.js';
 import type { LiveAccess, SessionGuard } from './sessions.js';
 import type { SharedQuota } from './shared-quota.js';
+import type { SignupConfirmations } from './signup-confirmations.js';
 import { type AccessTokens, hashToken } from './tokens.js';
 import { toWireUser, type UserDirectory } from './users.js';
 
@@ -31,6 +32,8 @@ export interface AuthOptions {
   practitionerSignup: 'pending' | 'open' | 'off';
   /** Sign-ups per client address. */
   signupLimit?: SharedQuota;
+  /** SIGNUP_CONFIRMATION=email: sign-ups are confirmed by email and say nothing about the address. */
+  confirmations?: SignupConfirmations;
 }
 
 /** What a successful sign-in hands out: a short-lived access token and the session's refresh token. */
@@ -56,7 +59,14 @@ export interface IssuedSession {
 export class AuthService {
   constructor(private readonly o: AuthOptions) {}
 
-  async register(input: RegisterBody, context?: RequestContext): Promise<IssuedSession> {
+  /**
+   * A sign-up: the session of the new account, or `confirmation_sent` when sign-ups are confirmed
+   * by email (the same answer whether or not the address has an account: signup-confirmations.ts).
+   */
+  async register(
+    input: RegisterBody,
+    context?: RequestContext,
+  ): Promise<IssuedSession | 'confirmation_sent'> {
     if (context?.address !== undefined) await this.o.signupLimit?.take(context.address);
     if (input.role === 'practitioner' && this.o.practitionerSignup === 'off') {
       throw new CoreError('forbidden', 'Practitioner sign-up is turned off on this server.');
@@ -76,6 +86,10 @@ export class AuthService {
       createdAt: now,
       status,
     } satisfies UserRecord;
+    if (this.o.confirmations) {
+      await this.o.confirmations.request(user, context);
+      return 'confirmation_sent';
+    }
     try {
       await this.o.store.insertUser(user);
     } catch (error) {
@@ -89,6 +103,35 @@ export class AuthService {
         });
         throw new CoreError('conflict', 'An account with this email exists already.');
       }
+      throw error;
+    }
+    return this.startSession(user.id, context, 'auth.register');
+  }
+
+  /**
+   * Opening a sign-up's confirmation link: the account is made now (a practitioner's pending as
+   * at sign-up) and signed in. A wrong, used or expired link, or an address that got an account
+   * meanwhile, is `unauthenticated`, one answer for all.
+   */
+  async confirmSignup(token: string, context: RequestContext): Promise<IssuedSession> {
+    const signup = await this.o.confirmations?.claim(token);
+    const refused = () =>
+      new CoreError('unauthenticated', 'This link is not valid any more. Sign up or sign in again.');
+    if (!signup) throw refused();
+    const user: UserRecord = {
+      id: newId('usr'),
+      email: signup.email,
+      name: signup.name,
+      role: signup.role,
+      passwordHash: signup.passwordHash,
+      createdAt: this.o.clock.now().toISOString(),
+      status:
+        signup.role === 'practitioner' && this.o.practitionerSignup === 'pending' ? 'pending' : 'active',
+    };
+    try {
+      await this.o.store.insertUser(user);
+    } catch (error) {
+      if (error instanceof StoreConflictError) throw refused();
       throw error;
     }
     return this.startSession(user.id, context, 'auth.register');

@@ -24,6 +24,7 @@ import type { AttachmentStorage } from './ports/attachment-storage.js';
 import type { Bus } from './ports/bus.js';
 import type { CareStore } from './ports/care-store.js';
 import type { Clock } from './ports/clock.js';
+import type { Mailer } from './ports/mailer.js';
 import type { SecurityStore } from './ports/security-store.js';
 import type { Store } from './ports/store.js';
 import { PractitionerApprovals } from './practitioner-approvals.js';
@@ -37,6 +38,7 @@ import { createSecurityParts, type SecuritySettings } from './security.js';
 import { SendVerdicts } from './send-verdicts.js';
 import type { SessionGuard } from './sessions.js';
 import { SignInLinkService } from './sign-in-links.js';
+import { SignupConfirmations } from './signup-confirmations.js';
 import { AccessTokens } from './tokens.js';
 import { TypingService } from './typing.js';
 import { UserDirectory } from './users.js';
@@ -50,6 +52,8 @@ export interface CoreOptions {
   sessionTtlDays: number;
   /** SIGN_IN_LINK_TTL_SECONDS (default 60). */
   signInLinkTtlSeconds?: number;
+  /** SIGNUP_CONFIRMATION=email: sign-ups are confirmed by an email sent with this mailer. */
+  signupConfirmation?: { mailer: Mailer; publicUrl: string };
   /** PRACTITIONER_SIGNUP: practitioners who sign up wait for approval (`pending`), or not, or cannot. */
   practitionerSignup: 'pending' | 'open' | 'off';
   maxMessageBytes: number;
@@ -167,6 +171,19 @@ export function createCore(o: CoreOptions): Core {
     refreshGraceMs: security.settings.refreshReuseGraceSeconds * 1000,
     practitionerSignup: o.practitionerSignup,
     signupLimit: security.signups,
+    ...(o.signupConfirmation
+      ? {
+          confirmations: new SignupConfirmations({
+            security: o.security,
+            clock: o.clock,
+            audit,
+            mailer: o.signupConfirmation.mailer,
+            publicUrl: o.signupConfirmation.publicUrl,
+            findUserByEmail: (email) => o.store.findUserByEmail(email),
+            ...(o.onBackgroundError ? { onError: o.onBackgroundError } : {}),
+          }),
+        }
+      : {}),
   });
   const signInLinks = new SignInLinkService({
     security: o.security,

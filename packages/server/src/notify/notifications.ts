@@ -87,6 +87,11 @@ export class Notifications {
     });
   }
 
+  /** The SMTP mailer, when SMTP is configured (sign-up confirmations send through it too). */
+  get mailer(): Mailer | undefined {
+    return this.#mailer;
+  }
+
   /** The bus the core publishes on: watched for the events that start, stop or withdraw notifications. */
   watching(bus: Bus): Bus {
     return this.enabled ? this.#trigger.watching(bus) : bus;

@@ -9,6 +9,7 @@ import type {
   SessionFamilyRecord,
   SessionRotation,
   SignInLinkRecord,
+  SignupConfirmationRecord,
 } from '../core/ports/security-store.js';
 import type { Store } from '../core/ports/store.js';
 import { insertAuditRows } from './audit-row.js';
@@ -278,6 +279,47 @@ export class KyselySecurityStore implements SecurityStore {
           createdAt: row.created_at,
           expiresAt: row.expires_at,
           usedAt: row.used_at,
+        }
+      : undefined;
+  }
+
+  async insertSignupConfirmation(c: SignupConfirmationRecord): Promise<void> {
+    await this.#db
+      .insertInto('signup_confirmations')
+      .values({
+        token_hash: c.tokenHash,
+        email: c.email,
+        name: c.name,
+        role: c.role,
+        password_hash: c.passwordHash,
+        created_at: c.createdAt,
+        expires_at: c.expiresAt,
+        used_at: null,
+      })
+      .execute();
+  }
+
+  async claimSignupConfirmation(
+    tokenHash: string,
+    at: string,
+  ): Promise<SignupConfirmationRecord | undefined> {
+    const row = await this.#db
+      .updateTable('signup_confirmations')
+      .set({ used_at: at })
+      .where('token_hash', '=', tokenHash)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', at)
+      .returningAll()
+      .executeTakeFirst();
+    return row
+      ? {
+          tokenHash: row.token_hash,
+          email: row.email,
+          name: row.name,
+          role: row.role as Role,
+          passwordHash: row.password_hash,
+          createdAt: row.created_at,
+          expiresAt: row.expires_at,
         }
       : undefined;
   }

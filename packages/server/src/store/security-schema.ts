@@ -10,6 +10,7 @@ export type SecurityDatabase = {
   login_throttle: LoginThrottleTable;
   /** Migration 0011. */
   sign_in_links: SignInLinksTable;
+  signup_confirmations: SignupConfirmationsTable;
   /** The columns 0004 added to `sessions` (the rest are in schema.ts). */
   sessions: SessionFamilyColumns;
   /** The columns 0004 added to `users`. */
@@ -66,6 +67,18 @@ export interface LoginThrottleTable {
 export interface SignInLinksTable {
   token_hash: string;
   user_id: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** A sign-up waiting for its email to be confirmed (migration 0014). */
+export interface SignupConfirmationsTable {
+  token_hash: string;
+  email: string;
+  name: string;
+  role: string;
+  password_hash: string;
   created_at: string;
   expires_at: string;
   used_at: string | null;

@@ -43,6 +43,9 @@ export async function startNotifyParts(options: { smtpTls?: boolean } = {}): Pro
       SMTP_USER: smtp.user,
       SMTP_PASSWORD: smtp.password,
       SMTP_FROM: 'carechat <no-reply@care.example.test>',
+      // These suites sign their users up through the API and use them at once; confirming sign-ups
+      // by email (on by default with SMTP) has a suite of its own (signup-confirmation.test.ts).
+      SIGNUP_CONFIRMATION: 'off',
     },
     async close() {
       await push.close();

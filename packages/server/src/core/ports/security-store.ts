@@ -54,6 +54,9 @@ export interface SecurityStore {
    */
   claimSignInLink(tokenHash: string, at: string): Promise<string | undefined>;
   findSignInLink(tokenHash: string): Promise<SignInLinkRecord | undefined>;
+  insertSignupConfirmation(confirmation: SignupConfirmationRecord): Promise<void>;
+  /** Marks an unused, unexpired confirmation used and returns it; undefined otherwise (once only). */
+  claimSignupConfirmation(tokenHash: string, at: string): Promise<SignupConfirmationRecord | undefined>;
 
   // Users.
   getNotificationPreviews(userIds: readonly string[]): Promise<Map<string, boolean>>;
@@ -69,6 +72,17 @@ export interface SecurityStore {
    * `cutoff`. Returns how many messages went and the storage keys of the attachments' bytes.
    */
   purgeBefore(cutoff: string): Promise<{ messages: number; attachmentKeys: string[] }>;
+}
+
+/** A sign-up waiting for its email to be confirmed: the account it will make, and its link's hash. */
+export interface SignupConfirmationRecord {
+  tokenHash: string;
+  email: string;
+  name: string;
+  role: Role;
+  passwordHash: string;
+  createdAt: string;
+  expiresAt: string;
 }
 
 export interface SignInLinkRecord {

@@ -3,6 +3,7 @@ import {
   loginBodySchema,
   refreshBodySchema,
   registerBodySchema,
+  type SignupConfirmationResponse,
 } from '@carechat/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestContext } from '../../core/actor.js';
@@ -43,7 +44,13 @@ export function registerAuthRoutes(app: FastifyInstance, core: Core, options: Au
 
   app.post('/api/auth/register', async (request, reply) => {
     const input = parse(registerBodySchema, request.body);
-    return respond(reply, await core.auth.register(input, context(request)), 201);
+    const registered = await core.auth.register(input, context(request));
+    if (registered === 'confirmation_sent') {
+      // The same answer whether or not the address has an account (SIGNUP_CONFIRMATION=email).
+      const body: SignupConfirmationResponse = { status: 'confirmation_sent' };
+      return reply.status(202).header('cache-control', 'no-store').send(body);
+    }
+    return respond(reply, registered, 201);
   });
 
   app.post('/api/auth/login', async (request, reply) => {

@@ -10,6 +10,7 @@ import { attachmentBytes } from './0008-attachment-bytes.js';
 import { notifications } from './0009-notifications.js';
 import { signInLinks } from './0011-sign-in-links.js';
 import { doctorReadyDelivery } from './0013-doctor-ready-delivery.js';
+import { signupConfirmations } from './0014-signup-confirmations.js';
 
 /** Every migration, in order. One set serves both dialects. Never edit a shipped migration: add one. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0009-notifications': notifications,
   '0011-sign-in-links': signInLinks,
   '0013-doctor-ready-delivery': doctorReadyDelivery,
+  '0014-signup-confirmations': signupConfirmations,
 };

@@ -87,6 +87,14 @@ export class ChatStore {
         this.onMarker(f.conversation_id, f.user_id, 'last_delivered_seq', f.seq),
       ),
       c.on('unread_changed', (f) => this.patch(f.conversation_id, { unread_count: f.unread_count })),
+      // Read-only or writable again (an ended relationship, a block): the conversation says so at once.
+      c.on('conversation_state', (f) =>
+        this.patch(f.conversation_id, {
+          state: f.state,
+          read_only_reason: f.read_only_reason,
+          open_until: f.open_until,
+        }),
+      ),
       c.on('user_status', (f) => this.onPresence(f)),
     );
     if (this.meId === undefined) {

@@ -7,9 +7,10 @@ const MAX_DELAY_MS = 2_147_483_647;
 
 /**
  * Keeps an open conversation's `state` current, so the composer gives way to the read-only
- * banner without a reload. The server decides the state; the page asks it again when a reason
- * to think it changed appears: `open_until` has passed, or a send was refused by the care policy
- * (403: a block, an ended relationship — changes that send no event to this side).
+ * banner without a reload. The server decides the state and says when it changes
+ * (`conversation_state`, handled in live.ts); the page also asks it again when a reason to think
+ * it changed appears without an event: `open_until` has passed, or a send was refused by the care
+ * policy (403) while the event was still on its way.
  */
 export function useConversationStateKeptCurrent(live: LiveStore, conversation: Conversation): void {
   const id = conversation.id;

@@ -98,6 +98,14 @@ export class LiveStore {
         if (conversationId) void this.refreshConversation(conversationId);
         this.changed();
       }),
+      // A relationship ended or was renewed, a block added or lifted: the composer follows at once.
+      c.on('conversation_state', (f) =>
+        this.patch(f.conversation_id, {
+          state: f.state,
+          read_only_reason: f.read_only_reason,
+          open_until: f.open_until,
+        }),
+      ),
       c.on('user_joined', (f) => void this.refreshConversation(f.conversation_id)),
       c.on('user_left', (f) => {
         if (f.user_id === this.me.id) {

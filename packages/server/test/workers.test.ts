@@ -115,7 +115,7 @@ describe.each(SETUPS)('serve --workers on $name', (setup) => {
       expect(seqsOf(device.frames)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
     }
     await Promise.all(devices.map((d) => d.close()));
-  });
+  }, 120_000);
 
   it('shows who is online across workers, and replaces a worker that dies', async () => {
     const [patient, doctor] = await Promise.all([

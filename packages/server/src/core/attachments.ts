@@ -99,9 +99,16 @@ export class AttachmentService {
    * Doors call it before they read a byte of the body, so a stranger's or a flood's uploads are
    * refused without being received.
    */
-  async checkUpload(actor: Actor, conversationId: string): Promise<PendingUpload> {
+  async checkUpload(
+    actor: Actor,
+    conversationId: string,
+    /** What the door knows the file is at least (a request's declared length less its framing). */
+    atLeastBytes = 0,
+  ): Promise<PendingUpload> {
     this.d.uploadLimit.take(actor.userId);
     await accessConversation(this.d.store, actor, conversationId);
+    // Declared too large: refused before a byte is received, not when the stream passes the limit.
+    if (atLeastBytes > this.d.maxBytes) throw tooLarge(this.d.maxBytes);
     return {
       store: (file) => this.store(actor, conversationId, file),
     };

@@ -75,7 +75,9 @@ export function registerLiveRoutes(app: FastifyInstance, core: Core): void {
     if (!request.isMultipart())
       throw new CoreError('invalid_request', 'Upload the file as multipart/form-data.');
     // Limits and participation before a byte of the body is read: a refused upload is not received.
-    const pending = await core.attachments.checkUpload(actor, id);
+    const declared = Number(request.headers['content-length'] ?? 0);
+    const atLeast = Number.isFinite(declared) ? declared - MULTIPART_FRAMING_BYTES : 0;
+    const pending = await core.attachments.checkUpload(actor, id, atLeast);
     const file = await request.file();
     if (!file) throw new CoreError('invalid_request', 'No file in the upload.');
     const attachment = await pending.store({ name: file.filename, chunks: sizeChecked(file.file) });
@@ -95,6 +97,12 @@ export function registerLiveRoutes(app: FastifyInstance, core: Core): void {
       .send(Buffer.from(bytes));
   });
 }
+
+/**
+ * What a multipart body may spend on boundaries and part headers around one file: a body longer
+ * than the limit plus this surely holds a file over the limit.
+ */
+const MULTIPART_FRAMING_BYTES = 64 * 1024;
 
 /** The file's bytes as they arrive; the multipart size limit becomes the catalogue's error. */
 async function* sizeChecked(file: Readable & { truncated?: boolean }): AsyncGenerator<Uint8Array> {

@@ -113,7 +113,22 @@ describe.runIf(runnable)('chaos under two nodes at 500 messages a second', () =>
           ),
         );
       while (!held()) {
-        if (performance.now() - startedAt > 60_000) throw new Error('not caught up within 60 s');
+        if (performance.now() - startedAt > 60_000) {
+          // Where each missing message stood: which side lacks it, what it holds, and its state.
+          const missing = due.flatMap(({ message, pair }) =>
+            pair.sides
+              .filter(
+                (side) => !side.client.conversation(pair.id).messages.some((m) => m.seq === message.seq),
+              )
+              .map(
+                (side) =>
+                  `seq ${message.seq} of ${pair.id}: side holds ${side.client.conversation(pair.id).messages.length}, ${side.client.state}`,
+              ),
+          );
+          throw new Error(
+            `not caught up within 60 s: ${missing.length} missing, ${missing.slice(0, 5).join('; ')}`,
+          );
+        }
         await sleep(25);
       }
       return Math.round(performance.now() - startedAt);

@@ -11,6 +11,7 @@ export * from './event-cursor.js';
 export * from './events-http.js';
 export * from './http.js';
 export * from './models.js';
+export * from './practices.js';
 export * from './rules.js';
 export * from './security.js';
 export * from './server-frames.js';

@@ -42,6 +42,9 @@ export const AUDIT_ACTIONS = [
   'account.deleted',
   'settings.changed',
   'retention.purged',
+  'practice.changed',
+  'practice.member_changed',
+  'practice.assigned',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -126,6 +126,14 @@ export interface UserLeftEvent {
   user_id: string;
 }
 
+/** A practice conversation was assigned to a member (`assignee_id`) or to no one (null). */
+export interface TriageChangedEvent {
+  type: 'triage_changed';
+  conversation_id: string;
+  practice_id: string;
+  assignee_id: string | null;
+}
+
 /** An appointment the user is a party to was requested, accepted, declined, cancelled or changed. */
 export interface AppointmentUpdatedEvent {
   type: 'appointment_updated';
@@ -188,6 +196,7 @@ export type ServerFrame =
   | UserJoinedEvent
   | UserLeftEvent
   | AppointmentUpdatedEvent
+  | TriageChangedEvent
   | ResumedEvent
   | PongEvent
   | ErrorEvent

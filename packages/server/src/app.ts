@@ -26,6 +26,7 @@ import { registerLiveRoutes } from './doors/http/live-routes.js';
 import { registerMeRoutes } from './doors/http/me-routes.js';
 import { registerMetricsRoute } from './doors/http/metrics-route.js';
 import { registerParticipantRoutes } from './doors/http/participant-routes.js';
+import { registerPracticeRoutes } from './doors/http/practice-routes.js';
 import { registerServerApiRoutes } from './doors/http/server-api-routes.js';
 import { registerWebApp } from './doors/http/web-app.js';
 import { attachSocketIoDoor, type SocketIoDoor } from './doors/socketio/socketio-door.js';
@@ -36,6 +37,7 @@ import { createLogger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { careStoreFor } from './store/care-kysely-store.js';
 import { FileAttachmentStorage } from './store/file-attachment-storage.js';
+import { practiceStoreFor } from './store/practice-kysely-store.js';
 import { securityStoreFor } from './store/security-kysely-store.js';
 
 /** After the sockets have closed on shutdown, how long HTTP connections still open may stay. */
@@ -101,6 +103,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       deps.attachmentStorage ?? new FileAttachmentStorage(join(config.dataDir, 'attachments')),
     attachmentMaxBytes: config.attachmentMaxBytes,
     care: deps.care ?? careStoreFor(deps.store),
+    practices: practiceStoreFor(deps.store),
     messagingPolicy: config.messagingPolicy,
     consultationWindowHours: config.consultationWindowHours,
     security: deps.security ?? securityStoreFor(deps.store),
@@ -187,6 +190,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   registerLiveRoutes(http, core);
   registerParticipantRoutes(http, core);
   registerCareRoutes(http, core);
+  registerPracticeRoutes(http, core);
   if (config.serverApiKey !== undefined) registerServerApiRoutes(http, core, config.serverApiKey);
   const addressOf = addressResolver(config.trustProxy);
   const events = registerEventDoors(http, core, live);

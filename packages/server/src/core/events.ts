@@ -42,6 +42,8 @@ export type DomainEvent =
   | Routed<'appointment.updated', { appointment: Appointment }>
   | Routed<'participant.joined', { conversationId: string; userId: string }>
   | Routed<'participant.left', { conversationId: string; userId: string }>
+  /** A practice conversation was assigned (or unassigned): for the practice's members. */
+  | Routed<'triage.changed', { conversationId: string; practiceId: string; assigneeId: string | null }>
   | Routed<'doctor.ready', { consultationId: string; conversationId: string; doctorId: string; text: string }>
   /** Goes to the connections of these sessions, wherever they are; they are closed after. */
   | Routed<'session.revoked', { sessionIds: string[]; reason: SessionRevokedEvent['reason'] }>

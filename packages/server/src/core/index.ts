@@ -10,7 +10,9 @@ import { createPolicy, type PolicyName } from './care/create-policy.js';
 import { DoctorReadyNotifier } from './care/doctor-ready.js';
 import { HostPlatformService } from './care/host-platform.js';
 import { MembershipService } from './care/membership.js';
+import { PracticeService } from './care/practices.js';
 import { ScheduleService } from './care/schedules.js';
+import { TeamInbox } from './care/team-inbox.js';
 import type { ConnectionLifecycle } from './connection-lifecycle.js';
 import { ConversationService } from './conversations.js';
 import { DataRightsService } from './data-rights.js';
@@ -24,6 +26,7 @@ import type { AttachmentStorage } from './ports/attachment-storage.js';
 import type { Bus } from './ports/bus.js';
 import type { CareStore } from './ports/care-store.js';
 import type { Clock } from './ports/clock.js';
+import type { PracticeStore } from './ports/practice-store.js';
 import type { SecurityStore } from './ports/security-store.js';
 import type { Store } from './ports/store.js';
 import { PractitionerApprovals } from './practitioner-approvals.js';
@@ -56,6 +59,8 @@ export interface CoreOptions {
   attachmentMaxBytes: number;
   /** Care relationships' persistence (appointments, consultations, schedules, …). */
   care: CareStore;
+  /** Practices (care teams) and their inbox (migration 0010). */
+  practices: PracticeStore;
   /** MESSAGING_POLICY; ignored when `policy` is given. Defaults to `appointment`. */
   messagingPolicy?: PolicyName;
   /** How long a consultation stays open after its appointment ends. */
@@ -96,6 +101,10 @@ export interface Core {
   schedules: ScheduleService;
   contacts: ContactService;
   membership: MembershipService;
+  /** Practices as admins manage them (issue 14). */
+  practices: PracticeService;
+  /** The team inbox: practice conversations and their triage. */
+  teamInbox: TeamInbox;
   /** Patients' blocks of practitioners. */
   blocks: BlockService;
   doctorReady: DoctorReadyNotifier;
@@ -144,6 +153,7 @@ export function createCore(o: CoreOptions): Core {
       users,
       clock: o.clock,
       consultationWindowMs: o.consultationWindowHours * 3_600_000,
+      practices: o.practices,
     });
   const tokens = new AccessTokens(o.jwtSecret, o.accessTokenTtlSeconds);
   const shared = { store: o.store, bus, clock: o.clock, users };
@@ -234,6 +244,7 @@ export function createCore(o: CoreOptions): Core {
     uploadLimit: security.uploads,
   });
   const membership = new MembershipService({ ...shared, audit, policy, conversations });
+  const practiceDeps = { ...shared, practices: o.practices, audit, conversations };
   return {
     ...shared,
     presence,
@@ -255,6 +266,8 @@ export function createCore(o: CoreOptions): Core {
     schedules,
     contacts: new ContactService({ ...shared, care, policy, appointments }),
     membership,
+    practices: new PracticeService(practiceDeps),
+    teamInbox: new TeamInbox({ ...practiceDeps, policy }),
     blocks: new BlockService({ store: o.store, care, clock: o.clock, users, audit }),
     doctorReady,
     hostPlatform: new HostPlatformService({

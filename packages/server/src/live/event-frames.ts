@@ -168,6 +168,15 @@ function render(event: DomainEvent, perspective: Perspective): readonly ServerFr
           user_id: event.userId,
         },
       ];
+    case 'triage.changed':
+      return [
+        {
+          type: 'triage_changed',
+          conversation_id: event.conversationId,
+          practice_id: event.practiceId,
+          assignee_id: event.assigneeId,
+        },
+      ];
     case 'doctor.ready':
       return [
         {

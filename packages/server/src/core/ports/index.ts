@@ -9,6 +9,7 @@ export type { CareStore, CareWrites } from './care-store.js';
 export type { Clock } from './clock.js';
 export type { ConversationStore, ConversationWrites } from './conversation-store.js';
 export type { MessageStore, MessageWrites } from './message-store.js';
+export type { PracticeStore, PracticeWrites } from './practice-store.js';
 export type { SecurityStore } from './security-store.js';
 export type { Store, StoreTransaction } from './store.js';
 export type { UserStore, UserWrites } from './user-store.js';

@@ -279,4 +279,43 @@ describe.each(DIALECTS)('practices and the team inbox on %s', (dialect) => {
     expect(item?.assignee).toBeNull();
     clock.set(NOW);
   });
+
+  it('two members with the same conversation open see each other viewing and replying; the patient sees only typing', async () => {
+    const { patient, doctor, nurse, practice } = await clinic();
+    const conversation = (await openPracticeConversation(server.url, patient, practice.id)).body.conversation;
+    const connect = (u: TestUser) => TestSocket.connect(`${server.wsUrl}/ws`, { token: u.token });
+    const [doctorSocket, nurseSocket, patientSocket] = await Promise.all([
+      connect(doctor),
+      connect(nurse),
+      connect(patient),
+    ]);
+    nurseSocket.send({ type: 'viewing', conversation_id: conversation.id, is_viewing: true });
+    doctorSocket.send({ type: 'viewing', conversation_id: conversation.id, is_viewing: true });
+    const nurseViewing = await doctorSocket.next('viewing_indicator', (f) => f.user_id === nurse.user.id);
+    expect(nurseViewing).toMatchObject({
+      conversation_id: conversation.id,
+      username: 'Nurse Ode',
+      is_viewing: true,
+    });
+    await nurseSocket.next('viewing_indicator', (f) => f.user_id === doctor.user.id && f.is_viewing);
+
+    nurseSocket.send({ type: 'typing_indicator', conversation_id: conversation.id, is_typing: true });
+    await doctorSocket.next('typing_indicator', (f) => f.user_id === nurse.user.id && f.is_typing);
+    await patientSocket.next('typing_indicator', (f) => f.user_id === nurse.user.id && f.is_typing);
+    // The patient heard the typing that came after both viewings, and no viewing at all.
+    expect(patientSocket.frames.filter((f) => f.type === 'viewing_indicator')).toEqual([]);
+
+    // Closing the conversation (or the connection) takes the indicator down at once.
+    nurseSocket.send({ type: 'viewing', conversation_id: conversation.id, is_viewing: false });
+    await doctorSocket.next('viewing_indicator', (f) => f.user_id === nurse.user.id && !f.is_viewing);
+    await doctorSocket.close();
+    await nurseSocket.next('viewing_indicator', (f) => f.user_id === doctor.user.id && !f.is_viewing);
+    // Not a participant: refused with the usual code, nothing sent.
+    const outsider = await TestSocket.connect(`${server.wsUrl}/ws`, {
+      token: (await clinic()).stranger.token,
+    });
+    outsider.send({ type: 'viewing', conversation_id: conversation.id, is_viewing: true });
+    expect((await outsider.next('error')).code).toBe('not_participant');
+    await Promise.all([nurseSocket.close(), patientSocket.close(), outsider.close()]);
+  });
 });

@@ -32,6 +32,11 @@ export type DomainEvent =
       'typing.changed',
       { conversationId: string; userId: string; username: string; isTyping: boolean; expiresInMs: number }
     >
+  /** A colleague has the conversation open (issue 14): for the other staff in it only. */
+  | Routed<
+      'viewing.changed',
+      { conversationId: string; userId: string; username: string; isViewing: boolean; expiresInMs: number }
+    >
   | Routed<
       'presence.changed',
       { userId: string; username: string; status: 'online' | 'offline'; lastSeenAt: string | null }

@@ -87,6 +87,8 @@ export interface Core {
   receipts: ReceiptService;
   reactions: ReactionService;
   typing: TypingService;
+  /** "Is viewing": staff who have a conversation open, for their colleagues (issue 14). */
+  viewing: TypingService;
   search: SearchService;
   attachments: AttachmentService;
   presenceService: PresenceService;
@@ -180,6 +182,7 @@ export function createCore(o: CoreOptions): Core {
   const views = new MessageViews(o.store, users);
   const onError = o.onBackgroundError ? { onError: o.onBackgroundError } : {};
   const typing = new TypingService({ ...shared, ttlMs: o.typingTtlMs, ...onError });
+  const viewing = new TypingService({ ...shared, ttlMs: o.typingTtlMs, ...onError, activity: 'viewing' });
   const messages = new MessageService({
     ...shared,
     views,
@@ -220,6 +223,7 @@ export function createCore(o: CoreOptions): Core {
     },
     async disconnected(connection) {
       await typing.connectionClosed(connection.id);
+      await viewing.connectionClosed(connection.id);
       await presenceService.deviceDisconnected(connection.actor.userId);
     },
   };
@@ -254,6 +258,7 @@ export function createCore(o: CoreOptions): Core {
     receipts: new ReceiptService(shared),
     reactions: new ReactionService({ ...shared, policy, audit }),
     typing,
+    viewing,
     search: new SearchService(o.store, views, audit),
     attachments,
     presenceService,
@@ -312,6 +317,7 @@ export function createCore(o: CoreOptions): Core {
       stopForgetting();
       void audit.close();
       typing.close();
+      viewing.close();
       presenceService.close();
     },
   };

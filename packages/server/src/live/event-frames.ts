@@ -138,6 +138,17 @@ function render(event: DomainEvent, perspective: Perspective): readonly ServerFr
           expires_in_ms: event.expiresInMs,
         },
       ];
+    case 'viewing.changed':
+      return [
+        {
+          type: 'viewing_indicator',
+          conversation_id: event.conversationId,
+          user_id: event.userId,
+          username: event.username,
+          is_viewing: event.isViewing,
+          expires_in_ms: event.expiresInMs,
+        },
+      ];
     case 'presence.changed':
       return [
         {

@@ -10,7 +10,10 @@ import { createPolicy, type PolicyName } from './care/create-policy.js';
 import { DoctorReadyNotifier } from './care/doctor-ready.js';
 import { HostPlatformService } from './care/host-platform.js';
 import { MembershipService } from './care/membership.js';
+import { PatientContextService } from './care/patient-context.js';
 import { PracticeService } from './care/practices.js';
+import { ReplyExpectations } from './care/reply-expectations.js';
+import { SavedReplies } from './care/saved-replies.js';
 import { ScheduleService } from './care/schedules.js';
 import { TeamInbox } from './care/team-inbox.js';
 import type { ConnectionLifecycle } from './connection-lifecycle.js';
@@ -107,6 +110,11 @@ export interface Core {
   practices: PracticeService;
   /** The team inbox: practice conversations and their triage. */
   teamInbox: TeamInbox;
+  /** When a patient who wrote outside hours can expect a reply. */
+  replyExpectations: ReplyExpectations;
+  savedReplies: SavedReplies;
+  /** The patient beside a practice conversation, for staff. */
+  patientContext: PatientContextService;
   /** Patients' blocks of practitioners. */
   blocks: BlockService;
   doctorReady: DoctorReadyNotifier;
@@ -273,6 +281,9 @@ export function createCore(o: CoreOptions): Core {
     membership,
     practices: new PracticeService(practiceDeps),
     teamInbox: new TeamInbox({ ...practiceDeps, policy }),
+    replyExpectations: new ReplyExpectations({ ...practiceDeps, care }),
+    savedReplies: new SavedReplies({ ...practiceDeps, care }),
+    patientContext: new PatientContextService({ ...practiceDeps, care, appointments }),
     blocks: new BlockService({ store: o.store, care, clock: o.clock, users, audit }),
     doctorReady,
     hostPlatform: new HostPlatformService({

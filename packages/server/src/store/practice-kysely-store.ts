@@ -153,7 +153,6 @@ export class KyselyPracticeStore implements PracticeStore {
           patient_id: r.patientId,
           assignee_id: r.assigneeId,
           assigned_at: r.assignedAt,
-          notice_until: r.noticeUntil,
           created_at: r.createdAt,
         })
         .execute();
@@ -179,16 +178,6 @@ export class KyselyPracticeStore implements PracticeStore {
       .where('practice_id', '=', practiceId)
       .where('assignee_id', '=', userId)
       .execute();
-  }
-
-  async claimNotice(conversationId: string, until: string): Promise<boolean> {
-    const result = await this.#db
-      .updateTable('practice_conversations')
-      .set({ notice_until: until })
-      .where('conversation_id', '=', conversationId)
-      .where((eb) => eb.or([eb('notice_until', 'is', null), eb('notice_until', '<>', until)]))
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
   }
 
   async insertSavedReply(r: SavedReplyRecord): Promise<void> {
@@ -229,7 +218,6 @@ function toPracticeConversation(row: Row<'practice_conversations'>): PracticeCon
     patientId: row.patient_id,
     assigneeId: row.assignee_id,
     assignedAt: row.assigned_at,
-    noticeUntil: row.notice_until,
     createdAt: row.created_at,
   };
 }

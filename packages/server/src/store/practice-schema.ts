@@ -26,7 +26,6 @@ export interface PracticeConversationsTable {
   patient_id: string;
   assignee_id: string | null;
   assigned_at: string | null;
-  notice_until: string | null;
   created_at: string;
 }
 

@@ -91,7 +91,6 @@ export class TeamInbox {
           patientId,
           assigneeId: null,
           assignedAt: null,
-          noticeUntil: null,
           createdAt: now,
         });
         await tx.appendAudit([

@@ -8,6 +8,8 @@ export interface Waiting {
   needsReply: boolean;
   /** The patient's first unanswered message (of the run at the end), else null. */
   waitingSince: string | null;
+  /** The patient's latest unanswered message, else null. */
+  lastAt: string | null;
 }
 
 /**
@@ -16,11 +18,13 @@ export interface Waiting {
  */
 export function waitingOf(messages: readonly MessageRecord[], patientId: string): Waiting {
   let since: string | null = null;
+  let last: string | null = null;
   for (let i = messages.length - 1; i >= 0; i--) {
     const message = messages[i];
     if (!message || message.deletedAt !== null) continue;
     if (message.senderId !== patientId) break;
     since = message.createdAt;
+    last ??= message.createdAt;
   }
-  return { needsReply: since !== null, waitingSince: since };
+  return { needsReply: since !== null, waitingSince: since, lastAt: last };
 }

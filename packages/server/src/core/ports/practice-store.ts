@@ -22,8 +22,6 @@ export interface PracticeConversationRecord {
   patientId: string;
   assigneeId: string | null;
   assignedAt: string | null;
-  /** The end of the absence the patient was last told about (the away notice goes once per absence). */
-  noticeUntil: string | null;
   createdAt: string;
 }
 
@@ -65,8 +63,6 @@ export interface PracticeWrites {
   setAssignee(conversationId: string, assigneeId: string | null, at: string | null): Promise<void>;
   /** Unassigns every conversation of the practice assigned to this user (they left the team). */
   unassignMember(practiceId: string, userId: string): Promise<void>;
-  /** Compare-and-set: records that the patient was told about the absence ending at `until`; false if they were already. */
-  claimNotice(conversationId: string, until: string): Promise<boolean>;
   insertSavedReply(reply: SavedReplyRecord): Promise<void>;
   deleteSavedReply(id: string): Promise<boolean>;
 }

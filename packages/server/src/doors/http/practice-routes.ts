@@ -6,6 +6,7 @@ import {
   openPracticeConversationBodySchema,
   type PracticeResponse,
   putPracticeMemberBodySchema,
+  savedReplyBodySchema,
   text,
   updatePracticeBodySchema,
 } from '@carechat/protocol';
@@ -19,6 +20,7 @@ const id = text().min(1).max(64);
 const practiceParams = z.object({ id });
 const memberParams = z.object({ id, user_id: id });
 const conversationParams = z.object({ id, conversation_id: id });
+const replyParams = z.object({ id, reply_id: id });
 
 /** Practices (admins manage them), the team inbox and its triage (issue 14). */
 export function registerPracticeRoutes(app: FastifyInstance, core: Core): void {
@@ -82,5 +84,48 @@ export function registerPracticeRoutes(app: FastifyInstance, core: Core): void {
     const { id, conversation_id } = parse(conversationParams, request.params);
     const { user_id } = parse(assignConversationBodySchema, request.body);
     return { item: await core.teamInbox.assign(actor, id, conversation_id, user_id) };
+  });
+
+  app.get('/api/conversations/:id/reply-expectation', async (request, reply) => {
+    const actor = await requestActor(core, request);
+    const { id } = parse(practiceParams, request.params);
+    return reply
+      .header('cache-control', 'no-store')
+      .send({ expectation: await core.replyExpectations.of(actor, id) });
+  });
+
+  app.get('/api/practices/:id/saved-replies', async (request) => {
+    const actor = await requestActor(core, request);
+    const { id } = parse(practiceParams, request.params);
+    return { saved_replies: await core.savedReplies.list(actor, id) };
+  });
+
+  app.post('/api/practices/:id/saved-replies', async (request, reply) => {
+    const actor = await requestActor(core, request);
+    const { id } = parse(practiceParams, request.params);
+    const body = parse(savedReplyBodySchema, request.body);
+    return reply.status(201).send({ saved_reply: await core.savedReplies.create(actor, id, body) });
+  });
+
+  app.delete('/api/practices/:id/saved-replies/:reply_id', async (request, reply) => {
+    const actor = await requestActor(core, request);
+    const { id, reply_id } = parse(replyParams, request.params);
+    await core.savedReplies.remove(actor, id, reply_id);
+    return reply.status(204).send();
+  });
+
+  app.get('/api/practices/:id/conversations/:conversation_id/saved-replies', async (request, reply) => {
+    const actor = await requestActor(core, request);
+    const { id, conversation_id } = parse(conversationParams, request.params);
+    const savedReplies = await core.savedReplies.filledFor(actor, id, conversation_id);
+    return reply.header('cache-control', 'no-store').send({ saved_replies: savedReplies });
+  });
+
+  app.get('/api/practices/:id/conversations/:conversation_id/context', async (request, reply) => {
+    const actor = await requestActor(core, request);
+    const { id, conversation_id } = parse(conversationParams, request.params);
+    return reply
+      .header('cache-control', 'no-store')
+      .send({ context: await core.patientContext.of(actor, id, conversation_id) });
   });
 }

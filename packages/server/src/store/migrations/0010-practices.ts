@@ -2,8 +2,7 @@ import type { Kysely, Migration } from 'kysely';
 
 /**
  * Practices (issue 14): care teams an admin manages, the conversations they take part in (one per
- * practice and patient, with its triage state), the away notice shown once per absence, and the
- * team's saved replies.
+ * practice and patient, with its triage state), and the team's saved replies.
  */
 export const practices: Migration = {
   async up(db: Kysely<unknown>) {
@@ -30,8 +29,6 @@ export const practices: Migration = {
       .addColumn('patient_id', 'text', (c) => c.notNull())
       .addColumn('assignee_id', 'text')
       .addColumn('assigned_at', 'text')
-      // The absence (closed stretch of the schedule) the patient was last told about, by its end.
-      .addColumn('notice_until', 'text')
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addUniqueConstraint('practice_conversations_patient', ['practice_id', 'patient_id'])
       .execute();

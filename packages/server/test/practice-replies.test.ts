@@ -131,7 +131,7 @@ describe.each(DIALECTS)('reply expectations, saved replies and patient context o
   });
 
   it('saved replies: members write them, they come filled in for the patient, bad input changes nothing', async () => {
-    const { doctor, nurse, stranger, practice, conversation } = await clinic();
+    const { patient, doctor, nurse, stranger, practice, conversation } = await clinic();
     const path = `/api/practices/${practice.id}/saved-replies`;
     const created = await request<{ saved_reply: SavedReply }>(server.url, 'POST', path, {
       token: nurse.token,

@@ -119,6 +119,11 @@ describe.each(DIALECTS)('practices and the team inbox on %s', (dialect) => {
 
   it('the team’s patient writes to the practice and every member sees it in the team inbox', async () => {
     const { patient, doctor, nurse, desk, practice } = await clinic();
+    // The patient finds the practices they are a patient of.
+    const found = await request<{ practices: Array<{ id: string }> }>(server.url, 'GET', '/api/practices', {
+      token: patient.token,
+    });
+    expect(found.body.practices.map((p) => p.id)).toContain(practice.id);
     const opened = await openPracticeConversation(server.url, patient, practice.id);
     expect(opened.status).toBe(201);
     const conversation = opened.body.conversation;
@@ -155,6 +160,10 @@ describe.each(DIALECTS)('practices and the team inbox on %s', (dialect) => {
 
   it('a patient with no relationship to any member cannot write to the practice, and outsiders see no inbox', async () => {
     const { otherPatient, stranger, practice, doctor } = await clinic();
+    const found = await request<{ practices: Array<{ id: string }> }>(server.url, 'GET', '/api/practices', {
+      token: otherPatient.token,
+    });
+    expect(found.body.practices).toEqual([]);
     const refused = await openPracticeConversation(server.url, otherPatient, practice.id);
     expect(refused).toMatchObject({ status: 403, body: { error: { code: 'no_care_relationship' } } });
     // Nor can a member open one for someone who is not the team's patient.

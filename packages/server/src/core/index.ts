@@ -279,7 +279,7 @@ export function createCore(o: CoreOptions): Core {
     schedules,
     contacts: new ContactService({ ...shared, care, policy, appointments }),
     membership,
-    practices: new PracticeService(practiceDeps),
+    practices: new PracticeService({ ...practiceDeps, policy }),
     teamInbox: new TeamInbox({ ...practiceDeps, policy }),
     replyExpectations: new ReplyExpectations({ ...practiceDeps, care }),
     savedReplies: new SavedReplies({ ...practiceDeps, care }),

@@ -5,6 +5,7 @@ import type { ConversationService } from '../conversations.js';
 import { CoreError } from '../errors.js';
 import { domainEvent } from '../events.js';
 import { newId } from '../ids.js';
+import type { MessagingPolicy } from '../policy.js';
 import type { Bus } from '../ports/bus.js';
 import type { Clock } from '../ports/clock.js';
 import type { PracticeReads, PracticeRecord } from '../ports/practice-store.js';
@@ -21,6 +22,7 @@ export interface PracticeDeps {
   users: UserDirectory;
   audit: AuditLog;
   conversations: ConversationService;
+  policy: MessagingPolicy;
 }
 
 /**
@@ -33,11 +35,18 @@ export interface PracticeDeps {
 export class PracticeService {
   constructor(private readonly d: PracticeDeps) {}
 
-  /** Admins see every practice; staff their own; patients none (they see the team in their conversation). */
+  /** Admins see every practice; staff their own; patients those they are a patient of (they may write to). */
   async list(actor: Actor): Promise<Practice[]> {
-    const practices =
-      actor.role === 'admin' ? await this.d.practices.listPractices() : await this.practicesOf(actor.userId);
-    return this.render(actor, practices);
+    if (actor.role === 'admin') return this.render(actor, await this.d.practices.listPractices());
+    if (actor.role === 'practitioner') return this.render(actor, await this.practicesOf(actor.userId));
+    const all = await this.d.practices.listPractices();
+    const members = await this.d.practices.listMembers(all.map((p) => p.id));
+    const mine: PracticeRecord[] = [];
+    for (const practice of all) {
+      const memberIds = members.filter((m) => m.practiceId === practice.id).map((m) => m.userId);
+      if ((await this.d.policy.teamHold(actor.userId, memberIds)).code === null) mine.push(practice);
+    }
+    return this.render(actor, mine);
   }
 
   async get(actor: Actor, practiceId: string): Promise<Practice> {

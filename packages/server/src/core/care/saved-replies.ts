@@ -57,6 +57,18 @@ export class SavedReplies {
     await this.d.store.transaction((tx) => tx.practices.deleteSavedReply(replyId));
   }
 
+  /**
+   * For the composer: the saved replies of the conversation's practice, filled in, when the actor is
+   * one of its members; none otherwise (a patient, a conversation that is no practice's).
+   */
+  async forConversation(actor: Actor, conversationId: string): Promise<SavedReply[]> {
+    const record = await this.d.practices.findPracticeConversation(conversationId);
+    if (!record) return [];
+    const members = await this.d.practices.listMembers([record.practiceId]);
+    if (!members.some((m) => m.userId === actor.userId)) return [];
+    return this.filledFor(actor, record.practiceId, conversationId);
+  }
+
   /** The practice's saved replies with their placeholders filled in for the conversation's patient. */
   async filledFor(actor: Actor, practiceId: string, conversationId: string): Promise<SavedReply[]> {
     const { members, record } = await accessPracticeConversation(

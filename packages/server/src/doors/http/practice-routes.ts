@@ -94,6 +94,13 @@ export function registerPracticeRoutes(app: FastifyInstance, core: Core): void {
       .send({ expectation: await core.replyExpectations.of(actor, id) });
   });
 
+  app.get('/api/conversations/:id/saved-replies', async (request, reply) => {
+    const actor = await requestActor(core, request);
+    const { id } = parse(practiceParams, request.params);
+    const savedReplies = await core.savedReplies.forConversation(actor, id);
+    return reply.header('cache-control', 'no-store').send({ saved_replies: savedReplies });
+  });
+
   app.get('/api/practices/:id/saved-replies', async (request) => {
     const actor = await requestActor(core, request);
     const { id } = parse(practiceParams, request.params);

@@ -1,0 +1,60 @@
+import type { CarechatClient } from '@carechat/client';
+import type {
+  InboxFilter,
+  InboxItem,
+  InboxResponse,
+  PatientContext,
+  Practice,
+  ReplyExpectation,
+  SavedReply,
+} from '@carechat/protocol';
+
+/**
+ * The team inbox's routes (practices, inbox, triage, saved replies, patient context, reply
+ * expectations), over the SDK's authenticated HTTP.
+ */
+export class PracticeApi {
+  constructor(private readonly client: CarechatClient) {}
+
+  private async get<T>(path: string): Promise<T> {
+    return (await this.client.api.request<T>('GET', path)).body;
+  }
+
+  async practices(): Promise<Practice[]> {
+    return (await this.get<{ practices: Practice[] }>('/api/practices')).practices;
+  }
+
+  async inbox(practiceId: string, filter: InboxFilter): Promise<InboxItem[]> {
+    return (await this.get<InboxResponse>(`/api/practices/${enc(practiceId)}/inbox?filter=${filter}`)).items;
+  }
+
+  async assign(practiceId: string, conversationId: string, userId: string | null): Promise<InboxItem> {
+    const path = `/api/practices/${enc(practiceId)}/conversations/${enc(conversationId)}/assignee`;
+    return (await this.client.api.request<{ item: InboxItem }>('PUT', path, { body: { user_id: userId } }))
+      .body.item;
+  }
+
+  /** A patient opens (or finds) their conversation with a practice. */
+  async open(practiceId: string): Promise<string> {
+    const path = `/api/practices/${enc(practiceId)}/conversations`;
+    const res = await this.client.api.request<{ conversation: { id: string } }>('POST', path, { body: {} });
+    return res.body.conversation.id;
+  }
+
+  async context(practiceId: string, conversationId: string): Promise<PatientContext> {
+    const path = `/api/practices/${enc(practiceId)}/conversations/${enc(conversationId)}/context`;
+    return (await this.get<{ context: PatientContext }>(path)).context;
+  }
+
+  async savedReplies(conversationId: string): Promise<SavedReply[]> {
+    const path = `/api/conversations/${enc(conversationId)}/saved-replies`;
+    return (await this.get<{ saved_replies: SavedReply[] }>(path)).saved_replies;
+  }
+
+  async expectation(conversationId: string): Promise<ReplyExpectation> {
+    const path = `/api/conversations/${enc(conversationId)}/reply-expectation`;
+    return (await this.get<{ expectation: ReplyExpectation }>(path)).expectation;
+  }
+}
+
+const enc = encodeURIComponent;

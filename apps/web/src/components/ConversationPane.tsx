@@ -10,6 +10,7 @@ import { Loading } from './Card.js';
 import { Composer, type ComposerMode } from './Composer.js';
 import { BackIcon, BellIcon } from './icons.js';
 import { MessageList } from './MessageList.js';
+import { ReplyExpectationNote } from './ReplyExpectationNote.js';
 import { TypingIndicator } from './TypingIndicator.js';
 
 /** One conversation: its header, messages, who is typing, and the composer (or why there is none). */
@@ -133,6 +134,7 @@ function OpenConversation({ conversation }: { conversation: Conversation }) {
         onError={setNotice}
       />
       <TypingIndicator people={typing} />
+      <ReplyExpectationNote conversation={conversation} />
       {notice && (
         <div className="pane-notice" role="alert">
           <span>{notice}</span>

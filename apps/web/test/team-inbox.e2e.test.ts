@@ -183,6 +183,17 @@ describe('team inbox in Chromium', () => {
     let violations = await seriousViolations(d);
     expect(violations, JSON.stringify(violations, null, 2)).toEqual([]);
 
+    // Book a visit for the patient from beside the conversation, then cancel it.
+    const when = new Date(Date.now() + 3 * 86_400_000);
+    const local = `${when.getFullYear()}-${String(when.getMonth() + 1).padStart(2, '0')}-${String(when.getDate()).padStart(2, '0')}T10:00`;
+    await d.getByLabel(/^Starts/).fill(local);
+    await d.getByRole('button', { name: 'Book', exact: true }).click();
+    const cancel = d.getByRole('button', { name: /Cancel the visit of/ });
+    await untilCount(cancel, 2, 'the booked visit beside the accepted one');
+    await cancel.last().click();
+    await untilCount(cancel, 1, 'the visit cancelled');
+    expect(violations, JSON.stringify(violations, null, 2)).toEqual([]);
+
     // From the keyboard: Tab to a filter and press it.
     const mine = d.getByRole('button', { name: 'Assigned to me' });
     for (let i = 0; i < 40 && !(await mine.evaluate((el) => el === document.activeElement)); i++) {

@@ -105,6 +105,19 @@ export const assignConversationBodySchema = z.object({ user_id: id.nullable() })
 
 export const inboxQuerySchema = z.object({ filter: z.enum(INBOX_FILTERS).default('all') });
 
+/** Staff book a visit for the practice's patient with one of its members (accepted at once). */
+export const bookForPatientBodySchema = z
+  .object({
+    practitioner_id: id,
+    starts_at: z.iso.datetime({ offset: true }),
+    ends_at: z.iso.datetime({ offset: true }),
+  })
+  .refine((a) => Date.parse(a.starts_at) < Date.parse(a.ends_at), {
+    message: 'starts_at must be before ends_at',
+    path: ['ends_at'],
+  });
+export type BookForPatientBody = z.infer<typeof bookForPatientBodySchema>;
+
 export const savedReplyBodySchema = z.object({
   title: text().trim().min(1).max(80),
   text: text().trim().min(1).max(4000),

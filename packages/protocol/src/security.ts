@@ -45,6 +45,7 @@ export const AUDIT_ACTIONS = [
   'practice.changed',
   'practice.member_changed',
   'practice.assigned',
+  'practice.appointment_changed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,4 +1,4 @@
-import type { PatientContext, ReplyExpectation, SavedReply } from '@carechat/protocol';
+import type { Appointment, PatientContext, ReplyExpectation, SavedReply } from '@carechat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/core/ports/clock.js';
 import { acceptedAppointment, putSchedule, signInAgain } from './helpers/care.js';
@@ -185,5 +185,67 @@ describe.each(DIALECTS)('reply expectations, saved replies and patient context o
     });
     expect(await request(server.url, 'GET', path, { token: stranger.token })).toMatchObject({ status: 404 });
     expect(await request(server.url, 'GET', path, { token: patient.token })).toMatchObject({ status: 404 });
+  });
+
+  it('from beside the conversation a member books a visit for the patient with a practitioner of the team, and cancels it', async () => {
+    const { patient, doctor, nurse, stranger, practice, conversation } = await clinic();
+    const base = `/api/practices/${practice.id}/conversations/${conversation.id}/appointments`;
+    const visit = { starts_at: '2026-01-07T09:00:00.000Z', ends_at: '2026-01-07T09:30:00.000Z' };
+    const booked = await request<{ appointment: Appointment }>(server.url, 'POST', base, {
+      token: nurse.token,
+      body: { practitioner_id: doctor.user.id, ...visit },
+    });
+    expect(booked).toMatchObject({
+      status: 201,
+      body: {
+        appointment: { status: 'accepted', patient_id: patient.user.id, practitioner_id: doctor.user.id },
+      },
+    });
+    // The patient sees it among theirs.
+    const theirs = await request<{ appointments: Appointment[] }>(server.url, 'GET', '/api/appointments', {
+      token: patient.token,
+    });
+    expect(theirs.body.appointments.map((a) => a.id)).toContain(booked.body.appointment.id);
+
+    // Not with a nurse, not with an outsider, not in the past, not by an outsider: nothing written.
+    for (const [by, body, status] of [
+      [nurse, { practitioner_id: nurse.user.id, ...visit }, 400],
+      [nurse, { practitioner_id: stranger.user.id, ...visit }, 400],
+      [
+        nurse,
+        {
+          practitioner_id: doctor.user.id,
+          starts_at: '2026-01-01T09:00:00Z',
+          ends_at: '2026-01-01T09:30:00Z',
+        },
+        400,
+      ],
+      [nurse, { practitioner_id: doctor.user.id, starts_at: visit.ends_at, ends_at: visit.starts_at }, 400],
+      [stranger, { practitioner_id: doctor.user.id, ...visit }, 404],
+    ] as const) {
+      expect((await request(server.url, 'POST', base, { token: by.token, body })).status).toBe(status);
+    }
+    const context = await request<{ context: PatientContext }>(
+      server.url,
+      'GET',
+      `/api/practices/${practice.id}/conversations/${conversation.id}/context`,
+      { token: doctor.token },
+    );
+    expect(context.body.context.upcoming.map((a) => a.starts_at)).toEqual([VISIT.start, visit.starts_at]);
+
+    const cancel = (by: TestUser, id: string) =>
+      request<{ appointment: Appointment }>(server.url, 'POST', `${base}/${id}/cancel`, { token: by.token });
+    expect(await cancel(nurse, booked.body.appointment.id)).toMatchObject({
+      status: 200,
+      body: { appointment: { status: 'cancelled' } },
+    });
+    // Someone else's appointment is not the practice's to cancel.
+    const other = await registerUser(server.url, { name: 'Other Patient' });
+    const elsewhere = await request<{ appointment: Appointment }>(server.url, 'POST', '/api/appointments', {
+      token: other.token,
+      body: { practitioner_id: doctor.user.id, ...visit },
+    });
+    expect((await cancel(nurse, elsewhere.body.appointment.id)).status).toBe(404);
+    expect((await cancel(stranger, booked.body.appointment.id)).status).toBe(404);
   });
 });

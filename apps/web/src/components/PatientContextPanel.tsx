@@ -7,12 +7,13 @@ import { useLive } from '../lib/use-live.js';
 import { waitingFor } from '../lib/waiting.js';
 import { errorInWords, inWords } from '../lib/words.js';
 import { AppointmentList } from './AppointmentList.js';
+import { BookForPatient } from './BookForPatient.js';
 import { Loading } from './Card.js';
 
 /**
  * Beside a practice conversation, for staff: who answers it (assign, reassign), the relationship
- * (open until when, or why it ended) and the patient's appointments with the team, where the
- * appointment's practitioner can cancel.
+ * (open until when, or why it ended) and the patient's appointments with the team, to book or
+ * cancel from here.
  */
 export function PatientContextPanel({
   api,
@@ -95,13 +96,38 @@ export function PatientContextPanel({
               : inWords(relationship?.read_only_reason ?? undefined, 'Ended')}
           </p>
           <h3>Upcoming appointments</h3>
-          <AppointmentList
-            appointments={context.upcoming}
-            viewer="practitioner"
-            api={care}
-            onChanged={() => void load()}
-            empty="None booked."
-            moves={(a) => (a.practitioner_id === live.me.id ? ['cancel'] : [])}
+          {context.upcoming.length === 0 ? (
+            <p className="muted small">None booked.</p>
+          ) : (
+            <ul className="context-appointments">
+              {context.upcoming.map((a) => (
+                <li key={a.id}>
+                  <span>
+                    {formatDateTime(a.starts_at)} with {a.practitioner.name}
+                    <span className={`chip tiny chip-${a.status}`}>{a.status}</span>
+                  </span>
+                  <button
+                    type="button"
+                    className="button ghost small"
+                    aria-label={`Cancel the visit of ${formatDateTime(a.starts_at)}`}
+                    onClick={() =>
+                      void api
+                        .cancel(practice.id, conversationId, a.id)
+                        .then(load, (caught) => setError(errorInWords(caught)))
+                    }
+                  >
+                    Cancel
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+          <BookForPatient
+            api={api}
+            practice={practice}
+            conversationId={conversationId}
+            onBooked={() => void load()}
+            onError={setError}
           />
           <h3>Past appointments</h3>
           <AppointmentList

@@ -1,5 +1,6 @@
 import type { CarechatClient } from '@carechat/client';
 import type {
+  Appointment,
   InboxFilter,
   InboxItem,
   InboxResponse,
@@ -44,6 +45,29 @@ export class PracticeApi {
   async context(practiceId: string, conversationId: string): Promise<PatientContext> {
     const path = `/api/practices/${enc(practiceId)}/conversations/${enc(conversationId)}/context`;
     return (await this.get<{ context: PatientContext }>(path)).context;
+  }
+
+  /** Staff book a visit for the conversation's patient with a practitioner of the practice. */
+  async book(
+    practiceId: string,
+    conversationId: string,
+    practitionerId: string,
+    startsAt: Date,
+    endsAt: Date,
+  ): Promise<Appointment> {
+    const path = `/api/practices/${enc(practiceId)}/conversations/${enc(conversationId)}/appointments`;
+    const body = {
+      practitioner_id: practitionerId,
+      starts_at: startsAt.toISOString(),
+      ends_at: endsAt.toISOString(),
+    };
+    return (await this.client.api.request<{ appointment: Appointment }>('POST', path, { body })).body
+      .appointment;
+  }
+
+  async cancel(practiceId: string, conversationId: string, appointmentId: string): Promise<Appointment> {
+    const path = `/api/practices/${enc(practiceId)}/conversations/${enc(conversationId)}/appointments/${enc(appointmentId)}/cancel`;
+    return (await this.client.api.request<{ appointment: Appointment }>('POST', path)).body.appointment;
   }
 
   async savedReplies(conversationId: string): Promise<SavedReply[]> {

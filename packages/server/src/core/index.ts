@@ -11,6 +11,7 @@ import { DoctorReadyNotifier } from './care/doctor-ready.js';
 import { HostPlatformService } from './care/host-platform.js';
 import { MembershipService } from './care/membership.js';
 import { PatientContextService } from './care/patient-context.js';
+import { PracticeBookings } from './care/practice-bookings.js';
 import { PracticeService } from './care/practices.js';
 import { ReplyExpectations } from './care/reply-expectations.js';
 import { SavedReplies } from './care/saved-replies.js';
@@ -115,6 +116,8 @@ export interface Core {
   savedReplies: SavedReplies;
   /** The patient beside a practice conversation, for staff. */
   patientContext: PatientContextService;
+  /** Staff book or cancel the patient's visits from beside the conversation. */
+  practiceBookings: PracticeBookings;
   /** Patients' blocks of practitioners. */
   blocks: BlockService;
   doctorReady: DoctorReadyNotifier;
@@ -284,6 +287,7 @@ export function createCore(o: CoreOptions): Core {
     replyExpectations: new ReplyExpectations({ ...practiceDeps, care }),
     savedReplies: new SavedReplies({ ...practiceDeps, care }),
     patientContext: new PatientContextService({ ...practiceDeps, care, appointments }),
+    practiceBookings: new PracticeBookings({ ...practiceDeps, care, appointments }),
     blocks: new BlockService({ store: o.store, care, clock: o.clock, users, audit }),
     doctorReady,
     hostPlatform: new HostPlatformService({

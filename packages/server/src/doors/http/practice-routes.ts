@@ -1,5 +1,6 @@
 import {
   assignConversationBodySchema,
+  bookForPatientBodySchema,
   createPracticeBodySchema,
   type InboxResponse,
   inboxQuerySchema,
@@ -21,6 +22,7 @@ const practiceParams = z.object({ id });
 const memberParams = z.object({ id, user_id: id });
 const conversationParams = z.object({ id, conversation_id: id });
 const replyParams = z.object({ id, reply_id: id });
+const appointmentParams = z.object({ id, conversation_id: id, appointment_id: id });
 
 /** Practices (admins manage them), the team inbox and its triage (issue 14). */
 export function registerPracticeRoutes(app: FastifyInstance, core: Core): void {
@@ -135,4 +137,21 @@ export function registerPracticeRoutes(app: FastifyInstance, core: Core): void {
       .header('cache-control', 'no-store')
       .send({ context: await core.patientContext.of(actor, id, conversation_id) });
   });
+
+  app.post('/api/practices/:id/conversations/:conversation_id/appointments', async (request, reply) => {
+    const actor = await requestActor(core, request);
+    const { id, conversation_id } = parse(conversationParams, request.params);
+    const body = parse(bookForPatientBodySchema, request.body);
+    const appointment = await core.practiceBookings.book(actor, id, conversation_id, body);
+    return reply.status(201).send({ appointment });
+  });
+
+  app.post(
+    '/api/practices/:id/conversations/:conversation_id/appointments/:appointment_id/cancel',
+    async (request) => {
+      const actor = await requestActor(core, request);
+      const { id, conversation_id, appointment_id } = parse(appointmentParams, request.params);
+      return { appointment: await core.practiceBookings.cancel(actor, id, conversation_id, appointment_id) };
+    },
+  );
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Practice } from '@carechat/protocol';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../../packages/server/src/core/passwords.js';
 import {
   registerUser,
   request,
@@ -203,10 +204,56 @@ describe('team inbox in Chromium', () => {
     await d.keyboard.press('Enter');
     expect(await mine.getAttribute('aria-pressed')).toBe('true');
 
+    // The saved replies are written beside the inbox when no conversation is open.
+    await d.goto(`${server.url}/inbox/${practice.id}`);
+    await d.getByRole('heading', { name: 'Saved replies' }).waitFor();
+    violations = await seriousViolations(d);
+    expect(violations, JSON.stringify(violations, null, 2)).toEqual([]);
+    await d.getByLabel('Title').fill('Running late');
+    await d.getByLabel('Text', { exact: true }).fill('Hello {first_name}, the doctor runs 15 minutes late.');
+    await d.keyboard.press('Tab');
+    await d.keyboard.press('Enter');
+    await d.getByRole('button', { name: 'Remove the saved reply Running late' }).waitFor();
+
     const phone = await browser(nurse, PHONE);
     await phone.goto(`${server.url}/inbox/${practice.id}`);
     await row(phone).waitFor();
     violations = await seriousViolations(phone);
     expect(violations, JSON.stringify(violations, null, 2)).toEqual([]);
+  }, 120_000);
+
+  it('an admin creates a practice, sets its away notice and adds a member from the dashboard', async () => {
+    const admin = { email: 'practice-admin@example.test', password: 'plum walrus lantern' };
+    await server.store.insertUser({
+      id: 'usr_practice_admin',
+      email: admin.email,
+      name: 'Ada Admin',
+      role: 'admin',
+      passwordHash: await hashPassword(admin.password),
+      createdAt: new Date().toISOString(),
+    });
+    const page = await browser({ ...nurse, email: admin.email, password: admin.password });
+    await page.getByRole('heading', { name: 'Practices' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Hillside Clinic');
+    await page.getByLabel(/^Away notice \(shown/).fill('Call 112 in an emergency.');
+    await page.getByRole('button', { name: 'Create practice' }).click();
+    const section = page.getByRole('region', { name: 'Hillside Clinic' });
+    await section.waitFor();
+    await section.getByLabel('Add a member (search by name)').fill('Tom');
+    await section.getByLabel('As').selectOption('nurse');
+    await section.getByRole('button', { name: 'Add Tom Ode as Nurse' }).click();
+    await section
+      .getByRole('list', { name: 'Members of Hillside Clinic' })
+      .getByText('Tom Ode · Nurse')
+      .waitFor();
+    const violations = await seriousViolations(page);
+    expect(violations, JSON.stringify(violations, null, 2)).toEqual([]);
+    const listed = await request<{ practices: Practice[] }>(server.url, 'GET', '/api/practices', {
+      token: nurse.token,
+    });
+    expect(listed.body.practices.find((p) => p.name === 'Hillside Clinic')).toMatchObject({
+      away_notice: 'Call 112 in an emergency.',
+      members: [{ user: { name: 'Tom Ode' }, role: 'nurse' }],
+    });
   }, 120_000);
 });

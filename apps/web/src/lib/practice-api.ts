@@ -6,6 +6,7 @@ import type {
   InboxResponse,
   PatientContext,
   Practice,
+  PracticeRole,
   ReplyExpectation,
   SavedReply,
 } from '@carechat/protocol';
@@ -23,6 +24,55 @@ export class PracticeApi {
 
   async practices(): Promise<Practice[]> {
     return (await this.get<{ practices: Practice[] }>('/api/practices')).practices;
+  }
+
+  /** Admins: a new practice. */
+  async create(name: string, awayNotice: string | null): Promise<Practice> {
+    const body = { name, away_notice: awayNotice };
+    return (await this.client.api.request<{ practice: Practice }>('POST', '/api/practices', { body })).body
+      .practice;
+  }
+
+  /** Admins: rename, or change the away notice. */
+  async update(
+    practiceId: string,
+    fields: { name?: string; away_notice?: string | null },
+  ): Promise<Practice> {
+    const path = `/api/practices/${enc(practiceId)}`;
+    return (await this.client.api.request<{ practice: Practice }>('PATCH', path, { body: fields })).body
+      .practice;
+  }
+
+  /** Admins: add a member or change their role. */
+  async putMember(practiceId: string, userId: string, role: PracticeRole): Promise<Practice> {
+    const path = `/api/practices/${enc(practiceId)}/members/${enc(userId)}`;
+    return (await this.client.api.request<{ practice: Practice }>('PUT', path, { body: { role } })).body
+      .practice;
+  }
+
+  async removeMember(practiceId: string, userId: string): Promise<void> {
+    await this.client.api.request('DELETE', `/api/practices/${enc(practiceId)}/members/${enc(userId)}`);
+  }
+
+  /** The practice's saved replies as written (placeholders unfilled). */
+  async practiceReplies(practiceId: string): Promise<SavedReply[]> {
+    return (
+      await this.get<{ saved_replies: SavedReply[] }>(`/api/practices/${enc(practiceId)}/saved-replies`)
+    ).saved_replies;
+  }
+
+  async addReply(practiceId: string, title: string, text: string): Promise<SavedReply> {
+    const path = `/api/practices/${enc(practiceId)}/saved-replies`;
+    return (
+      await this.client.api.request<{ saved_reply: SavedReply }>('POST', path, { body: { title, text } })
+    ).body.saved_reply;
+  }
+
+  async removeReply(practiceId: string, replyId: string): Promise<void> {
+    await this.client.api.request(
+      'DELETE',
+      `/api/practices/${enc(practiceId)}/saved-replies/${enc(replyId)}`,
+    );
   }
 
   async inbox(practiceId: string, filter: InboxFilter): Promise<InboxItem[]> {

@@ -5,6 +5,7 @@ import { ColleaguesViewing } from '../components/ColleaguesViewing.js';
 import { ConversationPane } from '../components/ConversationPane.js';
 import { InboxRow } from '../components/InboxRow.js';
 import { PatientContextPanel } from '../components/PatientContextPanel.js';
+import { SavedRepliesEditor } from '../components/SavedRepliesEditor.js';
 import { PracticeApi } from '../lib/practice-api.js';
 import { navigate } from '../lib/router.js';
 import { useLive } from '../lib/use-live.js';
@@ -143,12 +144,13 @@ export function TeamInboxScreen({
           {open && <PatientContextPanel api={api} practice={practice} item={open} onAssigned={onAssigned} />}
         </div>
       ) : (
-        <section className="pane pane-empty" aria-label="No conversation open">
+        <section className="pane pane-empty inbox-home" aria-label="No conversation open">
           <div>
             <p className="pane-empty-title">Choose a patient</p>
             <p className="muted">
               Conversations with the practice’s patients appear here, longest waiting first.
             </p>
+            {practice && <SavedRepliesEditor api={api} practice={practice} />}
           </div>
         </section>
       )}

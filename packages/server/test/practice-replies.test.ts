@@ -157,6 +157,16 @@ describe.each(DIALECTS)('reply expectations, saved replies and patient context o
         text: 'Hello Pat, see you Tuesday 6 January at 11:00 (Europe/Paris).',
       }),
     ]);
+    // The composer asks by conversation: filled in for a member, nothing for the patient.
+    const forComposer = (by: TestUser) =>
+      request<{ saved_replies: SavedReply[] }>(
+        server.url,
+        'GET',
+        `/api/conversations/${conversation.id}/saved-replies`,
+        { token: by.token },
+      );
+    expect((await forComposer(nurse)).body.saved_replies).toEqual(filled.body.saved_replies);
+    expect((await forComposer(patient)).body.saved_replies).toEqual([]);
     const listed = await request<{ saved_replies: SavedReply[] }>(server.url, 'GET', path, {
       token: doctor.token,
     });

@@ -3,6 +3,7 @@ import { accessConversation } from './access.js';
 import type { Actor } from './actor.js';
 import type { AuditLog } from './audit.js';
 import { vouchedBy } from './care/parties.js';
+import { newConversation, newParticipant } from './conversation-rows.js';
 import { CoreError } from './errors.js';
 import { domainEvent } from './events.js';
 import { newId } from './ids.js';
@@ -151,25 +152,15 @@ export class ConversationService {
       if (existing) return { conversation: existing, created: false, userIds: [] };
     }
     const now = this.d.clock.now().toISOString();
-    const record: ConversationRecord = {
+    const record = newConversation({
       id: newId('cnv'),
       kind: directKey ? 'direct' : 'group',
       directKey,
       appointmentId,
       createdBy,
       createdAt: now,
-      lastSeq: 0,
-      lastActivityAt: now,
-    };
-    const participants: ParticipantRecord[] = [createdBy, ...otherIds].map((userId) => ({
-      conversationId: record.id,
-      userId,
-      joinedAt: now,
-      lastReadSeq: 0,
-      lastDeliveredSeq: 0,
-      muted: false,
-      pinned: false,
-    }));
+    });
+    const participants = [createdBy, ...otherIds].map((userId) => newParticipant(record.id, userId, now));
     await tx.conversations.insertConversation(record, participants);
     if (actor) {
       await tx.appendAudit([

@@ -1,6 +1,7 @@
 import type { CreatePracticeBody, Practice, PracticeRole, UpdatePracticeBody } from '@carechat/protocol';
 import type { Actor } from '../actor.js';
 import type { AuditLog } from '../audit.js';
+import { newParticipant } from '../conversation-rows.js';
 import type { ConversationService } from '../conversations.js';
 import { CoreError } from '../errors.js';
 import { domainEvent } from '../events.js';
@@ -9,7 +10,7 @@ import type { MessagingPolicy } from '../policy.js';
 import type { Bus } from '../ports/bus.js';
 import type { Clock } from '../ports/clock.js';
 import type { PracticeReads, PracticeRecord } from '../ports/practice-store.js';
-import type { ParticipantRecord, Store } from '../ports/store.js';
+import type { Store } from '../ports/store.js';
 import { isReachable, type UserDirectory } from '../users.js';
 import { accessPracticeAsAdmin, accessPracticeAsMember } from './practice-access.js';
 import { toWirePractice } from './practice-wire.js';
@@ -101,15 +102,7 @@ export class PracticeService {
       for (const pc of await tx.practices.listPracticeConversations(practiceId)) {
         const conversation = await tx.conversations.findConversation(pc.conversationId);
         if (!conversation) continue;
-        const row: ParticipantRecord = {
-          conversationId: conversation.id,
-          userId,
-          joinedAt: now,
-          lastReadSeq: conversation.lastSeq,
-          lastDeliveredSeq: conversation.lastSeq,
-          muted: false,
-          pinned: false,
-        };
+        const row = newParticipant(conversation.id, userId, now, conversation.lastSeq);
         if ((await tx.conversations.addParticipants([row])).length > 0) joined.push(conversation.id);
       }
       await tx.appendAudit([

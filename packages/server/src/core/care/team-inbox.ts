@@ -1,6 +1,7 @@
 import type { Conversation, InboxFilter, InboxItem } from '@carechat/protocol';
 import type { Actor } from '../actor.js';
 import type { AuditLog } from '../audit.js';
+import { newConversation, newParticipant } from '../conversation-rows.js';
 import { type ConversationService, onceMoreOnConflict } from '../conversations.js';
 import { CoreError } from '../errors.js';
 import { domainEvent } from '../events.js';
@@ -9,7 +10,7 @@ import type { MessagingPolicy } from '../policy.js';
 import type { Bus } from '../ports/bus.js';
 import type { Clock } from '../ports/clock.js';
 import type { PracticeMemberRecord, PracticeReads } from '../ports/practice-store.js';
-import type { ConversationRecord, ParticipantRecord, Store } from '../ports/store.js';
+import type { Store } from '../ports/store.js';
 import { recordPolicyRefusal } from '../refusals.js';
 import { isReachable, toWireUser, type UserDirectory } from '../users.js';
 import { accessPracticeAsMember, accessPracticeConversation } from './practice-access.js';
@@ -64,26 +65,16 @@ export class TeamInbox {
         const found = await tx.practices.findPracticeConversationOf(practiceId, patientId);
         if (found) return { conversationId: found.conversationId, userIds: [] as string[] };
         const now = this.d.clock.now().toISOString();
-        const record: ConversationRecord = {
+        const record = newConversation({
           id: newId('cnv'),
           kind: 'group',
           directKey: null,
           appointmentId: null,
           createdBy: actor.userId,
           createdAt: now,
-          lastSeq: 0,
-          lastActivityAt: now,
-        };
+        });
         const userIds = [patientId, ...members.map((m) => m.userId)];
-        const participants: ParticipantRecord[] = userIds.map((userId) => ({
-          conversationId: record.id,
-          userId,
-          joinedAt: now,
-          lastReadSeq: 0,
-          lastDeliveredSeq: 0,
-          muted: false,
-          pinned: false,
-        }));
+        const participants = userIds.map((userId) => newParticipant(record.id, userId, now));
         await tx.conversations.insertConversation(record, participants);
         await tx.practices.insertPracticeConversation({
           conversationId: record.id,

@@ -4,9 +4,8 @@ import { ManualClock } from '../src/core/ports/clock.js';
 import { acceptedAppointment, putSchedule, signInAgain } from './helpers/care.js';
 import { DIALECTS } from './helpers/dialects.js';
 import { registerUser, request, sendHttp, type TestUser } from './helpers/http.js';
-import { createPractice, openPracticeConversation } from './helpers/practices.js';
-import { createAdmin, TEST_SERVER_API_KEY } from './helpers/security.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { createPractice, openPracticeConversation, startPracticeServer } from './helpers/practices.js';
+import type { TestServer } from './helpers/server.js';
 
 /** A Monday, 10:00 UTC (11:00 in Paris). */
 const NOW = '2026-01-05T10:00:00.000Z';
@@ -31,16 +30,7 @@ describe.each(DIALECTS)('reply expectations, saved replies and patient context o
   const clock = new ManualClock(NOW);
 
   beforeAll(async () => {
-    server = await startServer({
-      dialect,
-      clock,
-      env: {
-        MESSAGING_POLICY: 'appointment',
-        CONSULTATION_WINDOW_HOURS: '72',
-        SERVER_API_KEY: TEST_SERVER_API_KEY,
-      },
-    });
-    admin = await createAdmin(server.url);
+    ({ server, admin } = await startPracticeServer(dialect, clock));
   });
   afterAll(() => server.close());
 

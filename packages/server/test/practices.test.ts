@@ -4,9 +4,14 @@ import { ManualClock } from '../src/core/ports/clock.js';
 import { acceptedAppointment, listConversations, signInAgain } from './helpers/care.js';
 import { DIALECTS } from './helpers/dialects.js';
 import { registerUser, request, sendHttp, type TestUser } from './helpers/http.js';
-import { assign, createPractice, inbox, openPracticeConversation } from './helpers/practices.js';
-import { createAdmin, TEST_SERVER_API_KEY } from './helpers/security.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import {
+  assign,
+  createPractice,
+  inbox,
+  openPracticeConversation,
+  startPracticeServer,
+} from './helpers/practices.js';
+import type { TestServer } from './helpers/server.js';
 import { TestSocket } from './helpers/ws.js';
 
 /** A Monday, 10:00 UTC. */
@@ -26,16 +31,7 @@ describe.each(DIALECTS)('practices and the team inbox on %s', (dialect) => {
   const clock = new ManualClock(NOW);
 
   beforeAll(async () => {
-    server = await startServer({
-      dialect,
-      clock,
-      env: {
-        MESSAGING_POLICY: 'appointment',
-        CONSULTATION_WINDOW_HOURS: '72',
-        SERVER_API_KEY: TEST_SERVER_API_KEY,
-      },
-    });
-    admin = await createAdmin(server.url);
+    ({ server, admin } = await startPracticeServer(dialect, clock));
   });
   afterAll(() => server.close());
 

@@ -1,16 +1,8 @@
 import type { Conversation, ReplyExpectation } from '@carechat/protocol';
 import { useEffect, useMemo, useState } from 'react';
+import { formatMomentWithZone } from '../lib/format.js';
 import { PracticeApi } from '../lib/practice-api.js';
 import { useLive } from '../lib/use-live.js';
-
-const when = new Intl.DateTimeFormat(undefined, {
-  weekday: 'long',
-  day: 'numeric',
-  month: 'long',
-  hour: '2-digit',
-  minute: '2-digit',
-  timeZoneName: 'short',
-});
 
 /**
  * To someone who wrote while the team is away: when a reply can be expected (in their own time
@@ -41,7 +33,7 @@ export function ReplyExpectationNote({ conversation }: { conversation: Conversat
     <div className="reply-expectation" role="note" data-testid="reply-expectation">
       <p>
         {expectation.next_opening
-          ? `The team is away. You can expect a reply from ${when.format(new Date(expectation.next_opening))}.`
+          ? `The team is away. You can expect a reply from ${formatMomentWithZone(expectation.next_opening)}.`
           : 'The team is away; they will reply when they are back.'}
       </p>
       {expectation.notice && <p className="reply-expectation-notice">{expectation.notice}</p>}

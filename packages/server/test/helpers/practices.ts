@@ -1,5 +1,9 @@
 import type { Conversation, InboxFilter, InboxItem, Practice, PracticeRole } from '@carechat/protocol';
+import type { Clock } from '../../src/core/ports/clock.js';
+import type { Dialect } from './dialects.js';
 import { request, type TestUser } from './http.js';
+import { createAdmin, TEST_SERVER_API_KEY } from './security.js';
+import { startServer, type TestServer } from './server.js';
 
 /** HTTP helpers for the practice (team inbox) suites. */
 
@@ -76,4 +80,24 @@ export function assign(
     `/api/practices/${practiceId}/conversations/${conversationId}/assignee`,
     { token: by.token, body: { user_id: userId } },
   );
+}
+
+/**
+ * A server for the practice suites: the appointment policy with a 72-hour window, on the test's
+ * clock, the server API on (to make an admin), and that admin.
+ */
+export async function startPracticeServer(
+  dialect: Dialect,
+  clock: Clock,
+): Promise<{ server: TestServer; admin: TestUser }> {
+  const server = await startServer({
+    dialect,
+    clock,
+    env: {
+      MESSAGING_POLICY: 'appointment',
+      CONSULTATION_WINDOW_HOURS: '72',
+      SERVER_API_KEY: TEST_SERVER_API_KEY,
+    },
+  });
+  return { server, admin: await createAdmin(server.url) };
 }

@@ -123,12 +123,10 @@ async function teamInboxShots(url: string, core: App['core'], browsers: Browser[
   // Jordan's request accepted, so Jordan is the team's patient too.
   const [request] = await core.appointments.list(jordan, 'requested');
   if (request) await core.appointments.move(okafor, request.id, 'accept');
-  const practice = await core.practices.create(admin, {
-    name: 'Riverside Practice',
-    away_notice: 'In an emergency, call your local emergency number.',
-  });
-  await core.practices.putMember(admin, practice.id, okafor.userId, 'practitioner');
-  await core.practices.putMember(admin, practice.id, nair.userId, 'practitioner');
+  // The demo's practice (Dr. Okafor and Dr. Nair), where Sam already wrote.
+  const [practice] = await core.practices.list(admin);
+  if (!practice) throw new Error('the demo data has no practice');
+  /** The patient's conversation with the practice, with these messages from them. */
   const write = async (patient: typeof sam, texts: string[]) => {
     const { conversation } = await core.teamInbox.open(patient, practice.id, undefined);
     for (const [i, content] of texts.entries()) {
@@ -139,7 +137,7 @@ async function teamInboxShots(url: string, core: App['core'], browsers: Browser[
     }
     return conversation.id;
   };
-  const samChat = await write(sam, ['Could someone renew my blood pressure prescription?']);
+  const samChat = await write(sam, []);
   await core.messages.send(nair, samChat, {
     clientMsgId: 'inbox-nair-1',
     content: 'Hello Sam, I will renew it today. Any side effects since the change?',

@@ -108,6 +108,8 @@ describe('team inbox in Chromium', () => {
     await composer(p).press('Enter');
     await p.getByRole('log').getByText('It is the blue inhaler', { exact: true }).waitFor();
     await untilCount(p.getByTestId('reply-expectation'), 1, 'one expectation note');
+    const violations = await seriousViolations(p);
+    expect(violations, JSON.stringify(violations, null, 2)).toEqual([]);
   }, 60_000);
 
   it('two members triage; one answers with a saved reply while the other sees it happening', async () => {
@@ -159,6 +161,9 @@ describe('team inbox in Chromium', () => {
     await composer(n).click();
     await n.keyboard.type('/presc');
     await n.getByRole('option', { name: /Prescription renewed/ }).waitFor();
+    // The open picker passes axe-core too.
+    const pickerViolations = await seriousViolations(n);
+    expect(pickerViolations, JSON.stringify(pickerViolations, null, 2)).toEqual([]);
     await n.keyboard.press('Enter');
     expect(await composer(n).inputValue()).toBe('Hello Sam, your prescription is renewed.');
     await n.keyboard.type(' Take care.');

@@ -94,6 +94,8 @@ describe('team inbox in Chromium', () => {
     await p.getByRole('heading', { name: 'My care teams' }).waitFor();
     await p.getByRole('button', { name: 'Write to Riverside Practice' }).click();
     await composer(p).waitFor();
+    // The patient writes to the practice, named as such.
+    await p.getByRole('heading', { name: 'Riverside Practice', level: 2 }).waitFor();
     conversationId = decodeURIComponent(new URL(p.url()).pathname.split('/').at(-1) ?? '');
     expect(conversationId).toMatch(/^cnv_/);
 

@@ -123,7 +123,18 @@ describe.each(DIALECTS)('practices and the team inbox on %s', (dialect) => {
     const opened = await openPracticeConversation(server.url, patient, practice.id);
     expect(opened.status).toBe(201);
     const conversation = opened.body.conversation;
-    expect(conversation).toMatchObject({ kind: 'group', state: 'open', open_until: HOLD_END });
+    expect(conversation).toMatchObject({
+      kind: 'group',
+      state: 'open',
+      open_until: HOLD_END,
+      practice: { id: practice.id, name: 'Riverside Practice', patient_id: patient.user.id },
+    });
+    // The team sees which practice it is in their own list too; other conversations name none.
+    const doctorsList = await listConversations(server.url, doctor);
+    expect(doctorsList.find((c) => c.id === conversation.id)?.practice?.id).toBe(practice.id);
+    expect(doctorsList.filter((c) => c.id !== conversation.id).every((c) => c.practice === undefined)).toBe(
+      true,
+    );
     // Asking again finds the same one.
     const again = await openPracticeConversation(server.url, patient, practice.id);
     expect(again).toMatchObject({ status: 200, body: { conversation: { id: conversation.id } } });

@@ -189,6 +189,7 @@ export function createCore(o: CoreOptions): Core {
     policy,
     audit,
     groupLimit: security.groupCreations,
+    practices: o.practices,
   });
   const views = new MessageViews(o.store, users);
   const onError = o.onBackgroundError ? { onError: o.onBackgroundError } : {};

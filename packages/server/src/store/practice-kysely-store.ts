@@ -67,6 +67,18 @@ export class KyselyPracticeStore implements PracticeStore {
     return row && toPracticeConversation(row);
   }
 
+  async listPracticeConversationsIn(
+    conversationIds: readonly string[],
+  ): Promise<PracticeConversationRecord[]> {
+    if (conversationIds.length === 0) return [];
+    const rows = await this.#db
+      .selectFrom('practice_conversations')
+      .selectAll()
+      .where('conversation_id', 'in', [...conversationIds])
+      .execute();
+    return rows.map(toPracticeConversation);
+  }
+
   async findPracticeConversationOf(
     practiceId: string,
     patientId: string,

@@ -41,6 +41,8 @@ export interface PracticeReads {
   /** The practices a user is a member of. */
   listMembershipsOf(userId: string): Promise<PracticeMemberRecord[]>;
   findPracticeConversation(conversationId: string): Promise<PracticeConversationRecord | undefined>;
+  /** The practice conversations among these conversations. */
+  listPracticeConversationsIn(conversationIds: readonly string[]): Promise<PracticeConversationRecord[]>;
   findPracticeConversationOf(
     practiceId: string,
     patientId: string,

@@ -104,7 +104,17 @@ describe('team inbox in Chromium', () => {
     const note = p.getByTestId('reply-expectation');
     await note.waitFor();
     expect(await note.textContent()).toContain(NOTICE);
-    expect(await note.textContent()).toMatch(/You can expect a reply from .*09:00/);
+    // Tomorrow 09:00 UTC, shown in the browser's zone (London: 09:00 in winter, 10:00 in summer).
+    const opening = new Date();
+    opening.setUTCDate(opening.getUTCDate() + 1);
+    opening.setUTCHours(9, 0, 0, 0);
+    const shown = new Intl.DateTimeFormat('en-GB', {
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZone: 'Europe/London',
+    }).format(opening);
+    expect(await note.textContent()).toContain('You can expect a reply from');
+    expect(await note.textContent()).toContain(shown);
     // A second message in the same absence: still one note, not one per message.
     await composer(p).fill('It is the blue inhaler');
     await composer(p).press('Enter');

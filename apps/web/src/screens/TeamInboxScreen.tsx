@@ -63,6 +63,12 @@ export function TeamInboxScreen({
     .map((c) => `${c.id}:${c.last_seq}:${c.unread_count}`)
     .join(',');
   const triage = live.triageVersion;
+  // Waiting times grow: fetched again every minute as well.
+  useEffect(() => {
+    const timer = window.setInterval(() => void load(), 60_000);
+    return () => window.clearInterval(timer);
+  }, [load]);
+
   // biome-ignore lint/correctness/useExhaustiveDependencies: fetched again on live activity
   useEffect(() => {
     const timer = window.setTimeout(() => void load(), 150);

@@ -9,7 +9,11 @@ import { newId } from '../ids.js';
 import type { MessagingPolicy } from '../policy.js';
 import type { Bus } from '../ports/bus.js';
 import type { Clock } from '../ports/clock.js';
-import type { PracticeMemberRecord, PracticeReads } from '../ports/practice-store.js';
+import type {
+  PracticeConversationRecord,
+  PracticeMemberRecord,
+  PracticeReads,
+} from '../ports/practice-store.js';
 import type { Store } from '../ports/store.js';
 import { recordPolicyRefusal } from '../refusals.js';
 import { isReachable, toWireUser, type UserDirectory } from '../users.js';
@@ -103,7 +107,12 @@ export class TeamInbox {
   /** The practice's conversations whose relationship holds, filtered, longest-waiting first. */
   async list(actor: Actor, practiceId: string, filter: InboxFilter): Promise<InboxItem[]> {
     await accessPracticeAsMember(this.d.practices, actor, practiceId);
-    const records = await this.d.practices.listPracticeConversations(practiceId);
+    const items = await this.itemsOf(actor, await this.d.practices.listPracticeConversations(practiceId));
+    return items.filter((item) => matches(item, filter, actor.userId)).sort(byUrgency);
+  }
+
+  /** Inbox rows of these practice conversations, leaving out those whose relationship ended. */
+  private async itemsOf(actor: Actor, records: readonly PracticeConversationRecord[]): Promise<InboxItem[]> {
     const people = await this.d.users.getMany([
       ...new Set(records.flatMap((r) => (r.assigneeId ? [r.patientId, r.assigneeId] : [r.patientId]))),
     ]);
@@ -125,7 +134,7 @@ export class TeamInbox {
       );
       const assignee = record.assigneeId ? byId.get(record.assigneeId) : undefined;
       items.push({
-        practice_id: practiceId,
+        practice_id: record.practiceId,
         conversation,
         patient: toWireUser(patient, actor),
         assignee: assignee ? toWireUser(assignee, actor) : null,
@@ -133,7 +142,7 @@ export class TeamInbox {
         waiting_since: waiting.waitingSince,
       });
     }
-    return items.filter((item) => matches(item, filter, actor.userId)).sort(byUrgency);
+    return items;
   }
 
   /** Assigns a conversation to a member (or to no one); every member's inbox hears it live. */
@@ -164,9 +173,8 @@ export class TeamInbox {
         { conversationId, practiceId, assigneeId },
       ),
     );
-    const item = (await this.list(actor, practiceId, 'all')).find(
-      (i) => i.conversation.id === conversationId,
-    );
+    const record = await this.d.practices.findPracticeConversation(conversationId);
+    const [item] = record ? await this.itemsOf(actor, [record]) : [];
     if (!item) throw new CoreError('not_participant');
     return item;
   }

@@ -1,7 +1,7 @@
 /**
  * `npm run screenshots`: starts a server with the demo data (plus a livelier conversation),
  * drives Debian's Chromium through the web app as the demo patient and practitioner, and writes
- * docs/screenshots/*.png (the README shows chat.png). Pass --no-build to reuse apps/web/dist.
+ * docs/screenshots/*.png (the README shows chat.png; team-inbox*.png show the team inbox). Pass --no-build to reuse apps/web/dist.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,7 @@ import {
   REPO_ROOT,
   signIn,
 } from '../apps/web/test/helpers/browser.js';
-import { buildApp } from '../packages/server/src/app.js';
+import { type App, buildApp } from '../packages/server/src/app.js';
 import { MemoryBus } from '../packages/server/src/bus/memory-bus.js';
 import { loadConfig } from '../packages/server/src/config.js';
 import { DEMO_PASSWORD, seedDemo } from '../packages/server/src/demo.js';
@@ -91,6 +91,7 @@ async function main(): Promise<void> {
     await visitor.page.goto(`${url}/login`);
     await visitor.page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await shot(visitor.page, 'login.png');
+    await teamInboxShots(url, app.core, browsers);
     process.stdout.write(`screenshots written to ${OUT}\n`);
   } finally {
     for (const browser of browsers) await browser.close();
@@ -99,6 +100,64 @@ async function main(): Promise<void> {
     await store.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The team inbox (issue 14): a practice of Dr. Okafor and Dr. Nair whose patients Sam and Jordan
+ * write to it; Sam's conversation is Dr. Nair's, Jordan waits. Seen by Dr. Nair at desktop and phone
+ * width.
+ */
+async function teamInboxShots(url: string, core: App['core'], browsers: Browser[]): Promise<void> {
+  const admin = { userId: 'screens-admin', role: 'admin' as const, sessionId: '' };
+  const idOf = async (email: string) => {
+    const user = await core.store.findUserByEmail(email);
+    if (!user) throw new Error(`no demo user ${email}`);
+    return { userId: user.id, role: user.role, sessionId: '' };
+  };
+  const [okafor, nair, sam, jordan] = await Promise.all(
+    ['dr.okafor@example.com', 'dr.nair@example.com', 'sam.rivera@example.com', 'jordan.lee@example.com'].map(
+      idOf,
+    ),
+  );
+  if (!okafor || !nair || !sam || !jordan) throw new Error('demo users missing');
+  // Jordan's request accepted, so Jordan is the team's patient too.
+  const [request] = await core.appointments.list(jordan, 'requested');
+  if (request) await core.appointments.move(okafor, request.id, 'accept');
+  // The demo's practice (Dr. Okafor and Dr. Nair), where Sam already wrote.
+  const [practice] = await core.practices.list(admin);
+  if (!practice) throw new Error('the demo data has no practice');
+  /** The patient's conversation with the practice, with these messages from them. */
+  const write = async (patient: typeof sam, texts: string[]) => {
+    const { conversation } = await core.teamInbox.open(patient, practice.id, undefined);
+    for (const [i, content] of texts.entries()) {
+      await core.messages.send(patient, conversation.id, {
+        clientMsgId: `inbox-${patient.userId}-${i}`,
+        content,
+      });
+    }
+    return conversation.id;
+  };
+  const samChat = await write(sam, []);
+  await core.messages.send(nair, samChat, {
+    clientMsgId: 'inbox-nair-1',
+    content: 'Hello Sam, I will renew it today. Any side effects since the change?',
+  });
+  await core.messages.send(sam, samChat, { clientMsgId: 'inbox-sam-2', content: 'None at all, thank you.' });
+  await core.teamInbox.assign(nair, practice.id, samChat, nair.userId);
+  await write(jordan, ['Hello, is it fine to eat before the blood test on Thursday?']);
+
+  const staff = await openBrowser({ viewport: DESKTOP });
+  browsers.push(staff);
+  await quiet(staff);
+  await signIn(staff.page, url, 'dr.nair@example.com', DEMO_PASSWORD);
+  await staff.page.goto(`${url}/inbox/${practice.id}/${samChat}`);
+  await staff.page.getByRole('log').getByText('None at all, thank you.').waitFor();
+  await staff.page.getByTestId('relationship').waitFor();
+  await shot(staff.page, 'team-inbox.png');
+  await staff.page.setViewportSize(PHONE);
+  await staff.page.goto(`${url}/inbox/${practice.id}`);
+  await staff.page.getByRole('list', { name: 'Patient conversations' }).getByText('Jordan Lee').waitFor();
+  await shot(staff.page, 'team-inbox-phone.png');
 }
 
 /** No notification question in the pictures: the permission is already granted. */

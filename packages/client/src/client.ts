@@ -267,6 +267,11 @@ export class CarechatClient {
     this.sendBestEffort({ type: 'typing_indicator', conversation_id: conversationId, is_typing: isTyping });
   }
 
+  /** Best effort, like typing: staff tell colleagues they have the conversation open (refresh within its ttl). */
+  setViewing(conversationId: string, isViewing: boolean): void {
+    this.sendBestEffort({ type: 'viewing', conversation_id: conversationId, is_viewing: isViewing });
+  }
+
   /**
    * Tells the senders this device has received the conversation's messages up to `seq` (their
    * "delivered" tick). Best effort: the marker only moves forward, so a lost one is made good by

@@ -36,6 +36,13 @@ export const typingIndicatorFrameSchema = z.object({
   is_typing: z.boolean(),
 });
 
+/** Staff say they have a conversation open (issue 14): their colleagues see it, the patient does not. */
+export const viewingFrameSchema = z.object({
+  type: z.literal('viewing'),
+  conversation_id: id.optional(),
+  is_viewing: z.boolean(),
+});
+
 export const readReceiptFrameSchema = z
   .object({
     type: z.literal('read_receipt'),
@@ -101,6 +108,7 @@ export const pingFrameSchema = z.object({
 const frameSchemas = {
   chat_message: chatMessageFrameSchema,
   typing_indicator: typingIndicatorFrameSchema,
+  viewing: viewingFrameSchema,
   read_receipt: readReceiptFrameSchema,
   delivery_receipt: deliveryReceiptFrameSchema,
   add_reaction: addReactionFrameSchema,
@@ -116,6 +124,7 @@ export const CLIENT_FRAME_TYPES = Object.keys(frameSchemas) as ClientFrameType[]
 
 export type ChatMessageFrame = z.infer<typeof chatMessageFrameSchema>;
 export type TypingIndicatorFrame = z.infer<typeof typingIndicatorFrameSchema>;
+export type ViewingFrame = z.infer<typeof viewingFrameSchema>;
 export type ReadReceiptFrame = z.infer<typeof readReceiptFrameSchema>;
 export type DeliveryReceiptFrame = z.infer<typeof deliveryReceiptFrameSchema>;
 export type AddReactionFrame = z.infer<typeof addReactionFrameSchema>;
@@ -128,6 +137,7 @@ export type PingFrame = z.infer<typeof pingFrameSchema>;
 export type ClientFrame =
   | ChatMessageFrame
   | TypingIndicatorFrame
+  | ViewingFrame
   | ReadReceiptFrame
   | DeliveryReceiptFrame
   | AddReactionFrame

@@ -13,6 +13,7 @@ export * from './http.js';
 export * from './limits.js';
 export * from './models.js';
 export * from './notifications.js';
+export * from './practices.js';
 export * from './rules.js';
 export * from './security.js';
 export * from './server-frames.js';

@@ -106,4 +106,6 @@ export interface Conversation {
   open_until: string | null;
   created_at: string;
   last_activity_at: string;
+  /** Present when a practice (care team) takes part: the patient writes to the team (issue 14). */
+  practice?: { id: string; name: string; patient_id: string };
 }

@@ -50,6 +50,10 @@ export const AUDIT_ACTIONS = [
   'server.user_updated',
   /** A host platform's server API created or changed an appointment (detail: its status). */
   'server.appointment_synced',
+  'practice.changed',
+  'practice.member_changed',
+  'practice.assigned',
+  'practice.appointment_changed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

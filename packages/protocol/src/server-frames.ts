@@ -126,6 +126,27 @@ export interface UserLeftEvent {
   user_id: string;
 }
 
+/**
+ * A colleague has the conversation open (or no longer): sent to the other staff only, never to
+ * the patient. Refreshed while it lasts; a client drops it after `expires_in_ms` without news.
+ */
+export interface ViewingIndicatorEvent {
+  type: 'viewing_indicator';
+  conversation_id: string;
+  user_id: string;
+  username: string;
+  is_viewing: boolean;
+  expires_in_ms: number;
+}
+
+/** A practice conversation was assigned to a member (`assignee_id`) or to no one (null). */
+export interface TriageChangedEvent {
+  type: 'triage_changed';
+  conversation_id: string;
+  practice_id: string;
+  assignee_id: string | null;
+}
+
 /** An appointment the user is a party to was requested, accepted, declined, cancelled or changed. */
 export interface AppointmentUpdatedEvent {
   type: 'appointment_updated';
@@ -202,6 +223,8 @@ export type ServerFrame =
   | UserLeftEvent
   | AppointmentUpdatedEvent
   | ConversationStateEvent
+  | TriageChangedEvent
+  | ViewingIndicatorEvent
   | ResumedEvent
   | PongEvent
   | ErrorEvent

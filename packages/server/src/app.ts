@@ -28,6 +28,7 @@ import { registerMeRoutes } from './doors/http/me-routes.js';
 import { registerMetricsRoute } from './doors/http/metrics-route.js';
 import { registerNotificationRoutes } from './doors/http/notification-routes.js';
 import { registerParticipantRoutes } from './doors/http/participant-routes.js';
+import { registerPracticeRoutes } from './doors/http/practice-routes.js';
 import { registerServerApiRoutes } from './doors/http/server-api-routes.js';
 import { registerSignInLinkRoute } from './doors/http/sign-in-link-route.js';
 import { registerSignupConfirmationRoute } from './doors/http/signup-confirmation-route.js';
@@ -42,6 +43,7 @@ import { Notifications } from './notify/notifications.js';
 import { chooseAttachmentStorage } from './store/attachment-storage-choice.js';
 import { careStoreFor } from './store/care-kysely-store.js';
 import { notificationStoreFor } from './store/notification-kysely-store.js';
+import { practiceStoreFor } from './store/practice-kysely-store.js';
 import { securityStoreFor } from './store/security-kysely-store.js';
 
 /** After the sockets have closed on shutdown, how long HTTP connections still open may stay. */
@@ -134,6 +136,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       deps.attachmentStorage ?? chooseAttachmentStorage(config.attachmentStorage, deps.store, config.dataDir),
     attachmentMaxBytes: config.attachmentMaxBytes,
     care,
+    practices: practiceStoreFor(deps.store),
     messagingPolicy: config.messagingPolicy,
     consultationWindowHours: config.consultationWindowHours,
     security: deps.security ?? securityStoreFor(deps.store),
@@ -224,6 +227,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   registerLiveRoutes(http, core);
   registerParticipantRoutes(http, core);
   registerCareRoutes(http, core);
+  registerPracticeRoutes(http, core);
   if (config.serverApiKey !== undefined) {
     registerServerApiRoutes(http, core, config.serverApiKey, { publicUrl: config.publicUrl });
   }

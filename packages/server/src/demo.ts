@@ -129,6 +129,17 @@ export async function seedDemo(core: Core): Promise<boolean> {
     'demo-5',
     'Hi Sam, I am Dr. Nair, joining Dr. Okafor for your follow-up care.',
   );
+
+  // A practice of both practitioners, with its team inbox: Sam (Dr. Okafor's patient) wrote to it.
+  const admin = actor('demo-seed', 'admin');
+  const practice = await core.practices.create(admin, {
+    name: 'Riverside Practice',
+    away_notice: 'In an emergency, call your local emergency number.',
+  });
+  await core.practices.putMember(admin, practice.id, okafor, 'practitioner');
+  await core.practices.putMember(admin, practice.id, nair, 'practitioner');
+  const { conversation: teamChat } = await core.teamInbox.open(actor(sam, 'patient'), practice.id, undefined);
+  await say(core, teamChat.id, sam, 'demo-6', 'Hello, could someone renew my blood pressure prescription?');
   return true;
 }
 

@@ -1,6 +1,13 @@
-import { type Attachment, type Conversation, type Message, messageSummary } from '@carechat/protocol';
-import { type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
+import {
+  type Attachment,
+  type Conversation,
+  type Message,
+  messageSummary,
+  type SavedReply,
+} from '@carechat/protocol';
+import { type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { formatBytes } from '../lib/format.js';
+import { PracticeApi } from '../lib/practice-api.js';
 import { useLiveStore } from '../lib/use-live.js';
 import { errorInWords } from '../lib/words.js';
 import { CloseIcon, FileIcon, PaperclipIcon, SendIcon } from './icons.js';
@@ -26,8 +33,12 @@ const TYPING_IDLE_MS = 4000;
 
 let uploadKey = 1;
 
+/** Typed first in an empty box, opens the team's saved replies. */
+const SAVED_REPLY_KEY = '/';
+
 /**
- * Writing a message: Enter sends, Shift+Enter starts a new line. Tells the others while the person
+ * Writing a message: Enter sends, Shift+Enter starts a new line. Staff type "/" to pick one of the
+ * team's saved replies (filled in for the patient by the server), arrows to choose, Enter to insert. Tells the others while the person
  * types, replies with a quote, edits one's own message, and attaches images or PDFs (uploaded at
  * once, sent with the message). Sends go through the SDK's outbox, so they survive going offline.
  */
@@ -51,6 +62,27 @@ export function Composer({
   const typingSentAt = useRef(0);
   const idleTimer = useRef<number>(undefined);
   const conversationId = conversation.id;
+  const staff = live.me.role !== 'patient';
+  const practiceApi = useMemo(() => new PracticeApi(live.client), [live]);
+  const [savedReplies, setSavedReplies] = useState<SavedReply[]>();
+  const [pickIndex, setPickIndex] = useState(0);
+  const [pickDismissed, setPickDismissed] = useState(false);
+  const picking = staff && mode.kind !== 'edit' && text.startsWith(SAVED_REPLY_KEY) && !pickDismissed;
+  const query = picking ? text.slice(SAVED_REPLY_KEY.length).trim().toLowerCase() : '';
+  const matches = picking ? (savedReplies ?? []).filter((r) => r.title.toLowerCase().includes(query)) : [];
+  const picked = matches[Math.min(pickIndex, matches.length - 1)];
+
+  // Fetched when first asked for (and again in another conversation: the patient differs).
+  useEffect(() => {
+    if (!picking || savedReplies !== undefined) return;
+    practiceApi.savedReplies(conversationId).then(setSavedReplies, () => setSavedReplies([]));
+  }, [picking, savedReplies, practiceApi, conversationId]);
+
+  const insertSavedReply = (reply: SavedReply) => {
+    setText(reply.text);
+    setPickDismissed(true);
+    area.current?.focus();
+  };
 
   // Entering edit mode puts the message in the box; reply and edit both take the focus.
   useEffect(() => {
@@ -78,6 +110,13 @@ export function Composer({
 
   const onType = (value: string) => {
     setText(value);
+    if (!value.startsWith(SAVED_REPLY_KEY)) setPickDismissed(false);
+    setPickIndex(0);
+    // Looking up a saved reply is not typing to the patient.
+    if (staff && value.startsWith(SAVED_REPLY_KEY)) {
+      stopTyping();
+      return;
+    }
     if (mode.kind === 'edit') return;
     const now = Date.now();
     if (value.trim() === '') {
@@ -132,6 +171,24 @@ export function Composer({
   }
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (picking && matches.length > 0) {
+      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        event.preventDefault();
+        const step = event.key === 'ArrowDown' ? 1 : -1;
+        setPickIndex((i) => (Math.min(i, matches.length - 1) + step + matches.length) % matches.length);
+        return;
+      }
+      if ((event.key === 'Enter' && !event.shiftKey) || event.key === 'Tab') {
+        event.preventDefault();
+        if (picked) insertSavedReply(picked);
+        return;
+      }
+    }
+    if (picking && event.key === 'Escape') {
+      event.preventDefault();
+      setPickDismissed(true);
+      return;
+    }
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       void submit();
@@ -220,6 +277,33 @@ export function Composer({
           ))}
         </ul>
       )}
+      {picking && matches.length > 0 && (
+        <div className="saved-replies" id={`${ids}-saved`} role="listbox" aria-label="Saved replies">
+          {matches.map((reply) => (
+            <div
+              key={reply.id}
+              id={`${ids}-saved-${reply.id}`}
+              role="option"
+              tabIndex={-1}
+              aria-selected={reply === picked}
+              onMouseDown={(e) => {
+                e.preventDefault();
+                insertSavedReply(reply);
+              }}
+            >
+              <span className="saved-reply-title">{reply.title}</span>
+              <span className="saved-reply-text">{reply.text}</span>
+            </div>
+          ))}
+        </div>
+      )}
+      {picking && savedReplies !== undefined && (
+        <p className="sr-only" aria-live="polite">
+          {matches.length === 0
+            ? 'No saved reply matches.'
+            : `${matches.length} saved ${matches.length === 1 ? 'reply' : 'replies'}: arrows to choose, Enter to insert, Escape to close.`}
+        </p>
+      )}
       <div className="composer-row">
         <input
           ref={fileInput}
@@ -252,12 +336,16 @@ export function Composer({
           value={text}
           placeholder="Write a message…"
           aria-describedby={`${ids}-hint`}
+          aria-autocomplete={staff ? 'list' : undefined}
+          aria-controls={picking && matches.length > 0 ? `${ids}-saved` : undefined}
+          aria-activedescendant={picking && picked ? `${ids}-saved-${picked.id}` : undefined}
           onChange={(e) => onType(e.target.value)}
           onKeyDown={onKeyDown}
           onBlur={stopTyping}
         />
         <span id={`${ids}-hint`} className="sr-only">
           Enter sends, Shift and Enter starts a new line.
+          {staff ? ' Type / for the team’s saved replies.' : ''}
         </span>
         <button
           type="submit"

@@ -12,6 +12,7 @@ import { Composer, type ComposerMode } from './Composer.js';
 import { BackIcon, BellIcon } from './icons.js';
 import { MessageList } from './MessageList.js';
 import { ReadOnlyBanner } from './ReadOnlyBanner.js';
+import { ReplyExpectationNote } from './ReplyExpectationNote.js';
 import { TypingIndicator } from './TypingIndicator.js';
 
 /** One conversation: its header, messages, who is typing, and the composer (or why there is none). */
@@ -143,6 +144,7 @@ function OpenConversation({ conversation }: { conversation: Conversation }) {
         onError={setNotice}
       />
       <TypingIndicator people={typing} />
+      <ReplyExpectationNote conversation={conversation} />
       {notice && (
         <div className="pane-notice" role="alert">
           <span>{notice}</span>

@@ -1,14 +1,22 @@
 import { shortName } from '../lib/format.js';
 import type { TypingPerson } from '../lib/live.js';
+import { useLive } from '../lib/use-live.js';
 
-/** "Sam is typing…", announced politely to screen readers. */
+/**
+ * "Sam is typing…", announced politely to screen readers. To staff, a colleague typing is
+ * "replying…": the team sees someone already answers the patient.
+ */
 export function TypingIndicator({ people }: { people: TypingPerson[] }) {
+  const live = useLive();
+  const staffViewer = live.me.role !== 'patient';
+  const verb = (p: TypingPerson) =>
+    staffViewer && p.role !== undefined && p.role !== 'patient' ? 'replying' : 'typing';
   const names = people.map((p) => shortName(p.name));
   const text =
     names.length === 0
       ? ''
       : names.length === 1
-        ? `${people[0]!.name} is typing…`
+        ? `${people[0]!.name} is ${verb(people[0]!)}…`
         : `${names.slice(0, -1).join(', ')} and ${names.at(-1)} are typing…`;
   return (
     <div className="typing" aria-live="polite" data-testid="typing-indicator">

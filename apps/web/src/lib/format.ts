@@ -12,7 +12,18 @@ const full = new Intl.DateTimeFormat(undefined, {
 });
 const longDay = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long' });
 
+const longWithZone = new Intl.DateTimeFormat(undefined, {
+  weekday: 'long',
+  day: 'numeric',
+  month: 'long',
+  hour: '2-digit',
+  minute: '2-digit',
+  timeZoneName: 'short',
+});
+
 export const formatTime = (iso: string): string => time.format(new Date(iso));
+/** "Tuesday 6 January, 09:00 GMT": a moment someone plans around, with the zone it is shown in. */
+export const formatMomentWithZone = (iso: string): string => longWithZone.format(new Date(iso));
 export const formatDateTime = (iso: string): string => full.format(new Date(iso));
 
 function startOfDay(date: Date): number {

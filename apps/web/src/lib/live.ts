@@ -5,6 +5,7 @@ import type {
   DoctorReadyEvent,
   Message,
   Participant,
+  Role,
   ServerFrame,
   User,
 } from '@carechat/protocol';
@@ -13,7 +14,11 @@ import { isUnread, unreadTotal } from '@carechat/protocol';
 export interface TypingPerson {
   userId: string;
   name: string;
+  /** Their role, when the conversation is known: a colleague typing is "replying". */
+  role?: Role;
 }
+
+type Indicators = Map<string, Map<string, TypingPerson & { timer: number }>>;
 
 interface HistoryState {
   loading: boolean;
@@ -40,10 +45,14 @@ export class LiveStore {
   readonly doctorReady: DoctorReadyEvent[] = [];
   /** Bumped when an appointment changes, so dashboards fetch theirs again. */
   appointmentsVersion = 0;
+  /** Bumped when a practice conversation is assigned, so team inboxes fetch theirs again. */
+  triageVersion = 0;
   /** The conversation on screen: its messages count as read while the page is visible. */
   openConversationId: string | undefined;
 
-  readonly #typing = new Map<string, Map<string, TypingPerson & { timer: number }>>();
+  readonly #typing: Indicators = new Map();
+  /** Colleagues who have a conversation open (staff only; the server never tells a patient). */
+  readonly #viewing: Indicators = new Map();
   readonly #history = new Map<string, HistoryState>();
   readonly #listeners = new Set<() => void>();
   readonly #unsubscribe: Array<() => void> = [];
@@ -81,7 +90,30 @@ export class LiveStore {
       c.on('outbox', () => this.changed()),
       c.on('synced', () => void this.loadConversations()),
       c.on('conversation_created', (f) => this.putConversation(f.conversation)),
-      c.on('typing_indicator', (f) => this.onTyping(f)),
+      c.on('typing_indicator', (f) =>
+        this.onIndicator(
+          this.#typing,
+          f.conversation_id,
+          f.user_id,
+          f.username,
+          f.is_typing,
+          f.expires_in_ms,
+        ),
+      ),
+      c.on('viewing_indicator', (f) =>
+        this.onIndicator(
+          this.#viewing,
+          f.conversation_id,
+          f.user_id,
+          f.username,
+          f.is_viewing,
+          f.expires_in_ms,
+        ),
+      ),
+      c.on('triage_changed', () => {
+        this.triageVersion += 1;
+        this.changed();
+      }),
       c.on('read_receipt', (f) => this.onMarker(f.conversation_id, f.user_id, 'last_read_seq', f.seq)),
       c.on('delivery_receipt', (f) =>
         this.onMarker(f.conversation_id, f.user_id, 'last_delivered_seq', f.seq),
@@ -139,7 +171,8 @@ export class LiveStore {
   close(): void {
     for (const off of this.#unsubscribe.splice(0)) off();
     for (const timer of this.#deliveryTimers.values()) clearTimeout(timer);
-    for (const people of this.#typing.values()) for (const p of people.values()) clearTimeout(p.timer);
+    for (const map of [this.#typing, this.#viewing])
+      for (const people of map.values()) for (const p of people.values()) clearTimeout(p.timer);
     this.client.close();
     this.#listeners.clear();
   }
@@ -175,10 +208,20 @@ export class LiveStore {
   }
 
   typing(conversationId: string): TypingPerson[] {
-    return [...(this.#typing.get(conversationId)?.values() ?? [])].map(({ userId, name }) => ({
-      userId,
-      name,
-    }));
+    return this.indicated(this.#typing, conversationId);
+  }
+
+  /** Colleagues who have this conversation open. */
+  viewing(conversationId: string): TypingPerson[] {
+    return this.indicated(this.#viewing, conversationId);
+  }
+
+  private indicated(map: Indicators, conversationId: string): TypingPerson[] {
+    const participants = this.conversations.get(conversationId)?.participants ?? [];
+    return [...(map.get(conversationId)?.values() ?? [])].map(({ userId, name }) => {
+      const role = participants.find((p) => p.user.id === userId)?.user.role;
+      return role ? { userId, name, role } : { userId, name };
+    });
   }
 
   history(conversationId: string): HistoryState {
@@ -318,7 +361,7 @@ export class LiveStore {
       // Counted until the server's own count arrives (unread_changed, the next list).
       ...(isUnread(message, this.me.id, lastReadSeq) ? { unread_count: conversation.unread_count + 1 } : {}),
     });
-    this.stopTyping(message.conversation_id, message.sender_id);
+    this.stopIndicator(this.#typing, message.conversation_id, message.sender_id);
     if (fromOthers) {
       this.scheduleDelivery(message.conversation_id);
       if (this.openConversationId === message.conversation_id) this.markSeen(message.conversation_id);
@@ -345,29 +388,34 @@ export class LiveStore {
     );
   }
 
-  private onTyping(frame: Frame<'typing_indicator'>): void {
-    if (frame.user_id === this.me.id) return;
-    if (!frame.is_typing) {
-      this.stopTyping(frame.conversation_id, frame.user_id);
+  /** Typing and viewing indicators: shown while refreshed, taken down on news or by themselves. */
+  private onIndicator(
+    map: Indicators,
+    conversationId: string,
+    userId: string,
+    name: string,
+    active: boolean,
+    expiresInMs: number | undefined,
+  ): void {
+    if (userId === this.me.id) return;
+    if (!active) {
+      this.stopIndicator(map, conversationId, userId);
       return;
     }
-    const people = this.#typing.get(frame.conversation_id) ?? new Map();
-    clearTimeout(people.get(frame.user_id)?.timer);
-    people.set(frame.user_id, {
-      userId: frame.user_id,
-      name: frame.username,
+    const people = map.get(conversationId) ?? new Map();
+    clearTimeout(people.get(userId)?.timer);
+    people.set(userId, {
+      userId,
+      name,
       // Taken down by itself, whatever happens to the typer.
-      timer: window.setTimeout(
-        () => this.stopTyping(frame.conversation_id, frame.user_id),
-        frame.expires_in_ms ?? 6000,
-      ),
+      timer: window.setTimeout(() => this.stopIndicator(map, conversationId, userId), expiresInMs ?? 6000),
     });
-    this.#typing.set(frame.conversation_id, people);
+    map.set(conversationId, people);
     this.changed();
   }
 
-  private stopTyping(conversationId: string, userId: string): void {
-    const people = this.#typing.get(conversationId);
+  private stopIndicator(map: Indicators, conversationId: string, userId: string): void {
+    const people = map.get(conversationId);
     const person = people?.get(userId);
     if (!people || !person) return;
     clearTimeout(person.timer);

@@ -1,13 +1,16 @@
 import { useSyncExternalStore } from 'react';
 
 /**
- * The app's few screens live in the URL (`/`, `/chat`, `/chat/<id>`, `/login`, `/signup`), so a
- * reload or a shared link opens the same screen; the server answers every such path with the app.
+ * The app's few screens live in the URL (`/`, `/chat`, `/chat/<id>`, `/inbox/<practice>/<id>`,
+ * `/login`, `/signup`), so a reload or a shared link opens the same screen; the server answers every
+ * such path with the app.
  */
 export type Route =
   | { name: 'dashboard' }
   | { name: 'chats' }
   | { name: 'chat'; conversationId: string }
+  /** The team inbox of a practice (the first of one's practices when none is named). */
+  | { name: 'inbox'; practiceId?: string; conversationId?: string }
   | { name: 'login' }
   | { name: 'signup' };
 
@@ -15,6 +18,15 @@ export function parseRoute(pathname: string): Route {
   const chat = /^\/chat\/([^/]+)\/?$/.exec(pathname);
   if (chat) return { name: 'chat', conversationId: decodeURIComponent(chat[1]!) };
   if (/^\/chat\/?$/.test(pathname)) return { name: 'chats' };
+  const inbox = /^\/inbox(?:\/([^/]+))?(?:\/([^/]+))?\/?$/.exec(pathname);
+  if (inbox) {
+    const [, practiceId, conversationId] = inbox;
+    return {
+      name: 'inbox',
+      ...(practiceId ? { practiceId: decodeURIComponent(practiceId) } : {}),
+      ...(practiceId && conversationId ? { conversationId: decodeURIComponent(conversationId) } : {}),
+    };
+  }
   if (pathname === '/login') return { name: 'login' };
   if (pathname === '/signup') return { name: 'signup' };
   return { name: 'dashboard' };
@@ -26,6 +38,11 @@ export function pathOf(route: Route): string {
       return `/chat/${encodeURIComponent(route.conversationId)}`;
     case 'chats':
       return '/chat';
+    case 'inbox':
+      return ['/inbox', route.practiceId, route.practiceId && route.conversationId]
+        .filter((part): part is string => typeof part === 'string' && part !== '')
+        .map((part, i) => (i === 0 ? part : encodeURIComponent(part)))
+        .join('/');
     case 'login':
       return '/login';
     case 'signup':

@@ -1,6 +1,7 @@
 import type { User } from '@carechat/protocol';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Card, Loading } from '../components/Card.js';
+import { PracticesAdminCard } from '../components/PracticesAdminCard.js';
 import { CareApi } from '../lib/care-api.js';
 import { useLive } from '../lib/use-live.js';
 import { errorInWords } from '../lib/words.js';
@@ -95,6 +96,7 @@ export function AdminDashboard() {
           </ul>
         )}
       </Card>
+      <PracticesAdminCard />
     </div>
   );
 }

@@ -2,6 +2,7 @@ import type { Appointment } from '@carechat/protocol';
 import { AppointmentList } from '../components/AppointmentList.js';
 import { BookAppointment } from '../components/BookAppointment.js';
 import { Card, Loading } from '../components/Card.js';
+import { CareTeamsCard } from '../components/CareTeamsCard.js';
 import { ContactList } from '../components/ContactList.js';
 import { RecentChats } from '../components/RecentChats.js';
 import { upcoming, useCare } from '../lib/use-care.js';
@@ -58,6 +59,7 @@ export function PatientDashboard() {
               <Loading what="appointments" />
             )}
           </Card>
+          <CareTeamsCard />
           <Card title="My chats">
             <RecentChats />
           </Card>

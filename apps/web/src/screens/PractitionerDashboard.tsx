@@ -4,6 +4,7 @@ import { Card, Loading } from '../components/Card.js';
 import { ContactList } from '../components/ContactList.js';
 import { RecentChats } from '../components/RecentChats.js';
 import { ScheduleEditor } from '../components/ScheduleEditor.js';
+import { TeamInboxCard } from '../components/TeamInboxCard.js';
 import { upcoming, useCare } from '../lib/use-care.js';
 import { useLive } from '../lib/use-live.js';
 import { errorInWords } from '../lib/words.js';
@@ -84,6 +85,7 @@ export function PractitionerDashboard() {
           </Card>
         </div>
         <div className="column">
+          <TeamInboxCard />
           <Card title="My chats">
             <RecentChats />
           </Card>

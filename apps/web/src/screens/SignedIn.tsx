@@ -10,6 +10,7 @@ import { AdminDashboard } from './AdminDashboard.js';
 import { ChatScreen } from './ChatScreen.js';
 import { PatientDashboard } from './PatientDashboard.js';
 import { PractitionerDashboard } from './PractitionerDashboard.js';
+import { TeamInboxScreen } from './TeamInboxScreen.js';
 
 /** The signed-in app: one live connection (the SDK) for every screen. */
 export function SignedIn({ session, onSignedOut }: { session: Session; onSignedOut: () => void }) {
@@ -71,6 +72,8 @@ function Screens({ onSignOut }: { onSignOut: () => void }) {
   let screen: React.ReactNode;
   if (route.name === 'chat' || route.name === 'chats') {
     screen = <ChatScreen conversationId={route.name === 'chat' ? route.conversationId : undefined} />;
+  } else if (route.name === 'inbox' && live.me.role !== 'patient') {
+    screen = <TeamInboxScreen practiceId={route.practiceId} conversationId={route.conversationId} />;
   } else if (live.me.role === 'patient') {
     screen = <PatientDashboard />;
   } else if (live.me.role === 'admin') {

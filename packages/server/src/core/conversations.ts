@@ -3,12 +3,14 @@ import { accessConversation } from './access.js';
 import type { Actor } from './actor.js';
 import type { AuditLog } from './audit.js';
 import { vouchedBy } from './care/parties.js';
+import { newConversation, newParticipant } from './conversation-rows.js';
 import { CoreError } from './errors.js';
 import { domainEvent, userIdsOf } from './events.js';
 import { newId } from './ids.js';
 import type { Hold, MessagingPolicy } from './policy.js';
 import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
+import type { PracticeReads } from './ports/practice-store.js';
 import {
   type ConversationRecord,
   type ParticipantRecord,
@@ -33,6 +35,8 @@ export interface ConversationDeps {
   audit: AuditLog;
   /** New group conversations per user (a 1:1 is found again, never multiplied). */
   groupLimit?: SharedQuota;
+  /** Which conversations a practice takes part in (their wire form names it). */
+  practices?: PracticeReads;
 }
 
 /** A conversation found or created in a transaction; `userIds` are told once it commits. */
@@ -151,25 +155,15 @@ export class ConversationService {
       if (existing) return { conversation: existing, created: false, userIds: [] };
     }
     const now = this.d.clock.now().toISOString();
-    const record: ConversationRecord = {
+    const record = newConversation({
       id: newId('cnv'),
       kind: directKey ? 'direct' : 'group',
       directKey,
       appointmentId,
       createdBy,
       createdAt: now,
-      lastSeq: 0,
-      lastActivityAt: now,
-    };
-    const participants: ParticipantRecord[] = [createdBy, ...otherIds].map((userId) => ({
-      conversationId: record.id,
-      userId,
-      joinedAt: now,
-      lastReadSeq: 0,
-      lastDeliveredSeq: 0,
-      muted: false,
-      pinned: false,
-    }));
+    });
+    const participants = [createdBy, ...otherIds].map((userId) => newParticipant(record.id, userId, now));
     await tx.conversations.insertConversation(record, participants);
     if (actor) {
       await tx.appendAudit([
@@ -250,11 +244,12 @@ export class ConversationService {
   ): Promise<Conversation[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.conversation.id);
-    const [participants, lastMessages, unread] = await Promise.all([
+    const [participants, lastMessages, unread, practices] = await Promise.all([
       this.d.store.listParticipants(ids),
       this.d.store.lastMessages(ids),
       // The store counts the isUnread rule of @carechat/protocol in SQL.
       this.d.store.countUnread(actor.userId, ids),
+      this.practicesOf(ids),
     ]);
     const holds = new Map<string, Hold>();
     for (const { conversation } of rows) {
@@ -279,20 +274,46 @@ export class ConversationService {
       }
     }
     return rows.map(({ conversation, self }) =>
-      toWireConversation({
-        viewer: actor,
-        conversation,
-        self,
-        participants: participants.filter((p) => p.conversationId === conversation.id),
-        users: usersById,
-        presence,
-        lastMessage: lastById.get(conversation.id),
-        unreadCount: unread.get(conversation.id) ?? 0,
-        readOnlyReason: holds.get(conversation.id)?.code ?? null,
-        openUntil: holds.get(conversation.id)?.openUntil ?? null,
-      }),
+      withPractice(
+        practices.get(conversation.id),
+        toWireConversation({
+          viewer: actor,
+          conversation,
+          self,
+          participants: participants.filter((p) => p.conversationId === conversation.id),
+          users: usersById,
+          presence,
+          lastMessage: lastById.get(conversation.id),
+          unreadCount: unread.get(conversation.id) ?? 0,
+          readOnlyReason: holds.get(conversation.id)?.code ?? null,
+          openUntil: holds.get(conversation.id)?.openUntil ?? null,
+        }),
+      ),
     );
   }
+
+  /** The practice taking part in each of these conversations, if any. */
+  private async practicesOf(
+    ids: readonly string[],
+  ): Promise<Map<string, NonNullable<Conversation['practice']>>> {
+    const found = new Map<string, NonNullable<Conversation['practice']>>();
+    const practices = this.d.practices;
+    if (!practices) return found;
+    for (const record of await practices.listPracticeConversationsIn(ids)) {
+      const practice = await practices.findPractice(record.practiceId);
+      if (practice)
+        found.set(record.conversationId, {
+          id: practice.id,
+          name: practice.name,
+          patient_id: record.patientId,
+        });
+    }
+    return found;
+  }
+}
+
+function withPractice(practice: Conversation['practice'], conversation: Conversation): Conversation {
+  return practice ? { ...conversation, practice } : conversation;
 }
 
 /** The unique key of a 1:1 conversation: both user ids, sorted. */

@@ -34,6 +34,11 @@ export type DomainEvent =
       'typing.changed',
       { conversationId: string; userId: string; username: string; isTyping: boolean; expiresInMs: number }
     >
+  /** A colleague has the conversation open (issue 14): for the other staff in it only. */
+  | Routed<
+      'viewing.changed',
+      { conversationId: string; userId: string; username: string; isViewing: boolean; expiresInMs: number }
+    >
   | Routed<
       'presence.changed',
       { userId: string; username: string; status: 'online' | 'offline'; lastSeenAt: string | null }
@@ -54,6 +59,8 @@ export type DomainEvent =
     >
   | Routed<'participant.joined', { conversationId: string; userId: string }>
   | Routed<'participant.left', { conversationId: string; userId: string }>
+  /** A practice conversation was assigned (or unassigned): for the practice's members. */
+  | Routed<'triage.changed', { conversationId: string; practiceId: string; assigneeId: string | null }>
   | Routed<'doctor.ready', { consultationId: string; conversationId: string; doctorId: string; text: string }>
   /** Goes to the connections of these sessions, wherever they are; they are closed after. */
   | Routed<'session.revoked', { sessionIds: string[]; reason: SessionRevokedEvent['reason'] }>

@@ -10,7 +10,13 @@ import { createPolicy, type PolicyName } from './care/create-policy.js';
 import { DoctorReadyNotifier } from './care/doctor-ready.js';
 import { HostPlatformService } from './care/host-platform.js';
 import { MembershipService } from './care/membership.js';
+import { PatientContextService } from './care/patient-context.js';
+import { PracticeBookings } from './care/practice-bookings.js';
+import { PracticeService } from './care/practices.js';
+import { ReplyExpectations } from './care/reply-expectations.js';
+import { SavedReplies } from './care/saved-replies.js';
 import { ScheduleService } from './care/schedules.js';
+import { TeamInbox } from './care/team-inbox.js';
 import type { ConnectionLifecycle } from './connection-lifecycle.js';
 import { ConversationService } from './conversations.js';
 import { DataRightsService } from './data-rights.js';
@@ -25,6 +31,7 @@ import type { Bus } from './ports/bus.js';
 import type { CareStore } from './ports/care-store.js';
 import type { Clock } from './ports/clock.js';
 import type { Mailer } from './ports/mailer.js';
+import type { PracticeStore } from './ports/practice-store.js';
 import type { SecurityStore } from './ports/security-store.js';
 import type { Store } from './ports/store.js';
 import { PractitionerApprovals } from './practitioner-approvals.js';
@@ -64,6 +71,8 @@ export interface CoreOptions {
   attachmentMaxBytes: number;
   /** Care relationships' persistence (appointments, consultations, schedules, …). */
   care: CareStore;
+  /** Practices (care teams) and their inbox (migration 0010). */
+  practices: PracticeStore;
   /** MESSAGING_POLICY; ignored when `policy` is given. Defaults to `appointment`. */
   messagingPolicy?: PolicyName;
   /** How long a consultation stays open after its appointment ends. */
@@ -90,6 +99,8 @@ export interface Core {
   receipts: ReceiptService;
   reactions: ReactionService;
   typing: TypingService;
+  /** "Is viewing": staff who have a conversation open, for their colleagues (issue 14). */
+  viewing: TypingService;
   search: SearchService;
   attachments: AttachmentService;
   presenceService: PresenceService;
@@ -104,6 +115,17 @@ export interface Core {
   schedules: ScheduleService;
   contacts: ContactService;
   membership: MembershipService;
+  /** Practices as admins manage them (issue 14). */
+  practices: PracticeService;
+  /** The team inbox: practice conversations and their triage. */
+  teamInbox: TeamInbox;
+  /** When a patient who wrote outside hours can expect a reply. */
+  replyExpectations: ReplyExpectations;
+  savedReplies: SavedReplies;
+  /** The patient beside a practice conversation, for staff. */
+  patientContext: PatientContextService;
+  /** Staff book or cancel the patient's visits from beside the conversation. */
+  practiceBookings: PracticeBookings;
   /** Patients' blocks of practitioners. */
   blocks: BlockService;
   doctorReady: DoctorReadyNotifier;
@@ -154,6 +176,7 @@ export function createCore(o: CoreOptions): Core {
         users,
         clock: o.clock,
         consultationWindowMs: o.consultationWindowHours * 3_600_000,
+        practices: o.practices,
       }),
     { bus, clock: o.clock },
   );
@@ -198,10 +221,12 @@ export function createCore(o: CoreOptions): Core {
     policy,
     audit,
     groupLimit: security.groupCreations,
+    practices: o.practices,
   });
   const views = new MessageViews(o.store, users);
   const onError = o.onBackgroundError ? { onError: o.onBackgroundError } : {};
   const typing = new TypingService({ ...shared, ttlMs: o.typingTtlMs, ...onError });
+  const viewing = new TypingService({ ...shared, ttlMs: o.typingTtlMs, ...onError, activity: 'viewing' });
   const messages = new MessageService({
     ...shared,
     views,
@@ -242,6 +267,7 @@ export function createCore(o: CoreOptions): Core {
     },
     async disconnected(connection) {
       await typing.connectionClosed(connection.id);
+      await viewing.connectionClosed(connection.id);
       await presenceService.deviceDisconnected(connection.actor.userId);
     },
   };
@@ -266,6 +292,7 @@ export function createCore(o: CoreOptions): Core {
     uploadLimit: security.uploads,
   });
   const membership = new MembershipService({ ...shared, audit, policy, conversations });
+  const practiceDeps = { ...shared, practices: o.practices, audit, conversations };
   return {
     ...shared,
     presence,
@@ -275,6 +302,7 @@ export function createCore(o: CoreOptions): Core {
     receipts: new ReceiptService(shared),
     reactions: new ReactionService({ ...shared, policy, audit }),
     typing,
+    viewing,
     search: new SearchService(o.store, views, audit),
     attachments,
     presenceService,
@@ -287,6 +315,12 @@ export function createCore(o: CoreOptions): Core {
     schedules,
     contacts: new ContactService({ ...shared, care, policy, appointments }),
     membership,
+    practices: new PracticeService({ ...practiceDeps, policy }),
+    teamInbox: new TeamInbox({ ...practiceDeps, policy }),
+    replyExpectations: new ReplyExpectations({ ...practiceDeps, care }),
+    savedReplies: new SavedReplies({ ...practiceDeps, care }),
+    patientContext: new PatientContextService({ ...practiceDeps, care, appointments }),
+    practiceBookings: new PracticeBookings({ ...practiceDeps, care, appointments }),
     blocks: new BlockService({ store: o.store, care, clock: o.clock, users, audit, conversations }),
     doctorReady,
     signInLinks,
@@ -335,6 +369,7 @@ export function createCore(o: CoreOptions): Core {
       stopForgetting();
       void audit.close();
       typing.close();
+      viewing.close();
       presenceService.close();
     },
   };

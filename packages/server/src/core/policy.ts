@@ -44,6 +44,12 @@ export interface MessagingPolicy {
     addedBy?: ReadonlyMap<string, string>,
   ): Promise<Hold>;
   visibility(actor: Actor): Promise<Visibility>;
+  /**
+   * Whether a patient is a patient of a team (a practice) with these members: a relationship of
+   * their own with the patient, held by any member (the one that lasts longest). Decides who may
+   * open a practice conversation and what its members hold by (docs/decisions/1401).
+   */
+  teamHold(patientId: string, memberIds: readonly string[]): Promise<Hold>;
 }
 
 /** `open`: any two users who can find each other may talk. */
@@ -56,5 +62,8 @@ export const openPolicy: MessagingPolicy = {
   },
   async visibility() {
     return { everyone: true };
+  },
+  async teamHold() {
+    return HOLDS_INDEFINITELY;
   },
 };

@@ -67,6 +67,8 @@ export class SendVerdicts implements MessagingPolicy {
     this.policy.relationship(conversation, participants, addedBy);
 
   visibility: MessagingPolicy['visibility'] = (actor) => this.policy.visibility(actor);
+
+  teamHold: MessagingPolicy['teamHold'] = (patientId, memberIds) => this.policy.teamHold(patientId, memberIds);
 }
 
 function membersOf(participants: readonly ParticipantRecord[]): string {

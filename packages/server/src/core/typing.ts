@@ -17,6 +17,11 @@ export interface TypingDeps {
   ttlMs: number;
   /** Failures of work done later (taking an expired indicator down). */
   onError?: (error: unknown) => void;
+  /**
+   * `typing` (default) goes to every other participant; `viewing` (a colleague has the conversation
+   * open, issue 14) only to the other staff, never to the patient.
+   */
+  activity?: 'typing' | 'viewing';
 }
 
 interface Typist {
@@ -29,7 +34,7 @@ interface Typist {
 }
 
 /**
- * "Is typing…": relayed to the other participants, never stored, and never left behind. Each
+ * "Is typing…" (and, with `activity: 'viewing'`, "is viewing"): relayed to the other participants, never stored, and never left behind. Each
  * indicator expires unless refreshed; closing the connection that typed takes it down at once.
  */
 export class TypingService {
@@ -54,7 +59,9 @@ export class TypingService {
     const typist: Typist = {
       conversationId,
       userId: actor.userId,
-      recipients: participants.filter((p) => p.userId !== actor.userId).map((p) => p.userId),
+      recipients: await this.recipientsOf(
+        participants.filter((p) => p.userId !== actor.userId).map((p) => p.userId),
+      ),
       username: user?.name ?? '',
       connectionId,
       timer: setTimeout(() => {
@@ -95,8 +102,25 @@ export class TypingService {
     await this.publish(typist, false);
   }
 
+  private async recipientsOf(others: string[]): Promise<string[]> {
+    if (this.d.activity !== 'viewing') return others;
+    return (await this.d.users.getMany(others)).filter((u) => u.role !== 'patient').map((u) => u.id);
+  }
+
   private async publish(typist: Typist, isTyping: boolean): Promise<void> {
     if (typist.recipients.length === 0) return;
+    if (this.d.activity === 'viewing') {
+      await this.d.bus.publish(
+        domainEvent('viewing.changed', typist.recipients, {
+          conversationId: typist.conversationId,
+          userId: typist.userId,
+          username: typist.username,
+          isViewing: isTyping,
+          expiresInMs: this.d.ttlMs,
+        }),
+      );
+      return;
+    }
     await this.d.bus.publish(
       domainEvent('typing.changed', typist.recipients, {
         conversationId: typist.conversationId,

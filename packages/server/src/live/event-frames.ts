@@ -138,6 +138,17 @@ function render(event: DomainEvent, perspective: Perspective): readonly ServerFr
           expires_in_ms: event.expiresInMs,
         },
       ];
+    case 'viewing.changed':
+      return [
+        {
+          type: 'viewing_indicator',
+          conversation_id: event.conversationId,
+          user_id: event.userId,
+          username: event.username,
+          is_viewing: event.isViewing,
+          expires_in_ms: event.expiresInMs,
+        },
+      ];
     case 'presence.changed':
       return [
         {
@@ -176,6 +187,15 @@ function render(event: DomainEvent, perspective: Perspective): readonly ServerFr
           type: event.kind === 'participant.joined' ? 'user_joined' : 'user_left',
           conversation_id: event.conversationId,
           user_id: event.userId,
+        },
+      ];
+    case 'triage.changed':
+      return [
+        {
+          type: 'triage_changed',
+          conversation_id: event.conversationId,
+          practice_id: event.practiceId,
+          assignee_id: event.assigneeId,
         },
       ];
     case 'doctor.ready':

@@ -54,6 +54,14 @@ export async function dispatchFrame(
         source.connectionId,
       );
       return { kind: 'done' };
+    case 'viewing':
+      await core.viewing.set(
+        actor,
+        conversationFor(frame.conversation_id, source),
+        frame.is_viewing,
+        source.connectionId,
+      );
+      return { kind: 'done' };
     case 'read_receipt':
       return { kind: 'read', result: await core.receipts.markRead(actor, receiptTarget(frame, source)) };
     case 'delivery_receipt': {

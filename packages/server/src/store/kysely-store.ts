@@ -12,6 +12,7 @@ import { type AppendOutcome, appendSqliteBatch } from './message-append-sqlite.j
 import { MAX_BATCHES_IN_FLIGHT, MessageBatcher } from './message-batcher.js';
 import { KyselyMessageStore } from './message-kysely-store.js';
 import { toMessageRecord } from './message-row.js';
+import { KyselyPracticeStore } from './practice-kysely-store.js';
 import type { Database } from './schema.js';
 import { SqliteMessageWriter } from './sqlite-writer.js';
 import { isUniqueViolation } from './unique-violation.js';
@@ -151,6 +152,7 @@ export class KyselyStore implements Store {
       conversations: new KyselyConversationStore(db, this.dialect),
       messages: new KyselyMessageStore(db, this.dialect),
       care: new KyselyCareStore(db, this.dialect),
+      practices: new KyselyPracticeStore(db, this.dialect),
       appendAudit: (records) => insertAuditRows(db, records),
     };
   }

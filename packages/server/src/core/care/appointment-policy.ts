@@ -4,6 +4,7 @@ import { CoreError } from '../errors.js';
 import { HOLDS_INDEFINITELY, type Hold, type MessagingPolicy, type Visibility } from '../policy.js';
 import type { CareStore, ConsultationRecord } from '../ports/care-store.js';
 import type { Clock } from '../ports/clock.js';
+import type { PracticeReads } from '../ports/practice-store.js';
 import type { ConversationRecord, ParticipantRecord, UserRecord } from '../ports/store.js';
 import type { UserDirectory } from '../users.js';
 import { consultationBasis, consultationVerdict, type HoursRule, liveUntil } from './consultation-rules.js';
@@ -23,7 +24,12 @@ export interface CarePolicyDeps {
   clock: Clock;
   /** How long after an appointment's end the relationship it made still holds. */
   consultationWindowMs: number;
+  /** Practices taking part in conversations (issue 14); without it no one holds through a practice. */
+  practices?: PracticeReads;
 }
+
+/** In a care-team map, "added by" a practice rather than a person: `practice:<id>`. */
+const BY_PRACTICE = 'practice:';
 
 /**
  * `appointment` (the default, seed 000's clinic): a patient and a practitioner may talk while an
@@ -182,8 +188,9 @@ export class AppointmentPolicy implements MessagingPolicy {
       let hold = await ownHold(practitionerId);
       const adder = team.get(practitionerId);
       if (hold.code !== null && adder !== undefined && adder !== practitionerId) {
-        const adderRole = (await this.d.users.get(adder))?.role;
-        if (adderRole === 'admin') hold = HOLDS_INDEFINITELY;
+        const adderRole = adder.startsWith(BY_PRACTICE) ? undefined : (await this.d.users.get(adder))?.role;
+        if (adder.startsWith(BY_PRACTICE)) hold = await this.practiceHold(adder, ownHold);
+        else if (adderRole === 'admin') hold = HOLDS_INDEFINITELY;
         // Held through the adder: their relationship's end is this one's (and its code).
         else if (adderRole === 'practitioner') hold = await ownHold(adder);
       }
@@ -193,10 +200,34 @@ export class AppointmentPolicy implements MessagingPolicy {
     return { code: null, openUntil };
   }
 
-  /** Who added each practitioner of a conversation (care-team rows). */
+  /**
+   * Who added each practitioner of a conversation (care-team rows); the members of a practice
+   * taking part in it hold through the practice (`practice:<id>`) unless someone added them.
+   */
   protected async teamOf(conversationId: string): Promise<Map<string, string>> {
     const rows = await this.d.care.listCareTeam(conversationId);
-    return new Map(rows.map((r) => [r.userId, r.addedBy]));
+    const team = new Map(rows.map((r) => [r.userId, r.addedBy]));
+    const practice = await this.d.practices?.findPracticeConversation(conversationId);
+    if (practice && this.d.practices) {
+      for (const member of await this.d.practices.listMembers([practice.practiceId])) {
+        if (!team.has(member.userId)) team.set(member.userId, `${BY_PRACTICE}${practice.practiceId}`);
+      }
+    }
+    return team;
+  }
+
+  async teamHold(patientId: string, memberIds: readonly string[]): Promise<Hold> {
+    return bestHold(await Promise.all(memberIds.map((id) => this.pairHold(patientId, id))));
+  }
+
+  /** A member of a practice holds while any member's own relationship with the patient does (no chaining). */
+  private async practiceHold(
+    adder: string,
+    ownHold: (practitionerId: string) => Promise<Hold>,
+  ): Promise<Hold> {
+    const practiceId = adder.slice(BY_PRACTICE.length);
+    const members = (await this.d.practices?.listMembers([practiceId])) ?? [];
+    return bestHold(await Promise.all(members.map((m) => ownHold(m.userId))));
   }
 
   /** A conversation opened "for" an appointment must be between that appointment's two people. */
@@ -211,6 +242,17 @@ export class AppointmentPolicy implements MessagingPolicy {
     }
     if (!isLinking(appointment)) throw new CoreError('appointment_not_accepted');
   }
+}
+
+/** The hold that lasts longest (null: no end), or the first refusal when none holds. */
+function bestHold(holds: readonly Hold[]): Hold {
+  let best: Hold | undefined;
+  for (const hold of holds) {
+    if (hold.code !== null) continue;
+    if (hold.openUntil === null) return hold;
+    if (!best || (best.openUntil !== null && hold.openUntil > best.openUntil)) best = hold;
+  }
+  return best ?? holds.find((h) => h.code !== null) ?? { code: 'no_care_relationship', openUntil: null };
 }
 
 /** The earlier of two instants, null meaning "no end". */

@@ -232,7 +232,7 @@ export class AppointmentService {
     return wire!;
   }
 
-  private async renderMany(
+  async renderMany(
     records: readonly AppointmentRecord[],
     viewer: Pick<Actor, 'userId' | 'role'>,
   ): Promise<Appointment[]> {

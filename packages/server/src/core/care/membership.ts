@@ -2,13 +2,14 @@ import type { Conversation } from '@carechat/protocol';
 import { accessConversation } from '../access.js';
 import type { Actor } from '../actor.js';
 import type { AuditLog } from '../audit.js';
+import { newParticipant } from '../conversation-rows.js';
 import type { ConversationService } from '../conversations.js';
 import { CoreError } from '../errors.js';
 import { domainEvent, userIdsOf } from '../events.js';
 import type { MessagingPolicy } from '../policy.js';
 import type { Bus } from '../ports/bus.js';
 import type { Clock } from '../ports/clock.js';
-import type { ParticipantRecord, Store } from '../ports/store.js';
+import type { Store } from '../ports/store.js';
 import { recordPolicyRefusal } from '../refusals.js';
 import { isReachable, type UserDirectory } from '../users.js';
 import { vouchedBy } from './parties.js';
@@ -45,16 +46,8 @@ export class MembershipService {
     if (wanted.length === 0) return this.d.conversations.get(actor, conversationId);
 
     const now = this.d.clock.now().toISOString();
-    const joining: ParticipantRecord[] = wanted.map((userId) => ({
-      conversationId,
-      userId,
-      joinedAt: now,
-      // They can read the history, but it is not news to them.
-      lastReadSeq: conversation.lastSeq,
-      lastDeliveredSeq: conversation.lastSeq,
-      muted: false,
-      pinned: false,
-    }));
+    // They can read the history, but it is not news to them.
+    const joining = wanted.map((userId) => newParticipant(conversationId, userId, now, conversation.lastSeq));
     // The care team: who the actor vouches for by bringing these people in (care/parties.ts).
     const present = await this.d.users.getMany(participants.map((p) => p.userId));
     const team = vouchedBy(actor, users, present);

@@ -69,3 +69,30 @@ export function openWindowAt(windows: readonly ScheduleWindowRecord[], at: Date)
 export function isWithinSchedule(windows: readonly ScheduleWindowRecord[], at: Date): boolean {
   return openWindowAt(windows, at) !== undefined;
 }
+
+const DAY_MS = 86_400_000;
+
+/** The instant a wall-clock date and time happen in `timeZone` (two passes settle daylight saving). */
+function instantOf(date: string, time: string, timeZone: string): Date {
+  const asUtc = Date.parse(`${date}T${time}:00.000Z`);
+  const offsetAt = (t: number) => {
+    const local = localTime(new Date(t), timeZone);
+    return Date.parse(`${local.date}T${local.time}:00.000Z`) - t;
+  };
+  const first = asUtc - offsetAt(asUtc);
+  return new Date(asUtc - offsetAt(first));
+}
+
+/** The next moment any window opens after `from` (within a week and a day), or null for no windows. */
+export function nextOpening(windows: readonly ScheduleWindowRecord[], from: Date): Date | null {
+  let best: Date | null = null;
+  for (const window of windows) {
+    for (let day = 0; day <= 8; day++) {
+      const local = localTime(new Date(from.getTime() + day * DAY_MS), window.timezone);
+      if (local.dayOfWeek !== window.dayOfWeek) continue;
+      const opens = instantOf(local.date, window.start, window.timezone);
+      if (opens.getTime() > from.getTime() && (best === null || opens < best)) best = opens;
+    }
+  }
+  return best;
+}

@@ -15,6 +15,7 @@ export type {
   NotificationStore,
   PushSubscriptionRecord,
 } from './notification-store.js';
+export type { PracticeStore, PracticeWrites } from './practice-store.js';
 export type { PushOptions, PushSender } from './push-sender.js';
 export type { SecurityStore } from './security-store.js';
 export type { Store, StoreTransaction } from './store.js';

@@ -1,6 +1,7 @@
 import type { CareWrites } from './care-store.js';
 import type { ConversationStore, ConversationWrites } from './conversation-store.js';
 import type { MessageStore, MessageWrites } from './message-store.js';
+import type { PracticeStore } from './practice-store.js';
 import type { AuditRecord } from './security-store.js';
 import type { UserStore } from './user-store.js';
 
@@ -52,6 +53,7 @@ export interface StoreTransaction {
   conversations: ConversationStore & ConversationWrites;
   messages: Omit<MessageStore, 'appendMessage' | 'observeCommits'> & MessageWrites;
   care: CareWrites;
+  practices: PracticeStore;
   appendAudit(records: readonly AuditRecord[]): Promise<void>;
 }
 

@@ -8,6 +8,7 @@ import { accountStatus } from './0006-account-status.js';
 import { attachmentDeletion } from './0007-attachment-deletion.js';
 import { attachmentBytes } from './0008-attachment-bytes.js';
 import { notifications } from './0009-notifications.js';
+import { practices } from './0010-practices.js';
 import { signInLinks } from './0011-sign-in-links.js';
 import { doctorReadyDelivery } from './0013-doctor-ready-delivery.js';
 import { signupConfirmations } from './0014-signup-confirmations.js';
@@ -23,6 +24,7 @@ export const migrations: Record<string, Migration> = {
   '0007-attachment-deletion': attachmentDeletion,
   '0008-attachment-bytes': attachmentBytes,
   '0009-notifications': notifications,
+  '0010-practices': practices,
   '0011-sign-in-links': signInLinks,
   '0013-doctor-ready-delivery': doctorReadyDelivery,
   '0014-signup-confirmations': signupConfirmations,

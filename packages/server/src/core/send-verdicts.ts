@@ -68,7 +68,8 @@ export class SendVerdicts implements MessagingPolicy {
 
   visibility: MessagingPolicy['visibility'] = (actor) => this.policy.visibility(actor);
 
-  teamHold: MessagingPolicy['teamHold'] = (patientId, memberIds) => this.policy.teamHold(patientId, memberIds);
+  teamHold: MessagingPolicy['teamHold'] = (patientId, memberIds) =>
+    this.policy.teamHold(patientId, memberIds);
 }
 
 function membersOf(participants: readonly ParticipantRecord[]): string {

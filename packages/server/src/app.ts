@@ -23,6 +23,7 @@ import { registerConversationRoutes } from './doors/http/conversation-routes.js'
 import { registerErrorHandling } from './doors/http/error-handling.js';
 import { registerHardening } from './doors/http/hardening.js';
 import { registerHealthRoutes } from './doors/http/health-routes.js';
+import { registerLinkRoutes } from './doors/http/link-routes.js';
 import { registerLiveRoutes } from './doors/http/live-routes.js';
 import { registerMeRoutes } from './doors/http/me-routes.js';
 import { registerMetricsRoute } from './doors/http/metrics-route.js';
@@ -30,8 +31,6 @@ import { registerNotificationRoutes } from './doors/http/notification-routes.js'
 import { registerParticipantRoutes } from './doors/http/participant-routes.js';
 import { registerPracticeRoutes } from './doors/http/practice-routes.js';
 import { registerServerApiRoutes } from './doors/http/server-api-routes.js';
-import { registerSignInLinkRoute } from './doors/http/sign-in-link-route.js';
-import { registerSignupConfirmationRoute } from './doors/http/signup-confirmation-route.js';
 import { registerWebApp } from './doors/http/web-app.js';
 import { attachSocketIoDoor, type SocketIoDoor } from './doors/socketio/socketio-door.js';
 import { attachWsDoor, type WsDoor } from './doors/ws/ws-door.js';
@@ -231,8 +230,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   if (config.serverApiKey !== undefined) {
     registerServerApiRoutes(http, core, config.serverApiKey, { publicUrl: config.publicUrl });
   }
-  registerSignInLinkRoute(http, core, { cookieSecure: config.cookieSecure });
-  registerSignupConfirmationRoute(http, core, { cookieSecure: config.cookieSecure });
+  registerLinkRoutes(http, core, { cookieSecure: config.cookieSecure });
   registerNotificationRoutes(http, core, notifications.preferenceService(core.audit));
   const addressOf = addressResolver(config.trustProxy);
   const events = registerEventDoors(http, core, live);

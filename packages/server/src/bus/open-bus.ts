@@ -27,16 +27,7 @@ export async function openBus(
   channel?: IpcChannel,
 ): Promise<OpenedBus> {
   if (config.redisUrl === undefined && channel !== undefined) {
-    const bus = new IpcBus(channel);
-    const presence = new IpcPresence(channel);
-    return {
-      bus,
-      presence,
-      async close() {
-        presence.close();
-        await bus.close();
-      },
-    };
+    return shared(new IpcBus(channel), new IpcPresence(channel));
   }
   if (config.redisUrl === undefined) {
     const bus = new MemoryBus();
@@ -61,12 +52,19 @@ export async function openBus(
     // joins the cluster when Redis answers.
     logger.error('redis not reachable at start: serving local clients only until it is');
   }
-  const presence = new RedisPresence({
-    redis: bus.client,
-    prefix: config.redisPrefix,
-    nodeId: config.nodeId,
-    ttlSeconds: config.presenceTtlSeconds,
-  });
+  return shared(
+    bus,
+    new RedisPresence({
+      redis: bus.client,
+      prefix: config.redisPrefix,
+      nodeId: config.nodeId,
+      ttlSeconds: config.presenceTtlSeconds,
+    }),
+  );
+}
+
+/** A bus with the presence that goes with it; closing stops the presence first. */
+function shared(bus: Bus, presence: Presence & { close(): void }): OpenedBus {
   return {
     bus,
     presence,

@@ -7,7 +7,7 @@ import type { SecurityStore, SignupConfirmationRecord } from './ports/security-s
 import type { UserRecord } from './ports/user-store.js';
 import { hashToken } from './tokens.js';
 
-/** Where a confirmation link lands (doors/http/signup-confirmation-route.ts). */
+/** Where a confirmation link lands (doors/http/link-routes.ts). */
 export const CONFIRM_PATH = '/auth/confirm';
 
 export interface SignupConfirmationOptions {

@@ -14,7 +14,7 @@ import type { RequestContext } from '../../core/actor.js';
 import { CoreError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import { toWireUser } from '../../core/users.js';
-import { SIGN_IN_LINK_PATH } from './sign-in-link-route.js';
+import { SIGN_IN_LINK_PATH } from './link-routes.js';
 import { parse } from './validate.js';
 
 const externalParams = z.object({ externalId: externalIdSchema });

@@ -14,6 +14,7 @@ import { ScheduleService } from './care/schedules.js';
 import type { ConnectionLifecycle } from './connection-lifecycle.js';
 import { ConversationService } from './conversations.js';
 import { DataRightsService } from './data-rights.js';
+import { DeliveryCursorService } from './delivery-cursors.js';
 import { MessageEventContext } from './event-context.js';
 import { newId } from './ids.js';
 import type { ConnectionLimiter } from './limits.js';
@@ -80,6 +81,8 @@ export interface Core {
   conversations: ConversationService;
   messages: MessageService;
   receipts: ReceiptService;
+  /** Per-session places of per-conversation sockets whose clients reconnect without resume. */
+  deliveryCursors: DeliveryCursorService;
   reactions: ReactionService;
   typing: TypingService;
   search: SearchService;
@@ -241,6 +244,7 @@ export function createCore(o: CoreOptions): Core {
     conversations,
     messages,
     receipts: new ReceiptService(shared),
+    deliveryCursors: new DeliveryCursorService(shared),
     reactions: new ReactionService({ ...shared, policy, audit }),
     typing,
     search: new SearchService(o.store, views, audit),

@@ -8,6 +8,7 @@ import type { LiveLayer } from '../../live/live-layer.js';
 import type { CloseReason, LiveSession, LiveSink } from '../../live/session.js';
 import type { Metrics } from '../../metrics.js';
 import type { AddressOf } from '../client-address.js';
+import { hookFrames, removedFrom } from '../compat/seed-004-channels/hook-frames.js';
 import { jsonFrame } from '../json-frame.js';
 
 export interface WsDoorOptions {
@@ -95,6 +96,8 @@ export function attachWsDoor(
             door,
             release: admission.release,
             conversationId,
+            // Seed 004's hook reconnects with its own backoff and never says what it holds.
+            resumeFromSessionCursor: conversationId !== undefined,
             heartbeatMs: options.heartbeatMs ?? 15_000,
           });
           attach(ws, session);
@@ -156,13 +159,14 @@ class WsSink implements LiveSink {
   }
 
   send(frame: ServerFrame): void {
-    this.write(frame);
-    if (this.conversationId === undefined) return;
-    // Seed 004's clients draw their own messages from the room's chat_message echo.
-    if (frame.type === 'message_sent') this.write({ ...frame, type: 'chat_message' });
+    if (this.conversationId === undefined) {
+      this.write(frame);
+      return;
+    }
+    // /ws/chat/:id/ speaks seed 004's profile (doors/compat/seed-004-channels).
+    for (const out of hookFrames(frame)) this.write(out);
     // Removed from the conversation this socket is about: nothing more will come through it.
-    else if (frame.type === 'user_left' && frame.user_id === this.userId)
-      this.ws.close(CLOSE_CODES.forbidden, 'not_participant');
+    if (removedFrom(frame, this.userId)) this.ws.close(CLOSE_CODES.forbidden, 'not_participant');
   }
 
   bufferedBytes(): number {

@@ -6,6 +6,7 @@ import { security } from './0004-security.js';
 import { careTeamsAndBlocks } from './0005-care-teams-and-blocks.js';
 import { accountStatus } from './0006-account-status.js';
 import { attachmentDeletion } from './0007-attachment-deletion.js';
+import { deliveryCursors } from './0012-delivery-cursors.js';
 
 /** Every migration, in order. One set serves both dialects. Never edit a shipped migration: add one. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005-care-teams-and-blocks': careTeamsAndBlocks,
   '0006-account-status': accountStatus,
   '0007-attachment-deletion': attachmentDeletion,
+  '0012-delivery-cursors': deliveryCursors,
 };

@@ -14,6 +14,7 @@ import type { SecurityStore } from './core/ports/security-store.js';
 import type { Store } from './core/ports/store.js';
 import type { Presence } from './core/presence.js';
 import { addressResolver } from './doors/client-address.js';
+import { registerSeedProfiles } from './doors/compat/seed-profiles.js';
 import { type EventDoors, registerEventDoors } from './doors/events/index.js';
 import { registerAdminRoutes } from './doors/http/admin-routes.js';
 import { registerAuthRoutes } from './doors/http/auth-routes.js';
@@ -187,6 +188,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   registerLiveRoutes(http, core);
   registerParticipantRoutes(http, core);
   registerCareRoutes(http, core);
+  await registerSeedProfiles(http, core);
   if (config.serverApiKey !== undefined) registerServerApiRoutes(http, core, config.serverApiKey);
   const addressOf = addressResolver(config.trustProxy);
   const events = registerEventDoors(http, core, live);

@@ -43,6 +43,22 @@ export type DomainEvent =
   | Routed<'participant.joined', { conversationId: string; userId: string }>
   | Routed<'participant.left', { conversationId: string; userId: string }>
   | Routed<'doctor.ready', { consultationId: string; conversationId: string; doctorId: string; text: string }>
+  /**
+   * Someone opened or closed a consultation's room on one of their connections (seed 003's
+   * join_consultation / leave_consultation). No protocol frame carries it: only doors that speak
+   * rooms say it (LiveSink.hear); the connection that did it does not hear it.
+   */
+  | Routed<
+      'consultation.room',
+      {
+        consultationId: string;
+        conversationId: string;
+        userId: string;
+        role: Role;
+        present: boolean;
+        exceptConnectionId?: string;
+      }
+    >
   /** Goes to the connections of these sessions, wherever they are; they are closed after. */
   | Routed<'session.revoked', { sessionIds: string[]; reason: SessionRevokedEvent['reason'] }>
   /**
@@ -77,8 +93,22 @@ export type MessageCreated = Routed<
      */
     consultationId?: string | null;
     senderRole?: Role | null;
+    /** The consultation's two parties (seed 003's `user` and `doctor`), when it has one. */
+    consultationParties?: ConsultationParties | null;
   }
 >;
+
+/** A consultation's patient and practitioner, as seed 003's clients show them. */
+export interface ConsultationParties {
+  user: PartyName;
+  doctor: PartyName;
+}
+
+export interface PartyName {
+  id: string;
+  name: string;
+  role: Role;
+}
 
 interface NotificationPayload {
   conversationId: string;

@@ -255,7 +255,7 @@ export function createCore(o: CoreOptions): Core {
     care,
     policy,
     appointments,
-    consultations: new ConsultationService({ store: o.store, care, messages }),
+    consultations: new ConsultationService({ store: o.store, care, messages, bus }),
     schedules,
     contacts: new ContactService({ ...shared, care, policy, appointments }),
     membership,

@@ -38,6 +38,11 @@ export interface LiveSink {
    */
   readonly needsMessageContext?: boolean;
   /**
+   * Set by codecs that speak events no protocol frame carries (Socket.IO: who opened a
+   * consultation's room); the connection an event came from does not hear it.
+   */
+  hear?(event: DomainEvent): void;
+  /**
    * The wire's heartbeat (a WebSocket ping, an SSE comment). Returns false when the peer has not
    * answered the previous one: the session is then closed as unresponsive.
    */
@@ -147,6 +152,10 @@ export class LiveSession implements LiveConnection {
     if (only !== undefined) {
       const conversationId = conversationOfEvent(event);
       if (conversationId !== undefined && conversationId !== only) return;
+    }
+    if (event.kind === 'consultation.room') {
+      if (event.exceptConnectionId !== this.id) this.sink.hear?.(event);
+      return;
     }
     for (const frame of framesFor(event, { userId: this.actor.userId, connectionId: this.id })) {
       this.#ordered.push(frame, event);

@@ -2,7 +2,9 @@ import type { Consultation, Message } from '@carechat/protocol';
 import { accessConversation } from '../access.js';
 import type { Actor } from '../actor.js';
 import { CoreError } from '../errors.js';
+import { domainEvent, userIdsOf } from '../events.js';
 import type { MessageService, Origin, SendInput } from '../messages.js';
+import type { Bus } from '../ports/bus.js';
 import type { CareStore, ConsultationRecord } from '../ports/care-store.js';
 import type { Store } from '../ports/store.js';
 import { toWireConsultation } from './care-wire.js';
@@ -11,6 +13,7 @@ export interface ConsultationDeps {
   store: Store;
   care: CareStore;
   messages: MessageService;
+  bus: Bus;
 }
 
 /**
@@ -36,6 +39,32 @@ export class ConsultationService {
   ): Promise<{ message: Message; created: boolean }> {
     const consultation = await this.find(actor, consultationId);
     return this.d.messages.send(actor, consultation.conversationId, input, origin);
+  }
+
+  /**
+   * Opens or closes the consultation's room on one of the actor's connections (seed 003's
+   * join_consultation / leave_consultation): the participants' other connections hear who came or
+   * went. Delivery does not depend on it. Returns the consultation with its conversation.
+   */
+  async enterRoom(
+    actor: Actor,
+    consultationId: string,
+    present: boolean,
+    connectionId: string,
+  ): Promise<Consultation & { conversation_id: string }> {
+    const consultation = await this.find(actor, consultationId);
+    const { participants } = await accessConversation(this.d.store, actor, consultation.conversationId);
+    await this.d.bus.publish(
+      domainEvent('consultation.room', userIdsOf(participants), {
+        consultationId,
+        conversationId: consultation.conversationId,
+        userId: actor.userId,
+        role: actor.role,
+        present,
+        exceptConnectionId: connectionId,
+      }),
+    );
+    return { ...toWireConsultation(consultation), conversation_id: consultation.conversationId };
   }
 
   /** The consultation a conversation belongs to (the newest), for doors that speak in consultations. */

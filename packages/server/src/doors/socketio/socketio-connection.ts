@@ -13,6 +13,7 @@ import { CoreError } from '../../core/errors.js';
 import { domainEvent } from '../../core/events.js';
 import type { Core } from '../../core/index.js';
 import type { LiveSession } from '../../live/session.js';
+import type { LeftRooms } from '../compat/seed-003-consultation/consultation-rooms.js';
 
 type Ack = (response: SocketIoAck<Record<string, unknown>>) => void;
 
@@ -26,18 +27,33 @@ export class SocketIoConnection {
     private readonly core: Core,
     private readonly actor: Actor,
     private readonly session: LiveSession,
+    private readonly rooms: LeftRooms,
   ) {}
 
   attach(socket: Socket): void {
     socket.on('join_consultation', (payload: unknown, ack?: unknown) =>
       this.handle(ack, async () => {
         const consultationId = decode(consultationRefEventSchema, payload);
-        return { consultation: await this.core.consultations.open(this.actor, consultationId) };
+        const consultation = await this.core.consultations.enterRoom(
+          this.actor,
+          consultationId,
+          true,
+          this.session.id,
+        );
+        this.rooms.join(consultation.conversation_id);
+        return { consultation };
       }),
     );
     socket.on('leave_consultation', (payload: unknown, ack?: unknown) =>
       this.handle(ack, async () => {
-        decode(consultationRefEventSchema, payload);
+        const consultationId = decode(consultationRefEventSchema, payload);
+        const consultation = await this.core.consultations.enterRoom(
+          this.actor,
+          consultationId,
+          false,
+          this.session.id,
+        );
+        this.rooms.leave(consultation.conversation_id);
         return {};
       }),
     );

@@ -1,10 +1,11 @@
 import type { Message, ServerFrame } from '@carechat/protocol';
-import type { DomainEvent } from '../../core/events.js';
+import type { ConsultationParties, DomainEvent } from '../../core/events.js';
 
 /** What encoding a message needs beyond the frame: carried by its domain event from the core. */
 interface MessageContext {
   consultationId: string | null;
   senderRole: string | null | undefined;
+  parties: ConsultationParties | null | undefined;
 }
 
 const encoded = new WeakMap<ServerFrame, [string, unknown]>();
@@ -21,7 +22,11 @@ export function encodeFrame(frame: ServerFrame, event?: DomainEvent): [string, u
     pair = render(
       frame,
       event?.kind === 'message.created'
-        ? { consultationId: event.consultationId ?? null, senderRole: event.senderRole }
+        ? {
+            consultationId: event.consultationId ?? null,
+            senderRole: event.senderRole,
+            parties: event.consultationParties,
+          }
         : undefined,
     );
     encoded.set(frame, pair);
@@ -73,6 +78,9 @@ function newMessage(message: Message, context: MessageContext | undefined) {
     /** Seed 003 tells the two sides apart by 'doctor' / 'user'. */
     sender: context?.senderRole === 'practitioner' ? 'doctor' : 'user',
     sentAt: message.timestamp,
+    /** Seed 003's consultation parties (the patient and the doctor), null outside a consultation. */
+    user: context?.parties?.user ?? null,
+    doctor: context?.parties?.doctor ?? null,
   };
 }
 

@@ -13,6 +13,8 @@ import { CoreError } from '../../core/errors.js';
 import { domainEvent } from '../../core/events.js';
 import type { Core } from '../../core/index.js';
 import type { LiveSession } from '../../live/session.js';
+import { attachDentistEvents } from '../compat/seed-002-nextdentist/dentist-handlers.js';
+import { statusOf, withParticipantRows } from '../compat/seed-002-nextdentist/dentist-shapes.js';
 import type { LeftRooms } from '../compat/seed-003-consultation/consultation-rooms.js';
 
 type Ack = (response: SocketIoAck<Record<string, unknown>>) => void;
@@ -58,13 +60,25 @@ export class SocketIoConnection {
       }),
     );
     socket.on('send_message', (payload: unknown, ack?: unknown) =>
-      this.handle(ack, async () => ({ message: await this.send(decode(sendMessageEventSchema, payload)) })),
+      this.handle(ack, async () => {
+        const message = await this.send(decode(sendMessageEventSchema, payload));
+        return { message: { ...message, status: statusOf(message) } };
+      }),
     );
     socket.on('create_conversation', (payload: unknown, ack?: unknown) =>
       this.handle(ack, async () => {
         const input = decode(createConversationEventSchema, payload);
-        return this.core.conversations.open(this.actor, input);
+        const { conversation, created } = await this.core.conversations.open(this.actor, input);
+        this.rooms.join(conversation.id);
+        return { conversation: withParticipantRows(conversation, this.actor.userId), created };
       }),
+    );
+    attachDentistEvents(
+      (name, run) =>
+        socket.on(name, (payload: unknown, ack?: unknown) =>
+          this.handle(ack, () => run((schema) => decode(schema, payload))),
+        ),
+      { core: this.core, actor: this.actor, session: this.session, rooms: this.rooms },
     );
   }
 

@@ -8,6 +8,7 @@ import { type Refusal, refuseOrigin } from '../../live/admission.js';
 import { readCookie, SESSION_COOKIE } from '../../live/credentials.js';
 import type { LiveLayer } from '../../live/live-layer.js';
 import type { AddressOf } from '../client-address.js';
+import { withParticipantRows } from '../compat/seed-002-nextdentist/dentist-shapes.js';
 import { LeftRooms, roomPresence } from '../compat/seed-003-consultation/consultation-rooms.js';
 import { SocketIoConnection } from './socketio-connection.js';
 import { encodeFrame } from './socketio-frames.js';
@@ -93,6 +94,11 @@ export function attachSocketIoDoor(
       {
         send: (frame: ServerFrame, event?: DomainEvent) => {
           if (!socket.connected || !rooms.passes(frame)) return;
+          if (frame.type === 'conversation_created') {
+            // Rendered for this user: seed 002's participant rows say which one is theirs.
+            socket.emit(frame.type, { conversation: withParticipantRows(frame.conversation, actor.userId) });
+            return;
+          }
           const [name, payload] = encodeFrame(frame, event);
           socket.emit(name, payload);
         },

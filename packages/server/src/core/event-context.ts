@@ -1,7 +1,14 @@
 import type { Message } from '@carechat/protocol';
-import { type ConsultationParties, domainEvent, type MessageCreated, type PartyName } from './events.js';
+import {
+  type ConsultationParties,
+  type DirectParty,
+  domainEvent,
+  type MessageCreated,
+  type PartyName,
+} from './events.js';
 import type { Bus } from './ports/bus.js';
 import type { CareStore } from './ports/care-store.js';
+import type { Usernames } from './usernames.js';
 import type { UserDirectory } from './users.js';
 
 /**
@@ -25,9 +32,15 @@ export class MessageEventContext {
    * the bus, so the cache is dropped then (and kept small) rather than asked of the store per send.
    */
   readonly #consultations = new Map<string, ConsultationRef | null>();
+  /** The two people of 1:1 conversations (never changes: direct conversations keep their members). */
+  readonly #directParties = new Map<string, readonly DirectParty[]>();
 
   constructor(
-    private readonly d: { care: Pick<CareStore, 'listConsultationsOfConversation'>; users: UserDirectory },
+    private readonly d: {
+      care: Pick<CareStore, 'listConsultationsOfConversation'>;
+      users: UserDirectory;
+      usernames: Usernames;
+    },
   ) {}
 
   /** The bus the core's services publish on: message events leave it complete. */
@@ -49,17 +62,23 @@ export class MessageEventContext {
     if (
       event.consultationId !== undefined &&
       event.senderRole !== undefined &&
-      event.consultationParties !== undefined
+      event.consultationParties !== undefined &&
+      event.directParties !== undefined
     )
       return event;
-    const [consultation, senderRole] = await Promise.all([
+    const [consultation, senderRole, directParties] = await Promise.all([
       this.consultationOf(event.message.conversation_id),
       event.senderRole !== undefined
         ? event.senderRole
         : this.d.users.get(event.message.sender_id).then((sender) => sender?.role ?? null),
+      // A 1:1 conversation's recipients are its two participants.
+      event.recipients.length === 2
+        ? this.directPartiesOf(event.message.conversation_id, event.recipients)
+        : null,
     ]);
     return {
       ...event,
+      directParties,
       consultationId: event.consultationId ?? consultation?.id ?? null,
       senderRole,
       consultationParties: consultation?.parties ?? null,
@@ -97,6 +116,26 @@ export class MessageEventContext {
     if (this.#consultations.size >= MAX_CACHED) this.#consultations.clear();
     this.#consultations.set(conversationId, ref);
     return ref;
+  }
+
+  private async directPartiesOf(
+    conversationId: string,
+    userIds: readonly string[],
+  ): Promise<readonly DirectParty[]> {
+    const known = this.#directParties.get(conversationId);
+    if (known) return known;
+    const [users, usernames] = await Promise.all([
+      this.d.users.getMany(userIds),
+      this.d.usernames.of(userIds),
+    ]);
+    const parties = userIds.map((id) => ({
+      id,
+      name: users.find((u) => u.id === id)?.name ?? 'Deleted user',
+      username: usernames.get(id) ?? id,
+    }));
+    if (this.#directParties.size >= MAX_CACHED) this.#directParties.clear();
+    this.#directParties.set(conversationId, parties);
+    return parties;
   }
 
   private async partiesOf(consultation: {

@@ -95,6 +95,11 @@ export type MessageCreated = Routed<
     senderRole?: Role | null;
     /** The consultation's two parties (seed 003's `user` and `doctor`), when it has one. */
     consultationParties?: ConsultationParties | null;
+    /**
+     * The two people of a 1:1 conversation with their usernames (seed 001's `sender` and
+     * `receiver`); null for groups.
+     */
+    directParties?: readonly DirectParty[] | null;
   }
 >;
 
@@ -102,6 +107,12 @@ export type MessageCreated = Routed<
 export interface ConsultationParties {
   user: PartyName;
   doctor: PartyName;
+}
+
+export interface DirectParty {
+  id: string;
+  name: string;
+  username: string;
 }
 
 export interface PartyName {

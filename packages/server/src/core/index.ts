@@ -38,6 +38,7 @@ import { createSecurityParts, type SecuritySettings } from './security.js';
 import type { SessionGuard } from './sessions.js';
 import { AccessTokens } from './tokens.js';
 import { TypingService } from './typing.js';
+import { Usernames } from './usernames.js';
 import { UserDirectory } from './users.js';
 
 export interface CoreOptions {
@@ -92,6 +93,8 @@ export interface Core {
   connectionLifecycle: ConnectionLifecycle;
   /** Completes message events for codecs (consultation, sender role); see core/event-context.ts. */
   eventContext: MessageEventContext;
+  /** Usernames for clients that address people by one (seed 001): external id, else carechat id. */
+  usernames: Usernames;
   care: CareStore;
   policy: MessagingPolicy;
   appointments: AppointmentService;
@@ -122,7 +125,8 @@ export function createCore(o: CoreOptions): Core {
   const users = new UserDirectory(o.store);
   const presence = o.presence ?? new MemoryPresence();
   const care = o.care;
-  const eventContext = new MessageEventContext({ care, users });
+  const usernames = new Usernames({ care, users });
+  const eventContext = new MessageEventContext({ care, users, usernames });
   // Every service publishes through this: message events leave the core with what codecs need.
   const bus = eventContext.publishingOn(o.bus);
   const security = createSecurityParts({
@@ -252,6 +256,7 @@ export function createCore(o: CoreOptions): Core {
     presenceService,
     connectionLifecycle,
     eventContext,
+    usernames,
     care,
     policy,
     appointments,

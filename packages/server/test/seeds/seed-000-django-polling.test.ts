@@ -258,6 +258,8 @@ describe.each(DIALECTS)('seed 000 (Django polling template) on %s', (dialect) =>
       token: minted.access_token,
     });
     expect(history.body.messages).toHaveLength(1);
+    expect(history.body).toMatchObject({ success: true, room_id: roomId, count: 1 });
+    expect(history.headers.get('cache-control')).toBe('no-store');
     expect(history.body.messages![0]).toMatchObject({
       content: 'From a form',
       sender_type: 'patient',

@@ -132,6 +132,8 @@ describe.each(DIALECTS)('seed 001 (Channels sidebar, per-user socket) on %s', (d
       is_new_conversation: true,
       sender_full_name: 'Sishir Bhusal',
       sender_email: '',
+      receiver_full_name: 'Purna Acharya',
+      receiver_email: '',
     });
     expect(Number.isInteger(message.timestamp)).toBe(true);
     expect(Math.abs(Number(message.timestamp) - Date.now() / 1000)).toBeLessThan(60);

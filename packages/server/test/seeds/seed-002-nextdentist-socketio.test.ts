@@ -100,7 +100,10 @@ describe.each(DIALECTS)('seed 002 (NextDentist Socket.IO hook) on %s', (dialect)
     const messageId = String(got.messageId);
 
     // Delivered, then read, said over the socket; the patient sees the status move.
-    expect(await dentistApi.markAsDelivered(conversation.id, messageId)).toMatchObject({ ok: true });
+    expect(await dentistApi.markAsDelivered(conversation.id, messageId)).toMatchObject({
+      ok: true,
+      last_delivered_seq: 1,
+    });
     expect(await eventOf(patientApi, 'delivery_receipt')).toMatchObject({
       conversationId: conversation.id,
       userId: dentist.user.id,

@@ -118,6 +118,15 @@ describe.each(DIALECTS)('seed 004 (Django Channels hook) on %s', (dialect) => {
       // The doctor edits a message the page got live: it shows the new text and "(edited)". (The
       // hook applies message_edited to live messages only; see docs/migration.md, seed 004.)
       const live = doctorSocket.all('message_sent').find((m) => m.content === 'fourth')!;
+      // The history answers `results` beside `messages`, each with `created_at`.
+      const page = await request<{ messages: Message[]; results: Array<Message & { created_at: string }> }>(
+        server.url,
+        'GET',
+        `/api/conversations/${conversation.id}/messages`,
+        { token: patient.token },
+      );
+      expect(page.body.results).toEqual(page.body.messages);
+      expect(page.body.results.map((m) => m.created_at)).toEqual(page.body.results.map((m) => m.timestamp));
       doctorSocket.send({ type: 'edit_message', message_id: live.message_id, content: 'fourth, corrected' });
       await waitFor(() => (chat.bubbles()[3]?.edited ? true : undefined), 'the edit');
       expect(chat.bubbles()[3]!.content).toBe('fourth, corrected');

@@ -18,13 +18,24 @@ import { TcpLink } from './helpers/tcp-link.js';
 type Page = ReturnType<typeof openPage>;
 
 /** One page of the seed's web app, signed in as `user`, showing one conversation. */
-async function mountChat(page: Page, user: TestUser, conversationId: string, wsBase: string) {
+async function mountChat(
+  page: Page,
+  user: TestUser,
+  conversationId: string,
+  wsBase: string,
+  /** `Chat` (the hook-based component) or `ChatComponent` (the README's first example). */
+  component: 'Chat' | 'ChatComponent' = 'Chat',
+) {
   process.env.NEXT_PUBLIC_WS_BASE_URL = wsBase;
   (globalThis as Record<string, unknown>).__seedAuth = { user: user.user, token: user.token };
   const { createElement } = await import('react');
   const { createRoot } = await import('react-dom/client');
-  // @ts-expect-error the seed's code is JavaScript (JSX), without types
-  const { default: Chat } = await import('./clients/seed-004/components/Chat.jsx');
+  const { default: Chat } =
+    component === 'Chat'
+      ? // @ts-expect-error the seed's code is JavaScript (JSX), without types
+        await import('./clients/seed-004/components/Chat.jsx')
+      : // @ts-expect-error the seed's code is JavaScript (JSX), without types
+        await import('./clients/seed-004/components/ChatComponent.jsx');
   const container = page.window.document.createElement('div');
   page.window.document.body.append(container);
   const root = createRoot(container);
@@ -137,6 +148,51 @@ describe.each(DIALECTS)('seed 004 (Django Channels hook) on %s', (dialect) => {
       // Read ticks: the patient's own read receipt came back as a read_receipt frame naming the
       // message it reached, which the hook adds to that live message's read_by.
       await waitFor(() => (chat.bubbles()[3]?.read ? true : undefined), 'the read tick');
+    } finally {
+      chat.unmount();
+      await doctorSocket.close();
+    }
+  });
+
+  it("the README's first example: live both ways, a read receipt per message, typing", async () => {
+    const patient = await registerUser(server.url, { name: 'Robin' });
+    const conversation = await openConversation(server.url, doctor, patient);
+    const doctorSocket = await TestSocket.connect(`${server.wsUrl}/ws`, { token: doctor.token });
+    const socketsBefore = server.app.live.count('ws_chat');
+    const chat = await mountChat(
+      page,
+      patient,
+      conversation.id,
+      link.url.replace(/^http/, 'ws'),
+      'ChatComponent',
+    );
+    try {
+      // It shows only what arrives on its socket: wait until the socket is in.
+      await waitFor(
+        () => (server.app.live.count('ws_chat') > socketsBefore ? true : undefined),
+        'the socket',
+      );
+      doctorSocket.send({
+        type: 'chat_message',
+        conversation_id: conversation.id,
+        client_msg_id: 'r-1',
+        content: 'Hi Robin',
+      });
+      await waitFor(() => (chat.bubbles().length === 1 ? true : undefined), 'the message');
+      expect(chat.bubbles()[0]!.content).toBe('Hi Robin');
+      const read = await doctorSocket.next('read_receipt', (f) => f.user_id === patient.user.id);
+      expect(read).toMatchObject({ conversation_id: conversation.id, seq: 1 });
+
+      const input = chat.container.querySelector('input') as HTMLInputElement;
+      typeInto(input, 'Hello');
+      expect(await doctorSocket.next('typing_indicator', (f) => f.user_id === patient.user.id)).toMatchObject(
+        {
+          is_typing: true,
+        },
+      );
+      (chat.container.querySelector('.message-input button') as HTMLButtonElement).click();
+      const got = await doctorSocket.next('chat_message', (f) => f.sender_id === patient.user.id);
+      expect(got.content).toBe('Hello');
     } finally {
       chat.unmount();
       await doctorSocket.close();

@@ -33,32 +33,26 @@ export class SocketIoConnection {
   ) {}
 
   attach(socket: Socket): void {
-    socket.on('join_consultation', (payload: unknown, ack?: unknown) =>
-      this.handle(ack, async () => {
-        const consultationId = decode(consultationRefEventSchema, payload);
-        const consultation = await this.core.consultations.enterRoom(
-          this.actor,
-          consultationId,
-          true,
-          this.session.id,
-        );
-        this.rooms.join(consultation.conversation_id);
-        return { consultation };
-      }),
-    );
-    socket.on('leave_consultation', (payload: unknown, ack?: unknown) =>
-      this.handle(ack, async () => {
-        const consultationId = decode(consultationRefEventSchema, payload);
-        const consultation = await this.core.consultations.enterRoom(
-          this.actor,
-          consultationId,
-          false,
-          this.session.id,
-        );
-        this.rooms.leave(consultation.conversation_id);
-        return {};
-      }),
-    );
+    // Opening and leaving a consultation's room: the others hear it, and a left room goes quiet here.
+    for (const [event, present] of [
+      ['join_consultation', true],
+      ['leave_consultation', false],
+    ] as const) {
+      socket.on(event, (payload: unknown, ack?: unknown) =>
+        this.handle(ack, async () => {
+          const consultationId = decode(consultationRefEventSchema, payload);
+          const consultation = await this.core.consultations.enterRoom(
+            this.actor,
+            consultationId,
+            present,
+            this.session.id,
+          );
+          if (present) this.rooms.join(consultation.conversation_id);
+          else this.rooms.leave(consultation.conversation_id);
+          return present ? { consultation } : {};
+        }),
+      );
+    }
     socket.on('send_message', (payload: unknown, ack?: unknown) =>
       this.handle(ack, async () => {
         const message = await this.send(decode(sendMessageEventSchema, payload));

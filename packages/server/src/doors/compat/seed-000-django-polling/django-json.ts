@@ -1,4 +1,6 @@
 import type { ErrorCode, Message, Role } from '@carechat/protocol';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { refusalOf } from '../../http/error-handling.js';
 
 /**
  * Seed 000's wire: the JSON its Django chat-room template reads. A message is the row of its
@@ -50,4 +52,17 @@ export function djangoError(code: ErrorCode, message: string, retryAfter?: numbe
     code,
     ...(retryAfter === undefined ? {} : { retry_after: retryAfter }),
   };
+}
+
+/**
+ * A Fastify scope whose refusals are said the Django way (the seeds 000 and 001 routes); unknown
+ * failures stay the global handler's (500, logged by kind).
+ */
+export function answerRefusalsTheDjangoWay(scope: FastifyInstance): void {
+  scope.setErrorHandler((error: FastifyError, _request, reply) => {
+    const refusal = refusalOf(error);
+    if (!refusal) throw error;
+    if (refusal.retryAfter !== undefined) void reply.header('retry-after', String(refusal.retryAfter));
+    return reply.status(refusal.status).send(djangoError(refusal.code, refusal.message, refusal.retryAfter));
+  });
 }

@@ -1,11 +1,10 @@
 import { text } from '@carechat/protocol';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Core } from '../../../core/index.js';
-import { refusalOf } from '../../http/error-handling.js';
 import { requestActor } from '../../http/request-actor.js';
 import { parse } from '../../http/validate.js';
-import { djangoError, djangoMessage } from './django-json.js';
+import { answerRefusalsTheDjangoWay, djangoMessage } from './django-json.js';
 
 const id = text().min(1).max(64);
 
@@ -50,14 +49,7 @@ export async function registerDjangoPollingRoutes(app: FastifyInstance, core: Co
       if (django !== undefined && request.headers['x-csrf-token'] === undefined)
         request.headers['x-csrf-token'] = django;
     });
-    scope.setErrorHandler((error: FastifyError, _request, reply) => {
-      const refusal = refusalOf(error);
-      if (!refusal) throw error;
-      if (refusal.retryAfter !== undefined) void reply.header('retry-after', String(refusal.retryAfter));
-      return reply
-        .status(refusal.status)
-        .send(djangoError(refusal.code, refusal.message, refusal.retryAfter));
-    });
+    answerRefusalsTheDjangoWay(scope);
 
     scope.post('/chat/send-message/', async (request) => {
       const actor = await requestActor(core, request);

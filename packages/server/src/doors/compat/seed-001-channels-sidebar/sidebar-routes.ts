@@ -1,12 +1,11 @@
 import { text } from '@carechat/protocol';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CoreError } from '../../../core/errors.js';
 import type { Core } from '../../../core/index.js';
-import { refusalOf } from '../../http/error-handling.js';
 import { requestActor } from '../../http/request-actor.js';
 import { parse } from '../../http/validate.js';
-import { djangoError } from '../seed-000-django-polling/django-json.js';
+import { answerRefusalsTheDjangoWay } from '../seed-000-django-polling/django-json.js';
 
 /** `send_message_new`: message someone by username, creating the conversation if need be. */
 const sendNewBodySchema = z
@@ -33,14 +32,7 @@ const searchQuerySchema = z
  */
 export async function registerSidebarRoutes(app: FastifyInstance, core: Core): Promise<void> {
   await app.register(async (scope) => {
-    scope.setErrorHandler((error: FastifyError, _request, reply) => {
-      const refusal = refusalOf(error);
-      if (!refusal) throw error;
-      if (refusal.retryAfter !== undefined) void reply.header('retry-after', String(refusal.retryAfter));
-      return reply
-        .status(refusal.status)
-        .send(djangoError(refusal.code, refusal.message, refusal.retryAfter));
-    });
+    answerRefusalsTheDjangoWay(scope);
 
     const sendNew = async (request: import('fastify').FastifyRequest) => {
       const actor = await requestActor(core, request);

@@ -10,7 +10,14 @@ import type { Store } from './ports/store.js';
  * own session) keeps its own place.
  */
 export class DeliveryCursorService {
-  constructor(private readonly d: { store: Store; clock: Clock }) {}
+  constructor(
+    private readonly d: {
+      store: Store;
+      clock: Clock;
+      /** No session lives longer: a cursor not saved for this long belongs to an ended one. */
+      sessionTtlDays: number;
+    },
+  ) {}
 
   /**
    * Where to pick up: `from`, the session's recorded cursor, or the conversation's last seq when it
@@ -24,6 +31,9 @@ export class DeliveryCursorService {
     const saved = await this.d.store.findDeliveryCursor(actor.sessionId, conversationId);
     if (saved !== undefined) return { from: Math.min(saved, lastSeq), lastSeq };
     await this.remember(actor, conversationId, lastSeq);
+    // A new session of the conversation is the moment to drop those of sessions long ended.
+    const ended = this.d.clock.now().getTime() - this.d.sessionTtlDays * 86_400_000;
+    await this.d.store.deleteDeliveryCursorsBefore(conversationId, new Date(ended).toISOString());
     return { from: lastSeq, lastSeq };
   }
 

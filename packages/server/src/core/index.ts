@@ -248,7 +248,7 @@ export function createCore(o: CoreOptions): Core {
     conversations,
     messages,
     receipts: new ReceiptService(shared),
-    deliveryCursors: new DeliveryCursorService(shared),
+    deliveryCursors: new DeliveryCursorService({ ...shared, sessionTtlDays: o.sessionTtlDays }),
     reactions: new ReactionService({ ...shared, policy, audit }),
     typing,
     search: new SearchService(o.store, views, audit),

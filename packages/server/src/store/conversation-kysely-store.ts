@@ -242,6 +242,14 @@ export class KyselyConversationStore implements ConversationStore, ConversationW
       .execute();
   }
 
+  async deleteDeliveryCursorsBefore(conversationId: string, before: string): Promise<void> {
+    await this.db
+      .deleteFrom('delivery_cursors')
+      .where('conversation_id', '=', conversationId)
+      .where('updated_at', '<', before)
+      .execute();
+  }
+
   private async advanceMarker(
     column: 'last_read_seq' | 'last_delivered_seq',
     conversationId: string,

@@ -40,6 +40,7 @@ export class KyselyStore implements Store {
   readonly advanceDeliveryMarker: ConversationStore['advanceDeliveryMarker'];
   readonly findDeliveryCursor: ConversationStore['findDeliveryCursor'];
   readonly saveDeliveryCursor: ConversationStore['saveDeliveryCursor'];
+  readonly deleteDeliveryCursorsBefore: ConversationStore['deleteDeliveryCursorsBefore'];
   readonly findConversation: ConversationStore['findConversation'];
   readonly findConversationByDirectKey: ConversationStore['findConversationByDirectKey'];
   readonly findParticipant: ConversationStore['findParticipant'];
@@ -89,6 +90,7 @@ export class KyselyStore implements Store {
     this.advanceDeliveryMarker = conversations.advanceDeliveryMarker.bind(conversations);
     this.findDeliveryCursor = conversations.findDeliveryCursor.bind(conversations);
     this.saveDeliveryCursor = conversations.saveDeliveryCursor.bind(conversations);
+    this.deleteDeliveryCursorsBefore = conversations.deleteDeliveryCursorsBefore.bind(conversations);
     this.findConversation = conversations.findConversation.bind(conversations);
     this.findConversationByDirectKey = conversations.findConversationByDirectKey.bind(conversations);
     this.findParticipant = conversations.findParticipant.bind(conversations);

@@ -24,4 +24,14 @@ describe.each(DIALECTS)('delivery cursors on %s', (dialect) => {
     expect(await store.findDeliveryCursor('ses_a', conversationId)).toBe(7);
     expect(await store.findDeliveryCursor('ses_b', conversationId)).toBe(1);
   });
+
+  it("drops a conversation's cursors not saved since a given instant", async () => {
+    const { store } = test;
+    const { conversationId } = await seedPair(store, NOW);
+    await store.saveDeliveryCursor('ses_old', conversationId, 2, '2025-11-01T00:00:00.000Z');
+    await store.saveDeliveryCursor('ses_new', conversationId, 2, NOW);
+    await store.deleteDeliveryCursorsBefore(conversationId, '2025-12-06T10:00:00.000Z');
+    expect(await store.findDeliveryCursor('ses_old', conversationId)).toBeUndefined();
+    expect(await store.findDeliveryCursor('ses_new', conversationId)).toBe(2);
+  });
 });

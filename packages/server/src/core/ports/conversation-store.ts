@@ -36,6 +36,8 @@ export interface ConversationStore {
   findDeliveryCursor(sessionId: string, conversationId: string): Promise<number | undefined>;
   /** Records it, forward only (a lower seq changes nothing). */
   saveDeliveryCursor(sessionId: string, conversationId: string, seq: number, at: string): Promise<void>;
+  /** Drops a conversation's cursors last saved before `before` (their sessions have ended). */
+  deleteDeliveryCursorsBefore(conversationId: string, before: string): Promise<void>;
 }
 
 /** The aggregate's writes that an action makes inside a transaction (Store.transaction). */

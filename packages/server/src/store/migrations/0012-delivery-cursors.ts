@@ -17,5 +17,11 @@ export const deliveryCursors: Migration = {
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('delivery_cursors_pk', ['session_id', 'conversation_id'])
       .execute();
+    // Cursors of sessions that cannot be alive any more are dropped per conversation.
+    await db.schema
+      .createIndex('delivery_cursors_conversation')
+      .on('delivery_cursors')
+      .columns(['conversation_id', 'updated_at'])
+      .execute();
   },
 };

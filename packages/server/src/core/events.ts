@@ -44,14 +44,16 @@ export type DomainEvent =
   | Routed<'participant.left', { conversationId: string; userId: string }>
   | Routed<'doctor.ready', { consultationId: string; conversationId: string; doctorId: string; text: string }>
   /**
-   * Someone opened or closed a consultation's room on one of their connections (seed 003's
-   * join_consultation / leave_consultation). No protocol frame carries it: only doors that speak
-   * rooms say it (LiveSink.hear); the connection that did it does not hear it.
+   * Someone opened or closed a conversation's room on one of their connections (seed 003's
+   * join_consultation / leave_consultation, seed 002's join_conversation / leave_conversation).
+   * No protocol frame carries it: only doors that speak rooms say it (LiveSink.hear); the
+   * connection that did it does not hear it. Delivery never depends on rooms.
    */
   | Routed<
-      'consultation.room',
+      'room.changed',
       {
-        consultationId: string;
+        /** Set when the room was named by its consultation. */
+        consultationId: string | null;
         conversationId: string;
         userId: string;
         role: Role;

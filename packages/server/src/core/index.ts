@@ -33,6 +33,7 @@ import { PresenceService } from './presence-service.js';
 import { ReactionService } from './reactions.js';
 import { ReceiptService } from './receipts.js';
 import { RetentionService } from './retention.js';
+import { RoomPresence } from './room-presence.js';
 import { SearchService } from './search.js';
 import { createSecurityParts, type SecuritySettings } from './security.js';
 import type { SessionGuard } from './sessions.js';
@@ -99,6 +100,8 @@ export interface Core {
   policy: MessagingPolicy;
   appointments: AppointmentService;
   consultations: ConsultationService;
+  /** Who has a conversation's room open (the seeds' Socket.IO join / leave events). */
+  rooms: RoomPresence;
   schedules: ScheduleService;
   contacts: ContactService;
   membership: MembershipService;
@@ -240,6 +243,7 @@ export function createCore(o: CoreOptions): Core {
     audit,
     uploadLimit: security.uploads,
   });
+  const rooms = new RoomPresence({ store: o.store, bus });
   const membership = new MembershipService({ ...shared, audit, policy, conversations });
   return {
     ...shared,
@@ -260,7 +264,8 @@ export function createCore(o: CoreOptions): Core {
     care,
     policy,
     appointments,
-    consultations: new ConsultationService({ store: o.store, care, messages, bus }),
+    consultations: new ConsultationService({ store: o.store, care, messages, rooms }),
+    rooms,
     schedules,
     contacts: new ContactService({ ...shared, care, policy, appointments }),
     membership,

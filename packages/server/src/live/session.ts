@@ -153,7 +153,7 @@ export class LiveSession implements LiveConnection {
       const conversationId = conversationOfEvent(event);
       if (conversationId !== undefined && conversationId !== only) return;
     }
-    if (event.kind === 'consultation.room') {
+    if (event.kind === 'room.changed') {
       if (event.exceptConnectionId !== this.id) this.sink.hear?.(event);
       return;
     }

@@ -87,6 +87,13 @@ describe.each(DIALECTS)('seed 002 (NextDentist Socket.IO hook) on %s', (dialect)
     // The seed's effect joins the selected conversation on both sides.
     await selectConversation(patientApi, null, conversation.id);
     await selectConversation(dentistApi, null, conversation.id);
+    // Participant notifications: the patient hears the dentist come in (not their own joining).
+    expect(await eventOf(patientApi, 'user_joined')).toMatchObject({
+      conversationId: conversation.id,
+      userId: dentist.user.id,
+      sender: 'doctor',
+    });
+    expect(patientApi.events.filter((e) => e.name === 'user_joined')).toHaveLength(1);
 
     const sent = await patientApi.sendMessage(conversation.id, 'Hello, I have a toothache');
     expect(sent).toMatchObject({ ok: true, message: { status: 'SENT' } });
@@ -148,6 +155,10 @@ describe.each(DIALECTS)('seed 002 (NextDentist Socket.IO hook) on %s', (dialect)
 
     // Switching away: the dentist's socket stops hearing that conversation.
     await selectConversation(dentistApi, conversation.id, null);
+    expect(await eventOf(patientApi, 'user_left')).toMatchObject({
+      conversationId: conversation.id,
+      userId: dentist.user.id,
+    });
     const count = dentistApi.events.filter((e) => e.name === 'new_message').length;
     await patientApi.sendMessage(conversation.id, 'Hello?');
     await eventOf(patientApi, 'new_message', (d) => d.content === 'Hello?');

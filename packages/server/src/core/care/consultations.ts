@@ -2,18 +2,17 @@ import type { Consultation, Message } from '@carechat/protocol';
 import { accessConversation } from '../access.js';
 import type { Actor } from '../actor.js';
 import { CoreError } from '../errors.js';
-import { domainEvent, userIdsOf } from '../events.js';
 import type { MessageService, Origin, SendInput } from '../messages.js';
-import type { Bus } from '../ports/bus.js';
 import type { CareStore, ConsultationRecord } from '../ports/care-store.js';
 import type { Store } from '../ports/store.js';
+import type { RoomPresence } from '../room-presence.js';
 import { toWireConsultation } from './care-wire.js';
 
 export interface ConsultationDeps {
   store: Store;
   care: CareStore;
   messages: MessageService;
-  bus: Bus;
+  rooms: RoomPresence;
 }
 
 /**
@@ -53,17 +52,7 @@ export class ConsultationService {
     connectionId: string,
   ): Promise<Consultation & { conversation_id: string }> {
     const consultation = await this.find(actor, consultationId);
-    const { participants } = await accessConversation(this.d.store, actor, consultation.conversationId);
-    await this.d.bus.publish(
-      domainEvent('consultation.room', userIdsOf(participants), {
-        consultationId,
-        conversationId: consultation.conversationId,
-        userId: actor.userId,
-        role: actor.role,
-        present,
-        exceptConnectionId: connectionId,
-      }),
-    );
+    await this.d.rooms.announce(actor, consultation.conversationId, present, connectionId, consultationId);
     return { ...toWireConsultation(consultation), conversation_id: consultation.conversationId };
   }
 

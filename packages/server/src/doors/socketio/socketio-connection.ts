@@ -15,7 +15,7 @@ import type { Core } from '../../core/index.js';
 import type { LiveSession } from '../../live/session.js';
 import { attachDentistEvents } from '../compat/seed-002-nextdentist/dentist-handlers.js';
 import { statusOf, withParticipantRows } from '../compat/seed-002-nextdentist/dentist-shapes.js';
-import type { LeftRooms } from '../compat/seed-003-consultation/consultation-rooms.js';
+import type { LeftRooms } from '../compat/socket-rooms.js';
 
 type Ack = (response: SocketIoAck<Record<string, unknown>>) => void;
 

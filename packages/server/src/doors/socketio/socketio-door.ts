@@ -9,7 +9,7 @@ import { readCookie, SESSION_COOKIE } from '../../live/credentials.js';
 import type { LiveLayer } from '../../live/live-layer.js';
 import type { AddressOf } from '../client-address.js';
 import { withParticipantRows } from '../compat/seed-002-nextdentist/dentist-shapes.js';
-import { LeftRooms, roomPresence } from '../compat/seed-003-consultation/consultation-rooms.js';
+import { LeftRooms, roomPresence } from '../compat/socket-rooms.js';
 import { SocketIoConnection } from './socketio-connection.js';
 import { encodeFrame } from './socketio-frames.js';
 
@@ -103,7 +103,7 @@ export function attachSocketIoDoor(
           socket.emit(name, payload);
         },
         hear: (event: DomainEvent) => {
-          if (!socket.connected || event.kind !== 'consultation.room') return;
+          if (!socket.connected || event.kind !== 'room.changed') return;
           if (!rooms.hears(event.conversationId)) return;
           const [name, payload] = roomPresence(event);
           socket.emit(name, payload);

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Actor } from '../../../core/actor.js';
 import type { Core } from '../../../core/index.js';
 import type { LiveSession } from '../../../live/session.js';
-import type { LeftRooms } from '../seed-003-consultation/consultation-rooms.js';
+import type { LeftRooms } from '../socket-rooms.js';
 import { conversationRefSchema, markSchema, typingSchema } from './dentist-events.js';
 import { withParticipantRows } from './dentist-shapes.js';
 
@@ -14,8 +14,9 @@ export type OnEvent = (name: string, run: (decode: Decode) => Promise<Record<str
 
 /**
  * Seed 002's client events (dentist-events.ts), each one core call. Joining a conversation
- * answers it with the seed's participant rows and undoes a leave on this socket; leaving quiets
- * this socket for that conversation (as seed 003's rooms); delivery never depends on joining.
+ * answers it with the seed's participant rows, tells the others (user_joined) and undoes a leave
+ * on this socket; leaving tells them (user_left) and quiets this socket for that conversation (as
+ * seed 003's rooms); delivery never depends on joining.
  */
 export function attachDentistEvents(
   on: OnEvent,
@@ -24,12 +25,14 @@ export function attachDentistEvents(
   const { core, actor, session, rooms } = deps;
   on('join_conversation', async (decode) => {
     const conversation = await core.conversations.get(actor, decode(conversationRefSchema));
+    await core.rooms.announce(actor, conversation.id, true, session.id);
     rooms.join(conversation.id);
     return { conversation: withParticipantRows(conversation, actor.userId) };
   });
   on('leave_conversation', async (decode) => {
-    const conversation = await core.conversations.get(actor, decode(conversationRefSchema), false);
-    rooms.leave(conversation.id);
+    const conversationId = decode(conversationRefSchema);
+    await core.rooms.announce(actor, conversationId, false, session.id);
+    rooms.leave(conversationId);
     return {};
   });
   const typing = (fixed?: boolean) => async (decode: Decode) => {

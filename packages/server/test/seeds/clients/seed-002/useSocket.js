@@ -20,6 +20,8 @@ export function useSocket(io, url, auth, options = {}) {
     'read_receipt',
     'delivery_receipt',
     'user_status',
+    'user_joined',
+    'user_left',
     'error',
   ]) {
     socket.on(name, (data) => events.push({ name, data }));

@@ -1,10 +1,10 @@
 import type { ServerFrame } from '@carechat/protocol';
-import type { EventOf } from '../../../core/events.js';
+import type { EventOf } from '../../core/events.js';
 
 /**
- * Seed 003's rooms on one Socket.IO socket. Delivery follows participation, so a socket hears its
+ * The seeds' rooms on one Socket.IO socket (seed 003's consultations, seed 002's conversations). Delivery follows participation, so a socket hears its
  * user's conversations whether or not it joined; `leave_consultation` is the one thing a room
- * means to that client: the socket stops hearing the consultation's conversation until it joins
+ * means to those clients: the socket stops hearing the conversation until it joins
  * again (what was said meanwhile is not replayed to it; the history has it).
  */
 export class LeftRooms {
@@ -30,16 +30,20 @@ export class LeftRooms {
   }
 }
 
-/** `user_joined` / `user_left` as seed 003's room broadcasts them, with carechat's names beside. */
-export function roomPresence(event: EventOf<'consultation.room'>): [string, Record<string, unknown>] {
+/**
+ * `user_joined` / `user_left` as the seeds' rooms broadcast them (with the consultation for a room
+ * named by one), with carechat's names beside.
+ */
+export function roomPresence(event: EventOf<'room.changed'>): [string, Record<string, unknown>] {
   return [
     event.present ? 'user_joined' : 'user_left',
     {
-      consultationId: event.consultationId,
+      ...(event.consultationId === null
+        ? {}
+        : { consultationId: event.consultationId, consultation_id: event.consultationId }),
       conversationId: event.conversationId,
       userId: event.userId,
       sender: event.role === 'practitioner' ? 'doctor' : 'user',
-      consultation_id: event.consultationId,
       conversation_id: event.conversationId,
       user_id: event.userId,
     },

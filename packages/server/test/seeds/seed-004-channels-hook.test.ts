@@ -49,7 +49,11 @@ async function mountChat(
         edited: el.querySelector('.edited-indicator') !== null,
         read: el.querySelector('.read-indicator') !== null,
       })),
-    status: () => container.querySelector('.status-indicator')?.className ?? '',
+    /** The status indicator's state class: `connected`, `disconnected` or `error`. */
+    status: () =>
+      [...(container.querySelector('.status-indicator')?.classList ?? [])].find(
+        (c) => c !== 'status-indicator',
+      ) ?? '',
     typing: () => container.querySelector('.typing-indicator')?.textContent ?? '',
     unmount: () => root.unmount(),
   };
@@ -88,7 +92,7 @@ describe.each(DIALECTS)('seed 004 (Django Channels hook) on %s', (dialect) => {
       // History comes through `results`, in created_at order.
       await waitFor(() => (chat.bubbles().length === 3 ? true : undefined), 'the history');
       expect(chat.bubbles().map((b) => b.content)).toEqual(['first', 'second', 'third']);
-      await waitFor(() => (chat.status().includes('connected') ? true : undefined), 'connected');
+      await waitFor(() => (chat.status() === 'connected' ? true : undefined), 'connected');
 
       // Live from the doctor.
       doctorSocket.send({
@@ -205,7 +209,7 @@ describe.each(DIALECTS)('seed 004 (Django Channels hook) on %s', (dialect) => {
     await sendHttp(server.url, doctor, conversation.id, 'before');
     const chat = await mountChat(page, patient, conversation.id, link.url.replace(/^http/, 'ws'));
     try {
-      await waitFor(() => (chat.status().includes('connected') ? true : undefined), 'connected');
+      await waitFor(() => (chat.status() === 'connected' ? true : undefined), 'connected');
       await waitFor(() => (chat.bubbles().length === 1 ? true : undefined), 'the history');
       await sendHttp(server.url, doctor, conversation.id, 'live 1');
       await waitFor(() => (chat.bubbles().length === 2 ? true : undefined), 'live 1');
@@ -216,7 +220,7 @@ describe.each(DIALECTS)('seed 004 (Django Channels hook) on %s', (dialect) => {
       for (const text of ['lost 1', 'lost 2']) await sendHttp(server.url, doctor, conversation.id, text);
       await new Promise((resolve) => setTimeout(resolve, 100));
       link.cut();
-      await waitFor(() => (chat.status().includes('disconnected') ? true : undefined), 'the drop');
+      await waitFor(() => (chat.status() === 'disconnected' ? true : undefined), 'the drop');
       // While the page is away.
       for (const text of ['away 1', 'away 2', 'away 3'])
         await sendHttp(server.url, doctor, conversation.id, text);
@@ -237,6 +241,43 @@ describe.each(DIALECTS)('seed 004 (Django Channels hook) on %s', (dialect) => {
       await waitFor(() => (chat.bubbles().length === 8 ? true : undefined), 'after the reconnect');
     } finally {
       chat.unmount();
+    }
+  });
+
+  it('reconnects to another node and still loses nothing', async () => {
+    // A second node on the same database and bus; the link (a load balancer) sends the
+    // reconnecting page there.
+    const nodeB = await startServer({
+      dialect,
+      env: { HEARTBEAT_MS: '150' },
+      shared: { store: { store: server.store, dispose: async () => {} }, bus: server.bus },
+    });
+    const patient = await registerUser(server.url, { name: 'Casey' });
+    const conversation = await openConversation(server.url, doctor, patient);
+    const chat = await mountChat(page, patient, conversation.id, link.url.replace(/^http/, 'ws'));
+    try {
+      await waitFor(() => (chat.status() === 'connected' ? true : undefined), 'connected');
+      await sendHttp(server.url, doctor, conversation.id, 'on node A');
+      await waitFor(() => (chat.bubbles().length === 1 ? true : undefined), 'on node A');
+      link.stall();
+      await sendHttp(server.url, doctor, conversation.id, 'lost on the way');
+      link.retarget(Number(new URL(nodeB.url).port));
+      link.cut();
+      await waitFor(() => (chat.status() === 'disconnected' ? true : undefined), 'the drop');
+      await sendHttp(nodeB.url, doctor, conversation.id, 'while away');
+      await waitFor(() => (chat.bubbles().length === 3 ? true : undefined), 'the missed messages', 15_000);
+      await sendHttp(nodeB.url, doctor, conversation.id, 'on node B');
+      await waitFor(() => (chat.bubbles().length === 4 ? true : undefined), 'live on node B');
+      expect(chat.bubbles().map((b) => b.content)).toEqual([
+        'on node A',
+        'lost on the way',
+        'while away',
+        'on node B',
+      ]);
+    } finally {
+      chat.unmount();
+      link.retarget(Number(new URL(server.url).port));
+      await nodeB.close();
     }
   });
 

@@ -8,6 +8,8 @@ import { createServer, type Server, Socket } from 'node:net';
 export class TcpLink {
   readonly #pairs = new Set<{ client: Socket; upstream: Socket }>();
   #stalled = false;
+  /** Where new connections go (another node, after `retarget`). */
+  targetPort = 0;
 
   private constructor(
     private readonly server: Server,
@@ -18,7 +20,7 @@ export class TcpLink {
     let link: TcpLink | undefined;
     const server = createServer((client) => {
       const upstream = new Socket();
-      upstream.connect(targetPort, '127.0.0.1');
+      upstream.connect(link?.targetPort ?? targetPort, '127.0.0.1');
       const pair = { client, upstream };
       link?.track(pair);
       client.on('data', (chunk) => {
@@ -40,6 +42,7 @@ export class TcpLink {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
     link = new TcpLink(server, typeof address === 'object' && address ? address.port : 0);
+    link.targetPort = targetPort;
     return link;
   }
 
@@ -49,6 +52,11 @@ export class TcpLink {
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** New connections go to this port from now on (as a load balancer sends them to another node). */
+  retarget(port: number): void {
+    this.targetPort = port;
   }
 
   /** Nothing passes either way from now on (the connections stay open). */

@@ -184,7 +184,7 @@ function render(event: DomainEvent, perspective: Perspective): readonly ServerFr
       // Not a frame: the hub closes connections acting under a role the user no longer has.
       return [];
     case 'room.changed':
-      // Not a protocol frame: doors that speak consultation rooms hear it (LiveSink.hear).
+      // Not a protocol frame: doors that speak rooms hear it (LiveSink.hear).
       return [];
   }
 }

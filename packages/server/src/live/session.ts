@@ -38,8 +38,8 @@ export interface LiveSink {
    */
   readonly needsMessageContext?: boolean;
   /**
-   * Set by codecs that speak events no protocol frame carries (Socket.IO: who opened a
-   * consultation's room); the connection an event came from does not hear it.
+   * Set by codecs that speak events no protocol frame carries (Socket.IO: who opened or left a
+   * conversation's room); the connection an event came from does not hear it.
    */
   hear?(event: DomainEvent): void;
   /**

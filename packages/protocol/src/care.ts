@@ -178,4 +178,9 @@ export interface ServerTokenResponse {
   access_token: string;
   refresh_token: string;
   expires_in: number;
+  /**
+   * The session's CSRF token: a host that sets the session cookie (`carechat_session` = the refresh
+   * token) for its pages also sets `carechat_csrf` to this, for their cookie-authenticated POSTs.
+   */
+  csrf_token: string;
 }

@@ -15,6 +15,7 @@ import type { SecurityStore } from './core/ports/security-store.js';
 import type { Store } from './core/ports/store.js';
 import type { Presence } from './core/presence.js';
 import { addressResolver } from './doors/client-address.js';
+import { registerSeedProfiles } from './doors/compat/seed-profiles.js';
 import { type EventDoors, registerEventDoors } from './doors/events/index.js';
 import { registerAdminRoutes } from './doors/http/admin-routes.js';
 import { registerAuthRoutes } from './doors/http/auth-routes.js';
@@ -226,6 +227,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   registerLiveRoutes(http, core);
   registerParticipantRoutes(http, core);
   registerCareRoutes(http, core);
+  await registerSeedProfiles(http, core);
   registerPracticeRoutes(http, core);
   if (config.serverApiKey !== undefined) {
     registerServerApiRoutes(http, core, config.serverApiKey, { publicUrl: config.publicUrl });

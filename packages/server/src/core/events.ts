@@ -62,6 +62,24 @@ export type DomainEvent =
   /** A practice conversation was assigned (or unassigned): for the practice's members. */
   | Routed<'triage.changed', { conversationId: string; practiceId: string; assigneeId: string | null }>
   | Routed<'doctor.ready', { consultationId: string; conversationId: string; doctorId: string; text: string }>
+  /**
+   * Someone opened or closed a conversation's room on one of their connections (seed 003's
+   * join_consultation / leave_consultation, seed 002's join_conversation / leave_conversation).
+   * No protocol frame carries it: only doors that speak rooms say it (LiveSink.hear); the
+   * connection that did it does not hear it. Delivery never depends on rooms.
+   */
+  | Routed<
+      'room.changed',
+      {
+        /** Set when the room was named by its consultation. */
+        consultationId: string | null;
+        conversationId: string;
+        userId: string;
+        role: Role;
+        present: boolean;
+        exceptConnectionId?: string;
+      }
+    >
   /** Goes to the connections of these sessions, wherever they are; they are closed after. */
   | Routed<'session.revoked', { sessionIds: string[]; reason: SessionRevokedEvent['reason'] }>
   /**
@@ -96,8 +114,33 @@ export type MessageCreated = Routed<
      */
     consultationId?: string | null;
     senderRole?: Role | null;
+    /** The consultation's two parties (seed 003's `user` and `doctor`), when it has one. */
+    consultationParties?: ConsultationParties | null;
+    /**
+     * The two people of a 1:1 conversation with their usernames (seed 001's `sender` and
+     * `receiver`); null for groups.
+     */
+    directParties?: readonly DirectParty[] | null;
   }
 >;
+
+/** A consultation's patient and practitioner, as seed 003's clients show them. */
+export interface ConsultationParties {
+  user: PartyName;
+  doctor: PartyName;
+}
+
+export interface DirectParty {
+  id: string;
+  name: string;
+  username: string;
+}
+
+export interface PartyName {
+  id: string;
+  name: string;
+  role: Role;
+}
 
 interface NotificationPayload {
   conversationId: string;

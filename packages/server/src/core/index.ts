@@ -20,6 +20,7 @@ import { TeamInbox } from './care/team-inbox.js';
 import type { ConnectionLifecycle } from './connection-lifecycle.js';
 import { ConversationService } from './conversations.js';
 import { DataRightsService } from './data-rights.js';
+import { DeliveryCursorService } from './delivery-cursors.js';
 import { MessageEventContext } from './event-context.js';
 import { newId } from './ids.js';
 import type { ConnectionLimiter } from './limits.js';
@@ -40,6 +41,7 @@ import { PresenceService } from './presence-service.js';
 import { ReactionService } from './reactions.js';
 import { ReceiptService } from './receipts.js';
 import { RetentionService } from './retention.js';
+import { RoomPresence } from './room-presence.js';
 import { SearchService } from './search.js';
 import { createSecurityParts, type SecuritySettings } from './security.js';
 import { SendVerdicts } from './send-verdicts.js';
@@ -48,6 +50,7 @@ import { SignInLinkService } from './sign-in-links.js';
 import { SignupConfirmations } from './signup-confirmations.js';
 import { AccessTokens } from './tokens.js';
 import { TypingService } from './typing.js';
+import { Usernames } from './usernames.js';
 import { UserDirectory } from './users.js';
 
 export interface CoreOptions {
@@ -97,6 +100,8 @@ export interface Core {
   conversations: ConversationService;
   messages: MessageService;
   receipts: ReceiptService;
+  /** Per-session places of per-conversation sockets whose clients reconnect without resume. */
+  deliveryCursors: DeliveryCursorService;
   reactions: ReactionService;
   typing: TypingService;
   /** "Is viewing": staff who have a conversation open, for their colleagues (issue 14). */
@@ -108,10 +113,14 @@ export interface Core {
   connectionLifecycle: ConnectionLifecycle;
   /** Completes message events for codecs (consultation, sender role); see core/event-context.ts. */
   eventContext: MessageEventContext;
+  /** Usernames for clients that address people by one (seed 001): external id, else carechat id. */
+  usernames: Usernames;
   care: CareStore;
   policy: MessagingPolicy;
   appointments: AppointmentService;
   consultations: ConsultationService;
+  /** Who has a conversation's room open (the seeds' Socket.IO join / leave events). */
+  rooms: RoomPresence;
   schedules: ScheduleService;
   contacts: ContactService;
   membership: MembershipService;
@@ -150,7 +159,8 @@ export function createCore(o: CoreOptions): Core {
   const users = new UserDirectory(o.store);
   const presence = o.presence ?? new MemoryPresence();
   const care = o.care;
-  const eventContext = new MessageEventContext({ care, users });
+  const usernames = new Usernames({ care, users });
+  const eventContext = new MessageEventContext({ care, users, usernames });
   // Every service publishes through this: message events leave the core with what codecs need.
   const bus = eventContext.publishingOn(o.bus);
   const security = createSecurityParts({
@@ -291,6 +301,7 @@ export function createCore(o: CoreOptions): Core {
     audit,
     uploadLimit: security.uploads,
   });
+  const rooms = new RoomPresence({ store: o.store, bus });
   const membership = new MembershipService({ ...shared, audit, policy, conversations });
   const practiceDeps = { ...shared, practices: o.practices, audit, conversations };
   return {
@@ -300,6 +311,7 @@ export function createCore(o: CoreOptions): Core {
     conversations,
     messages,
     receipts: new ReceiptService(shared),
+    deliveryCursors: new DeliveryCursorService({ ...shared, sessionTtlDays: o.sessionTtlDays }),
     reactions: new ReactionService({ ...shared, policy, audit }),
     typing,
     viewing,
@@ -308,10 +320,12 @@ export function createCore(o: CoreOptions): Core {
     presenceService,
     connectionLifecycle,
     eventContext,
+    usernames,
     care,
     policy,
     appointments,
-    consultations: new ConsultationService({ store: o.store, care, messages }),
+    consultations: new ConsultationService({ store: o.store, care, messages, rooms }),
+    rooms,
     schedules,
     contacts: new ContactService({ ...shared, care, policy, appointments }),
     membership,

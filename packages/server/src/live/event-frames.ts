@@ -213,5 +213,8 @@ function render(event: DomainEvent, perspective: Perspective): readonly ServerFr
     case 'user.access_changed':
       // Not a frame: the hub closes connections acting under a role the user no longer has.
       return [];
+    case 'room.changed':
+      // Not a protocol frame: doors that speak rooms hear it (LiveSink.hear).
+      return [];
   }
 }

@@ -31,6 +31,8 @@ export interface OpenOptions {
   release: () => void;
   conversationId?: string | undefined;
   startAtFirstSeq?: boolean;
+  /** A per-conversation socket whose client reconnects without `resume` (see LiveSession.pickUp). */
+  resumeFromSessionCursor?: boolean;
   /** How often the sink's wire heartbeat runs (sinks without one ignore it). */
   heartbeatMs?: number | undefined;
 }
@@ -110,6 +112,7 @@ export class LiveLayer {
       door,
       conversationId: options.conversationId,
       ...(options.startAtFirstSeq ? { startAtFirstSeq: true } : {}),
+      ...(options.resumeFromSessionCursor ? { resumeFromSessionCursor: true } : {}),
       gapWaitMs: this.options.gapWaitMs,
       slowConsumer: this.#slowConsumer,
       log: parentLog,
@@ -128,6 +131,7 @@ export class LiveLayer {
     });
     parentLog.debug({ conn: session.id, door }, 'socket opened');
     void this.hub.add(session);
+    session.pickUp().catch((error: unknown) => session.fail(error, options.conversationId));
     return session;
   }
 
@@ -177,6 +181,7 @@ export class LiveLayer {
     ending();
     void this.hub.remove(session);
     session.close();
+    session.rememberDelivery().catch((error: unknown) => this.options.onBackgroundError?.(error));
     void session.idle().then(() => this.#unsettled.delete(session));
   }
 

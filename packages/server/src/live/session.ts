@@ -38,6 +38,11 @@ export interface LiveSink {
    */
   readonly needsMessageContext?: boolean;
   /**
+   * Set by codecs that speak events no protocol frame carries (Socket.IO: who opened or left a
+   * conversation's room); the connection an event came from does not hear it.
+   */
+  hear?(event: DomainEvent): void;
+  /**
    * The wire's heartbeat (a WebSocket ping, an SSE comment). Returns false when the peer has not
    * answered the previous one: the session is then closed as unresponsive.
    */
@@ -50,6 +55,12 @@ export interface LiveSessionOptions {
   conversationId?: string | undefined;
   /** Cursor-based doors position every conversation at seq 0 (see OrderedDelivery). */
   startAtFirstSeq?: boolean;
+  /**
+   * For per-conversation sockets whose clients reconnect without `resume` (seed 004): the
+   * session's delivery cursor is where the socket picks up, and what it is known to hold is
+   * recorded when it ends (see pickUp, decision 1301).
+   */
+  resumeFromSessionCursor?: boolean;
   gapWaitMs?: number | undefined;
   slowConsumer: SlowConsumerPolicy;
   /** Failures are logged with the connection's id and door added. */
@@ -68,7 +79,18 @@ export interface SessionCounters {
 /** Frames a connection may have waiting before it is told to slow down. */
 const MAX_QUEUED_FRAMES = 1000;
 
-type SessionCore = Pick<Core, 'sessions' | 'messages' | 'eventContext'> & Parameters<typeof dispatchFrame>[0];
+type SessionCore = Pick<Core, 'sessions' | 'messages' | 'eventContext' | 'deliveryCursors'> &
+  Parameters<typeof dispatchFrame>[0];
+
+/** What a per-conversation socket has been written and is known to hold (resumeFromSessionCursor). */
+interface DeliveryMark {
+  /** The last seq written to the socket. */
+  written: number;
+  /** `written` when the last heartbeat ping went out: held once that ping is answered. */
+  pinged: number | undefined;
+  /** The last seq the client is known to hold (its socket answered a ping sent after it). */
+  held: number;
+}
 
 /**
  * One live connection, whatever its door: its client's actions run one at a time in arrival order
@@ -81,6 +103,7 @@ export class LiveSession implements LiveConnection {
   readonly #queue = new SerialQueue(MAX_QUEUED_FRAMES);
   readonly #ordered: OrderedDelivery;
   #closed = false;
+  #mark: DeliveryMark | undefined;
 
   constructor(
     private readonly core: SessionCore,
@@ -129,6 +152,10 @@ export class LiveSession implements LiveConnection {
     if (only !== undefined) {
       const conversationId = conversationOfEvent(event);
       if (conversationId !== undefined && conversationId !== only) return;
+    }
+    if (event.kind === 'room.changed') {
+      if (event.exceptConnectionId !== this.id) this.sink.hear?.(event);
+      return;
     }
     for (const frame of framesFor(event, { userId: this.actor.userId, connectionId: this.id })) {
       this.#ordered.push(frame, event);
@@ -218,9 +245,44 @@ export class LiveSession implements LiveConnection {
 
   /** The wire heartbeat; false when the connection was found unresponsive and closed. */
   heartbeat(): boolean {
-    if (this.#closed || !this.sink.heartbeat || this.sink.heartbeat()) return true;
+    if (this.#closed || !this.sink.heartbeat) return true;
+    if (this.sink.heartbeat()) {
+      // The previous ping was answered: everything written before it reached the client (a
+      // socket delivers in order), so its place moves there.
+      const mark = this.#mark;
+      if (mark) {
+        if (mark.pinged !== undefined && mark.pinged > mark.held) mark.held = mark.pinged;
+        mark.pinged = mark.written;
+      }
+      return true;
+    }
     this.sink.close('unresponsive');
     return false;
+  }
+
+  /**
+   * For a client that reconnects without `resume` (resumeFromSessionCursor): replays what the
+   * session's socket of this conversation is not known to hold, before anything the client sends.
+   * Messages it had got but not confirmed come again; clients that merge by message_id (seed 004's
+   * hook does) show them once.
+   */
+  pickUp(): Promise<void> {
+    const conversationId = this.options.conversationId;
+    if (!this.options.resumeFromSessionCursor || conversationId === undefined) return Promise.resolve();
+    return this.perform(async () => {
+      const { from, lastSeq } = await this.core.deliveryCursors.start(this.actor, conversationId);
+      this.#mark = { written: from, pinged: undefined, held: from };
+      // Anything committed after this is heard live: the session joined the hub before.
+      if (lastSeq > from)
+        await this.replay(conversationId, from, this.core.messages.replay(this.actor, conversationId, from));
+    });
+  }
+
+  /** Records where a picked-up socket's client is known to be, as it ends (see pickUp). */
+  async rememberDelivery(): Promise<void> {
+    const conversationId = this.options.conversationId;
+    if (!this.#mark || conversationId === undefined) return;
+    await this.core.deliveryCursors.remember(this.actor, conversationId, this.#mark.held);
   }
 
   /** Resolves once no action is waiting or running (graceful shutdown). */
@@ -309,5 +371,12 @@ export class LiveSession implements LiveConnection {
     }
     this.sink.send(out.frame, out.event);
     if (out.frame.type === 'chat_message') this.options.counters?.delivered();
+    const mark = this.#mark;
+    if (
+      mark &&
+      (out.frame.type === 'chat_message' || out.frame.type === 'message_sent') &&
+      out.frame.seq > mark.written
+    )
+      mark.written = out.frame.seq;
   }
 }

@@ -37,6 +37,16 @@ export class KyselyCareStore implements CareStore {
     return row?.user_id;
   }
 
+  async findExternalIds(userIds: readonly string[]): Promise<Map<string, string>> {
+    if (userIds.length === 0) return new Map();
+    const rows = await this.#db
+      .selectFrom('external_users')
+      .select(['user_id', 'external_id'])
+      .where('user_id', 'in', [...userIds])
+      .execute();
+    return new Map(rows.map((r) => [r.user_id, r.external_id]));
+  }
+
   async insertExternalUser(user: UserRecord, externalId: string): Promise<void> {
     try {
       await this.#db.transaction().execute(async (trx) => {

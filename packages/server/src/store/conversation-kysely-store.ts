@@ -214,6 +214,42 @@ export class KyselyConversationStore implements ConversationStore, ConversationW
   }
 
   /** Moves one of a participant's markers forward only; returns the marker now stored. */
+  async findDeliveryCursor(sessionId: string, conversationId: string): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('delivery_cursors')
+      .select('seq')
+      .where('session_id', '=', sessionId)
+      .where('conversation_id', '=', conversationId)
+      .executeTakeFirst();
+    return row === undefined ? undefined : Number(row.seq);
+  }
+
+  async saveDeliveryCursor(
+    sessionId: string,
+    conversationId: string,
+    seq: number,
+    at: string,
+  ): Promise<void> {
+    await this.db
+      .insertInto('delivery_cursors')
+      .values({ session_id: sessionId, conversation_id: conversationId, seq, updated_at: at })
+      .onConflict((oc) =>
+        oc
+          .columns(['session_id', 'conversation_id'])
+          .doUpdateSet({ seq, updated_at: at })
+          .where('delivery_cursors.seq', '<', seq),
+      )
+      .execute();
+  }
+
+  async deleteDeliveryCursorsBefore(conversationId: string, before: string): Promise<void> {
+    await this.db
+      .deleteFrom('delivery_cursors')
+      .where('conversation_id', '=', conversationId)
+      .where('updated_at', '<', before)
+      .execute();
+  }
+
   private async advanceMarker(
     column: 'last_read_seq' | 'last_delivered_seq',
     conversationId: string,

@@ -39,6 +39,9 @@ export class KyselyStore implements Store {
   readonly updateParticipantSettings: ConversationStore['updateParticipantSettings'];
   readonly advanceReadMarker: ConversationStore['advanceReadMarker'];
   readonly advanceDeliveryMarker: ConversationStore['advanceDeliveryMarker'];
+  readonly findDeliveryCursor: ConversationStore['findDeliveryCursor'];
+  readonly saveDeliveryCursor: ConversationStore['saveDeliveryCursor'];
+  readonly deleteDeliveryCursorsBefore: ConversationStore['deleteDeliveryCursorsBefore'];
   readonly findConversation: ConversationStore['findConversation'];
   readonly findConversationByDirectKey: ConversationStore['findConversationByDirectKey'];
   readonly findParticipant: ConversationStore['findParticipant'];
@@ -86,6 +89,9 @@ export class KyselyStore implements Store {
     this.updateParticipantSettings = conversations.updateParticipantSettings.bind(conversations);
     this.advanceReadMarker = conversations.advanceReadMarker.bind(conversations);
     this.advanceDeliveryMarker = conversations.advanceDeliveryMarker.bind(conversations);
+    this.findDeliveryCursor = conversations.findDeliveryCursor.bind(conversations);
+    this.saveDeliveryCursor = conversations.saveDeliveryCursor.bind(conversations);
+    this.deleteDeliveryCursorsBefore = conversations.deleteDeliveryCursorsBefore.bind(conversations);
     this.findConversation = conversations.findConversation.bind(conversations);
     this.findConversationByDirectKey = conversations.findConversationByDirectKey.bind(conversations);
     this.findParticipant = conversations.findParticipant.bind(conversations);

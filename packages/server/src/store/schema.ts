@@ -13,6 +13,7 @@ export interface Database {
   message_edits: MessageEditsTable;
   reactions: ReactionsTable;
   attachments: AttachmentsTable;
+  delivery_cursors: DeliveryCursorsTable;
 }
 
 export interface UsersTable {
@@ -106,4 +107,12 @@ export interface AttachmentsTable {
   created_at: string;
   /** Set with its message's deletion; a deleted attachment is never served again. */
   deleted_at: string | null;
+}
+
+/** Per session and conversation, the last seq a per-conversation socket is known to hold (0012). */
+export interface DeliveryCursorsTable {
+  session_id: string;
+  conversation_id: string;
+  seq: number;
+  updated_at: string;
 }

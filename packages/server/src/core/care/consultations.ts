@@ -5,12 +5,14 @@ import { CoreError } from '../errors.js';
 import type { MessageService, Origin, SendInput } from '../messages.js';
 import type { CareStore, ConsultationRecord } from '../ports/care-store.js';
 import type { Store } from '../ports/store.js';
+import type { RoomPresence } from '../room-presence.js';
 import { toWireConsultation } from './care-wire.js';
 
 export interface ConsultationDeps {
   store: Store;
   care: CareStore;
   messages: MessageService;
+  rooms: RoomPresence;
 }
 
 /**
@@ -36,6 +38,22 @@ export class ConsultationService {
   ): Promise<{ message: Message; created: boolean }> {
     const consultation = await this.find(actor, consultationId);
     return this.d.messages.send(actor, consultation.conversationId, input, origin);
+  }
+
+  /**
+   * Opens or closes the consultation's room on one of the actor's connections (seed 003's
+   * join_consultation / leave_consultation): the participants' other connections hear who came or
+   * went. Delivery does not depend on it. Returns the consultation with its conversation.
+   */
+  async enterRoom(
+    actor: Actor,
+    consultationId: string,
+    present: boolean,
+    connectionId: string,
+  ): Promise<Consultation & { conversation_id: string }> {
+    const consultation = await this.find(actor, consultationId);
+    await this.d.rooms.announce(actor, consultation.conversationId, present, connectionId, consultationId);
+    return { ...toWireConsultation(consultation), conversation_id: consultation.conversationId };
   }
 
   /** The consultation a conversation belongs to (the newest), for doors that speak in consultations. */

@@ -48,6 +48,8 @@ export interface CareWrites {
 export interface CareStore extends CareWrites {
   // Users.
   findUserIdByExternalId(externalId: string): Promise<string | undefined>;
+  /** The host's external ids of these users, for those that have one. */
+  findExternalIds(userIds: readonly string[]): Promise<Map<string, string>>;
   /** Inserts the user and its external id together. */
   insertExternalUser(user: UserRecord, externalId: string): Promise<void>;
   /** Users whose name contains `query` (case-insensitive) or whose email is exactly `query`. */

@@ -32,6 +32,12 @@ export interface ConversationStore {
   advanceReadMarker(conversationId: string, userId: string, seq: number): Promise<number>;
   /** Moves the delivery marker forward only; returns the marker now stored. */
   advanceDeliveryMarker(conversationId: string, userId: string, seq: number): Promise<number>;
+  /** The last seq a session's per-conversation socket is known to hold, if one was recorded. */
+  findDeliveryCursor(sessionId: string, conversationId: string): Promise<number | undefined>;
+  /** Records it, forward only (a lower seq changes nothing). */
+  saveDeliveryCursor(sessionId: string, conversationId: string, seq: number, at: string): Promise<void>;
+  /** Drops a conversation's cursors last saved before `before` (their sessions have ended). */
+  deleteDeliveryCursorsBefore(conversationId: string, before: string): Promise<void>;
 }
 
 /** The aggregate's writes that an action makes inside a transaction (Store.transaction). */

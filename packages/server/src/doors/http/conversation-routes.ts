@@ -10,6 +10,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Core } from '../../core/index.js';
+import { withDrfResults } from '../compat/seed-004-channels/hook-frames.js';
 import { requestActor } from './request-actor.js';
 import { parse } from './validate.js';
 
@@ -39,7 +40,8 @@ export function registerConversationRoutes(app: FastifyInstance, core: Core): vo
     const actor = await requestActor(core, request);
     const { id } = parse(idParams, request.params);
     const query = parse(historyQuerySchema, request.query);
-    return core.messages.history(actor, id, query);
+    // Seed 004's hook reads `results` and sorts by `created_at`; everyone else reads `messages`.
+    return withDrfResults(await core.messages.history(actor, id, query));
   });
 
   app.post('/api/conversations/:id/messages', async (request, reply) => {

@@ -28,6 +28,26 @@ export function registerErrorHandling(
   });
 }
 
+/**
+ * The catalogue's answer to a failure that is a refusal (a CoreError, or a framework error such
+ * as a malformed body), for doors that say it in another shape (the seeds' profiles);
+ * undefined for an unknown failure, which stays the global handler's (500, logged by kind).
+ */
+export function refusalOf(
+  error: FastifyError,
+): { status: number; code: ErrorCode; message: string; retryAfter?: number } | undefined {
+  if (isCoreError(error)) {
+    return {
+      status: error.status,
+      code: error.code,
+      message: error.message,
+      ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
+    };
+  }
+  const code = frameworkCode(error);
+  return code && { status: ERRORS[code].status, code, message: ERRORS[code].message };
+}
+
 function frameworkCode(error: FastifyError): ErrorCode | undefined {
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'message_too_large';
   if (error.statusCode === 429) return 'rate_limited';

@@ -74,6 +74,7 @@ export function registerServerApiRoutes(
       access_token: session.accessToken,
       refresh_token: session.refreshToken,
       expires_in: session.expiresIn,
+      csrf_token: session.csrfToken,
     };
     return reply.status(201).send(response);
   });

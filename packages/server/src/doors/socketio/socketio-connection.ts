@@ -13,6 +13,9 @@ import { CoreError } from '../../core/errors.js';
 import { domainEvent } from '../../core/events.js';
 import type { Core } from '../../core/index.js';
 import type { LiveSession } from '../../live/session.js';
+import { attachDentistEvents } from '../compat/seed-002-nextdentist/dentist-handlers.js';
+import { statusOf, withParticipantRows } from '../compat/seed-002-nextdentist/dentist-shapes.js';
+import type { LeftRooms } from '../compat/socket-rooms.js';
 
 type Ack = (response: SocketIoAck<Record<string, unknown>>) => void;
 
@@ -26,29 +29,50 @@ export class SocketIoConnection {
     private readonly core: Core,
     private readonly actor: Actor,
     private readonly session: LiveSession,
+    private readonly rooms: LeftRooms,
   ) {}
 
   attach(socket: Socket): void {
-    socket.on('join_consultation', (payload: unknown, ack?: unknown) =>
-      this.handle(ack, async () => {
-        const consultationId = decode(consultationRefEventSchema, payload);
-        return { consultation: await this.core.consultations.open(this.actor, consultationId) };
-      }),
-    );
-    socket.on('leave_consultation', (payload: unknown, ack?: unknown) =>
-      this.handle(ack, async () => {
-        decode(consultationRefEventSchema, payload);
-        return {};
-      }),
-    );
+    // Opening and leaving a consultation's room: the others hear it, and a left room goes quiet here.
+    for (const [event, present] of [
+      ['join_consultation', true],
+      ['leave_consultation', false],
+    ] as const) {
+      socket.on(event, (payload: unknown, ack?: unknown) =>
+        this.handle(ack, async () => {
+          const consultationId = decode(consultationRefEventSchema, payload);
+          const consultation = await this.core.consultations.enterRoom(
+            this.actor,
+            consultationId,
+            present,
+            this.session.id,
+          );
+          if (present) this.rooms.join(consultation.conversation_id);
+          else this.rooms.leave(consultation.conversation_id);
+          return present ? { consultation } : {};
+        }),
+      );
+    }
     socket.on('send_message', (payload: unknown, ack?: unknown) =>
-      this.handle(ack, async () => ({ message: await this.send(decode(sendMessageEventSchema, payload)) })),
+      this.handle(ack, async () => {
+        const message = await this.send(decode(sendMessageEventSchema, payload));
+        return { message: { ...message, status: statusOf(message) } };
+      }),
     );
     socket.on('create_conversation', (payload: unknown, ack?: unknown) =>
       this.handle(ack, async () => {
         const input = decode(createConversationEventSchema, payload);
-        return this.core.conversations.open(this.actor, input);
+        const { conversation, created } = await this.core.conversations.open(this.actor, input);
+        this.rooms.join(conversation.id);
+        return { conversation: withParticipantRows(conversation, this.actor.userId), created };
       }),
+    );
+    attachDentistEvents(
+      (name, run) =>
+        socket.on(name, (payload: unknown, ack?: unknown) =>
+          this.handle(ack, () => run((schema) => decode(schema, payload))),
+        ),
+      { core: this.core, actor: this.actor, session: this.session, rooms: this.rooms },
     );
   }
 

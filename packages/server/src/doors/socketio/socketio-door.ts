@@ -8,6 +8,8 @@ import { type Refusal, refuseOrigin } from '../../live/admission.js';
 import { readCookie, SESSION_COOKIE } from '../../live/credentials.js';
 import type { LiveLayer } from '../../live/live-layer.js';
 import type { AddressOf } from '../client-address.js';
+import { withParticipantRows } from '../compat/seed-002-nextdentist/dentist-shapes.js';
+import { LeftRooms, roomPresence } from '../compat/socket-rooms.js';
 import { SocketIoConnection } from './socketio-connection.js';
 import { encodeFrame } from './socketio-frames.js';
 
@@ -86,12 +88,24 @@ export function attachSocketIoDoor(
       actor: Actor;
       release: () => void;
     };
+    const rooms = new LeftRooms();
     const session = live.open(
       actor,
       {
         send: (frame: ServerFrame, event?: DomainEvent) => {
-          if (!socket.connected) return;
+          if (!socket.connected || !rooms.passes(frame)) return;
+          if (frame.type === 'conversation_created') {
+            // Rendered for this user: seed 002's participant rows say which one is theirs.
+            socket.emit(frame.type, { conversation: withParticipantRows(frame.conversation, actor.userId) });
+            return;
+          }
           const [name, payload] = encodeFrame(frame, event);
+          socket.emit(name, payload);
+        },
+        hear: (event: DomainEvent) => {
+          if (!socket.connected || event.kind !== 'room.changed') return;
+          if (!rooms.hears(event.conversationId)) return;
+          const [name, payload] = roomPresence(event);
           socket.emit(name, payload);
         },
         bufferedBytes: () => bufferedBytes(socket),
@@ -107,7 +121,7 @@ export function attachSocketIoDoor(
       },
       { door: 'socketio', release },
     );
-    new SocketIoConnection(core, actor, session).attach(socket);
+    new SocketIoConnection(core, actor, session, rooms).attach(socket);
     socket.on('disconnect', () => live.end(session));
   });
 

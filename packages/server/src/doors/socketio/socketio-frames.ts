@@ -1,10 +1,12 @@
 import type { Message, ServerFrame } from '@carechat/protocol';
-import type { DomainEvent } from '../../core/events.js';
+import type { ConsultationParties, DomainEvent } from '../../core/events.js';
+import { statusOf } from '../compat/seed-002-nextdentist/dentist-shapes.js';
 
 /** What encoding a message needs beyond the frame: carried by its domain event from the core. */
 interface MessageContext {
   consultationId: string | null;
   senderRole: string | null | undefined;
+  parties: ConsultationParties | null | undefined;
 }
 
 const encoded = new WeakMap<ServerFrame, [string, unknown]>();
@@ -21,7 +23,11 @@ export function encodeFrame(frame: ServerFrame, event?: DomainEvent): [string, u
     pair = render(
       frame,
       event?.kind === 'message.created'
-        ? { consultationId: event.consultationId ?? null, senderRole: event.senderRole }
+        ? {
+            consultationId: event.consultationId ?? null,
+            senderRole: event.senderRole,
+            parties: event.consultationParties,
+          }
         : undefined,
     );
     encoded.set(frame, pair);
@@ -57,6 +63,29 @@ function render(frame: ServerFrame, context: MessageContext | undefined): [strin
         'error',
         { message: frame.message, code: frame.code, ...(frame.ref ? { ref: frame.ref } : {}) },
       ];
+    case 'read_receipt':
+    case 'delivery_receipt':
+      // Seed 002 reads a message status change: this one reached READ / DELIVERED for `userId`.
+      return [
+        frame.type,
+        {
+          ...withoutType(frame),
+          conversationId: frame.conversation_id,
+          userId: frame.user_id,
+          ...(frame.type === 'read_receipt' ? { messageId: frame.message_id } : {}),
+          status: frame.type === 'read_receipt' ? 'READ' : 'DELIVERED',
+        },
+      ];
+    case 'typing_indicator':
+      return [
+        frame.type,
+        {
+          ...withoutType(frame),
+          conversationId: frame.conversation_id,
+          userId: frame.user_id,
+          isTyping: frame.is_typing,
+        },
+      ];
     default:
       // Everything else (typing, receipts, edits, presence, conversation_created, …) keeps its name.
       return [frame.type, withoutType(frame)];
@@ -73,6 +102,11 @@ function newMessage(message: Message, context: MessageContext | undefined) {
     /** Seed 003 tells the two sides apart by 'doctor' / 'user'. */
     sender: context?.senderRole === 'practitioner' ? 'doctor' : 'user',
     sentAt: message.timestamp,
+    /** Seed 002's Prisma status. */
+    status: statusOf(message),
+    /** Seed 003's consultation parties (the patient and the doctor), null outside a consultation. */
+    user: context?.parties?.user ?? null,
+    doctor: context?.parties?.doctor ?? null,
   };
 }
 

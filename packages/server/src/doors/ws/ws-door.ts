@@ -2,12 +2,15 @@ import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CLOSE_CODES, decodeClientFrame, type ServerFrame } from '@carechat/protocol';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import type { DomainEvent } from '../../core/events.js';
 import { REFUSALS, type Refusal } from '../../live/admission.js';
 import { readCookie, SESSION_COOKIE } from '../../live/credentials.js';
 import type { LiveLayer } from '../../live/live-layer.js';
 import type { CloseReason, LiveSession, LiveSink } from '../../live/session.js';
 import type { Metrics } from '../../metrics.js';
 import type { AddressOf } from '../client-address.js';
+import { type SidebarFrame, sidebarFrames } from '../compat/seed-001-channels-sidebar/sidebar-frames.js';
+import { hookFrames, removedFrom } from '../compat/seed-004-channels/hook-frames.js';
 import { jsonFrame } from '../json-frame.js';
 
 export interface WsDoorOptions {
@@ -23,6 +26,8 @@ export interface WsDoorOptions {
 
 /** `/ws` (all of a user's conversations) and `/ws/chat/:conversation_id/` (seed 004's socket). */
 const ALL_PATH = /^\/ws\/?$/;
+/** Seed 001's per-user socket: all of the user's conversations, in its profile's frames. */
+const SIDEBAR_PATH = /^\/ws\/chat\/?$/;
 const CHAT_PATH = /^\/ws\/chat\/([^/]{1,64})\/?$/;
 
 /** How long a closing handshake may take on shutdown before the socket is dropped. */
@@ -62,7 +67,8 @@ export function attachWsDoor(
     if (url.pathname.startsWith('/socket.io/')) return;
     if (!live.admitting) return refuseHandshake(wss, request, socket, head, REFUSALS.unavailable);
     const chat = CHAT_PATH.exec(url.pathname);
-    if (!chat && !ALL_PATH.test(url.pathname))
+    const sidebar = SIDEBAR_PATH.test(url.pathname);
+    if (!chat && !sidebar && !ALL_PATH.test(url.pathname))
       return refuseHandshake(wss, request, socket, head, REFUSALS.notFound);
     let conversationId: string | undefined;
     try {
@@ -91,10 +97,14 @@ export function attachWsDoor(
       .then((admission) => {
         if (!admission.admitted) return refuseHandshake(wss, request, socket, head, admission.refusal);
         wss.handleUpgrade(request, socket, head, (ws) => {
-          const session = live.open(admission.actor, new WsSink(ws, conversationId, admission.actor.userId), {
+          const profile = sidebar ? 'seed001' : conversationId === undefined ? 'ws' : 'seed004';
+          const sink = new WsSink(ws, profile, admission.actor.userId);
+          const session = live.open(admission.actor, sink, {
             door,
             release: admission.release,
             conversationId,
+            // Seed 004's hook reconnects with its own backoff and never says what it holds.
+            resumeFromSessionCursor: conversationId !== undefined,
             heartbeatMs: options.heartbeatMs ?? 15_000,
           });
           attach(ws, session);
@@ -145,24 +155,32 @@ export function attachWsDoor(
  */
 class WsSink implements LiveSink {
   #alive = true;
+  /** Seed 001's frames name both people of a 1:1 conversation, which gap fills must carry too. */
+  readonly needsMessageContext: boolean;
 
   constructor(
     private readonly ws: WebSocket,
-    /** Set on /ws/chat/:id sockets. */
-    private readonly conversationId: string | undefined,
+    /** Which wire this socket speaks: the protocol's, or a seed's profile (doors/compat). */
+    private readonly profile: 'ws' | 'seed001' | 'seed004',
     private readonly userId: string,
   ) {
+    this.needsMessageContext = profile === 'seed001';
     ws.on('pong', () => this.pong());
   }
 
-  send(frame: ServerFrame): void {
-    this.write(frame);
-    if (this.conversationId === undefined) return;
-    // Seed 004's clients draw their own messages from the room's chat_message echo.
-    if (frame.type === 'message_sent') this.write({ ...frame, type: 'chat_message' });
+  send(frame: ServerFrame, event?: DomainEvent): void {
+    if (this.profile === 'ws') {
+      this.write(frame);
+      return;
+    }
+    if (this.profile === 'seed001') {
+      for (const out of sidebarFrames(frame, event, this.userId)) this.write(out);
+      return;
+    }
+    // /ws/chat/:id/ speaks seed 004's profile (doors/compat/seed-004-channels).
+    for (const out of hookFrames(frame)) this.write(out);
     // Removed from the conversation this socket is about: nothing more will come through it.
-    else if (frame.type === 'user_left' && frame.user_id === this.userId)
-      this.ws.close(CLOSE_CODES.forbidden, 'not_participant');
+    if (removedFrom(frame, this.userId)) this.ws.close(CLOSE_CODES.forbidden, 'not_participant');
   }
 
   bufferedBytes(): number {
@@ -185,7 +203,7 @@ class WsSink implements LiveSink {
     this.#alive = true;
   }
 
-  private write(frame: ServerFrame): void {
+  private write(frame: ServerFrame | SidebarFrame): void {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(jsonFrame(frame));
   }
 }

@@ -10,6 +10,7 @@ import { attachmentBytes } from './0008-attachment-bytes.js';
 import { notifications } from './0009-notifications.js';
 import { practices } from './0010-practices.js';
 import { signInLinks } from './0011-sign-in-links.js';
+import { deliveryCursors } from './0012-delivery-cursors.js';
 import { doctorReadyDelivery } from './0013-doctor-ready-delivery.js';
 import { signupConfirmations } from './0014-signup-confirmations.js';
 
@@ -26,6 +27,7 @@ export const migrations: Record<string, Migration> = {
   '0009-notifications': notifications,
   '0010-practices': practices,
   '0011-sign-in-links': signInLinks,
+  '0012-delivery-cursors': deliveryCursors,
   '0013-doctor-ready-delivery': doctorReadyDelivery,
   '0014-signup-confirmations': signupConfirmations,
 };

@@ -33,6 +33,9 @@ async function main(argv: string[]): Promise<void> {
     url: config.databaseUrl,
     poolSize: config.databasePoolSize,
     ...(config.databaseSchema === undefined ? {} : { schema: config.databaseSchema }),
+    // A worker's primary migrated before starting it: N workers migrating one SQLite file at once
+    // would only wait on each other's locks.
+    migrate: !cluster.isWorker,
   };
   if (command === 'migrate') {
     const store = await openStore(storeOptions);

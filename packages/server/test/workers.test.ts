@@ -52,7 +52,14 @@ describe.each(SETUPS)('serve --workers on $name', (setup) => {
       env.REDIS_PREFIX = `test:workers:${randomBytes(4).toString('hex')}:`;
     }
     primary = await spawnNode('workers', env, ['--workers', String(WORKERS)]);
-    await eventually(() => workerPids(primary).length === WORKERS, 60_000);
+    await eventually(() => workerPids(primary).length === WORKERS, 60_000).catch((error: unknown) => {
+      throw new Error(
+        `${WORKERS} workers did not come up (${workerPids(primary).length}):\n${primary.output()}`,
+        {
+          cause: error,
+        },
+      );
+    });
     // Three processes compile and start at once on a machine that may be busy.
   }, 120_000);
   afterAll(async () => {

@@ -22,10 +22,11 @@ export interface WriteResponse {
 }
 
 const db = new SqliteDatabase((workerData as { file: string }).file);
+// First, as in sqlite.ts: other connections may hold the file's locks while this one starts.
+db.pragma('busy_timeout = 5000');
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.pragma('foreign_keys = ON');
-db.pragma('busy_timeout = 5000');
 
 parentPort!.on('message', (request: WriteRequest) => {
   let response: WriteResponse;

@@ -11,11 +11,13 @@ import type { Database } from './schema.js';
 export function createSqliteDb(file: string): { db: Kysely<Database>; database: SqliteDatabase.Database } {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const database = new SqliteDatabase(file);
+  // First: other connections (the writer thread, the workers of `serve --workers`) may hold the
+  // file's locks while this one sets itself up.
+  database.pragma('busy_timeout = 5000');
   database.pragma('journal_mode = WAL');
   // An acknowledged message must survive a crash or power loss, not only a process exit.
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
-  database.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return { db, database };
 }

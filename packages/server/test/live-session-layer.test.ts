@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryBus } from '../src/bus/memory-bus.js';
 import type { ConnectionLifecycle } from '../src/core/connection-lifecycle.js';
 import { CoreError } from '../src/core/errors.js';
-import { domainEvent, messageCreated, messageNotified } from '../src/core/events.js';
+import { domainEvent, messageCreated, messageNotification } from '../src/core/events.js';
 import { jsonFrame } from '../src/doors/json-frame.js';
 import { encodeFrame } from '../src/doors/socketio/socketio-frames.js';
 import { framesFor } from '../src/live/event-frames.js';
@@ -82,12 +82,27 @@ describe('the live-session layer', () => {
       expect(framesFor(event, { userId: 'u2', connectionId: 'con_sender' })).toEqual([]);
     });
 
-    it('puts the preview in the notification of those who asked for it only', () => {
-      const event = messageNotified(message(1), ['u1', 'u3'], new Set(['u3']), 'preview text');
-      expect(framesFor(event, { userId: 'u1', connectionId: 'a' })[0]).not.toHaveProperty('preview');
-      expect(framesFor(event, { userId: 'u3', connectionId: 'b' })[0]).toMatchObject({
+    it('adds a notification to the message for those it notifies, the preview only for those who asked', () => {
+      const m = message(1);
+      const event = messageCreated(
+        m,
+        [{ userId: m.sender_id }, { userId: 'u1' }, { userId: 'u3' }, { userId: 'u4' }],
+        {},
+        'patient',
+        // u4 muted the conversation: the message, no notification.
+        messageNotification(m, ['u1', 'u3'], new Set(['u3']), 'preview text'),
+      );
+      const [message1, notification1] = framesFor(event, { userId: 'u1', connectionId: 'a' });
+      expect(message1).toMatchObject({ type: 'chat_message', seq: 1 });
+      expect(notification1).toMatchObject({ type: 'notification', seq: 1 });
+      expect(notification1).not.toHaveProperty('preview');
+      expect(framesFor(event, { userId: 'u3', connectionId: 'b' })[1]).toMatchObject({
+        type: 'notification',
         preview: 'preview text',
       });
+      expect(framesFor(event, { userId: 'u4', connectionId: 'c' }).map((f) => f.type)).toEqual([
+        'chat_message',
+      ]);
     });
 
     it('announces a conversation with conversation_created then conversation_refresh', () => {

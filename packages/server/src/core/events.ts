@@ -19,7 +19,6 @@ import type { ParticipantRecord } from './ports/store.js';
  */
 export type DomainEvent =
   | MessageCreated
-  | Routed<'message.notified', NotificationPayload>
   | Routed<
       'message.edited',
       { conversationId: string; messageId: string; seq: number; content: string; editedAt: string }
@@ -121,8 +120,20 @@ export type MessageCreated = Routed<
      * `receiver`); null for groups.
      */
     directParties?: readonly DirectParty[] | null;
+    /**
+     * Whom to notify (the others who did not mute the conversation): their devices also get a
+     * `notification` frame, and the notification ladder starts for them. Carried by this one
+     * event, so a message is published once.
+     */
+    notify?: MessageNotification;
   }
 >;
+
+export interface MessageNotification {
+  userIds: readonly string[];
+  /** Recipients who asked for previews get this text; the others a notification without it. */
+  preview?: { userIds: readonly string[]; text: string };
+}
 
 /** A consultation's patient and practitioner, as seed 003's clients show them. */
 export interface ConsultationParties {
@@ -140,16 +151,6 @@ export interface PartyName {
   id: string;
   name: string;
   role: Role;
-}
-
-interface NotificationPayload {
-  conversationId: string;
-  messageId: string;
-  seq: number;
-  senderId: string;
-  senderName: string;
-  /** Recipients who asked for previews get this text; the others a notification without it. */
-  preview?: { userIds: readonly string[]; text: string };
 }
 
 interface ReactionPayload {
@@ -192,11 +193,13 @@ export function messageCreated(
   origin: { connectionId?: string | undefined },
   /** The sender's role, known to the action that sent it (the seeds' Socket.IO clients show it). */
   senderRole: Role,
+  notify?: MessageNotification,
 ): MessageCreated {
   return domainEvent('message.created', userIdsOf(participants), {
     message,
     senderRole,
     ...(origin.connectionId === undefined ? {} : { exceptConnectionId: origin.connectionId }),
+    ...(notify && notify.userIds.length > 0 ? { notify } : {}),
   });
 }
 
@@ -217,22 +220,18 @@ export function conversationOfEvent(event: DomainEvent): string | undefined {
   }
 }
 
-/** A new message's notification for `notify`; those in `previews` get `previewText` (if any). */
-export function messageNotified(
+/** Whom a new message notifies: `notify`; those in `previews` get `previewText` (if any). */
+export function messageNotification(
   message: Message,
   notify: readonly string[],
   previews: ReadonlySet<string>,
   previewText: string,
-): EventOf<'message.notified'> {
+): MessageNotification {
   const withPreview = notify.filter((id) => previews.has(id));
-  return domainEvent('message.notified', notify, {
-    conversationId: message.conversation_id,
-    messageId: message.message_id,
-    seq: message.seq,
-    senderId: message.sender_id,
-    senderName: message.sender_name,
+  return {
+    userIds: notify,
     ...(withPreview.length > 0 && message.content.trim() !== ''
       ? { preview: { userIds: withPreview, text: previewText } }
       : {}),
-  });
+  };
 }

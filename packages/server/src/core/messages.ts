@@ -4,7 +4,7 @@ import { accessConversation, accessMessage } from './access.js';
 import type { Actor } from './actor.js';
 import type { AuditLog } from './audit.js';
 import { CoreError } from './errors.js';
-import { domainEvent, messageCreated, messageNotified, userIdsOf } from './events.js';
+import { domainEvent, messageCreated, messageNotification, userIdsOf } from './events.js';
 import { newId } from './ids.js';
 import type { KeyedLimiter } from './limits.js';
 import type { MessageViews } from './message-views.js';
@@ -323,17 +323,22 @@ export class MessageService {
     participants: readonly ParticipantRecord[],
     origin: Origin,
   ): Promise<void> {
-    await this.d.bus.publish(messageCreated(message, participants, origin, sender.role));
-    const others = participants.filter((p) => p.userId !== message.sender_id);
-    if (others.length === 0) return;
-    const notify = others.filter((p) => !p.muted).map((p) => p.userId);
-    if (notify.length > 0) {
-      // No message content in a notification unless its recipient asked for previews.
-      const previews = this.d.previewsFor ? await this.d.previewsFor(notify) : new Set<string>();
-      await this.d.bus.publish(
-        messageNotified(message, notify, previews, notificationPreview(message.content)),
-      );
-    }
+    const notify = participants
+      .filter((p) => p.userId !== message.sender_id && !p.muted)
+      .map((p) => p.userId);
+    // No message content in a notification unless its recipient asked for previews.
+    const previews =
+      notify.length > 0 && this.d.previewsFor ? await this.d.previewsFor(notify) : new Set<string>();
+    // One publish per message: its notification rides on it.
+    await this.d.bus.publish(
+      messageCreated(
+        message,
+        participants,
+        origin,
+        sender.role,
+        messageNotification(message, notify, previews, notificationPreview(message.content)),
+      ),
+    );
   }
 
   /** The access check of a read; a refusal is recorded (`access.refused`). */

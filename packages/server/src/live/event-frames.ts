@@ -33,16 +33,17 @@ export function framesFor(event: DomainEvent, viewer: Viewer): readonly ServerFr
   return frames;
 }
 
-type Perspective = 'all' | 'sender' | 'recipient' | 'preview';
+type Perspective = 'all' | 'sender' | 'recipient' | 'notified' | 'previewed';
 
 function perspectiveOf(event: DomainEvent, viewer: Viewer): Perspective | undefined {
   switch (event.kind) {
     case 'message.created':
-      if (event.message.sender_id !== viewer.userId) return 'recipient';
+      if (event.message.sender_id !== viewer.userId) {
+        if (!event.notify?.userIds.includes(viewer.userId)) return 'recipient';
+        return event.notify.preview?.userIds.includes(viewer.userId) ? 'previewed' : 'notified';
+      }
       // The sending connection got its ack already.
       return event.exceptConnectionId === viewer.connectionId ? undefined : 'sender';
-    case 'message.notified':
-      return event.preview?.userIds.includes(viewer.userId) ? 'preview' : 'all';
     default:
       return 'all';
   }
@@ -50,20 +51,26 @@ function perspectiveOf(event: DomainEvent, viewer: Viewer): Perspective | undefi
 
 function render(event: DomainEvent, perspective: Perspective): readonly ServerFrame[] {
   switch (event.kind) {
-    case 'message.created':
-      return [{ type: perspective === 'sender' ? 'message_sent' : 'chat_message', ...event.message }];
-    case 'message.notified':
+    case 'message.created': {
+      const message: ServerFrame = {
+        type: perspective === 'sender' ? 'message_sent' : 'chat_message',
+        ...event.message,
+      };
+      if (perspective !== 'notified' && perspective !== 'previewed') return [message];
+      const { message: m, notify } = event;
       return [
+        message,
         {
           type: 'notification',
-          conversation_id: event.conversationId,
-          message_id: event.messageId,
-          seq: event.seq,
-          sender_id: event.senderId,
-          sender_name: event.senderName,
-          ...(perspective === 'preview' && event.preview ? { preview: event.preview.text } : {}),
+          conversation_id: m.conversation_id,
+          message_id: m.message_id,
+          seq: m.seq,
+          sender_id: m.sender_id,
+          sender_name: m.sender_name,
+          ...(perspective === 'previewed' && notify?.preview ? { preview: notify.preview.text } : {}),
         },
       ];
+    }
     case 'message.edited':
       return [
         {

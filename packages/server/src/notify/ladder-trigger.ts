@@ -56,7 +56,7 @@ export class LadderTrigger {
 
   observe(event: DomainEvent): void {
     let work: Promise<void> | undefined;
-    if (event.kind === 'message.notified') work = this.messageNotified(event);
+    if (event.kind === 'message.created' && event.notify) work = this.messageNotified(event);
     else if (event.kind === 'receipt.read') work = this.read(event);
     else if (event.kind === 'session.revoked' && event.reason === 'account_deleted') {
       // Every device, including those whose sessions had already ended (idle logoff).
@@ -71,12 +71,14 @@ export class LadderTrigger {
     this.#inFlight.add(tracked);
   }
 
-  /** `message.notified` names the recipients to tell: not the sender, not those who muted it. */
-  async messageNotified(event: EventOf<'message.notified'>): Promise<void> {
+  /** A new message's `notify` names the recipients to tell: not the sender, not those who muted it. */
+  async messageNotified(event: EventOf<'message.created'>): Promise<void> {
     const now = this.d.clock.now();
+    const conversationId = event.message.conversation_id;
+    const seq = event.message.seq;
     const [participants, users] = await Promise.all([
-      this.d.store.listParticipants([event.conversationId]),
-      this.d.store.findUsersByIds(event.recipients),
+      this.d.store.listParticipants([conversationId]),
+      this.d.store.findUsersByIds(event.notify?.userIds ?? []),
     ]);
     const readSeq = new Map(participants.map((p) => [p.userId, p.lastReadSeq]));
     const practitioners = users.filter((u) => u.role === 'practitioner').map((u) => u.id);
@@ -84,13 +86,13 @@ export class LadderTrigger {
     const rows: DueNotificationRecord[] = [];
     for (const user of users) {
       const round = readSeq.get(user.id);
-      if (round === undefined || round >= event.seq) continue;
+      if (round === undefined || round >= seq) continue;
       const own = windows.filter((w) => w.practitionerId === user.id);
       // Someone without a schedule is treated as always in hours.
       const inHours = own.length === 0 || isWithinSchedule(own, now);
       for (const step of stepsAt(this.d.ladders[user.role], inHours)) {
         if (!this.configured(step)) continue;
-        rows.push(this.row(user.id, event.conversationId, step, round, event.seq, now));
+        rows.push(this.row(user.id, conversationId, step, round, seq, now));
       }
     }
     await this.d.notifications.enqueue(rows);

@@ -13,9 +13,7 @@ export function ContactList({ contacts, empty }: { contacts: Contact[]; empty: s
   return (
     <ul className="contacts">
       {contacts.map((contact) => {
-        const conversation = contact.conversation_id
-          ? live.conversations.get(contact.conversation_id)
-          : undefined;
+        const conversation = contact.conversation_id ? live.conversation(contact.conversation_id) : undefined;
         const online = conversation?.participants.find((p) => p.user.id === contact.user.id)?.online;
         const unread = conversation?.unread_count ?? contact.unread_count;
         const conversationId = contact.conversation_id;

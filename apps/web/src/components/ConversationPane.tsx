@@ -19,7 +19,7 @@ import { TypingIndicator } from './TypingIndicator.js';
 export function ConversationPane({ conversationId }: { conversationId: string }) {
   const live = useLive();
   const [refused, setRefused] = useState<unknown>();
-  const conversation = live.conversations.get(conversationId);
+  const conversation = live.conversation(conversationId);
 
   useEffect(() => {
     let cancelled = false;

@@ -7,7 +7,7 @@ export function DoctorReadyBanners() {
   return (
     <>
       {live.doctorReady.map((event) => {
-        const conversation = live.conversations.get(event.conversation_id);
+        const conversation = live.conversation(event.conversation_id);
         const doctor = conversation?.participants.find((p) => p.user.id === event.doctor_id)?.user.name;
         return (
           <div

@@ -10,7 +10,7 @@ import { Badge } from './Badge.js';
 export function InboxRow({ item, active }: { item: InboxItem; active: boolean }) {
   const live = useLive();
   // The live copy (last message, unread count) when the SDK has it; the inbox's otherwise.
-  const conversation = live.conversations.get(item.conversation.id) ?? item.conversation;
+  const conversation = live.conversation(item.conversation.id) ?? item.conversation;
   const last = conversation.last_message;
   const viewing = live.viewing(conversation.id);
   const typing = live.typing(conversation.id).filter((p) => p.role !== 'patient');

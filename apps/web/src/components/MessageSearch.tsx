@@ -186,7 +186,7 @@ function Result({
   onOpen: (message: Message) => void;
 }) {
   const live = useLive();
-  const conversation = live.conversations.get(message.conversation_id);
+  const conversation = live.conversation(message.conversation_id);
   const title = conversation ? conversationTitle(conversation, live.me.id) : message.sender_name;
   const sender = message.sender_id === live.me.id ? 'You' : message.sender_name;
   const route = { name: 'chat' as const, conversationId: message.conversation_id };

@@ -36,7 +36,7 @@ export function watchNotifications(store: LiveStore): () => void {
   return store.client.on('notification', (frame) => {
     if (document.visibilityState === 'visible') return;
     if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
-    if (store.conversations.get(frame.conversation_id)?.muted) return;
+    if (store.conversation(frame.conversation_id)?.muted) return;
     const notification = new Notification(`New message from ${frame.sender_name}`, {
       tag: frame.conversation_id,
       icon: '/favicon.svg',

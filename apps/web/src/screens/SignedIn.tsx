@@ -1,4 +1,7 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { type CarechatClient, createClient } from '@carechat/client';
+import type { User } from '@carechat/protocol';
+import { CarechatProvider, useChatStore } from '@carechat/react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Shell } from '../components/Shell.js';
 import { watchInactivity } from '../lib/idle-logoff.js';
 import { LiveStore } from '../lib/live.js';
@@ -14,28 +17,24 @@ import { TeamInboxScreen } from './TeamInboxScreen.js';
 
 /** The signed-in app: one live connection (the SDK) for every screen. */
 export function SignedIn({ session, onSignedOut }: { session: Session; onSignedOut: () => void }) {
-  const [store, setStore] = useState<LiveStore>();
+  const [client, setClient] = useState<CarechatClient>();
   const token = useRef(session.accessToken);
 
   useEffect(() => {
-    const live = new LiveStore({
-      me: session.user,
-      accessToken: session.accessToken,
-      refreshToken: async () => {
+    const created = createClient({
+      baseUrl: location.origin,
+      token: session.accessToken,
+      getToken: async () => {
         const fresh = await resumeSession();
         if (!fresh) throw new Error('signed out');
         token.current = fresh.accessToken;
         return fresh.accessToken;
       },
-      onSignedOut,
+      storageKey: `carechat:outbox:${session.user.id}`,
     });
-    const stopNotifications = watchNotifications(live);
-    setStore(live);
-    return () => {
-      stopNotifications();
-      live.close();
-    };
-  }, [session, onSignedOut]);
+    setClient(created);
+    return () => created.close();
+  }, [session]);
 
   const signOut = useCallback(async () => {
     await logOut(token.current);
@@ -48,12 +47,37 @@ export function SignedIn({ session, onSignedOut }: { session: Session; onSignedO
     [session.idleTimeoutSeconds, signOut],
   );
 
-  if (!store) return null;
+  if (!client) return null;
   return (
-    <LiveContext.Provider value={store}>
-      <Screens onSignOut={signOut} />
-    </LiveContext.Provider>
+    <CarechatProvider client={client} userId={session.user.id}>
+      <AppLive me={session.user} onSignedOut={onSignedOut}>
+        <Screens onSignOut={signOut} />
+      </AppLive>
+    </CarechatProvider>
   );
+}
+
+/** What the app shows beyond the chat (lib/live.ts), over the provider's chat store. */
+function AppLive({
+  me,
+  onSignedOut,
+  children,
+}: {
+  me: User;
+  onSignedOut: () => void;
+  children: React.ReactNode;
+}) {
+  const chat = useChatStore();
+  const live = useMemo(() => new LiveStore({ chat, me, onSignedOut }), [chat, me, onSignedOut]);
+  useEffect(() => {
+    const detach = live.attach();
+    const stopNotifications = watchNotifications(live);
+    return () => {
+      stopNotifications();
+      detach();
+    };
+  }, [live]);
+  return <LiveContext.Provider value={live}>{children}</LiveContext.Provider>;
 }
 
 function Screens({ onSignOut }: { onSignOut: () => void }) {

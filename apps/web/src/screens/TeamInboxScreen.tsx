@@ -59,7 +59,8 @@ export function TeamInboxScreen({
   }, [api, practice, filter]);
 
   // What the inbox shows changes with messages and reads (the live conversations) and assignments.
-  const activity = [...live.conversations.values()]
+  const activity = live
+    .sortedConversations()
     .map((c) => `${c.id}:${c.last_seq}:${c.unread_count}`)
     .join(',');
   const triage = live.triageVersion;

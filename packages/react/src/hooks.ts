@@ -94,6 +94,8 @@ export function useConversation(conversationId: string): ConversationResult {
     (isTyping: boolean) => client.setTyping(conversationId, isTyping),
     [client, conversationId],
   );
+  // Stable across renders, so callers may list it in their effects' dependencies.
+  const loadOlder = useCallback(() => store.loadOlder(conversationId), [store, conversationId]);
   return {
     conversation: store.conversation(conversationId),
     ...view,
@@ -104,7 +106,7 @@ export function useConversation(conversationId: string): ConversationResult {
     remove: (messageId) => client.deleteMessage(messageId),
     setTyping,
     markRead: (seq) => store.markRead(conversationId, seq),
-    loadOlder: () => store.loadOlder(conversationId),
+    loadOlder,
     retry: (clientMsgId) => client.retry(clientMsgId),
   };
 }

@@ -1,9 +1,10 @@
 import { messageTick, type OutboxEntry } from '@carechat/client';
 import type { Conversation, Message } from '@carechat/protocol';
+import { useConversation } from '@carechat/react';
 import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { formatDay, sameDay } from '../lib/format.js';
 import { jumpDone, useJumpTarget } from '../lib/jump-to-message.js';
-import { useLive } from '../lib/use-live.js';
+import { useLiveStore } from '../lib/use-live.js';
 import { ArrowDownIcon } from './icons.js';
 import { MessageBubble, PendingBubble } from './MessageBubble.js';
 
@@ -35,14 +36,19 @@ export function MessageList({
   onDelete: (message: Message) => void;
   onError: (text: string) => void;
 }) {
-  const live = useLive();
+  const live = useLiveStore();
   const me = live.me.id;
-  const messages = live.messages(conversation.id);
+  const {
+    messages,
+    outbox,
+    history,
+    loadOlder: loadOlderPage,
+    connection,
+  } = useConversation(conversation.id);
   // A quote shows its message as it is now (edited, deleted), when that message is loaded here.
   const byId = new Map(messages.map((m) => [m.message_id, m]));
   const stored = new Set(messages.filter((m) => m.sender_id === me).map((m) => m.client_msg_id));
-  const pending = live.pending(conversation.id).filter((e) => !stored.has(e.client_msg_id));
-  const history = live.history(conversation.id);
+  const pending = outbox.filter((e) => !stored.has(e.client_msg_id));
   const items: Item[] = [
     ...messages.map((message) => ({ kind: 'message' as const, message })),
     ...pending.map((entry) => ({ kind: 'pending' as const, entry })),
@@ -89,8 +95,8 @@ export function MessageList({
     const el = scroller.current;
     if (!el || history.loading || !history.loaded || !history.hasMore) return;
     anchor.current = { height: el.scrollHeight, top: el.scrollTop, firstSeq };
-    void live.loadOlder(conversation.id);
-  }, [live, conversation.id, history.loading, history.loaded, history.hasMore, firstSeq]);
+    void loadOlderPage();
+  }, [history.loading, history.loaded, history.hasMore, firstSeq, loadOlderPage]);
 
   useLayoutEffect(() => {
     const el = scroller.current;
@@ -123,7 +129,7 @@ export function MessageList({
     if (!jump || !el || !history.loaded || history.loading) return;
     const target = el.querySelector<HTMLElement>(`li[data-seq="${jump.seq}"]`);
     if (!target) {
-      if (history.hasMore && (firstSeq ?? 0) > jump.seq) void live.loadOlder(conversation.id);
+      if (history.hasMore && (firstSeq ?? 0) > jump.seq) void loadOlderPage();
       else jumpDone(jump);
       return;
     }
@@ -134,7 +140,7 @@ export function MessageList({
     target.classList.add('flash');
     setTimeout(() => target.classList.remove('flash'), 1600);
     jumpDone(jump);
-  }, [jump, history.loaded, history.loading, history.hasMore, firstSeq, live, conversation.id]);
+  }, [jump, history.loaded, history.loading, history.hasMore, firstSeq, loadOlderPage]);
 
   const onScroll = () => {
     const el = scroller.current;
@@ -234,7 +240,7 @@ export function MessageList({
                     <PendingBubble
                       entry={item.entry}
                       grouped={grouped}
-                      offline={live.connection !== 'connected'}
+                      offline={connection !== 'connected'}
                     />
                   )}
                 </Fragment>

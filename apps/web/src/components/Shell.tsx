@@ -1,7 +1,8 @@
+import { useUnreadTotal } from '@carechat/react';
 import { type ReactNode, useEffect, useState } from 'react';
 import type { Route } from '../lib/router.js';
 import { onLinkClick } from '../lib/router.js';
-import { useLive } from '../lib/use-live.js';
+import { useLiveStore } from '../lib/use-live.js';
 import { Avatar } from './Avatar.js';
 import { Badge } from './Badge.js';
 import { ConnectionBanner } from './ConnectionBanner.js';
@@ -21,8 +22,8 @@ export function Shell({
   onSignOut: () => void;
   children: ReactNode;
 }) {
-  const live = useLive();
-  const unread = live.unreadTotal();
+  const live = useLiveStore();
+  const unread = useUnreadTotal();
   const inChat = route.name === 'chat' || route.name === 'chats';
   const [searching, setSearching] = useState(false);
   useEffect(() => watchSearchShortcut(() => setSearching(true)), []);

@@ -1,6 +1,6 @@
 import { type CarechatClient, createClient } from '@carechat/client';
 import type { User } from '@carechat/protocol';
-import { CarechatProvider, useChatStore } from '@carechat/react';
+import { CarechatProvider, useChatStore, useUnreadTotal } from '@carechat/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Shell } from '../components/Shell.js';
 import { watchInactivity } from '../lib/idle-logoff.js';
@@ -8,7 +8,7 @@ import { LiveStore } from '../lib/live.js';
 import { titleFor, watchNotifications } from '../lib/notifications.js';
 import { navigate, parseRoute, usePathname } from '../lib/router.js';
 import { logOut, resumeSession, type Session } from '../lib/session.js';
-import { LiveContext, useLive } from '../lib/use-live.js';
+import { LiveContext, useLiveStore } from '../lib/use-live.js';
 import { AdminDashboard } from './AdminDashboard.js';
 import { ChatScreen } from './ChatScreen.js';
 import { PatientDashboard } from './PatientDashboard.js';
@@ -81,9 +81,9 @@ function AppLive({
 }
 
 function Screens({ onSignOut }: { onSignOut: () => void }) {
-  const live = useLive();
+  const live = useLiveStore();
   const route = parseRoute(usePathname());
-  const unread = live.unreadTotal();
+  const unread = useUnreadTotal();
 
   useEffect(() => {
     document.title = titleFor(unread);

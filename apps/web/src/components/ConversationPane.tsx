@@ -1,4 +1,5 @@
 import type { Conversation, Message } from '@carechat/protocol';
+import { useConnectionState } from '@carechat/react';
 import { useCallback, useEffect, useState } from 'react';
 import { conversationTitle } from '../lib/conversation.js';
 import { useConversationStateKeptCurrent } from '../lib/conversation-state.js';
@@ -74,9 +75,10 @@ function OpenConversation({ conversation }: { conversation: Conversation }) {
   const others = live.others(conversation);
   const typing = live.typing(conversation.id);
   const direct = conversation.kind === 'direct' ? others[0] : undefined;
+  const connection = useConnectionState();
 
   // Presence is only known while connected: offline, "Online" would be a guess from the past.
-  const connected = live.connection === 'connected';
+  const connected = connection === 'connected';
   const isOnline = (p: { online: boolean }) => connected && p.online;
   let status: string;
   if (direct) {
@@ -86,14 +88,14 @@ function OpenConversation({ conversation }: { conversation: Conversation }) {
         ? `Last seen ${formatDateTime(direct.last_seen_at)}`
         : connected
           ? 'Offline'
-          : live.connection === 'offline'
+          : connection === 'offline'
             ? 'Not known while you are offline'
             : 'Connecting…';
   } else {
     const online = others.filter(isOnline).length;
     status = `${others.map((p) => p.user.name).join(', ')}${online > 0 ? ` · ${online} online` : ''}`;
   }
-  useConversationStateKeptCurrent(live, conversation);
+  useConversationStateKeptCurrent(conversation);
 
   const client = live.client;
   const onReply = useCallback((message: Message) => setMode({ kind: 'reply', message }), []);

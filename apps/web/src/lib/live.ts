@@ -1,4 +1,4 @@
-import type { CarechatClient, ConnectionState, OutboxEntry } from '@carechat/client';
+import type { CarechatClient } from '@carechat/client';
 import type {
   Conversation,
   ConversationResponse,
@@ -8,7 +8,7 @@ import type {
   Role,
   User,
 } from '@carechat/protocol';
-import type { ChatStore, HistoryState } from '@carechat/react';
+import type { ChatStore } from '@carechat/react';
 
 export interface TypingPerson {
   userId: string;
@@ -96,44 +96,12 @@ export class LiveStore {
 
   // ── what screens read ──────────────────────────────────────────────────────────────────────
 
-  get connection(): ConnectionState {
-    return this.chat.connection;
-  }
-
-  get conversationsLoaded(): boolean {
-    return this.chat.conversationsLoaded;
-  }
-
-  get conversationsError(): unknown {
-    return this.chat.conversationsError;
-  }
-
   conversation(conversationId: string): Conversation | undefined {
     return this.chat.conversation(conversationId);
   }
 
-  /** Pinned first, then the newest activity first. */
-  sortedConversations(): Conversation[] {
-    return this.chat.conversations();
-  }
-
-  /** The badge and title count: muted conversations left out. */
-  unreadTotal(): number {
-    return this.chat.unreadTotal();
-  }
-
   messages(conversationId: string): readonly Message[] {
     return this.client.conversation(conversationId).messages;
-  }
-
-  /** This conversation's sends not stored yet (pending, sending, or failed). */
-  pending(conversationId: string): OutboxEntry[] {
-    return this.client.conversation(conversationId).pending;
-  }
-
-  /** Sends waiting for the connection (not the failed ones). */
-  queuedCount(): number {
-    return this.client.outbox.entries.filter((e) => e.status !== 'failed').length;
   }
 
   typing(conversationId: string): TypingPerson[] {
@@ -153,10 +121,6 @@ export class LiveStore {
     });
   }
 
-  history(conversationId: string): HistoryState {
-    return this.chat.history(conversationId);
-  }
-
   /** The other people in a conversation. */
   others(conversation: Conversation): Participant[] {
     return conversation.participants.filter((p) => p.user.id !== this.me.id);
@@ -169,17 +133,8 @@ export class LiveStore {
     return this.chat.ensureConversation(conversationId);
   }
 
-  /** Best effort: the list keeps what it had when the server cannot be asked. */
-  refreshConversation(conversationId: string): Promise<void> {
-    return this.chat.refresh(conversationId);
-  }
-
   loadLatest(conversationId: string): Promise<void> {
     return this.chat.loadLatest(conversationId);
-  }
-
-  loadOlder(conversationId: string): Promise<void> {
-    return this.chat.loadOlder(conversationId);
   }
 
   /** Marks the open conversation read up to its newest message, when someone can see it. */

@@ -1,9 +1,10 @@
+import { useConversations } from '@carechat/react';
 import { useState } from 'react';
 import { Empty, Loading } from '../components/Card.js';
 import { ConversationItem } from '../components/ConversationItem.js';
 import { ConversationPane } from '../components/ConversationPane.js';
 import { conversationTitle } from '../lib/conversation.js';
-import { useLive } from '../lib/use-live.js';
+import { useLiveStore } from '../lib/use-live.js';
 import { errorInWords } from '../lib/words.js';
 
 /**
@@ -11,9 +12,9 @@ import { errorInWords } from '../lib/words.js';
  * the list at /chat, the conversation at /chat/<id> (with a way back).
  */
 export function ChatScreen({ conversationId }: { conversationId: string | undefined }) {
-  const live = useLive();
+  const live = useLiveStore();
+  const { conversations: all, loaded, error } = useConversations();
   const [filter, setFilter] = useState('');
-  const all = live.sortedConversations();
   const q = filter.trim().toLowerCase();
   const list = q ? all.filter((c) => conversationTitle(c, live.me.id).toLowerCase().includes(q)) : all;
 
@@ -31,9 +32,9 @@ export function ChatScreen({ conversationId }: { conversationId: string | undefi
             onChange={(e) => setFilter(e.target.value)}
           />
         </div>
-        {!live.conversationsLoaded ? (
-          live.conversationsError ? (
-            <Empty>{errorInWords(live.conversationsError)}</Empty>
+        {!loaded ? (
+          error ? (
+            <Empty>{errorInWords(error)}</Empty>
           ) : (
             <Loading what="conversations" />
           )

@@ -71,12 +71,12 @@ function AppLive({
   const live = useMemo(() => new LiveStore({ chat, me, onSignedOut }), [chat, me, onSignedOut]);
   useEffect(() => {
     const detach = live.attach();
-    const stopNotifications = watchNotifications(live);
+    const stopNotifications = watchNotifications(chat.client, (id) => chat.conversation(id)?.muted === true);
     return () => {
       stopNotifications();
       detach();
     };
-  }, [live]);
+  }, [live, chat]);
   return <LiveContext.Provider value={live}>{children}</LiveContext.Provider>;
 }
 

@@ -1,4 +1,5 @@
 import { INBOX_FILTERS, type InboxFilter, type InboxItem, type Practice } from '@carechat/protocol';
+import { useConversations } from '@carechat/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Empty, Loading } from '../components/Card.js';
 import { ColleaguesViewing } from '../components/ColleaguesViewing.js';
@@ -59,9 +60,8 @@ export function TeamInboxScreen({
   }, [api, practice, filter]);
 
   // What the inbox shows changes with messages and reads (the live conversations) and assignments.
-  const activity = live
-    .sortedConversations()
-    .map((c) => `${c.id}:${c.last_seq}:${c.unread_count}`)
+  const activity = useConversations()
+    .conversations.map((c) => `${c.id}:${c.last_seq}:${c.unread_count}`)
     .join(',');
   const triage = live.triageVersion;
   // Waiting times grow: fetched again every minute as well.

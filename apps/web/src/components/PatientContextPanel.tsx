@@ -3,6 +3,7 @@ import { useCallback, useEffect, useId, useMemo, useState } from 'react';
 import { CareApi } from '../lib/care-api.js';
 import { formatDateTime } from '../lib/format.js';
 import type { PracticeApi } from '../lib/practice-api.js';
+import { useEventCount } from '../lib/use-events.js';
 import { useLive } from '../lib/use-live.js';
 import { waitingFor } from '../lib/waiting.js';
 import { errorInWords, inWords } from '../lib/words.js';
@@ -42,7 +43,7 @@ export function PatientContextPanel({
     }
   }, [api, practice.id, conversationId]);
 
-  const version = live.appointmentsVersion;
+  const version = useEventCount('appointment_updated');
   // biome-ignore lint/correctness/useExhaustiveDependencies: again whenever an appointment changed live
   useEffect(() => {
     void load();

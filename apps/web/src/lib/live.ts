@@ -2,7 +2,6 @@ import type { CarechatClient } from '@carechat/client';
 import type {
   Conversation,
   ConversationResponse,
-  DoctorReadyEvent,
   Message,
   Participant,
   Role,
@@ -28,11 +27,6 @@ export class LiveStore {
   readonly chat: ChatStore;
   readonly client: CarechatClient;
   readonly me: User;
-  readonly doctorReady: DoctorReadyEvent[] = [];
-  /** Bumped when an appointment changes, so dashboards fetch theirs again. */
-  appointmentsVersion = 0;
-  /** Bumped when a practice conversation is assigned, so team inboxes fetch theirs again. */
-  triageVersion = 0;
   /** The conversation on screen: its messages count as read while the page is visible. */
   openConversationId: string | undefined;
 
@@ -59,19 +53,10 @@ export class LiveStore {
         if (change.to === 'disconnected' && change.code === 4401) this.#onSignedOut();
       }),
       c.on('message', (message) => this.onMessage(message)),
-      c.on('triage_changed', () => {
-        this.triageVersion += 1;
-        this.changed();
-      }),
-      c.on('doctor_ready', (f) => {
-        this.doctorReady.push(f);
-        this.changed();
-      }),
+      // A consultation's conversation opens or closes with its appointment.
       c.on('appointment_updated', (f) => {
-        this.appointmentsVersion += 1;
         const conversationId = f.appointment.consultation?.conversation_id;
         if (conversationId) void this.chat.refresh(conversationId);
-        this.changed();
       }),
     ];
     const onVisible = () => {
@@ -167,12 +152,6 @@ export class LiveStore {
       { body: { muted } },
     );
     this.chat.put(body.conversation);
-  }
-
-  dismissDoctorReady(event: DoctorReadyEvent): void {
-    const index = this.doctorReady.indexOf(event);
-    if (index >= 0) this.doctorReady.splice(index, 1);
-    this.changed();
   }
 
   // ── events ─────────────────────────────────────────────────────────────────────────────────

@@ -12,7 +12,7 @@ import { errorInWords } from '../lib/words.js';
 /** A patient's home: their practitioners, their appointments (book, cancel), their chats. */
 export function PatientDashboard() {
   const live = useLive();
-  const care = useCare(live);
+  const care = useCare();
   const first = live.me.name.split(' ')[0];
   const patientMoves = (a: Appointment) =>
     a.status === 'requested' || a.status === 'accepted' ? (['cancel'] as const).slice() : [];

@@ -12,7 +12,7 @@ import { errorInWords } from '../lib/words.js';
 /** A practitioner's home: requests to answer, patients, upcoming appointments, weekly hours, chats. */
 export function PractitionerDashboard() {
   const live = useLive();
-  const care = useCare(live);
+  const care = useCare();
   const all = care.appointments ?? [];
   const requests = upcoming(all).filter((a) => a.status === 'requested');
   const accepted = upcoming(all).filter((a) => a.status === 'accepted');

@@ -9,6 +9,7 @@ import { PatientContextPanel } from '../components/PatientContextPanel.js';
 import { SavedRepliesEditor } from '../components/SavedRepliesEditor.js';
 import { PracticeApi } from '../lib/practice-api.js';
 import { navigate } from '../lib/router.js';
+import { useEventCount } from '../lib/use-events.js';
 import { useLive } from '../lib/use-live.js';
 import { errorInWords } from '../lib/words.js';
 
@@ -63,7 +64,7 @@ export function TeamInboxScreen({
   const activity = useConversations()
     .conversations.map((c) => `${c.id}:${c.last_seq}:${c.unread_count}`)
     .join(',');
-  const triage = live.triageVersion;
+  const triage = useEventCount('triage_changed');
   // Waiting times grow: fetched again every minute as well.
   useEffect(() => {
     const timer = window.setInterval(() => void load(), 60_000);

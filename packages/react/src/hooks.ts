@@ -111,6 +111,22 @@ export function useConversation(conversationId: string): ConversationResult {
   };
 }
 
+/** People typing in a conversation now (not the user), without loading its messages (a list row). */
+export function useTyping(conversationId: string): TypingPerson[] {
+  const store = useChatStore();
+  const version = useVersion();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new list per change of the store
+  return useMemo(() => store.typing(conversationId), [store, conversationId, version]);
+}
+
+/** Colleagues who have the conversation open now (the server tells staff only). */
+export function useViewing(conversationId: string): TypingPerson[] {
+  const store = useChatStore();
+  const version = useVersion();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new list per change of the store
+  return useMemo(() => store.viewing(conversationId), [store, conversationId, version]);
+}
+
 /** Whether a user is online (from the conversations they share with the user, then live). */
 export function usePresence(userId: string): Presence | undefined {
   const store = useChatStore();

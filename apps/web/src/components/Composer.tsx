@@ -9,7 +9,7 @@ import { useCarechatClient } from '@carechat/react';
 import { type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { formatBytes } from '../lib/format.js';
 import { PracticeApi } from '../lib/practice-api.js';
-import { useLiveStore } from '../lib/use-live.js';
+import { useMe } from '../lib/use-me.js';
 import { errorInWords } from '../lib/words.js';
 import { CloseIcon, FileIcon, PaperclipIcon, SendIcon } from './icons.js';
 
@@ -54,7 +54,7 @@ export function Composer({
   onModeChange: (mode: ComposerMode) => void;
   onError: (text: string) => void;
 }) {
-  const live = useLiveStore();
+  const me = useMe();
   const client = useCarechatClient();
   const ids = useId();
   const [text, setText] = useState('');
@@ -64,7 +64,7 @@ export function Composer({
   const typingSentAt = useRef(0);
   const idleTimer = useRef<number>(undefined);
   const conversationId = conversation.id;
-  const staff = live.me.role !== 'patient';
+  const staff = me.role !== 'patient';
   const practiceApi = useMemo(() => new PracticeApi(client), [client]);
   const [savedReplies, setSavedReplies] = useState<SavedReply[]>();
   const [pickIndex, setPickIndex] = useState(0);

@@ -4,7 +4,8 @@ import { useConversation } from '@carechat/react';
 import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { formatDay, sameDay } from '../lib/format.js';
 import { jumpDone, useJumpTarget } from '../lib/jump-to-message.js';
-import { useLiveStore } from '../lib/use-live.js';
+import { useReadWhileVisible } from '../lib/read-while-visible.js';
+import { useMe } from '../lib/use-me.js';
 import { ArrowDownIcon } from './icons.js';
 import { MessageBubble, PendingBubble } from './MessageBubble.js';
 
@@ -36,8 +37,7 @@ export function MessageList({
   onDelete: (message: Message) => void;
   onError: (text: string) => void;
 }) {
-  const live = useLiveStore();
-  const me = live.me.id;
+  const me = useMe().id;
   const {
     messages,
     outbox,
@@ -45,6 +45,7 @@ export function MessageList({
     loadOlder: loadOlderPage,
     connection,
   } = useConversation(conversation.id);
+  const markSeen = useReadWhileVisible(conversation.id, messages.at(-1)?.seq);
   // A quote shows its message as it is now (edited, deleted), when that message is loaded here.
   const byId = new Map(messages.map((m) => [m.message_id, m]));
   const stored = new Set(messages.filter((m) => m.sender_id === me).map((m) => m.client_msg_id));
@@ -152,7 +153,7 @@ export function MessageList({
     atBottom.current = own || el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
     if (atBottom.current) {
       setBelow(false);
-      live.markSeen(conversation.id);
+      markSeen();
     }
     if (el.scrollTop < NEAR_TOP_PX) loadOlder();
   };

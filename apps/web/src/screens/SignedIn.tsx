@@ -1,14 +1,12 @@
 import { type CarechatClient, createClient } from '@carechat/client';
-import type { User } from '@carechat/protocol';
 import { CarechatProvider, useChatStore, useUnreadTotal } from '@carechat/react';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Shell } from '../components/Shell.js';
 import { watchInactivity } from '../lib/idle-logoff.js';
-import { LiveStore } from '../lib/live.js';
 import { titleFor, watchNotifications } from '../lib/notifications.js';
 import { navigate, parseRoute, usePathname } from '../lib/router.js';
 import { logOut, resumeSession, type Session } from '../lib/session.js';
-import { LiveContext, useLiveStore } from '../lib/use-live.js';
+import { MeContext, useMe } from '../lib/use-me.js';
 import { AdminDashboard } from './AdminDashboard.js';
 import { ChatScreen } from './ChatScreen.js';
 import { PatientDashboard } from './PatientDashboard.js';
@@ -50,38 +48,41 @@ export function SignedIn({ session, onSignedOut }: { session: Session; onSignedO
   if (!client) return null;
   return (
     <CarechatProvider client={client} userId={session.user.id}>
-      <AppLive me={session.user} onSignedOut={onSignedOut}>
+      <MeContext.Provider value={session.user}>
+        <AppEvents onSignedOut={onSignedOut} />
         <Screens onSignOut={signOut} />
-      </AppLive>
+      </MeContext.Provider>
     </CarechatProvider>
   );
 }
 
-/** What the app shows beyond the chat (lib/live.ts), over the provider's chat store. */
-function AppLive({
-  me,
-  onSignedOut,
-  children,
-}: {
-  me: User;
-  onSignedOut: () => void;
-  children: React.ReactNode;
-}) {
+/**
+ * What the app does with the client's events beyond the hooks: signs out when the server closes
+ * with 4401 (the session is gone), asks for a consultation's conversation again when its
+ * appointment changes (it opens or closes with it), and shows browser notifications.
+ */
+function AppEvents({ onSignedOut }: { onSignedOut: () => void }) {
   const chat = useChatStore();
-  const live = useMemo(() => new LiveStore({ chat, me, onSignedOut }), [chat, me, onSignedOut]);
   useEffect(() => {
-    const detach = live.attach();
-    const stopNotifications = watchNotifications(chat.client, (id) => chat.conversation(id)?.muted === true);
+    const offs = [
+      chat.client.on('state', (change) => {
+        if (change.to === 'disconnected' && change.code === 4401) onSignedOut();
+      }),
+      chat.client.on('appointment_updated', (f) => {
+        const conversationId = f.appointment.consultation?.conversation_id;
+        if (conversationId) void chat.refresh(conversationId);
+      }),
+      watchNotifications(chat.client, (id) => chat.conversation(id)?.muted === true),
+    ];
     return () => {
-      stopNotifications();
-      detach();
+      for (const off of offs) off();
     };
-  }, [live, chat]);
-  return <LiveContext.Provider value={live}>{children}</LiveContext.Provider>;
+  }, [chat, onSignedOut]);
+  return null;
 }
 
 function Screens({ onSignOut }: { onSignOut: () => void }) {
-  const live = useLiveStore();
+  const me = useMe();
   const route = parseRoute(usePathname());
   const unread = useUnreadTotal();
 
@@ -96,11 +97,11 @@ function Screens({ onSignOut }: { onSignOut: () => void }) {
   let screen: React.ReactNode;
   if (route.name === 'chat' || route.name === 'chats') {
     screen = <ChatScreen conversationId={route.name === 'chat' ? route.conversationId : undefined} />;
-  } else if (route.name === 'inbox' && live.me.role !== 'patient') {
+  } else if (route.name === 'inbox' && me.role !== 'patient') {
     screen = <TeamInboxScreen practiceId={route.practiceId} conversationId={route.conversationId} />;
-  } else if (live.me.role === 'patient') {
+  } else if (me.role === 'patient') {
     screen = <PatientDashboard />;
-  } else if (live.me.role === 'admin') {
+  } else if (me.role === 'admin') {
     screen = <AdminDashboard />;
   } else {
     screen = <PractitionerDashboard />;

@@ -1,5 +1,5 @@
 import { INBOX_FILTERS, type InboxFilter, type InboxItem, type Practice } from '@carechat/protocol';
-import { useConversations } from '@carechat/react';
+import { useCarechatClient, useConversations } from '@carechat/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Empty, Loading } from '../components/Card.js';
 import { ColleaguesViewing } from '../components/ColleaguesViewing.js';
@@ -10,7 +10,6 @@ import { SavedRepliesEditor } from '../components/SavedRepliesEditor.js';
 import { PracticeApi } from '../lib/practice-api.js';
 import { navigate } from '../lib/router.js';
 import { useEventCount } from '../lib/use-events.js';
-import { useLive } from '../lib/use-live.js';
 import { errorInWords } from '../lib/words.js';
 
 const FILTER_NAMES: Record<InboxFilter, string> = {
@@ -33,8 +32,8 @@ export function TeamInboxScreen({
   practiceId: string | undefined;
   conversationId: string | undefined;
 }) {
-  const live = useLive();
-  const api = useMemo(() => new PracticeApi(live.client), [live]);
+  const client = useCarechatClient();
+  const api = useMemo(() => new PracticeApi(client), [client]);
   const [practices, setPractices] = useState<Practice[]>();
   const [filter, setFilter] = useState<InboxFilter>('all');
   const [items, setItems] = useState<InboxItem[]>();

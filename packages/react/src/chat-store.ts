@@ -1,5 +1,12 @@
 import type { CarechatClient, ConnectionState } from '@carechat/client';
-import { type Conversation, isUnread, type Message, type ServerFrame, unreadTotal } from '@carechat/protocol';
+import {
+  type Conversation,
+  type ConversationResponse,
+  isUnread,
+  type Message,
+  type ServerFrame,
+  unreadTotal,
+} from '@carechat/protocol';
 
 /** Someone typing in a conversation. */
 export interface TypingPerson {
@@ -22,6 +29,9 @@ export interface Presence {
 }
 
 type Frame<K extends ServerFrame['type']> = Extract<ServerFrame, { type: K }>;
+
+/** People shown as doing something in a conversation (typing, viewing), each with the timer that takes them down. */
+type Indicators = Map<string, Map<string, TypingPerson & { timer: ReturnType<typeof setTimeout> }>>;
 
 /** How long delivery receipts wait to cover a burst of messages with one. */
 const DELIVERY_BATCH_MS = 150;
@@ -47,7 +57,9 @@ export class ChatStore {
 
   readonly #conversations = new Map<string, Conversation>();
   readonly #presence = new Map<string, Presence>();
-  readonly #typing = new Map<string, Map<string, TypingPerson & { timer: ReturnType<typeof setTimeout> }>>();
+  readonly #typing: Indicators = new Map();
+  /** Colleagues who have a conversation open (staff only: the server never tells a patient). */
+  readonly #viewing: Indicators = new Map();
   readonly #history = new Map<string, HistoryState>();
   readonly #deliveryTimers = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #listeners = new Set<() => void>();
@@ -81,7 +93,32 @@ export class ChatStore {
       // After every reconnect the list is asked again: counts and markers may have moved meanwhile.
       c.on('synced', () => void this.loadConversations()),
       c.on('conversation_created', (f) => this.put(f.conversation)),
-      c.on('typing_indicator', (f) => this.onTyping(f)),
+      c.on('typing_indicator', (f) =>
+        this.onIndicator(
+          this.#typing,
+          f.conversation_id,
+          f.user_id,
+          f.username,
+          f.is_typing,
+          f.expires_in_ms,
+        ),
+      ),
+      c.on('viewing_indicator', (f) =>
+        this.onIndicator(
+          this.#viewing,
+          f.conversation_id,
+          f.user_id,
+          f.username,
+          f.is_viewing,
+          f.expires_in_ms,
+        ),
+      ),
+      // Someone joined or left: the participants are asked again; the user leaving drops the conversation.
+      c.on('user_joined', (f) => void this.refresh(f.conversation_id)),
+      c.on('user_left', (f) => {
+        if (f.user_id !== this.meId) void this.refresh(f.conversation_id);
+        else if (this.#conversations.delete(f.conversation_id)) this.changed();
+      }),
       c.on('read_receipt', (f) => this.onMarker(f.conversation_id, f.user_id, 'last_read_seq', f.seq)),
       c.on('delivery_receipt', (f) =>
         this.onMarker(f.conversation_id, f.user_id, 'last_delivered_seq', f.seq),
@@ -123,8 +160,10 @@ export class ChatStore {
   private detach(): void {
     this.#detached = true;
     for (const off of this.#unsubscribe.splice(0)) off();
-    for (const people of this.#typing.values()) for (const p of people.values()) clearTimeout(p.timer);
-    this.#typing.clear();
+    for (const map of [this.#typing, this.#viewing]) {
+      for (const people of map.values()) for (const p of people.values()) clearTimeout(p.timer);
+      map.clear();
+    }
     for (const timer of this.#deliveryTimers.values()) clearTimeout(timer);
     this.#deliveryTimers.clear();
   }
@@ -150,10 +189,12 @@ export class ChatStore {
   }
 
   typing(conversationId: string): TypingPerson[] {
-    return [...(this.#typing.get(conversationId)?.values() ?? [])].map(({ userId, name }) => ({
-      userId,
-      name,
-    }));
+    return indicated(this.#typing, conversationId);
+  }
+
+  /** Colleagues who have this conversation open now (only staff are told). */
+  viewing(conversationId: string): TypingPerson[] {
+    return indicated(this.#viewing, conversationId);
   }
 
   history(conversationId: string): HistoryState {
@@ -177,6 +218,26 @@ export class ChatStore {
       this.conversationsError = error;
     }
     this.changed();
+  }
+
+  /** Fetches one conversation into the list; refusals (not_participant…) are thrown. */
+  async fetchConversation(conversationId: string): Promise<Conversation> {
+    const { body } = await this.client.api.request<ConversationResponse>(
+      'GET',
+      `/api/conversations/${encodeURIComponent(conversationId)}`,
+    );
+    this.put(body.conversation);
+    return body.conversation;
+  }
+
+  /** A conversation by id: from the list, else from the server (refusals are thrown). */
+  async ensureConversation(conversationId: string): Promise<Conversation> {
+    return this.#conversations.get(conversationId) ?? this.fetchConversation(conversationId);
+  }
+
+  /** Best effort: the list keeps what it had when the server cannot be asked. */
+  async refresh(conversationId: string): Promise<void> {
+    await this.fetchConversation(conversationId).catch(() => undefined);
   }
 
   /** Loads the newest page once; later calls do nothing. */
@@ -226,12 +287,12 @@ export class ChatStore {
 
   private onMessage(message: Message): void {
     const conversation = this.#conversations.get(message.conversation_id);
-    this.stopTyping(message.conversation_id, message.sender_id);
+    this.stopIndicator(this.#typing, message.conversation_id, message.sender_id);
     if (this.meId !== undefined && message.sender_id !== this.meId)
       this.scheduleDelivery(message.conversation_id);
     if (!conversation) {
-      // A conversation the list does not have yet: the next list brings it.
-      this.changed();
+      // A conversation the list does not have yet (added elsewhere): it is asked for.
+      void this.refresh(message.conversation_id);
       return;
     }
     const newer = message.seq > (conversation.last_message?.seq ?? 0);
@@ -273,29 +334,34 @@ export class ChatStore {
     } else this.changed();
   }
 
-  private onTyping(frame: Frame<'typing_indicator'>): void {
-    if (frame.user_id === this.meId) return;
-    if (!frame.is_typing) {
-      this.stopTyping(frame.conversation_id, frame.user_id);
+  /** Typing and viewing: shown while refreshed, taken down on news or by themselves. */
+  private onIndicator(
+    map: Indicators,
+    conversationId: string,
+    userId: string,
+    name: string,
+    active: boolean,
+    expiresInMs: number | undefined,
+  ): void {
+    if (userId === this.meId) return;
+    if (!active) {
+      this.stopIndicator(map, conversationId, userId);
       return;
     }
-    const people = this.#typing.get(frame.conversation_id) ?? new Map();
-    clearTimeout(people.get(frame.user_id)?.timer);
-    people.set(frame.user_id, {
-      userId: frame.user_id,
-      name: frame.username,
-      // Taken down by itself, whatever happens to the typer.
-      timer: setTimeout(
-        () => this.stopTyping(frame.conversation_id, frame.user_id),
-        frame.expires_in_ms ?? 6000,
-      ),
+    const people = map.get(conversationId) ?? new Map();
+    clearTimeout(people.get(userId)?.timer);
+    people.set(userId, {
+      userId,
+      name,
+      // Taken down by itself, whatever happens to the person.
+      timer: setTimeout(() => this.stopIndicator(map, conversationId, userId), expiresInMs ?? 6000),
     });
-    this.#typing.set(frame.conversation_id, people);
+    map.set(conversationId, people);
     this.changed();
   }
 
-  private stopTyping(conversationId: string, userId: string): void {
-    const people = this.#typing.get(conversationId);
+  private stopIndicator(map: Indicators, conversationId: string, userId: string): void {
+    const people = map.get(conversationId);
     const person = people?.get(userId);
     if (!people || !person) return;
     clearTimeout(person.timer);
@@ -332,7 +398,8 @@ export class ChatStore {
     this.changed();
   }
 
-  private put(conversation: Conversation): void {
+  /** Puts a conversation the app received otherwise (an answer of the API) into the list. */
+  put(conversation: Conversation): void {
     this.#conversations.set(conversation.id, conversation);
     for (const p of conversation.participants) {
       this.#presence.set(p.user.id, { online: p.online, lastSeenAt: p.last_seen_at });
@@ -357,4 +424,8 @@ export class ChatStore {
       for (const listener of [...this.#listeners]) listener();
     });
   }
+}
+
+function indicated(map: Indicators, conversationId: string): TypingPerson[] {
+  return [...(map.get(conversationId)?.values() ?? [])].map(({ userId, name }) => ({ userId, name }));
 }

@@ -94,6 +94,8 @@ export function useConversation(conversationId: string): ConversationResult {
     (isTyping: boolean) => client.setTyping(conversationId, isTyping),
     [client, conversationId],
   );
+  // Stable across renders, so callers may list it in their effects' dependencies.
+  const loadOlder = useCallback(() => store.loadOlder(conversationId), [store, conversationId]);
   return {
     conversation: store.conversation(conversationId),
     ...view,
@@ -104,9 +106,25 @@ export function useConversation(conversationId: string): ConversationResult {
     remove: (messageId) => client.deleteMessage(messageId),
     setTyping,
     markRead: (seq) => store.markRead(conversationId, seq),
-    loadOlder: () => store.loadOlder(conversationId),
+    loadOlder,
     retry: (clientMsgId) => client.retry(clientMsgId),
   };
+}
+
+/** People typing in a conversation now (not the user), without loading its messages (a list row). */
+export function useTyping(conversationId: string): TypingPerson[] {
+  const store = useChatStore();
+  const version = useVersion();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new list per change of the store
+  return useMemo(() => store.typing(conversationId), [store, conversationId, version]);
+}
+
+/** Colleagues who have the conversation open now (the server tells staff only). */
+export function useViewing(conversationId: string): TypingPerson[] {
+  const store = useChatStore();
+  const version = useVersion();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new list per change of the store
+  return useMemo(() => store.viewing(conversationId), [store, conversationId, version]);
 }
 
 /** Whether a user is online (from the conversations they share with the user, then live). */

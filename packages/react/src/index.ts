@@ -9,6 +9,8 @@ export {
   useConversations,
   useOutbox,
   usePresence,
+  useTyping,
   useUnreadTotal,
+  useViewing,
 } from './hooks.js';
 export { CarechatProvider, type CarechatProviderProps, useChatStore } from './provider.js';

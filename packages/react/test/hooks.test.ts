@@ -1,7 +1,7 @@
 import './helpers/dom.js';
 import { type CarechatClient, createClient, type WebSocketConstructor } from '@carechat/client';
 import { cleanup, configure, render, screen, waitFor } from '@testing-library/react';
-import { createElement as h, type ReactNode } from 'react';
+import { createElement as h, type ReactNode, useEffect } from 'react';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { openConversation, registerUser, sendHttp, type TestUser } from '../../server/test/helpers/http.js';
@@ -9,11 +9,13 @@ import { startServer, type TestServer } from '../../server/test/helpers/server.j
 import {
   CarechatProvider,
   type ConversationResult,
+  useChatStore,
   useConnectionState,
   useConversation,
   useConversations,
   useOutbox,
   usePresence,
+  useTyping,
   useUnreadTotal,
 } from '../src/index.js';
 
@@ -230,5 +232,36 @@ describe('@carechat/react against a real server', () => {
     await waitFor(() => expect(screen.getByTestId('presence').textContent).toBe('connected online'));
     nurseClient.close();
     await waitFor(() => expect(screen.getByTestId('presence').textContent).toBe('connected offline'));
+  });
+
+  it('useTyping in a list row, without loading messages; ensureConversation refuses a stranger', async () => {
+    const conversation = await openConversation(server.url, doctor, patient);
+    const stranger = await registerUser(server.url, { name: 'Sam Stranger' });
+    const theirs = await openConversation(server.url, doctor, stranger);
+    const refusal: { code?: string } = {};
+    function Row() {
+      const typing = useTyping(conversation.id);
+      const store = useChatStore();
+      useEffect(() => {
+        store.ensureConversation(theirs.id).catch((e: { code?: string }) => {
+          refusal.code = e.code ?? 'no code';
+        });
+      }, [store]);
+      return h(
+        'p',
+        { 'data-testid': 'row' },
+        `${typing.map((p) => p.name).join(',') || 'quiet'} ${store.history(conversation.id).loaded}`,
+      );
+    }
+    const doctorClient = client(doctor);
+    render(h(CarechatProvider, { client: client(patient) }, h(Row)));
+    await waitFor(() => expect(screen.getByTestId('row').textContent).toBe('quiet false'));
+    await waitFor(() => expect(doctorClient.state).toBe('connected'));
+
+    doctorClient.setTyping(conversation.id, true);
+    await waitFor(() => expect(screen.getByTestId('row').textContent).toBe('Dr Hook false'));
+    doctorClient.setTyping(conversation.id, false);
+    await waitFor(() => expect(screen.getByTestId('row').textContent).toBe('quiet false'));
+    await waitFor(() => expect(refusal.code).toBe('not_participant'));
   });
 });

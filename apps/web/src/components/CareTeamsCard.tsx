@@ -1,15 +1,15 @@
 import type { Practice } from '@carechat/protocol';
+import { useCarechatClient } from '@carechat/react';
 import { useEffect, useMemo, useState } from 'react';
 import { PracticeApi } from '../lib/practice-api.js';
 import { navigate } from '../lib/router.js';
-import { useLiveStore } from '../lib/use-live.js';
 import { errorInWords } from '../lib/words.js';
 import { Card, Empty } from './Card.js';
 
 /** Patients: the practices whose team they may write to (one conversation with the whole team). */
 export function CareTeamsCard() {
-  const live = useLiveStore();
-  const api = useMemo(() => new PracticeApi(live.client), [live]);
+  const client = useCarechatClient();
+  const api = useMemo(() => new PracticeApi(client), [client]);
   const [practices, setPractices] = useState<Practice[]>([]);
   const [error, setError] = useState<string>();
   useEffect(() => {

@@ -1,6 +1,6 @@
+import { useCarechatClient, useTyping, useViewing } from '@carechat/react';
 import { useEffect } from 'react';
 import { shortName } from '../lib/format.js';
-import { useLive } from '../lib/use-live.js';
 
 /** The server drops a viewing indicator 6 s after its last refresh: refresh every 3 s while open. */
 const VIEWING_REFRESH_MS = 3000;
@@ -11,8 +11,7 @@ const VIEWING_REFRESH_MS = 3000;
  * never told (the server sends viewing to staff only).
  */
 export function ColleaguesViewing({ conversationId }: { conversationId: string }) {
-  const live = useLive();
-  const client = live.client;
+  const client = useCarechatClient();
 
   useEffect(() => {
     const tell = () => {
@@ -26,8 +25,8 @@ export function ColleaguesViewing({ conversationId }: { conversationId: string }
     };
   }, [client, conversationId]);
 
-  const viewing = live.viewing(conversationId);
-  const replying = new Set(live.typing(conversationId).map((p) => p.userId));
+  const viewing = useViewing(conversationId);
+  const replying = new Set(useTyping(conversationId).map((p) => p.userId));
   const names = viewing.filter((p) => !replying.has(p.userId)).map((p) => shortName(p.name));
   return (
     <p className="colleagues-viewing muted small" aria-live="polite" data-testid="colleagues-viewing">

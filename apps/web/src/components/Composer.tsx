@@ -5,10 +5,11 @@ import {
   messageSummary,
   type SavedReply,
 } from '@carechat/protocol';
+import { useCarechatClient } from '@carechat/react';
 import { type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { formatBytes } from '../lib/format.js';
 import { PracticeApi } from '../lib/practice-api.js';
-import { useLiveStore } from '../lib/use-live.js';
+import { useMe } from '../lib/use-me.js';
 import { errorInWords } from '../lib/words.js';
 import { CloseIcon, FileIcon, PaperclipIcon, SendIcon } from './icons.js';
 
@@ -53,7 +54,8 @@ export function Composer({
   onModeChange: (mode: ComposerMode) => void;
   onError: (text: string) => void;
 }) {
-  const live = useLiveStore();
+  const me = useMe();
+  const client = useCarechatClient();
   const ids = useId();
   const [text, setText] = useState('');
   const [uploads, setUploads] = useState<Upload[]>([]);
@@ -62,8 +64,8 @@ export function Composer({
   const typingSentAt = useRef(0);
   const idleTimer = useRef<number>(undefined);
   const conversationId = conversation.id;
-  const staff = live.me.role !== 'patient';
-  const practiceApi = useMemo(() => new PracticeApi(live.client), [live]);
+  const staff = me.role !== 'patient';
+  const practiceApi = useMemo(() => new PracticeApi(client), [client]);
   const [savedReplies, setSavedReplies] = useState<SavedReply[]>();
   const [pickIndex, setPickIndex] = useState(0);
   const [pickDismissed, setPickDismissed] = useState(false);
@@ -101,7 +103,7 @@ export function Composer({
 
   const stopTyping = () => {
     window.clearTimeout(idleTimer.current);
-    if (typingSentAt.current > 0) live.client.setTyping(conversationId, false);
+    if (typingSentAt.current > 0) client.setTyping(conversationId, false);
     typingSentAt.current = 0;
   };
 
@@ -124,7 +126,7 @@ export function Composer({
       return;
     }
     if (now - typingSentAt.current > TYPING_REFRESH_MS) {
-      live.client.setTyping(conversationId, true);
+      client.setTyping(conversationId, true);
       typingSentAt.current = now;
     }
     window.clearTimeout(idleTimer.current);
@@ -145,7 +147,7 @@ export function Composer({
         return;
       }
       try {
-        await live.client.editMessage(mode.message.message_id, content);
+        await client.editMessage(mode.message.message_id, content);
         onModeChange({ kind: 'new' });
         setText('');
       } catch (error) {
@@ -158,7 +160,7 @@ export function Composer({
     typingSentAt.current = 0;
     const attachments = ready.map((u) => u.attachment!.id);
     // A refusal leaves the send in the outbox as failed, shown under its bubble with the reason.
-    live.client
+    client
       .send(conversationId, content, {
         replyTo: mode.kind === 'reply' ? mode.message.message_id : null,
         ...(attachments.length > 0 ? { attachments } : {}),
@@ -205,7 +207,7 @@ export function Composer({
       const key = uploadKey++;
       setUploads((list) => [...list, { key, name: file.name, size: file.size, status: 'uploading' }]);
       try {
-        const attachment = await live.client.uploadAttachment(conversationId, file, file.name);
+        const attachment = await client.uploadAttachment(conversationId, file, file.name);
         setUploads((list) => list.map((u) => (u.key === key ? { ...u, status: 'ready', attachment } : u)));
       } catch (error) {
         const code = (error as { code?: string }).code;

@@ -1,5 +1,5 @@
+import { useConnectionState, useOutbox } from '@carechat/react';
 import { useEffect, useState } from 'react';
-import { useLive } from '../lib/use-live.js';
 
 const plural = (n: number) => (n === 1 ? '1 message' : `${n} messages`);
 
@@ -9,9 +9,9 @@ const plural = (n: number) => (n === 1 ? '1 message' : `${n} messages`);
  * not worth a banner for the first two seconds.
  */
 export function ConnectionBanner() {
-  const live = useLive();
-  const state = live.connection;
-  const queued = live.queuedCount();
+  const state = useConnectionState();
+  // Sends waiting for the connection (not the failed ones, which wait for the person).
+  const queued = useOutbox().filter((e) => e.status !== 'failed').length;
   const [slow, setSlow] = useState(false);
 
   useEffect(() => {

@@ -1,20 +1,20 @@
 import type { Contact } from '@carechat/protocol';
+import { useConversations } from '@carechat/react';
 import { formatDateTime } from '../lib/format.js';
 import { navigate } from '../lib/router.js';
-import { useLive } from '../lib/use-live.js';
 import { Avatar } from './Avatar.js';
 import { Badge } from './Badge.js';
 import { Empty } from './Card.js';
 
 /** The people the viewer has a care relationship with, each a click away from their chat. */
 export function ContactList({ contacts, empty }: { contacts: Contact[]; empty: string }) {
-  const live = useLive();
+  const { conversations } = useConversations();
   if (contacts.length === 0) return <Empty>{empty}</Empty>;
   return (
     <ul className="contacts">
       {contacts.map((contact) => {
         const conversation = contact.conversation_id
-          ? live.conversations.get(contact.conversation_id)
+          ? conversations.find((c) => c.id === contact.conversation_id)
           : undefined;
         const online = conversation?.participants.find((p) => p.user.id === contact.user.id)?.online;
         const unread = conversation?.unread_count ?? contact.unread_count;

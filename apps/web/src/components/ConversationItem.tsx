@@ -1,24 +1,25 @@
 import { type Conversation, messageSummary } from '@carechat/protocol';
-import { conversationTitle } from '../lib/conversation.js';
+import { useTyping } from '@carechat/react';
+import { conversationTitle, others as othersIn } from '../lib/conversation.js';
 import { formatWhen, shortName } from '../lib/format.js';
 import { onLinkClick } from '../lib/router.js';
-import { useLive } from '../lib/use-live.js';
+import { useMe } from '../lib/use-me.js';
 import { Avatar } from './Avatar.js';
 import { Badge } from './Badge.js';
 
 /** One row of a conversation list: who, the last message, when, unread count, online dot. */
 export function ConversationItem({ conversation, active }: { conversation: Conversation; active: boolean }) {
-  const live = useLive();
-  const others = live.others(conversation);
-  const title = conversationTitle(conversation, live.me.id);
+  const me = useMe();
+  const others = othersIn(conversation, me.id);
+  const title = conversationTitle(conversation, me.id);
   const last = conversation.last_message;
-  const typing = live.typing(conversation.id);
+  const typing = useTyping(conversation.id);
   const online = conversation.kind === 'direct' ? (others[0]?.online ?? false) : others.some((p) => p.online);
   let preview = 'No messages yet';
   if (typing.length > 0) preview = 'typing…';
   else if (last) {
     const who =
-      last.sender_id === live.me.id
+      last.sender_id === me.id
         ? 'You: '
         : conversation.kind === 'group'
           ? `${shortName(last.sender_name)}: `

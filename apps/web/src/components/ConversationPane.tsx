@@ -1,10 +1,18 @@
 import type { Conversation, Message } from '@carechat/protocol';
+import {
+  useCarechatClient,
+  useChatStore,
+  useConnectionState,
+  useConversations,
+  useTyping,
+} from '@carechat/react';
 import { useCallback, useEffect, useState } from 'react';
-import { conversationTitle } from '../lib/conversation.js';
+import { conversationTitle, others as othersIn, setMuted } from '../lib/conversation.js';
 import { useConversationStateKeptCurrent } from '../lib/conversation-state.js';
 import { formatDateTime } from '../lib/format.js';
 import { navigate, onLinkClick } from '../lib/router.js';
-import { useLive } from '../lib/use-live.js';
+import { withRoles } from '../lib/typing.js';
+import { useMe } from '../lib/use-me.js';
 import { errorInWords } from '../lib/words.js';
 import { Avatar } from './Avatar.js';
 import { Loading } from './Card.js';
@@ -17,26 +25,21 @@ import { TypingIndicator } from './TypingIndicator.js';
 
 /** One conversation: its header, messages, who is typing, and the composer (or why there is none). */
 export function ConversationPane({ conversationId }: { conversationId: string }) {
-  const live = useLive();
+  const chat = useChatStore();
   const [refused, setRefused] = useState<unknown>();
-  const conversation = live.conversations.get(conversationId);
+  const { conversations } = useConversations();
+  const conversation = conversations.find((c) => c.id === conversationId);
 
+  // A deep link may name a conversation the list does not have: asked for, refusals shown.
   useEffect(() => {
     let cancelled = false;
-    live.openConversationId = conversationId;
-    live.ensureConversation(conversationId).then(
-      () => {
-        if (!cancelled) void live.loadLatest(conversationId).then(() => live.markSeen(conversationId));
-      },
-      (error) => {
-        if (!cancelled) setRefused(error);
-      },
-    );
+    chat.ensureConversation(conversationId).catch((error) => {
+      if (!cancelled) setRefused(error);
+    });
     return () => {
       cancelled = true;
-      if (live.openConversationId === conversationId) live.openConversationId = undefined;
     };
-  }, [live, conversationId]);
+  }, [chat, conversationId]);
 
   if (refused !== undefined) {
     const code = (refused as { code?: string }).code;
@@ -67,16 +70,19 @@ export function ConversationPane({ conversationId }: { conversationId: string })
 }
 
 function OpenConversation({ conversation }: { conversation: Conversation }) {
-  const live = useLive();
+  const me = useMe();
+  const client = useCarechatClient();
   const [mode, setMode] = useState<ComposerMode>({ kind: 'new' });
   const [notice, setNotice] = useState<string>();
-  const title = conversationTitle(conversation, live.me.id);
-  const others = live.others(conversation);
-  const typing = live.typing(conversation.id);
+  const title = conversationTitle(conversation, me.id);
+  const chat = useChatStore();
+  const others = othersIn(conversation, me.id);
+  const typing = withRoles(conversation, useTyping(conversation.id));
   const direct = conversation.kind === 'direct' ? others[0] : undefined;
+  const connection = useConnectionState();
 
   // Presence is only known while connected: offline, "Online" would be a guess from the past.
-  const connected = live.connection === 'connected';
+  const connected = connection === 'connected';
   const isOnline = (p: { online: boolean }) => connected && p.online;
   let status: string;
   if (direct) {
@@ -86,16 +92,15 @@ function OpenConversation({ conversation }: { conversation: Conversation }) {
         ? `Last seen ${formatDateTime(direct.last_seen_at)}`
         : connected
           ? 'Offline'
-          : live.connection === 'offline'
+          : connection === 'offline'
             ? 'Not known while you are offline'
             : 'Connecting…';
   } else {
     const online = others.filter(isOnline).length;
     status = `${others.map((p) => p.user.name).join(', ')}${online > 0 ? ` · ${online} online` : ''}`;
   }
-  useConversationStateKeptCurrent(live, conversation);
+  useConversationStateKeptCurrent(conversation);
 
-  const client = live.client;
   const onReply = useCallback((message: Message) => setMode({ kind: 'reply', message }), []);
   const onEdit = useCallback((message: Message) => setMode({ kind: 'edit', message }), []);
   const onDelete = useCallback(
@@ -129,7 +134,7 @@ function OpenConversation({ conversation }: { conversation: Conversation }) {
           aria-label={conversation.muted ? 'Unmute notifications' : 'Mute notifications'}
           title={conversation.muted ? 'Muted: no notifications' : 'Mute notifications'}
           onClick={() =>
-            void live.setMuted(conversation.id, !conversation.muted).catch((e) => setNotice(errorInWords(e)))
+            void setMuted(chat, conversation.id, !conversation.muted).catch((e) => setNotice(errorInWords(e)))
           }
         >
           <BellIcon off={conversation.muted} />
@@ -154,7 +159,7 @@ function OpenConversation({ conversation }: { conversation: Conversation }) {
         </div>
       )}
       {conversation.state === 'read_only' ? (
-        <ReadOnlyBanner conversation={conversation} viewer={live.me.role} />
+        <ReadOnlyBanner conversation={conversation} viewer={me.role} />
       ) : (
         <>
           {conversation.open_until && (

@@ -1,13 +1,22 @@
+import type { DoctorReadyEvent } from '@carechat/protocol';
+import { useCarechatClient, useConversations } from '@carechat/react';
+import { useEffect, useState } from 'react';
 import { navigate } from '../lib/router.js';
-import { useLive } from '../lib/use-live.js';
 
-/** `doctor_ready`: the practitioner's hours have started during the patient's consultation. */
+/**
+ * `doctor_ready`: the practitioner's hours have started during the patient's consultation. Shown
+ * from the moment it arrives (the banners are on every signed-in screen) until dismissed.
+ */
 export function DoctorReadyBanners() {
-  const live = useLive();
+  const client = useCarechatClient();
+  const { conversations } = useConversations();
+  const [events, setEvents] = useState<DoctorReadyEvent[]>([]);
+  useEffect(() => client.on('doctor_ready', (event) => setEvents((all) => [...all, event])), [client]);
+  const dismiss = (event: DoctorReadyEvent) => setEvents((all) => all.filter((e) => e !== event));
   return (
     <>
-      {live.doctorReady.map((event) => {
-        const conversation = live.conversations.get(event.conversation_id);
+      {events.map((event) => {
+        const conversation = conversations.find((c) => c.id === event.conversation_id);
         const doctor = conversation?.participants.find((p) => p.user.id === event.doctor_id)?.user.name;
         return (
           <div
@@ -25,17 +34,13 @@ export function DoctorReadyBanners() {
                 type="button"
                 className="button primary small"
                 onClick={() => {
-                  live.dismissDoctorReady(event);
+                  dismiss(event);
                   navigate({ name: 'chat', conversationId: event.conversation_id });
                 }}
               >
                 Open chat
               </button>
-              <button
-                type="button"
-                className="button ghost small"
-                onClick={() => live.dismissDoctorReady(event)}
-              >
+              <button type="button" className="button ghost small" onClick={() => dismiss(event)}>
                 Dismiss
               </button>
             </span>

@@ -1,22 +1,25 @@
 import { type InboxItem, messageSummary } from '@carechat/protocol';
+import { useConversations, useTyping, useViewing } from '@carechat/react';
 import { formatWhen, shortName } from '../lib/format.js';
 import { onLinkClick } from '../lib/router.js';
-import { useLive } from '../lib/use-live.js';
+import { withRoles } from '../lib/typing.js';
+import { useMe } from '../lib/use-me.js';
 import { waitingFor } from '../lib/waiting.js';
 import { Avatar } from './Avatar.js';
 import { Badge } from './Badge.js';
 
 /** One row of the team inbox: the patient, the last message, how long they wait, who answers. */
 export function InboxRow({ item, active }: { item: InboxItem; active: boolean }) {
-  const live = useLive();
+  const me = useMe();
   // The live copy (last message, unread count) when the SDK has it; the inbox's otherwise.
-  const conversation = live.conversations.get(item.conversation.id) ?? item.conversation;
+  const { conversations } = useConversations();
+  const conversation = conversations.find((c) => c.id === item.conversation.id) ?? item.conversation;
   const last = conversation.last_message;
-  const viewing = live.viewing(conversation.id);
-  const typing = live.typing(conversation.id).filter((p) => p.role !== 'patient');
+  const viewing = withRoles(conversation, useViewing(conversation.id));
+  const typing = withRoles(conversation, useTyping(conversation.id)).filter((p) => p.role !== 'patient');
   const to = { name: 'inbox', practiceId: item.practice_id, conversationId: conversation.id } as const;
   let preview = last
-    ? `${last.sender_id === live.me.id ? 'You' : shortName(last.sender_name)}: ${messageSummary(last)}`
+    ? `${last.sender_id === me.id ? 'You' : shortName(last.sender_name)}: ${messageSummary(last)}`
     : 'No messages yet';
   if (typing.length > 0) preview = `${shortName(typing[0]!.name)} is replying…`;
   return (
@@ -46,7 +49,7 @@ export function InboxRow({ item, active }: { item: InboxItem; active: boolean })
             )}
             <span className="chip chip-neutral tiny" data-testid="assignee">
               {item.assignee
-                ? `Assigned to ${item.assignee.id === live.me.id ? 'you' : item.assignee.name}`
+                ? `Assigned to ${item.assignee.id === me.id ? 'you' : item.assignee.name}`
                 : 'Unassigned'}
             </span>
             {viewing.length > 0 && (

@@ -8,9 +8,9 @@ import {
   type ReplyPreview,
   replySnippet,
 } from '@carechat/protocol';
+import { useCarechatClient } from '@carechat/react';
 import { memo, useEffect, useRef, useState } from 'react';
 import { formatBytes, formatTime } from '../lib/format.js';
-import { useLiveStore } from '../lib/use-live.js';
 import { errorInWords, inWords } from '../lib/words.js';
 import { Avatar } from './Avatar.js';
 import { EditIcon, FileIcon, ReplyIcon, SmileIcon, Ticks, TrashIcon } from './icons.js';
@@ -37,15 +37,15 @@ interface BubbleProps {
 export const MessageBubble = memo(function MessageBubble(props: BubbleProps) {
   const { message, quoted, mine, tick, grouped, showName, canEdit, onReply, onEdit, onDelete, onError } =
     props;
-  const live = useLiveStore();
+  const client = useCarechatClient();
   const [picking, setPicking] = useState(false);
 
   const toggleReaction = (emoji: string) => {
     setPicking(false);
     const had = message.reactions.some((r) => r.emoji === emoji && r.mine);
     const change = had
-      ? live.client.removeReaction(message.message_id, emoji)
-      : live.client.addReaction(message.message_id, emoji);
+      ? client.removeReaction(message.message_id, emoji)
+      : client.addReaction(message.message_id, emoji);
     change.catch((error) => onError(errorInWords(error)));
   };
 
@@ -240,7 +240,7 @@ export function PendingBubble({
   grouped: boolean;
   offline: boolean;
 }) {
-  const live = useLiveStore();
+  const client = useCarechatClient();
   const state = entry.status === 'failed' ? 'Not sent' : offline ? 'Queued' : 'Sending…';
   return (
     <li
@@ -269,14 +269,14 @@ export function PendingBubble({
               <button
                 type="button"
                 className="button ghost small"
-                onClick={() => void live.client.retry(entry.client_msg_id).catch(() => {})}
+                onClick={() => void client.retry(entry.client_msg_id).catch(() => {})}
               >
                 Try again
               </button>
               <button
                 type="button"
                 className="button ghost small"
-                onClick={() => live.client.outbox.discard(entry.client_msg_id)}
+                onClick={() => client.outbox.discard(entry.client_msg_id)}
               >
                 Discard
               </button>

@@ -1,9 +1,11 @@
 import { messageTick, type OutboxEntry } from '@carechat/client';
 import type { Conversation, Message } from '@carechat/protocol';
+import { useConversation } from '@carechat/react';
 import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { formatDay, sameDay } from '../lib/format.js';
 import { jumpDone, useJumpTarget } from '../lib/jump-to-message.js';
-import { useLive } from '../lib/use-live.js';
+import { useReadWhileVisible } from '../lib/read-while-visible.js';
+import { useMe } from '../lib/use-me.js';
 import { ArrowDownIcon } from './icons.js';
 import { MessageBubble, PendingBubble } from './MessageBubble.js';
 
@@ -35,14 +37,19 @@ export function MessageList({
   onDelete: (message: Message) => void;
   onError: (text: string) => void;
 }) {
-  const live = useLive();
-  const me = live.me.id;
-  const messages = live.messages(conversation.id);
+  const me = useMe().id;
+  const {
+    messages,
+    outbox,
+    history,
+    loadOlder: loadOlderPage,
+    connection,
+  } = useConversation(conversation.id);
+  const markSeen = useReadWhileVisible(conversation.id, messages.at(-1)?.seq);
   // A quote shows its message as it is now (edited, deleted), when that message is loaded here.
   const byId = new Map(messages.map((m) => [m.message_id, m]));
   const stored = new Set(messages.filter((m) => m.sender_id === me).map((m) => m.client_msg_id));
-  const pending = live.pending(conversation.id).filter((e) => !stored.has(e.client_msg_id));
-  const history = live.history(conversation.id);
+  const pending = outbox.filter((e) => !stored.has(e.client_msg_id));
   const items: Item[] = [
     ...messages.map((message) => ({ kind: 'message' as const, message })),
     ...pending.map((entry) => ({ kind: 'pending' as const, entry })),
@@ -89,8 +96,8 @@ export function MessageList({
     const el = scroller.current;
     if (!el || history.loading || !history.loaded || !history.hasMore) return;
     anchor.current = { height: el.scrollHeight, top: el.scrollTop, firstSeq };
-    void live.loadOlder(conversation.id);
-  }, [live, conversation.id, history.loading, history.loaded, history.hasMore, firstSeq]);
+    void loadOlderPage();
+  }, [history.loading, history.loaded, history.hasMore, firstSeq, loadOlderPage]);
 
   useLayoutEffect(() => {
     const el = scroller.current;
@@ -123,7 +130,7 @@ export function MessageList({
     if (!jump || !el || !history.loaded || history.loading) return;
     const target = el.querySelector<HTMLElement>(`li[data-seq="${jump.seq}"]`);
     if (!target) {
-      if (history.hasMore && (firstSeq ?? 0) > jump.seq) void live.loadOlder(conversation.id);
+      if (history.hasMore && (firstSeq ?? 0) > jump.seq) void loadOlderPage();
       else jumpDone(jump);
       return;
     }
@@ -134,7 +141,7 @@ export function MessageList({
     target.classList.add('flash');
     setTimeout(() => target.classList.remove('flash'), 1600);
     jumpDone(jump);
-  }, [jump, history.loaded, history.loading, history.hasMore, firstSeq, live, conversation.id]);
+  }, [jump, history.loaded, history.loading, history.hasMore, firstSeq, loadOlderPage]);
 
   const onScroll = () => {
     const el = scroller.current;
@@ -146,7 +153,7 @@ export function MessageList({
     atBottom.current = own || el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
     if (atBottom.current) {
       setBelow(false);
-      live.markSeen(conversation.id);
+      markSeen();
     }
     if (el.scrollTop < NEAR_TOP_PX) loadOlder();
   };
@@ -234,7 +241,7 @@ export function MessageList({
                     <PendingBubble
                       entry={item.entry}
                       grouped={grouped}
-                      offline={live.connection !== 'connected'}
+                      offline={connection !== 'connected'}
                     />
                   )}
                 </Fragment>

@@ -1,11 +1,12 @@
 import type { Message } from '@carechat/protocol';
+import { useCarechatClient, useConversations } from '@carechat/react';
 import { useEffect, useId, useRef, useState } from 'react';
 import { conversationTitle } from '../lib/conversation.js';
 import { formatDateTime } from '../lib/format.js';
 import { requestJump } from '../lib/jump-to-message.js';
 import { highlight, MIN_QUERY_LENGTH, searchMessages } from '../lib/message-search.js';
 import { navigate, pathOf } from '../lib/router.js';
-import { useLive } from '../lib/use-live.js';
+import { useMe } from '../lib/use-me.js';
 import { errorInWords } from '../lib/words.js';
 import '../styles/search.css';
 
@@ -22,7 +23,7 @@ type Found =
  * Escape closes and gives the focus back.
  */
 export function MessageSearch({ onClose }: { onClose: () => void }) {
-  const live = useLive();
+  const client = useCarechatClient();
   const ids = useId();
   const dialog = useRef<HTMLDialogElement>(null);
   const input = useRef<HTMLInputElement>(null);
@@ -51,7 +52,7 @@ export function MessageSearch({ onClose }: { onClose: () => void }) {
     let current = true;
     const timer = setTimeout(() => {
       setFound({ phase: 'searching', query: q });
-      searchMessages(live.client, q).then(
+      searchMessages(client, q).then(
         ({ results, nextCursor }) => {
           if (current) setFound({ phase: 'done', query: q, results, nextCursor, more: false });
         },
@@ -64,13 +65,13 @@ export function MessageSearch({ onClose }: { onClose: () => void }) {
       current = false;
       clearTimeout(timer);
     };
-  }, [query, live.client]);
+  }, [query, client]);
 
   async function more() {
     if (found.phase !== 'done' || !found.nextCursor) return;
     setFound({ ...found, more: true });
     try {
-      const page = await searchMessages(live.client, found.query, found.nextCursor);
+      const page = await searchMessages(client, found.query, found.nextCursor);
       setFound((now) =>
         now.phase === 'done' && now.query === found.query
           ? { ...now, results: [...now.results, ...page.results], nextCursor: page.nextCursor, more: false }
@@ -185,10 +186,11 @@ function Result({
   query: string;
   onOpen: (message: Message) => void;
 }) {
-  const live = useLive();
-  const conversation = live.conversations.get(message.conversation_id);
-  const title = conversation ? conversationTitle(conversation, live.me.id) : message.sender_name;
-  const sender = message.sender_id === live.me.id ? 'You' : message.sender_name;
+  const me = useMe();
+  const { conversations } = useConversations();
+  const conversation = conversations.find((c) => c.id === message.conversation_id);
+  const title = conversation ? conversationTitle(conversation, me.id) : message.sender_name;
+  const sender = message.sender_id === me.id ? 'You' : message.sender_name;
   const route = { name: 'chat' as const, conversationId: message.conversation_id };
   return (
     <li>

@@ -1,3 +1,4 @@
+import { useCarechatClient } from '@carechat/react';
 import { useEffect, useState } from 'react';
 import {
   askNotificationPermission,
@@ -8,34 +9,34 @@ import {
   pushSupported,
   renewPushSubscription,
 } from '../lib/notifications.js';
-import { useLiveStore } from '../lib/use-live.js';
+import { useMe } from '../lib/use-me.js';
 
 /**
  * Asks, politely and once, whether to notify of new messages: in the background while carechat
  * is open, and by Web Push on this device when it is not (if the server can push).
  */
 export function NotificationPrompt() {
-  const live = useLiveStore();
+  const me = useMe();
+  const client = useCarechatClient();
   const [state, setState] = useState(notificationAsk);
   const [canPush, setCanPush] = useState(false);
   useEffect(() => {
     // A device this person subscribed before is theirs again after signing in.
-    renewPushSubscription(live.client, live.me.id).catch(() => undefined);
-  }, [live]);
+    renewPushSubscription(client, me.id).catch(() => undefined);
+  }, [client, me.id]);
   useEffect(() => {
     if (state !== 'ask' || !pushSupported()) return;
-    notificationSettings(live.client)
+    notificationSettings(client)
       .then((s) => setCanPush(s.available.push))
       .catch(() => undefined);
-  }, [live, state]);
+  }, [client, state]);
   if (state !== 'ask') return null;
   const turnOn = async () => {
     const asked = await askNotificationPermission();
     setState(asked);
     if (asked !== 'granted') return;
-    const settings = await notificationSettings(live.client).catch(() => undefined);
-    if (settings?.push_enabled)
-      await enablePush(live.client, settings.vapid_public_key, live.me.id).catch(() => false);
+    const settings = await notificationSettings(client).catch(() => undefined);
+    if (settings?.push_enabled) await enablePush(client, settings.vapid_public_key, me.id).catch(() => false);
   };
   return (
     <section className="banner banner-info" aria-label="Notifications">

@@ -1,4 +1,5 @@
 import type { NotificationSettingsResponse, UpdateNotificationSettingsBody } from '@carechat/protocol';
+import { useCarechatClient } from '@carechat/react';
 import { useEffect, useState } from 'react';
 import {
   disablePush,
@@ -7,7 +8,7 @@ import {
   pushSupported,
   updateNotificationSettings,
 } from '../lib/notifications.js';
-import { useLiveStore } from '../lib/use-live.js';
+import { useMe } from '../lib/use-me.js';
 import '../styles/notification-settings.css';
 
 /**
@@ -16,16 +17,17 @@ import '../styles/notification-settings.css';
  * what: the panel says so, so nobody turns notifications off for fear of that.
  */
 export function NotificationSettings() {
-  const live = useLiveStore();
+  const me = useMe();
+  const client = useCarechatClient();
   const [settings, setSettings] = useState<NotificationSettingsResponse | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    notificationSettings(live.client)
+    notificationSettings(client)
       .then(setSettings)
       .catch(() => setProblem('Notification settings could not be loaded.'));
-  }, [live]);
+  }, [client]);
 
   const change = async (body: UpdateNotificationSettingsBody, device?: () => Promise<unknown>) => {
     const before = settings;
@@ -34,7 +36,7 @@ export function NotificationSettings() {
     // Shown at once (a checkbox follows the click), put back if the server refuses it.
     if (before) setSettings({ ...before, ...body });
     try {
-      setSettings(await updateNotificationSettings(live.client, body));
+      setSettings(await updateNotificationSettings(client, body));
       await device?.();
     } catch {
       setSettings(before);
@@ -47,8 +49,8 @@ export function NotificationSettings() {
   const pushOnThisDevice = async (on: boolean) => {
     if (!settings) return;
     await change({ push_enabled: on }, async () => {
-      if (!on) return disablePush(live.client);
-      if (!(await enablePush(live.client, settings.vapid_public_key, live.me.id))) {
+      if (!on) return disablePush(client);
+      if (!(await enablePush(client, settings.vapid_public_key, me.id))) {
         setProblem('This browser did not allow notifications.');
       }
     });

@@ -1,9 +1,11 @@
 import type { InboxItem, PatientContext, Practice } from '@carechat/protocol';
+import { useCarechatClient } from '@carechat/react';
 import { useCallback, useEffect, useId, useMemo, useState } from 'react';
 import { CareApi } from '../lib/care-api.js';
 import { formatDateTime } from '../lib/format.js';
 import type { PracticeApi } from '../lib/practice-api.js';
-import { useLive } from '../lib/use-live.js';
+import { useEventCount } from '../lib/use-events.js';
+import { useMe } from '../lib/use-me.js';
 import { waitingFor } from '../lib/waiting.js';
 import { errorInWords, inWords } from '../lib/words.js';
 import { AppointmentList } from './AppointmentList.js';
@@ -26,8 +28,9 @@ export function PatientContextPanel({
   item: InboxItem;
   onAssigned: (item: InboxItem) => void;
 }) {
-  const live = useLive();
-  const care = useMemo(() => new CareApi(live.client), [live]);
+  const me = useMe();
+  const client = useCarechatClient();
+  const care = useMemo(() => new CareApi(client), [client]);
   const ids = useId();
   const [context, setContext] = useState<PatientContext>();
   const [error, setError] = useState<string>();
@@ -42,7 +45,7 @@ export function PatientContextPanel({
     }
   }, [api, practice.id, conversationId]);
 
-  const version = live.appointmentsVersion;
+  const version = useEventCount('appointment_updated');
   // biome-ignore lint/correctness/useExhaustiveDependencies: again whenever an appointment changed live
   useEffect(() => {
     void load();
@@ -73,7 +76,7 @@ export function PatientContextPanel({
           <option value="">No one</option>
           {practice.members.map((m) => (
             <option key={m.user.id} value={m.user.id}>
-              {m.user.id === live.me.id ? `${m.user.name} (you)` : m.user.name} · {ROLE_NAMES[m.role]}
+              {m.user.id === me.id ? `${m.user.name} (you)` : m.user.name} · {ROLE_NAMES[m.role]}
             </option>
           ))}
         </select>

@@ -1,8 +1,8 @@
 import { PRACTICE_ROLES, type Practice, type PracticeRole, type User } from '@carechat/protocol';
+import { useCarechatClient } from '@carechat/react';
 import { type FormEvent, useCallback, useEffect, useId, useMemo, useState } from 'react';
 import { CareApi } from '../lib/care-api.js';
 import { PracticeApi } from '../lib/practice-api.js';
-import { useLiveStore } from '../lib/use-live.js';
 import { errorInWords } from '../lib/words.js';
 import { Card, Empty, Loading } from './Card.js';
 
@@ -14,8 +14,8 @@ const ROLE_NAMES: Record<PracticeRole, string> = {
 
 /** Admins: practices (care teams) with their away notice and members. */
 export function PracticesAdminCard() {
-  const live = useLiveStore();
-  const api = useMemo(() => new PracticeApi(live.client), [live]);
+  const client = useCarechatClient();
+  const api = useMemo(() => new PracticeApi(client), [client]);
   const ids = useId();
   const [practices, setPractices] = useState<Practice[]>();
   const [name, setName] = useState('');
@@ -101,8 +101,8 @@ function PracticeEditor({
   onChanged: () => Promise<void>;
   onError: (text: string) => void;
 }) {
-  const live = useLiveStore();
-  const care = useMemo(() => new CareApi(live.client), [live]);
+  const client = useCarechatClient();
+  const care = useMemo(() => new CareApi(client), [client]);
   const ids = useId();
   const [notice, setNotice] = useState(practice.away_notice ?? '');
   const [query, setQuery] = useState('');

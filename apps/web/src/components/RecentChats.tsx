@@ -1,12 +1,12 @@
-import { useLive } from '../lib/use-live.js';
+import { useConversations } from '@carechat/react';
 import { Empty, Loading } from './Card.js';
 import { ConversationItem } from './ConversationItem.js';
 
 /** The newest conversations, on the dashboard. */
 export function RecentChats({ limit = 5 }: { limit?: number }) {
-  const live = useLive();
-  if (!live.conversationsLoaded) return <Loading what="conversations" />;
-  const list = live.sortedConversations().slice(0, limit);
+  const { conversations, loaded } = useConversations();
+  if (!loaded) return <Loading what="conversations" />;
+  const list = conversations.slice(0, limit);
   if (list.length === 0) return <Empty>No conversations yet.</Empty>;
   return (
     <ul className="conversation-list compact">

@@ -1,8 +1,8 @@
 import type { Conversation, ReplyExpectation } from '@carechat/protocol';
+import { useCarechatClient } from '@carechat/react';
 import { useEffect, useMemo, useState } from 'react';
 import { formatMomentWithZone } from '../lib/format.js';
 import { PracticeApi } from '../lib/practice-api.js';
-import { useLive } from '../lib/use-live.js';
 
 /**
  * To someone who wrote while the team is away: when a reply can be expected (in their own time
@@ -10,8 +10,8 @@ import { useLive } from '../lib/use-live.js';
  * conversation's last message changes (docs/decisions/1402).
  */
 export function ReplyExpectationNote({ conversation }: { conversation: Conversation }) {
-  const live = useLive();
-  const api = useMemo(() => new PracticeApi(live.client), [live]);
+  const client = useCarechatClient();
+  const api = useMemo(() => new PracticeApi(client), [client]);
   const [expectation, setExpectation] = useState<ReplyExpectation>();
   const lastSeq = conversation.last_seq;
   const conversationId = conversation.id;

@@ -1,7 +1,8 @@
+import { useUnreadTotal } from '@carechat/react';
 import { type ReactNode, useEffect, useState } from 'react';
 import type { Route } from '../lib/router.js';
 import { onLinkClick } from '../lib/router.js';
-import { useLive } from '../lib/use-live.js';
+import { useMe } from '../lib/use-me.js';
 import { Avatar } from './Avatar.js';
 import { Badge } from './Badge.js';
 import { ConnectionBanner } from './ConnectionBanner.js';
@@ -21,8 +22,8 @@ export function Shell({
   onSignOut: () => void;
   children: ReactNode;
 }) {
-  const live = useLive();
-  const unread = live.unreadTotal();
+  const me = useMe();
+  const unread = useUnreadTotal();
   const inChat = route.name === 'chat' || route.name === 'chats';
   const [searching, setSearching] = useState(false);
   useEffect(() => watchSearchShortcut(() => setSearching(true)), []);
@@ -73,13 +74,13 @@ export function Shell({
           <kbd>Ctrl K</kbd>
         </button>
         <div className="me">
-          <Avatar name={live.me.name} size={32} />
+          <Avatar name={me.name} size={32} />
           <div className="me-text">
-            <span className="me-name">{live.me.name}</span>
+            <span className="me-name">{me.name}</span>
             <span className="me-role">
-              {live.me.role === 'practitioner'
+              {me.role === 'practitioner'
                 ? 'Practitioner'
-                : live.me.role === 'admin'
+                : me.role === 'admin'
                   ? 'Administrator'
                   : 'Patient'}
             </span>

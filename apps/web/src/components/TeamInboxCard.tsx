@@ -1,15 +1,15 @@
 import type { Practice } from '@carechat/protocol';
+import { useCarechatClient } from '@carechat/react';
 import { useEffect, useMemo, useState } from 'react';
 import { PracticeApi } from '../lib/practice-api.js';
 import { onLinkClick } from '../lib/router.js';
-import { useLiveStore } from '../lib/use-live.js';
 import { errorInWords } from '../lib/words.js';
 import { Card, Empty, Loading } from './Card.js';
 
 /** Staff: the practices one belongs to, each a way into its team inbox. */
 export function TeamInboxCard() {
-  const live = useLiveStore();
-  const api = useMemo(() => new PracticeApi(live.client), [live]);
+  const client = useCarechatClient();
+  const api = useMemo(() => new PracticeApi(client), [client]);
   const [practices, setPractices] = useState<Practice[]>();
   const [error, setError] = useState<string>();
   useEffect(() => {

@@ -1,14 +1,14 @@
 import { shortName } from '../lib/format.js';
-import type { TypingPerson } from '../lib/live.js';
-import { useLive } from '../lib/use-live.js';
+import type { TypingPerson } from '../lib/typing.js';
+import { useMe } from '../lib/use-me.js';
 
 /**
  * "Sam is typing…", announced politely to screen readers. To staff, a colleague typing is
  * "replying…": the team sees someone already answers the patient.
  */
 export function TypingIndicator({ people }: { people: TypingPerson[] }) {
-  const live = useLive();
-  const staffViewer = live.me.role !== 'patient';
+  const me = useMe();
+  const staffViewer = me.role !== 'patient';
   const verb = (p: TypingPerson) =>
     staffViewer && p.role !== undefined && p.role !== 'patient' ? 'replying' : 'typing';
   const names = people.map((p) => shortName(p.name));

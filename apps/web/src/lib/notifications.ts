@@ -1,5 +1,5 @@
+import type { CarechatClient } from '@carechat/client';
 import type { NotificationSettingsResponse, UpdateNotificationSettingsBody } from '@carechat/protocol';
-import type { LiveStore } from './live.js';
 import { navigate } from './router.js';
 
 /**
@@ -32,11 +32,14 @@ export function dismissNotificationAsk(): void {
 }
 
 /** Shows a notification per `notification` frame while the page is hidden. Returns a stop function. */
-export function watchNotifications(store: LiveStore): () => void {
-  return store.client.on('notification', (frame) => {
+export function watchNotifications(
+  client: CarechatClient,
+  isMuted: (conversationId: string) => boolean,
+): () => void {
+  return client.on('notification', (frame) => {
     if (document.visibilityState === 'visible') return;
     if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
-    if (store.conversations.get(frame.conversation_id)?.muted) return;
+    if (isMuted(frame.conversation_id)) return;
     const notification = new Notification(`New message from ${frame.sender_name}`, {
       tag: frame.conversation_id,
       icon: '/favicon.svg',

@@ -1,7 +1,8 @@
 import type { Appointment, Contact } from '@carechat/protocol';
+import { useCarechatClient } from '@carechat/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { CareApi } from './care-api.js';
-import type { LiveStore } from './live.js';
+import { useEventCount } from './use-events.js';
 
 export interface CareData {
   api: CareApi;
@@ -12,8 +13,9 @@ export interface CareData {
 }
 
 /** The dashboard's contacts and appointments, fetched again whenever an appointment changes live. */
-export function useCare(live: LiveStore): CareData {
-  const api = useMemo(() => new CareApi(live.client), [live]);
+export function useCare(): CareData {
+  const client = useCarechatClient();
+  const api = useMemo(() => new CareApi(client), [client]);
   const [contacts, setContacts] = useState<Contact[]>();
   const [appointments, setAppointments] = useState<Appointment[]>();
   const [error, setError] = useState<unknown>();
@@ -29,7 +31,7 @@ export function useCare(live: LiveStore): CareData {
     }
   }, [api]);
 
-  const version = live.appointmentsVersion;
+  const version = useEventCount('appointment_updated');
   // biome-ignore lint/correctness/useExhaustiveDependencies: refetch whenever an appointment changed live
   useEffect(() => {
     void reload();

@@ -1,9 +1,10 @@
 import type { User } from '@carechat/protocol';
+import { useCarechatClient } from '@carechat/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Card, Loading } from '../components/Card.js';
 import { PracticesAdminCard } from '../components/PracticesAdminCard.js';
 import { CareApi } from '../lib/care-api.js';
-import { useLive } from '../lib/use-live.js';
+import { useMe } from '../lib/use-me.js';
 import { errorInWords } from '../lib/words.js';
 
 /**
@@ -11,8 +12,9 @@ import { errorInWords } from '../lib/words.js';
  * nobody finds, books or messages them (PRACTITIONER_SIGNUP=pending on the server).
  */
 export function AdminDashboard() {
-  const live = useLive();
-  const api = useMemo(() => new CareApi(live.client), [live]);
+  const me = useMe();
+  const client = useCarechatClient();
+  const api = useMemo(() => new CareApi(client), [client]);
   const [pending, setPending] = useState<User[]>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState<string>();
@@ -47,7 +49,7 @@ export function AdminDashboard() {
   return (
     <div className="dashboard">
       <div className="dashboard-head">
-        <h1>Hello, {live.me.name}</h1>
+        <h1>Hello, {me.name}</h1>
         <p className="muted">Practitioners who signed up appear here until you approve or reject them.</p>
       </div>
       {error !== undefined && (

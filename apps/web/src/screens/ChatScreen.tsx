@@ -1,9 +1,10 @@
+import { useConversations } from '@carechat/react';
 import { useState } from 'react';
 import { Empty, Loading } from '../components/Card.js';
 import { ConversationItem } from '../components/ConversationItem.js';
 import { ConversationPane } from '../components/ConversationPane.js';
 import { conversationTitle } from '../lib/conversation.js';
-import { useLive } from '../lib/use-live.js';
+import { useMe } from '../lib/use-me.js';
 import { errorInWords } from '../lib/words.js';
 
 /**
@@ -11,11 +12,11 @@ import { errorInWords } from '../lib/words.js';
  * the list at /chat, the conversation at /chat/<id> (with a way back).
  */
 export function ChatScreen({ conversationId }: { conversationId: string | undefined }) {
-  const live = useLive();
+  const me = useMe();
+  const { conversations: all, loaded, error } = useConversations();
   const [filter, setFilter] = useState('');
-  const all = live.sortedConversations();
   const q = filter.trim().toLowerCase();
-  const list = q ? all.filter((c) => conversationTitle(c, live.me.id).toLowerCase().includes(q)) : all;
+  const list = q ? all.filter((c) => conversationTitle(c, me.id).toLowerCase().includes(q)) : all;
 
   return (
     <div className={`chat ${conversationId ? 'chat-open' : 'chat-listing'}`}>
@@ -31,9 +32,9 @@ export function ChatScreen({ conversationId }: { conversationId: string | undefi
             onChange={(e) => setFilter(e.target.value)}
           />
         </div>
-        {!live.conversationsLoaded ? (
-          live.conversationsError ? (
-            <Empty>{errorInWords(live.conversationsError)}</Empty>
+        {!loaded ? (
+          error ? (
+            <Empty>{errorInWords(error)}</Empty>
           ) : (
             <Loading what="conversations" />
           )

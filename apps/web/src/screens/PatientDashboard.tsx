@@ -6,14 +6,14 @@ import { CareTeamsCard } from '../components/CareTeamsCard.js';
 import { ContactList } from '../components/ContactList.js';
 import { RecentChats } from '../components/RecentChats.js';
 import { upcoming, useCare } from '../lib/use-care.js';
-import { useLive } from '../lib/use-live.js';
+import { useMe } from '../lib/use-me.js';
 import { errorInWords } from '../lib/words.js';
 
 /** A patient's home: their practitioners, their appointments (book, cancel), their chats. */
 export function PatientDashboard() {
-  const live = useLive();
-  const care = useCare(live);
-  const first = live.me.name.split(' ')[0];
+  const me = useMe();
+  const care = useCare();
+  const first = me.name.split(' ')[0];
   const patientMoves = (a: Appointment) =>
     a.status === 'requested' || a.status === 'accepted' ? (['cancel'] as const).slice() : [];
 

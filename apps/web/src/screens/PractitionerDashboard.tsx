@@ -6,13 +6,13 @@ import { RecentChats } from '../components/RecentChats.js';
 import { ScheduleEditor } from '../components/ScheduleEditor.js';
 import { TeamInboxCard } from '../components/TeamInboxCard.js';
 import { upcoming, useCare } from '../lib/use-care.js';
-import { useLive } from '../lib/use-live.js';
+import { useMe } from '../lib/use-me.js';
 import { errorInWords } from '../lib/words.js';
 
 /** A practitioner's home: requests to answer, patients, upcoming appointments, weekly hours, chats. */
 export function PractitionerDashboard() {
-  const live = useLive();
-  const care = useCare(live);
+  const me = useMe();
+  const care = useCare();
   const all = care.appointments ?? [];
   const requests = upcoming(all).filter((a) => a.status === 'requested');
   const accepted = upcoming(all).filter((a) => a.status === 'accepted');
@@ -25,14 +25,14 @@ export function PractitionerDashboard() {
   return (
     <div className="dashboard">
       <div className="dashboard-head">
-        <h1>Hello, {live.me.name}</h1>
+        <h1>Hello, {me.name}</h1>
         <p className="muted">
           {requests.length > 0
             ? `${requests.length === 1 ? 'One appointment request is' : `${requests.length} appointment requests are`} waiting for your answer.`
             : 'You are up to date with appointment requests.'}
         </p>
       </div>
-      {live.me.status === 'pending' && (
+      {me.status === 'pending' && (
         <p className="muted" role="status">
           Your account is waiting for an administrator’s approval. Until then patients cannot find or book
           you.
@@ -90,7 +90,7 @@ export function PractitionerDashboard() {
             <RecentChats />
           </Card>
           <Card title="Weekly schedule">
-            <ScheduleEditor api={care.api} practitionerId={live.me.id} />
+            <ScheduleEditor api={care.api} practitionerId={me.id} />
           </Card>
         </div>
       </div>

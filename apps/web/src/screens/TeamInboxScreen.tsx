@@ -1,4 +1,5 @@
 import { INBOX_FILTERS, type InboxFilter, type InboxItem, type Practice } from '@carechat/protocol';
+import { useCarechatClient, useConversations } from '@carechat/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Empty, Loading } from '../components/Card.js';
 import { ColleaguesViewing } from '../components/ColleaguesViewing.js';
@@ -8,7 +9,7 @@ import { PatientContextPanel } from '../components/PatientContextPanel.js';
 import { SavedRepliesEditor } from '../components/SavedRepliesEditor.js';
 import { PracticeApi } from '../lib/practice-api.js';
 import { navigate } from '../lib/router.js';
-import { useLive } from '../lib/use-live.js';
+import { useEventCount } from '../lib/use-events.js';
 import { errorInWords } from '../lib/words.js';
 
 const FILTER_NAMES: Record<InboxFilter, string> = {
@@ -31,8 +32,8 @@ export function TeamInboxScreen({
   practiceId: string | undefined;
   conversationId: string | undefined;
 }) {
-  const live = useLive();
-  const api = useMemo(() => new PracticeApi(live.client), [live]);
+  const client = useCarechatClient();
+  const api = useMemo(() => new PracticeApi(client), [client]);
   const [practices, setPractices] = useState<Practice[]>();
   const [filter, setFilter] = useState<InboxFilter>('all');
   const [items, setItems] = useState<InboxItem[]>();
@@ -59,10 +60,10 @@ export function TeamInboxScreen({
   }, [api, practice, filter]);
 
   // What the inbox shows changes with messages and reads (the live conversations) and assignments.
-  const activity = [...live.conversations.values()]
-    .map((c) => `${c.id}:${c.last_seq}:${c.unread_count}`)
+  const activity = useConversations()
+    .conversations.map((c) => `${c.id}:${c.last_seq}:${c.unread_count}`)
     .join(',');
-  const triage = live.triageVersion;
+  const triage = useEventCount('triage_changed');
   // Waiting times grow: fetched again every minute as well.
   useEffect(() => {
     const timer = window.setInterval(() => void load(), 60_000);

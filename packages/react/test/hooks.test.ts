@@ -26,7 +26,8 @@ configure({ asyncUtilTimeout: 15_000 });
 
 const FAST = { backoff: { baseMs: 50, maxMs: 300 }, gapWaitMs: 100 };
 
-describe('@carechat/react against a real server', () => {
+// Each test drives a real server and renders through React: room for a busy machine.
+describe('@carechat/react against a real server', { timeout: 60_000 }, () => {
   let server: TestServer;
   let doctor: TestUser;
   let patient: TestUser;

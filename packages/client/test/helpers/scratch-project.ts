@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -74,7 +74,8 @@ export function scratchProject(tarballs: string[], extra: Record<string, string>
   const dir = mkdtempSync(join(tmpdir(), 'carechat-scratch-'));
   const dependencies: Record<string, string> = { ...extra };
   for (const tarball of tarballs) {
-    const name = `@carechat/${/carechat-(\w+)-\d/.exec(tarball)?.[1]}`;
+    // The file's own name (carechat-client-0.1.0.tgz): its folder's random suffix may look alike.
+    const name = `@carechat/${/^carechat-(\w+)-\d/.exec(basename(tarball))?.[1]}`;
     dependencies[name] = `file:${tarball}`;
   }
   writeFileSync(

@@ -65,9 +65,13 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
     // Kysely's introspection reads every schema of the database; one dropped meanwhile (another
-    // run's, cleaning up) makes it fail with 3F000, or 42P01 for a table of it that went first.
-    // Nothing was applied: look again.
-    if (error && isSchemaVanished(error) && attempt < 5) continue;
+    // run's, cleaning up) makes it fail with 3F000, 42P01 for a table of it that went first, or
+    // 42703 when `pg_get_serial_sequence` looks up a column its snapshot still listed. When the
+    // failure came before any migration ran (no results), nothing was applied: look again.
+    if (error && results === undefined && isSchemaVanished(error) && attempt < 8) {
+      await new Promise((resume) => setTimeout(resume, 20 * attempt));
+      continue;
+    }
     if (error) throw error;
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   }
@@ -75,5 +79,5 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
 
 function isSchemaVanished(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === '3F000' || code === '42P01';
+  return code === '3F000' || code === '42P01' || code === '42703';
 }

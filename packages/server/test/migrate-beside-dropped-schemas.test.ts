@@ -21,9 +21,13 @@ describe.runIf(DIALECTS.includes('postgres'))('migrating beside schemas that com
         // Whole schemas go (another run cleaning up), and columns go from tables that stay.
         const name = `churn_${process.pid}_${round}`;
         const columns = Array.from({ length: 12 }, (_, i) => `c${i} serial`).join(', ');
-        const tables = Array.from({ length: 20 }, (_, i) => `create table "${name}".t${i} (${columns});`).join('');
+        const tables = Array.from(
+          { length: 20 },
+          (_, i) => `create table "${name}".t${i} (${columns});`,
+        ).join('');
         await churner.query(`create schema "${name}"; ${tables}`);
-        for (let i = 0; i < 20; i++) await churner.query(`alter table "${name}".t${i} drop column c${i % 12}`);
+        for (let i = 0; i < 20; i++)
+          await churner.query(`alter table "${name}".t${i} drop column c${i % 12}`);
         await churner.query(`drop schema "${name}" cascade`);
       }
     })();

@@ -52,6 +52,42 @@ describe('OrderedDelivery (live/ordered-delivery.ts)', () => {
     expect(seqs()).toEqual([1, 2, 3, 4]);
   });
 
+  it('starts a positioned conversation after its position, whatever arrives first', () => {
+    const { subscriber, seqs } = setup();
+    subscriber.holdAll();
+    // Seq 6 overtook seq 5 on the bus while the positions were being read.
+    subscriber.push({ type: 'chat_message', ...message(6) });
+    subscriber.position('c1', 4);
+    subscriber.releaseAll();
+    expect(seqs()).toEqual([]);
+    subscriber.push({ type: 'chat_message', ...message(5) });
+    expect(seqs()).toEqual([5, 6]);
+    subscriber.close();
+  });
+
+  it('still delivers a message held during positioning that is older than the position', () => {
+    const { subscriber, seqs } = setup();
+    subscriber.holdAll();
+    subscriber.push({ type: 'chat_message', ...message(4) });
+    subscriber.position('c1', 4);
+    subscriber.releaseAll();
+    subscriber.push({ type: 'chat_message', ...message(5) });
+    expect(seqs()).toEqual([4, 5]);
+  });
+
+  it('does not replay on resume what went out live after the position', async () => {
+    const { subscriber, seqs } = setup();
+    subscriber.holdAll();
+    subscriber.position('c1', 2);
+    subscriber.releaseAll();
+    subscriber.push({ type: 'chat_message', ...message(3) });
+    async function* history() {
+      yield [message(1), message(2), message(3)];
+    }
+    await subscriber.resume('c1', 0, history());
+    expect(seqs()).toEqual([3, 1, 2]);
+  });
+
   it('re-sends an acknowledgement for a seq already delivered', () => {
     const { subscriber, seqs } = setup();
     subscriber.push({ type: 'message_sent', ...message(1) });

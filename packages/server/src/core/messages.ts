@@ -176,15 +176,21 @@ export class MessageService {
   async resumable(
     actor: Actor,
     conversationIds: readonly string[],
+    /** The actor's conversations as read moments ago (positions): no read when it names them all. */
+    known?: ReadonlyMap<string, number>,
   ): Promise<{ own: string[]; refused: string[] }> {
     if (conversationIds.length === 0) return { own: [], refused: [] };
-    const mine = new Set(
-      (await this.d.store.listConversationsOfUser(actor.userId)).map((r) => r.conversation.id),
-    );
+    const mine = known && conversationIds.every((id) => known.has(id)) ? known : await this.positions(actor);
     const own = conversationIds.filter((id) => mine.has(id));
     const refused = conversationIds.filter((id) => !mine.has(id));
     this.refuseResume(actor, refused);
     return { own, refused };
+  }
+
+  /** The actor's conversations and where each ends now (its last seq): where a new connection starts. */
+  async positions(actor: Actor): Promise<Map<string, number>> {
+    const rows = await this.d.store.listConversationsOfUser(actor.userId);
+    return new Map(rows.map((r) => [r.conversation.id, r.conversation.lastSeq]));
   }
 
   /** Records the conversations of a resume (or event cursor) that are not the actor's, as one row. */

@@ -131,7 +131,7 @@ export class LiveLayer {
     });
     parentLog.debug({ conn: session.id, door }, 'socket opened');
     void this.hub.add(session);
-    session.pickUp().catch((error: unknown) => session.fail(error, options.conversationId));
+    session.start().catch((error: unknown) => session.fail(error, options.conversationId));
     return session;
   }
 

@@ -49,6 +49,8 @@ interface Stream {
  */
 export class OrderedDelivery {
   readonly #streams = new Map<string, Stream>();
+  /** While the connection's positions are read (holdAll), every conversation's messages wait here. */
+  #heldAll: Array<{ item: Sequenced; ack: boolean }> | undefined;
   #closed = false;
 
   constructor(
@@ -107,6 +109,39 @@ export class OrderedDelivery {
   }
 
   /**
+   * Holds every conversation's messages until releaseAll: the connection's starting positions are
+   * being read, and a message that overtook another on the bus must not set one.
+   */
+  holdAll(): void {
+    this.#heldAll ??= [];
+  }
+
+  /**
+   * Starts a conversation at the seq after `lastSeq`, its end when the connection opened: a
+   * message that arrives later with a higher seq waits for those before it, or has them loaded,
+   * instead of starting the conversation where it happens to be. Messages held meanwhile that are
+   * older than that still go out (they reached this connection live, as they always did). A
+   * conversation already resumed or under way is left as it is.
+   */
+  position(conversationId: string, lastSeq: number): void {
+    const stream = this.stream(conversationId);
+    if (stream.next !== undefined || stream.held) return;
+    let next = lastSeq + 1;
+    for (const { item } of this.#heldAll ?? []) {
+      if (item.frame.conversation_id === conversationId && item.frame.seq < next) next = item.frame.seq;
+    }
+    stream.next = next;
+    stream.firstLive = next;
+  }
+
+  /** Lets the messages held since holdAll through, in the order they arrived. */
+  releaseAll(): void {
+    const held = this.#heldAll;
+    this.#heldAll = undefined;
+    for (const { item, ack } of held ?? []) this.pushSequenced(item, ack);
+  }
+
+  /**
    * Loads whatever this connection may have missed in the conversations it follows, after the bus
    * lost events (Redis was away). Messages it already holds are dropped as usual.
    */
@@ -126,11 +161,16 @@ export class OrderedDelivery {
 
   close(): void {
     this.#closed = true;
+    this.#heldAll = undefined;
     for (const stream of this.#streams.values()) clearTimeout(stream.gapTimer);
     this.#streams.clear();
   }
 
   private pushSequenced(item: Sequenced, ack: boolean): void {
+    if (this.#heldAll) {
+      this.#heldAll.push({ item, ack });
+      return;
+    }
     const { frame } = item;
     const stream = this.stream(frame.conversation_id);
     if (stream.held) {

@@ -104,6 +104,8 @@ export class LiveSession implements LiveConnection {
   readonly #ordered: OrderedDelivery;
   #closed = false;
   #mark: DeliveryMark | undefined;
+  /** The user's conversations as the connection opened (position), kept for its first resume. */
+  #positions: Map<string, number> | undefined;
 
   constructor(
     private readonly core: SessionCore,
@@ -261,14 +263,55 @@ export class LiveSession implements LiveConnection {
   }
 
   /**
+   * Where the connection starts in each conversation, once it hears the hub: a per-conversation
+   * socket whose client never says what it holds picks up from its session's cursor (pickUp);
+   * cursor-based doors position themselves (CursorStream); any other connection starts at the
+   * end of each of the user's conversations as it opens (position).
+   */
+  start(): Promise<void> {
+    if (this.options.resumeFromSessionCursor) return this.pickUp();
+    if (this.options.startAtFirstSeq) return Promise.resolve();
+    return this.position();
+  }
+
+  /**
+   * Reads the end of each of the user's conversations and starts there, holding messages
+   * meanwhile. Without it a conversation started at the first message heard, and a message that
+   * another node published first (seq 2 before seq 1) made the connection skip the one before
+   * for good. A client that then resumes replays from its own cursor as usual. When the store does
+   * not answer, conversations start at their first message heard, as before.
+   */
+  private position(): Promise<void> {
+    this.#ordered.holdAll();
+    const only = this.options.conversationId;
+    return this.perform(
+      async () => {
+        try {
+          const positions = await this.core.messages.positions(this.actor);
+          this.#positions = positions;
+          for (const [conversationId, lastSeq] of positions) {
+            if (only === undefined || conversationId === only)
+              this.#ordered.position(conversationId, lastSeq);
+          }
+        } catch {
+          // Positions are an improvement on first-heard; without the store they are not to be had.
+        } finally {
+          this.#ordered.releaseAll();
+        }
+      },
+      { usesSession: false },
+    );
+  }
+
+  /**
    * For a client that reconnects without `resume` (resumeFromSessionCursor): replays what the
    * session's socket of this conversation is not known to hold, before anything the client sends.
    * Messages it had got but not confirmed come again; clients that merge by message_id (seed 004's
    * hook does) show them once.
    */
-  pickUp(): Promise<void> {
+  private pickUp(): Promise<void> {
     const conversationId = this.options.conversationId;
-    if (!this.options.resumeFromSessionCursor || conversationId === undefined) return Promise.resolve();
+    if (conversationId === undefined) return Promise.resolve();
     return this.perform(async () => {
       const { from, lastSeq } = await this.core.deliveryCursors.start(this.actor, conversationId);
       this.#mark = { written: from, pinged: undefined, held: from };
@@ -312,8 +355,12 @@ export class LiveSession implements LiveConnection {
   }
 
   private async act(frame: ClientFrame): Promise<void> {
+    // The positions serve the resume that typically follows the opening at once, then go: a node
+    // holds tens of thousands of connections.
+    const positions = this.#positions;
+    this.#positions = undefined;
     if (frame.type === 'resume') {
-      await this.resume(frame.cursors);
+      await this.resume(frame.cursors, positions);
       return;
     }
     const outcome = await dispatchFrame(this.core, this.actor, frame, {
@@ -325,7 +372,10 @@ export class LiveSession implements LiveConnection {
     else if (outcome.kind === 'pong') this.reply({ type: 'pong' });
   }
 
-  private async resume(cursors: Record<string, number>): Promise<void> {
+  private async resume(
+    cursors: Record<string, number>,
+    positions?: ReadonlyMap<string, number>,
+  ): Promise<void> {
     const held: Record<string, number> = {};
     // A per-conversation socket only carries its own conversation.
     const only = this.options.conversationId;
@@ -334,7 +384,7 @@ export class LiveSession implements LiveConnection {
     let own = named;
     let refused: string[] = [];
     try {
-      ({ own, refused } = await this.core.messages.resumable(this.actor, named));
+      ({ own, refused } = await this.core.messages.resumable(this.actor, named, positions));
     } catch {
       // The store is away: each replay below fails on its own, with its conversation as `ref`, so
       // the client knows what to fill later (as before the check).

@@ -11,10 +11,13 @@ import { TestSocket } from './helpers/ws.js';
 const WORKERS = 3;
 const PER_SENDER = 50;
 
-/** The worker processes of a primary (its children). */
+/**
+ * The worker processes of a primary: its `node` children (not the esbuild service that tsx starts
+ * in a process compiling sources its cache does not hold yet).
+ */
 function workerPids(primary: NodeProcess): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(primary.child.pid)], { encoding: 'utf8' })
+    return execFileSync('pgrep', ['-x', 'node', '-P', String(primary.child.pid)], { encoding: 'utf8' })
       .split('\n')
       .filter(Boolean)
       .map(Number);

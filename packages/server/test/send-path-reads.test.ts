@@ -8,10 +8,10 @@ import { TestSocket } from './helpers/ws.js';
 type Executor = { executeQuery: (query: { sql: string }, ...rest: unknown[]) => Promise<unknown> };
 
 /**
- * Issue 17, point 2: a steady conversation's send reads the store once (who is in the
- * conversation, read fresh so a removal applies at once); the care policy's verdict, the
- * consultation behind the conversation and the sender's idempotency come from what the domain
- * events keep current, not from a query per message.
+ * Issue 17, point 2: a steady conversation's send reads nothing from the store before its append:
+ * who is in the conversation (send-access.ts), the care policy's verdict, the consultation behind
+ * the conversation and the sender's idempotency come from what the domain events keep current,
+ * and the append itself re-checks membership in its transaction.
  */
 describe.each(DIALECTS)('store reads per steady send on %s', (dialect) => {
   let server: TestServer;
@@ -40,7 +40,7 @@ describe.each(DIALECTS)('store reads per steady send on %s', (dialect) => {
   });
   afterAll(() => server.close());
 
-  it('reads the participants once per message and nothing else', async () => {
+  it('reads nothing per message before the append', async () => {
     const socket = await TestSocket.connect(`${server.wsUrl}/ws`, { token: patient.token });
     const send = (i: number) =>
       socket.send({
@@ -70,9 +70,12 @@ describe.each(DIALECTS)('store reads per steady send on %s', (dialect) => {
     } finally {
       executor.executeQuery = execute;
     }
-    // 20 sends, then the history request's own reads (its access check and the page).
+    // 20 sends, then the history request's own reads (its access check and the page). The
+    // participant list is remembered for a second: a slow machine may read it once more.
     const participantReads = reads.filter((sql) => /from "conversations"/.test(sql));
-    expect(participantReads.length).toBeLessThanOrEqual(21);
+    expect(participantReads.length).toBeLessThanOrEqual(3);
+    // All told: the history's three reads (access, page, reactions), and at most that one more.
+    expect(reads.length).toBeLessThanOrEqual(4);
     const others = reads.filter((sql) => !/from "conversations"/.test(sql));
     expect(
       others.filter((sql) =>

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../src/core/ids.js';
+import { AppendRefusedError } from '../src/core/ports/message-store.js';
 import type { Store } from '../src/core/ports/store.js';
 import { openStore } from '../src/store/open-store.js';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/dialects.js';
@@ -95,6 +96,25 @@ describe.each(DIALECTS)('group commit on %s', (dialect) => {
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((await store.listMessagesAfter(conversationId, 0, 10)).map((m) => m.seq)).toEqual([1, 2]);
+  });
+
+  it('refuses, in the append itself, a sender who is not a participant, and only them', async () => {
+    // The send path checks access against a participant list up to a second old; the append is
+    // where a removal that committed meanwhile still wins.
+    const { conversationId, a } = await pair();
+    const other = await pair();
+    const results = await Promise.allSettled([
+      append(conversationId, a, 'ok-1'),
+      append(conversationId, other.a, 'not-a-member'),
+      append(conversationId, a, 'ok-2'),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(AppendRefusedError);
+    expect((await store.listMessagesAfter(conversationId, 0, 10)).map((m) => m.clientMsgId)).toEqual([
+      'ok-1',
+      'ok-2',
+    ]);
+    expect((await store.findConversation(conversationId))!.lastSeq).toBe(2);
   });
 });
 

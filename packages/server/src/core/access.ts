@@ -17,9 +17,7 @@ export async function accessConversation(
   actor: Actor,
   conversationId: string,
 ): Promise<ConversationAccess> {
-  const found = store.findConversationWithParticipants
-    ? await store.findConversationWithParticipants(conversationId)
-    : await findSeparately(store, conversationId);
+  const found = await readConversation(store, conversationId);
   if (!found) throw new CoreError('not_participant');
   const { conversation, participants } = found;
   const self = participants.find((p) => p.userId === actor.userId);
@@ -39,10 +37,12 @@ export async function accessMessage(store: Store, actor: Actor, messageId: strin
   return record;
 }
 
-async function findSeparately(
+/** A conversation with its participants, in one query where the store offers it. */
+export async function readConversation(
   store: Store,
   conversationId: string,
 ): Promise<{ conversation: ConversationRecord; participants: ParticipantRecord[] } | undefined> {
+  if (store.findConversationWithParticipants) return store.findConversationWithParticipants(conversationId);
   const conversation = await store.findConversation(conversationId);
   return conversation && { conversation, participants: await store.listParticipants([conversation.id]) };
 }

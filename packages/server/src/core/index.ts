@@ -44,6 +44,7 @@ import { RetentionService } from './retention.js';
 import { RoomPresence } from './room-presence.js';
 import { SearchService } from './search.js';
 import { createSecurityParts, type SecuritySettings } from './security.js';
+import { SendAccess } from './send-access.js';
 import { SendVerdicts } from './send-verdicts.js';
 import type { SessionGuard } from './sessions.js';
 import { SignInLinkService } from './sign-in-links.js';
@@ -252,6 +253,7 @@ export function createCore(o: CoreOptions): Core {
     },
     previewsFor: (userIds) => security.notifications.previewsFor(userIds),
     storage: o.attachmentStorage,
+    sendAccess: new SendAccess({ store: o.store, bus, clock: o.clock }),
   });
   const presenceService = new PresenceService({
     ...shared,

@@ -12,8 +12,10 @@ import type { MessagingPolicy } from './policy.js';
 import type { AttachmentStorage } from './ports/attachment-storage.js';
 import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
+import { AppendRefusedError, type AppendResult, type NewMessage } from './ports/message-store.js';
 import type { MessageRecord, ParticipantRecord, Store } from './ports/store.js';
 import { checkWrite, recordAccessRefusal, recordPolicyRefusal, recordResumeRefusals } from './refusals.js';
+import type { SendAccess } from './send-access.js';
 
 export interface MessageDeps {
   store: Store;
@@ -33,6 +35,8 @@ export interface MessageDeps {
   previewsFor?: (userIds: readonly string[]) => Promise<ReadonlySet<string>>;
   /** Where attachment bytes live: a deleted message's attachments are removed from it after the commit. */
   storage?: AttachmentStorage;
+  /** The access check of a send, from a participant list kept current by events (send-access.ts). */
+  sendAccess: SendAccess;
 }
 
 export interface SendInput {
@@ -85,7 +89,7 @@ export class MessageService {
   ): Promise<{ message: Message; created: boolean }> {
     const refs = input.attachments ?? [];
     this.checkContent(input.content, refs.length > 0);
-    const access = await accessConversation(this.d.store, actor, conversationId);
+    const access = await this.d.sendAccess.check(actor, conversationId);
     const replyTo = input.replyTo ?? null;
     // A retry returns what was stored, even if the relationship has ended since. A plain send
     // learns that it is a retry from the append itself (one store read fewer per message); a send
@@ -116,7 +120,7 @@ export class MessageService {
     } else {
       if (replyTo !== null) await this.checkReplyTarget(conversationId, replyTo);
       const id = newId('msg');
-      ({ message: record, created } = await this.d.store.appendMessage({
+      ({ message: record, created } = await this.append({
         id,
         conversationId,
         senderId: actor.userId,
@@ -345,6 +349,20 @@ export class MessageService {
         messageNotification(message, notify, previews, notificationPreview(message.content)),
       ),
     );
+  }
+
+  /**
+   * The append, which checks again in its own transaction that the sender is a participant: the
+   * list the send was allowed by may be a second old (SendAccess).
+   */
+  private async append(input: NewMessage): Promise<AppendResult> {
+    try {
+      return await this.d.store.appendMessage(input);
+    } catch (error) {
+      if (!(error instanceof AppendRefusedError)) throw error;
+      this.d.sendAccess.forget(input.conversationId);
+      throw new CoreError('not_participant');
+    }
   }
 
   /** The access check of a read; a refusal is recorded (`access.refused`). */

@@ -1,7 +1,13 @@
 import type SqliteDatabase from 'better-sqlite3';
 import { type Kysely, sql } from 'kysely';
 import type { ConversationStore } from '../core/ports/conversation-store.js';
-import type { AppendResult, CommitObserver, MessageStore, NewMessage } from '../core/ports/message-store.js';
+import {
+  AppendRefusedError,
+  type AppendResult,
+  type CommitObserver,
+  type MessageStore,
+  type NewMessage,
+} from '../core/ports/message-store.js';
 import type { Store, StoreTransaction } from '../core/ports/store.js';
 import type { UserStore } from '../core/ports/user-store.js';
 import { insertAuditRows } from './audit-row.js';
@@ -215,7 +221,9 @@ export class KyselyStore implements Store {
 }
 
 function fromOutcomes(outcomes: readonly AppendOutcome[]): Array<AppendResult | Error> {
-  return outcomes.map((o) =>
-    'error' in o ? new Error(o.error) : { message: toMessageRecord(o.row), created: o.created },
-  );
+  return outcomes.map((o) => {
+    if ('refused' in o) return new AppendRefusedError();
+    if ('error' in o) return new Error(o.error);
+    return { message: toMessageRecord(o.row), created: o.created };
+  });
 }

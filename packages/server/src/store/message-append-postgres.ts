@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { AppendResult, NewMessage } from '../core/ports/message-store.js';
+import { AppendRefusedError, type AppendResult, type NewMessage } from '../core/ports/message-store.js';
 import { toAuditRow } from './audit-row.js';
 import { idempotencyKey, toMessageRecord } from './message-row.js';
 import type { Database, MessagesTable } from './schema.js';
@@ -13,7 +13,7 @@ import type { Database, MessagesTable } from './schema.js';
  * of each new key, numbered per conversation in arrival order; the conversations locked in id
  * order (two nodes' batches cannot deadlock); their last_seq bumped by the count; the messages
  * inserted with seq = new last_seq - count + rank; the senders' read markers moved to their last
- * message; their attachments bound (each must be an unsent upload of the sender to the
+ * message (a sender who is not a participant gets no row, and is refused); their attachments bound (each must be an unsent upload of the sender to the
  * conversation) and their audit rows written. A unique violation (another node stored the same
  * client_msg_id meanwhile) or an attachment that could not be bound fails the statement as a
  * whole, so nothing of it is written; the batcher then retries one message at a time.
@@ -86,6 +86,9 @@ export function batchStatement(inputs: readonly NewMessage[]) {
         select 1 from existing e where e.conversation_id = i.conversation_id and e.sender_id = i.sender_id
           and e.client_msg_id = i.client_msg_id
       )
+      -- Only a sender who is a participant as this statement sees it (the send path may have
+      -- checked against a cached participant list); the others get no row, and are refused.
+      and exists (select 1 from participants p where p.conversation_id = i.conversation_id and p.user_id = i.sender_id)
       order by i.conversation_id, i.sender_id, i.client_msg_id, i.idx
     ),
     numbered as (
@@ -137,7 +140,7 @@ function toResults(
   const stored = new Map(rows.map((row) => [idempotencyKey(toMessageRecord(row)), row]));
   return inputs.map((m) => {
     const row = stored.get(idempotencyKey(m));
-    if (!row) return new Error('conversation not found');
+    if (!row) return new AppendRefusedError();
     const record = toMessageRecord(row);
     // The one input whose id was written created it; retries of it (in or before this batch) did not.
     return { message: record, created: row.kind === 'new' && record.id === m.id };

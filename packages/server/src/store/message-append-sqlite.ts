@@ -12,8 +12,8 @@ import type { MessagesTable } from './schema.js';
  * the failing one leaves nothing behind and the rest commit.
  *
  * Per message: a (conversation, sender, client_msg_id) already stored, or earlier in the batch,
- * is returned as it is; otherwise the conversation's last_seq is bumped (seqs gap-free, in
- * arrival order), the message inserted, its attachments bound, its audit row written, and the
+ * is returned as it is; a sender who is not a participant is refused; otherwise the
+ * conversation's last_seq is bumped (seqs gap-free, in arrival order), the message inserted, its attachments bound, its audit row written, and the
  * sender's read marker moved to it (your own sends are never unread).
  */
 export function appendSqliteBatch(
@@ -42,8 +42,11 @@ function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Per input: the stored row and whether this batch created it, or why it was refused. */
-export type AppendOutcome = { row: MessagesTable; created: boolean } | { error: string };
+/**
+ * Per input: the stored row and whether this batch created it; `refused` when its sender is not a
+ * participant (or there is no such conversation); or why it failed.
+ */
+export type AppendOutcome = { row: MessagesTable; created: boolean } | { refused: true } | { error: string };
 
 interface Statements {
   batch: SqliteDatabase.Transaction<(inputs: readonly NewMessage[]) => AppendOutcome[]>;
@@ -57,8 +60,12 @@ function statementsOf(db: SqliteDatabase.Database): Statements {
   const findExisting = db.prepare<[string, string, string], MessagesTable>(
     'select * from messages where conversation_id = ? and sender_id = ? and client_msg_id = ?',
   );
-  const bump = db.prepare<[string, string], { last_seq: number }>(
-    'update conversations set last_seq = last_seq + 1, last_activity_at = ? where id = ? returning last_seq',
+  // Only for a sender who is a participant as this transaction sees it (the send path may have
+  // checked against a cached participant list).
+  const bump = db.prepare<[string, string, string], { last_seq: number }>(
+    `update conversations set last_seq = last_seq + 1, last_activity_at = ?
+     where id = ? and exists (select 1 from participants where conversation_id = conversations.id and user_id = ?)
+     returning last_seq`,
   );
   const insert = db.prepare(
     `insert into messages (id, conversation_id, seq, sender_id, client_msg_id, content, reply_to, attachments, created_at)
@@ -81,8 +88,8 @@ function statementsOf(db: SqliteDatabase.Database): Statements {
   // A throw rolls back the whole batch (appendSqliteBatch then tries each message alone): no
   // savepoint per message on the path every send takes.
   const one = (m: NewMessage): AppendOutcome => {
-    const bumped = bump.get(m.createdAt, m.conversationId);
-    if (!bumped) return { error: 'conversation not found' };
+    const bumped = bump.get(m.createdAt, m.conversationId, m.senderId);
+    if (!bumped) return { refused: true };
     const row = toMessageRow(m, bumped.last_seq);
     insert.run(row);
     for (const attachment of m.attachments) {

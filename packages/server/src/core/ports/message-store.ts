@@ -117,5 +117,17 @@ export interface AppendResult {
   created: boolean;
 }
 
+/**
+ * An append refused in its own transaction: its sender is not (or no longer) a participant of the
+ * conversation, or there is no such conversation. The append re-checks what the send path read
+ * before it (possibly from a cache), so a removal that commits meanwhile still wins.
+ */
+export class AppendRefusedError extends Error {
+  override name = 'AppendRefusedError';
+  constructor() {
+    super('the sender is not a participant of this conversation');
+  }
+}
+
 /** Told about every group commit of messages (metrics). */
 export type CommitObserver = (batch: { size: number; created: number; seconds: number }) => void;

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { diskCommitLatency } from './disk-commit.js';
 import { idleScenario } from './idle.js';
 import type { Result } from './ledger.js';
 import { type SetupName, startSetup } from './servers.js';
@@ -56,8 +57,10 @@ if (values['single-core']) {
 const scenarios = String(values.scenario).split(',');
 const setups = String(values.setup).split(',') as SetupName[];
 
-function print(result: Result): void {
-  // The machine is shared (database, Redis, load generator and servers): its load goes with every result.
+function print(result: Result, context: Record<string, number> = {}): void {
+  // The machine is shared (database, Redis, load generator and servers): its load goes with every
+  // result, and so does what a durable commit costs on its disk (the floor of a send's latency).
+  Object.assign(result, context);
   result.loadavg_1m = round(loadavg()[0]!, 2);
   if (values.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -77,6 +80,8 @@ for (const setup of setups) {
   note(
     `\n== ${setup}: starting ${setup === 'sqlite' ? 'one node on SQLite' : 'two nodes on PostgreSQL + Redis'}`,
   );
+  // Taken before the servers start, so they do not share the disk's queue with it.
+  const disk = setup === 'sqlite' ? diskCommitLatency() : {};
   const cluster = await startSetup(setup);
   try {
     for (const scenario of scenarios) {
@@ -84,6 +89,7 @@ for (const setup of setups) {
       if (scenario === 'pairs') {
         print(
           await pairsScenario(cluster, { pairs: num('pairs'), rate: num('rate'), seconds: num('seconds') }),
+          disk,
         );
       } else if (scenario === 'ramp') {
         const result = await rampScenario(
@@ -101,7 +107,7 @@ for (const setup of setups) {
               `   rate ${step.rate}/s: achieved ${step.achieved_per_s}/s p50 ${step.p50_ms} p99 ${step.p99_ms} ms lost ${step.lost} cpu ${step.server_cpu_pct}% (${step.server_cpu_us_per_msg} µs/msg)`,
             ),
         );
-        print(result);
+        print(result, disk);
       } else if (scenario === 'idle') {
         print(await idleScenario(cluster, num('idle')));
       } else if (scenario === 'storm') {

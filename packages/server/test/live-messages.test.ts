@@ -6,9 +6,15 @@ import { openConversation, registerUser, request, sendHttp, type TestUser } from
 import { startServer, type TestServer } from './helpers/server.js';
 import { TestSocket } from './helpers/ws.js';
 
-describe.each(DIALECTS)(
-  'receipts, unread counts, edits, replies, reactions, mute and pin on %s',
-  (dialect) => {
+// Also on a SQLite file, as in production: appends and receipts' markers go through the writer thread.
+const SETUPS = [
+  ...DIALECTS.map((dialect) => ({ dialect, sqliteFile: false, name: dialect })),
+  { dialect: 'sqlite' as const, sqliteFile: true, name: 'a SQLite file' },
+];
+
+describe.each(SETUPS)(
+  'receipts, unread counts, edits, replies, reactions, mute and pin on $name',
+  ({ dialect, sqliteFile }) => {
     let server: TestServer;
     const clock = new ManualClock(new Date());
     let sockets: TestSocket[] = [];
@@ -34,7 +40,7 @@ describe.each(DIALECTS)(
       ).body;
 
     beforeAll(async () => {
-      server = await startServer({ dialect, clock, env: { EDIT_WINDOW_SECONDS: '600' } });
+      server = await startServer({ dialect, sqliteFile, clock, env: { EDIT_WINDOW_SECONDS: '600' } });
     });
     afterEach(async () => {
       await Promise.all(sockets.map((s) => s.close()));

@@ -184,6 +184,19 @@ describe('group commit on a SQLite file (writer thread)', () => {
         clientMsgId: 'x',
       }),
     ).rejects.toThrow();
+
+    // Receipts move markers on the writer thread too, many per commit: forward only, and each
+    // caller learns the marker as stored after its own move.
+    const moves = await Promise.all([
+      store.advanceDeliveryMarker('cnv_w', b, 10),
+      store.advanceDeliveryMarker('cnv_w', b, 30),
+      store.advanceReadMarker('cnv_w', b, 5),
+      store.advanceDeliveryMarker('cnv_w', b, 20),
+      store.advanceReadMarker('cnv_w', b, 25),
+      store.advanceDeliveryMarker('cnv_missing', b, 3),
+    ]);
+    expect(moves).toEqual([10, 30, 5, 30, 25, 0]);
+    expect(await store.advanceDeliveryMarker('cnv_w', b, 12)).toBe(30);
     await store.close();
 
     store = await openStore({ url: `sqlite:${file}` });
@@ -191,6 +204,7 @@ describe('group commit on a SQLite file (writer thread)', () => {
       Array.from({ length: 50 }, (_, i) => i + 1),
     );
     expect((await store.findParticipant('cnv_w', a))!.lastReadSeq).toBe(50);
+    expect(await store.findParticipant('cnv_w', b)).toMatchObject({ lastDeliveredSeq: 30, lastReadSeq: 25 });
     await store.close();
   });
 });

@@ -13,6 +13,7 @@ import type { UserStore } from '../core/ports/user-store.js';
 import { insertAuditRows } from './audit-row.js';
 import { KyselyCareStore } from './care-kysely-store.js';
 import { KyselyConversationStore } from './conversation-kysely-store.js';
+import { MarkerBatcher } from './marker-batcher.js';
 import { appendPostgresBatch } from './message-append-postgres.js';
 import { type AppendOutcome, appendSqliteBatch } from './message-append-sqlite.js';
 import { MAX_BATCHES_IN_FLIGHT, MessageBatcher } from './message-batcher.js';
@@ -121,6 +122,16 @@ export class KyselyStore implements Store {
     this.findAttachments = messages.findAttachments.bind(messages);
     this.searchMessages = messages.searchMessages.bind(messages);
     this.#writer = options.sqliteWriterFile ? new SqliteMessageWriter(options.sqliteWriterFile) : undefined;
+    const writer = this.#writer;
+    if (writer) {
+      // Receipts move markers for every message every device gets: on the writer thread, many per
+      // commit, never a commit (a disk flush) on the event loop each.
+      const markers = new MarkerBatcher((advances) => writer.advanceMarkers(advances));
+      this.advanceReadMarker = (conversationId, userId, seq) =>
+        markers.advance({ column: 'last_read_seq', conversationId, userId, seq });
+      this.advanceDeliveryMarker = (conversationId, userId, seq) =>
+        markers.advance({ column: 'last_delivered_seq', conversationId, userId, seq });
+    }
     this.#writeDb = options.writeDb;
     const writeBatch = this.appendPath(options.sqliteDatabase);
     this.#batcher = new MessageBatcher(

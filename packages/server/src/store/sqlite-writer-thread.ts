@@ -1,22 +1,24 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
 import type { NewMessage } from '../core/ports/message-store.js';
+import { advanceSqliteMarkers, type MarkerAdvance } from './marker-advance-sqlite.js';
 import { type AppendOutcome, appendSqliteBatch } from './message-append-sqlite.js';
 
 /**
  * The body of the SQLite message-writer thread (store/sqlite-writer.ts). It owns a connection of
- * its own to the same file and writes each batch with `appendSqliteBatch`, so the fsync of a
- * commit (synchronous=FULL) blocks this thread, never the server's event loop.
+ * its own to the same file and writes each batch with `appendSqliteBatch` (or moves read and
+ * delivery markers with `advanceSqliteMarkers`), so the fsync of a commit (synchronous=FULL)
+ * blocks this thread, never the server's event loop.
  */
 
-export interface WriteRequest {
-  id: number;
-  inputs: NewMessage[];
-}
+/** A batch of messages to append, or of markers to move. */
+export type WriteRequest = { id: number; inputs: NewMessage[] } | { id: number; markers: MarkerAdvance[] };
 
 export interface WriteResponse {
   id: number;
   results?: AppendOutcome[];
+  /** For markers: each marker as stored. */
+  markers?: number[];
   /** The whole batch rolled back. */
   error?: string;
 }
@@ -31,7 +33,10 @@ db.pragma('foreign_keys = ON');
 parentPort!.on('message', (request: WriteRequest) => {
   let response: WriteResponse;
   try {
-    response = { id: request.id, results: appendSqliteBatch(db, request.inputs) };
+    response =
+      'markers' in request
+        ? { id: request.id, markers: advanceSqliteMarkers(db, request.markers) }
+        : { id: request.id, results: appendSqliteBatch(db, request.inputs) };
   } catch (error) {
     response = { id: request.id, error: error instanceof Error ? error.message : String(error) };
   }

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { NewMessage } from '../core/ports/message-store.js';
+import type { MarkerAdvance } from './marker-advance-sqlite.js';
 import type { AppendOutcome } from './message-append-sqlite.js';
 import type { WriteRequest, WriteResponse } from './sqlite-writer-thread.js';
 
@@ -33,14 +34,26 @@ export class SqliteMessageWriter {
 
   /** One transaction for the batch; a result (or error) per input, in order. Rejects if the batch rolled back. */
   async write(inputs: readonly NewMessage[]): Promise<AppendOutcome[]> {
-    if (this.#failed) throw this.#failed;
-    const id = this.#nextId++;
-    const response = await new Promise<WriteResponse>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, inputs: [...inputs] } satisfies WriteRequest);
-    });
-    if (response.error !== undefined || !response.results) throw new Error(response.error ?? 'write failed');
+    const response = await this.request({ id: this.#nextId++, inputs: [...inputs] });
+    if (!response.results) throw new Error('write failed');
     return response.results;
+  }
+
+  /** Moves markers in one transaction; each marker as stored after, in order. */
+  async advanceMarkers(markers: readonly MarkerAdvance[]): Promise<number[]> {
+    const response = await this.request({ id: this.#nextId++, markers: [...markers] });
+    if (!response.markers) throw new Error('write failed');
+    return response.markers;
+  }
+
+  private async request(request: WriteRequest): Promise<WriteResponse> {
+    if (this.#failed) throw this.#failed;
+    const response = await new Promise<WriteResponse>((resolve, reject) => {
+      this.#pending.set(request.id, { resolve, reject });
+      this.#worker.postMessage(request);
+    });
+    if (response.error !== undefined) throw new Error(response.error);
+    return response;
   }
 
   async close(): Promise<void> {

@@ -30,6 +30,8 @@ export interface TestServerOptions {
   shared?: { store: TestStore; bus: Bus };
   /** The HTTPS agent for push services (the notification suites' local push endpoint). */
   pushAgent?: Agent;
+  /** SQLite on a file in the data folder, as in production (appends and markers on the writer thread), not in memory. */
+  sqliteFile?: boolean;
 }
 
 /** A real server on a free port, with its own database. */
@@ -59,7 +61,12 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     ALLOW_PRACTITIONER_SIGNUP: 'true',
     ...options.env,
   });
-  const testStore = options.shared?.store ?? (await createTestStore(options.dialect ?? 'sqlite'));
+  const testStore =
+    options.shared?.store ??
+    (await createTestStore(
+      options.dialect ?? 'sqlite',
+      options.sqliteFile ? { sqliteFile: join(dataDir, 'carechat.sqlite') } : {},
+    ));
   const bus = options.shared?.bus ?? new MemoryBus();
   const app = await buildApp(config, {
     store: testStore.store,

@@ -26,9 +26,14 @@ export const S3_PART_BYTES = 5 * 1024 * 1024;
 /** Attachment ids (newId('att')); nothing else becomes a key, so no path tricks reach the bucket. */
 const KEY = /^[A-Za-z0-9_-]{1,100}$/;
 
-/** A node that cannot reach S3 must answer in time (503), not hold the request until the client gives up. */
+/**
+ * A node that cannot reach S3 must answer in time (503), not hold the request until the client
+ * gives up: a connection not made in 3 s, or a socket silent for 30 s, fails the attempt, and a
+ * request gets two attempts (the SDK's retry covers a dropped connection or S3's own 503).
+ */
 const CONNECT_TIMEOUT_MS = 3000;
 const REQUEST_TIMEOUT_MS = 30_000;
+const MAX_ATTEMPTS = 2;
 
 type Sdk = typeof import('@aws-sdk/client-s3');
 
@@ -143,7 +148,7 @@ export class S3AttachmentStorage implements AttachmentStorage {
 
   private async exists(Key: string): Promise<boolean> {
     try {
-      await this.call('put', (c, sdk) =>
+      await this.call('head', (c, sdk) =>
         c.send(new sdk.HeadObjectCommand({ Bucket: this.settings.bucket, Key })),
       );
       return true;
@@ -175,6 +180,7 @@ export class S3AttachmentStorage implements AttachmentStorage {
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
         requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
+        maxAttempts: MAX_ATTEMPTS,
       }),
     }));
     return this.#client;
@@ -185,7 +191,7 @@ export class S3AttachmentStorage implements AttachmentStorage {
    * logged by kind (the SDK's error name and S3's status, never a key's bytes or a file's name).
    */
   private async call<T>(
-    operation: 'put' | 'read' | 'remove',
+    operation: 'head' | 'put' | 'read' | 'remove',
     run: (client: S3Client, sdk: Sdk) => Promise<T>,
   ): Promise<T> {
     const { sdk, client } = await this.connection();
@@ -194,7 +200,9 @@ export class S3AttachmentStorage implements AttachmentStorage {
     } catch (error) {
       const failure = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
       const status = failure.$metadata?.httpStatusCode;
-      if (failure.name === 'NoSuchKey' || (failure.name === 'NotFound' && status === 404)) {
+      // S3 names a missing key (NoSuchKey); a HEAD has no body to name it, only its 404. A bare 404
+      // to a GET is something else answering (a wrong endpoint or proxy): an outage, not a deletion.
+      if (failure.name === 'NoSuchKey' || (operation === 'head' && status === 404)) {
         throw new MissingObject();
       }
       this.logger?.warn(

@@ -4,7 +4,13 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   // The workspace packages from their TypeScript sources, not their published dist/ builds.
   resolve: { conditions: ['@carechat/source', ...defaultClientConditions] },
-  ssr: { resolve: { conditions: ['@carechat/source', ...defaultServerConditions] } },
+  // Server code resolves packages as Node does, without the bundlers' `module` condition: the AWS
+  // SDK's `module` builds (dist-es) are for bundlers only (imports without file extensions).
+  ssr: {
+    resolve: {
+      conditions: ['@carechat/source', ...defaultServerConditions.filter((c) => c !== 'module')],
+    },
+  },
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,

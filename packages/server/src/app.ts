@@ -133,7 +133,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     typingTtlMs: config.typingTtlMs,
     presenceGraceMs: config.presenceGraceMs,
     attachmentStorage:
-      deps.attachmentStorage ?? chooseAttachmentStorage(config.attachmentStorage, deps.store, config.dataDir),
+      deps.attachmentStorage ??
+      chooseAttachmentStorage(config.attachmentStorage, deps.store, config.dataDir, {
+        s3: config.s3,
+        logger,
+      }),
     attachmentMaxBytes: config.attachmentMaxBytes,
     care,
     practices: practiceStoreFor(deps.store),

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { DEFAULT_LADDERS, type Ladders, parseLadder } from './notify/ladder.js';
 import type { SmtpSettings } from './notify/smtp-mailer.js';
 import type { VapidKeys } from './notify/web-push-sender.js';
+import type { S3Settings } from './store/s3-attachment-storage.js';
 
 /**
  * Configuration comes from the environment, is validated once at start with messages that name
@@ -103,8 +104,32 @@ const envSchema = z.object({
     .min(1024)
     .max(104_857_600)
     .default(10 * 1024 * 1024),
-  /** Where attachment bytes live: the database (every node reads them) or a folder under DATA_DIR. */
-  ATTACHMENT_STORAGE: z.enum(['database', 'folder']).default('database'),
+  /**
+   * Where attachment bytes live: the database (every node reads them), a folder under DATA_DIR,
+   * or an S3-compatible bucket (the S3_* options below).
+   */
+  ATTACHMENT_STORAGE: z.enum(['database', 'folder', 's3']).default('database'),
+  /** ATTACHMENT_STORAGE=s3: the service (AWS when unset), bucket and credentials; see s3Settings. */
+  S3_ENDPOINT: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || /^https?:\/\/[^/]/.test(value), 'must be an http(s) URL'),
+  S3_REGION: z.string().min(1).optional(),
+  S3_BUCKET: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+      'must be an S3 bucket name (3-63 lowercase letters, digits, . -)',
+    )
+    .optional(),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: boolean.default(false),
+  /** Put before every object's key (one bucket shared by several deployments). */
+  S3_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9!_.*'()/-]{0,200}$/, "letters, digits and ! _ . * ' ( ) / - only, at most 200")
+    .default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   COOKIE_SECURE: boolean.optional(),
 
@@ -249,7 +274,9 @@ export type Config = Readonly<{
   presenceGraceMs: number;
   heartbeatMs: number;
   attachmentMaxBytes: number;
-  attachmentStorage: 'database' | 'folder';
+  attachmentStorage: 'database' | 'folder' | 's3';
+  /** The bucket, when attachmentStorage is s3. */
+  s3: S3Settings | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   cookieSecure: boolean;
   trustProxy: boolean | number | string;
@@ -315,6 +342,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         key === 'REDIS_URL' ||
         key === 'SERVER_API_KEY' ||
         key === 'SMTP_PASSWORD' ||
+        key === 'S3_SECRET_ACCESS_KEY' ||
         key === 'VAPID_PRIVATE_KEY'
           ? '(hidden)'
           : relevant[key];
@@ -368,6 +396,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     heartbeatMs: e.HEARTBEAT_MS,
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
     attachmentStorage: e.ATTACHMENT_STORAGE,
+    s3: s3Settings(e),
     logLevel: e.LOG_LEVEL,
     cookieSecure: e.COOKIE_SECURE ?? e.NODE_ENV === 'production',
     trustProxy: trustProxy(e.TRUST_PROXY),
@@ -439,6 +468,36 @@ function notifyConfig(e: z.infer<typeof envSchema>): NotifyConfig {
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),
     ),
+  });
+}
+
+/** ATTACHMENT_STORAGE=s3 needs a bucket, its region and credentials; the rest has defaults. */
+function s3Settings(e: z.infer<typeof envSchema>): S3Settings | undefined {
+  if (e.ATTACHMENT_STORAGE !== 's3') return undefined;
+  const region = e.S3_REGION;
+  const bucket = e.S3_BUCKET;
+  const accessKeyId = e.S3_ACCESS_KEY_ID;
+  const secretAccessKey = e.S3_SECRET_ACCESS_KEY;
+  if (!region || !bucket || !accessKeyId || !secretAccessKey) {
+    const given = {
+      S3_REGION: region,
+      S3_BUCKET: bucket,
+      S3_ACCESS_KEY_ID: accessKeyId,
+      S3_SECRET_ACCESS_KEY: secretAccessKey,
+    };
+    const missing = Object.entries(given).flatMap(([key, value]) => (value ? [] : [key]));
+    throw new ConfigError(
+      `invalid configuration:\n  ${missing.join(', ')}: required when ATTACHMENT_STORAGE=s3`,
+    );
+  }
+  return Object.freeze({
+    endpoint: e.S3_ENDPOINT?.replace(/\/+$/, ''),
+    region,
+    bucket,
+    accessKeyId,
+    secretAccessKey,
+    forcePathStyle: e.S3_FORCE_PATH_STYLE,
+    prefix: e.S3_PREFIX,
   });
 }
 

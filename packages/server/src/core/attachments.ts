@@ -196,7 +196,12 @@ export class AttachmentService {
     } catch {
       throw new CoreError('not_found', 'No such attachment.');
     }
-    const bytes = await this.d.storage.read(record.storageKey);
+    const bytes = await this.d.storage.read(record.storageKey).catch((error: unknown) => {
+      // The record outlived its bytes (removed from the bucket or folder by hand): gone, not a fault.
+      if ((error as { code?: string }).code === 'ENOENT')
+        throw new CoreError('not_found', 'No such attachment.');
+      throw error;
+    });
     this.d.audit.record(actor, 'attachment.downloaded', {
       conversationId: record.conversationId,
       detail: { attachment_id: attachmentId },

@@ -247,6 +247,9 @@ export class LiveSession implements LiveConnection {
 
   /** The wire heartbeat; false when the connection was found unresponsive and closed. */
   heartbeat(): boolean {
+    // A client that did not resume by its first heartbeat will not need the positions read as it
+    // opened: an idle connection holds nothing it does not use.
+    this.#positions = undefined;
     if (this.#closed || !this.sink.heartbeat) return true;
     if (this.sink.heartbeat()) {
       // The previous ping was answered: everything written before it reached the client (a

@@ -106,6 +106,7 @@ export class LiveSession implements LiveConnection {
   #mark: DeliveryMark | undefined;
   /** The user's conversations as the connection opened (position), kept for its first resume. */
   #positions: Map<string, number> | undefined;
+  #positionsSeenByBeat = false;
 
   constructor(
     private readonly core: SessionCore,
@@ -247,9 +248,11 @@ export class LiveSession implements LiveConnection {
 
   /** The wire heartbeat; false when the connection was found unresponsive and closed. */
   heartbeat(): boolean {
-    // A client that did not resume by its first heartbeat will not need the positions read as it
-    // opened: an idle connection holds nothing it does not use.
-    this.#positions = undefined;
+    // A client that has not resumed a heartbeat interval after it opened will not need the
+    // positions read then: an idle connection holds nothing it does not use. (The first beat may
+    // come a moment after the opening, as the timer is shared: the second one drops them.)
+    if (this.#positionsSeenByBeat) this.#positions = undefined;
+    this.#positionsSeenByBeat = this.#positions !== undefined;
     if (this.#closed || !this.sink.heartbeat) return true;
     if (this.sink.heartbeat()) {
       // The previous ping was answered: everything written before it reached the client (a

@@ -57,8 +57,7 @@ export class AccessTokens {
     if (!timingSafeEqual(given, expected)) return undefined;
     const head = parseObject(header);
     // HS256 only, no critical extensions, payload base64url-encoded (RFC 7515 §4.1.11, RFC 7797).
-    if (!head || head.alg !== 'HS256' || Object.hasOwn(head, 'crit') || Object.hasOwn(head, 'b64'))
-      return undefined;
+    if (head?.alg !== 'HS256' || Object.hasOwn(head, 'crit') || Object.hasOwn(head, 'b64')) return undefined;
     const claims = parseObject(payload);
     if (!claims || claims.iss !== ISSUER) return undefined;
     const seconds = Math.floor(now.getTime() / 1000);

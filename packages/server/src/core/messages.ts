@@ -189,8 +189,7 @@ export class MessageService {
 
   /** The actor's conversations and where each ends now (its last seq): where a new connection starts. */
   async positions(actor: Actor): Promise<Map<string, number>> {
-    const rows = await this.d.store.listConversationsOfUser(actor.userId);
-    return new Map(rows.map((r) => [r.conversation.id, r.conversation.lastSeq]));
+    return this.d.store.listConversationEnds(actor.userId);
   }
 
   /** Records the conversations of a resume (or event cursor) that are not the actor's, as one row. */

@@ -131,6 +131,16 @@ export class KyselyConversationStore implements ConversationStore, ConversationW
     return rows.map((row) => ({ conversation: toConversation(row), self: toParticipant(row) }));
   }
 
+  async listConversationEnds(userId: string): Promise<Map<string, number>> {
+    const rows = await this.db
+      .selectFrom('participants as p')
+      .innerJoin('conversations as c', 'c.id', 'p.conversation_id')
+      .select(['c.id', 'c.last_seq'])
+      .where('p.user_id', '=', userId)
+      .execute();
+    return new Map(rows.map((row) => [row.id, Number(row.last_seq)]));
+  }
+
   async countUnread(userId: string, conversationIds: readonly string[]): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     if (conversationIds.length === 0) return counts;

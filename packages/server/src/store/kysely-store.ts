@@ -48,6 +48,7 @@ export class KyselyStore implements Store {
   readonly listParticipants: ConversationStore['listParticipants'];
   readonly findConversationWithParticipants: ConversationStore['findConversationWithParticipants'];
   readonly listConversationsOfUser: ConversationStore['listConversationsOfUser'];
+  readonly listConversationEnds: ConversationStore['listConversationEnds'];
   readonly countUnread: ConversationStore['countUnread'];
   readonly listContactIds: ConversationStore['listContactIds'];
   readonly addReaction: MessageStore['addReaction'];
@@ -99,6 +100,7 @@ export class KyselyStore implements Store {
     this.findConversationWithParticipants =
       conversations.findConversationWithParticipants.bind(conversations);
     this.listConversationsOfUser = conversations.listConversationsOfUser.bind(conversations);
+    this.listConversationEnds = conversations.listConversationEnds.bind(conversations);
     this.countUnread = conversations.countUnread.bind(conversations);
     this.listContactIds = conversations.listContactIds.bind(conversations);
     this.addReaction = messages.addReaction.bind(messages);

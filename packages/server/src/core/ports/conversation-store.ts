@@ -18,6 +18,11 @@ export interface ConversationStore {
   listConversationsOfUser(
     userId: string,
   ): Promise<Array<{ conversation: ConversationRecord; self: ParticipantRecord }>>;
+  /**
+   * Where each of the user's conversations ends (its last seq), and nothing else: what every new
+   * live connection reads (positions), so it is kept as small as a read of them can be.
+   */
+  listConversationEnds(userId: string): Promise<Map<string, number>>;
   /** Unread messages per conversation for the user: after their read marker, not their own, not deleted. */
   countUnread(userId: string, conversationIds: readonly string[]): Promise<Map<string, number>>;
   /**

@@ -26,6 +26,8 @@ export class LoadClient {
   #urls: string[];
   readonly #ahead = new Map<string, Set<number>>();
   #reconnect = false;
+  /** Closed for good: a dial still under way or due ends quietly. */
+  #closed = false;
   #attempt = 0;
 
   constructor(
@@ -54,6 +56,7 @@ export class LoadClient {
 
   close(): void {
     this.#reconnect = false;
+    this.#closed = true;
     this.ws?.terminate();
   }
 
@@ -87,6 +90,9 @@ export class LoadClient {
         this.scheduleReconnect();
       });
     }).catch((error: unknown) => {
+      // Terminating a socket still connecting fails its dial: at the end of a run that crashed
+      // the load generator (and left its servers running).
+      if (this.#closed) return;
       if (!this.#reconnect) throw error;
       this.scheduleReconnect();
     });
@@ -117,7 +123,9 @@ export class LoadClient {
     // Full jitter: spread a crowd of clients over the window instead of all at once.
     const delay = Math.random() * Math.min(250 * 2 ** attempt, 2000);
     const url = this.#urls[attempt % this.#urls.length]!;
-    setTimeout(() => void this.dial(url, true), delay);
+    setTimeout(() => {
+      if (!this.#closed) void this.dial(url, true);
+    }, delay);
   }
 }
 

@@ -192,6 +192,22 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect(last.map((m) => m.clientMsgId)).toEqual(['late']);
   });
 
+  it('says where each of a user’s conversations ends, and only theirs', async () => {
+    const [a, b, d] = [await user(), await user(), await user()];
+    const c1 = await conversation([a, b]);
+    const c2 = await conversation([a, d]);
+    const c3 = await conversation([b, d]);
+    for (const id of ['m1', 'm2', 'm3']) await append(c1, b, id);
+    await append(c3, d, 'other');
+    expect(await store.listConversationEnds(a)).toEqual(
+      new Map([
+        [c1, 3],
+        [c2, 0],
+      ]),
+    );
+    expect(await store.listConversationEnds(newId('usr'))).toEqual(new Map());
+  });
+
   it('deleting a message removes its content but keeps its seq', async () => {
     const [a, b] = [await user(), await user()];
     const c = await conversation([a, b]);

@@ -193,8 +193,7 @@ export class MessageService {
 
   /** The actor's conversations and where each ends now (its last seq): where a new connection starts. */
   async positions(actor: Actor): Promise<Map<string, number>> {
-    const rows = await this.d.store.listConversationsOfUser(actor.userId);
-    return new Map(rows.map((r) => [r.conversation.id, r.conversation.lastSeq]));
+    return this.d.store.listConversationEnds(actor.userId);
   }
 
   /** Records the conversations of a resume (or event cursor) that are not the actor's, as one row. */
@@ -202,8 +201,20 @@ export class MessageService {
     recordResumeRefusals(this.d.audit, actor, conversationIds);
   }
 
-  /** Every message after `afterSeq`, page by page, for a resuming client. */
-  async *replay(actor: Actor, conversationId: string, afterSeq: number): AsyncGenerator<Message[]> {
+  /**
+   * Every message after `afterSeq`, page by page, for a resuming client. `knownLastSeq` is the
+   * conversation's end as positions read it for this actor moments ago (which also proved the
+   * actor a participant): a cursor already there reads nothing, so it costs no store read and no
+   * audit row (nothing was read; decision 1704). What was committed since comes to the
+   * connection live, as it would after any replay.
+   */
+  async *replay(
+    actor: Actor,
+    conversationId: string,
+    afterSeq: number,
+    knownLastSeq?: number,
+  ): AsyncGenerator<Message[]> {
+    if (knownLastSeq !== undefined && afterSeq >= knownLastSeq) return;
     const { participants } = await this.readAccess(actor, conversationId);
     let cursor = afterSeq;
     let count = 0;

@@ -398,10 +398,12 @@ export class LiveSession implements LiveConnection {
     for (const conversationId of own) {
       const afterSeq = cursors[conversationId]!;
       try {
+        // The positions read as the socket opened say where each conversation ended: a cursor
+        // there has nothing to replay (the connection hears everything after it live).
         held[conversationId] = await this.replay(
           conversationId,
           afterSeq,
-          this.core.messages.replay(this.actor, conversationId, afterSeq),
+          this.core.messages.replay(this.actor, conversationId, afterSeq, positions?.get(conversationId)),
         );
       } catch (error) {
         this.fail(error, conversationId);

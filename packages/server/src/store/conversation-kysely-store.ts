@@ -10,6 +10,9 @@ import { PARTICIPANT_COLUMNS, toConversation, toParticipant } from './rows.js';
 import type { Database } from './schema.js';
 import { isUniqueViolation } from './unique-violation.js';
 
+/** Users per contacts query (listContactIds). */
+const CONTACTS_CHUNK = 500;
+
 /** Conversations and their participants. `db` is a connection, or the transaction of an action. */
 export class KyselyConversationStore implements ConversationStore, ConversationWrites {
   constructor(
@@ -128,6 +131,16 @@ export class KyselyConversationStore implements ConversationStore, ConversationW
     return rows.map((row) => ({ conversation: toConversation(row), self: toParticipant(row) }));
   }
 
+  async listConversationEnds(userId: string): Promise<Map<string, number>> {
+    const rows = await this.db
+      .selectFrom('participants as p')
+      .innerJoin('conversations as c', 'c.id', 'p.conversation_id')
+      .select(['c.id', 'c.last_seq'])
+      .where('p.user_id', '=', userId)
+      .execute();
+    return new Map(rows.map((row) => [row.id, Number(row.last_seq)]));
+  }
+
   async countUnread(userId: string, conversationIds: readonly string[]): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     if (conversationIds.length === 0) return counts;
@@ -201,16 +214,23 @@ export class KyselyConversationStore implements ConversationStore, ConversationW
       .execute();
   }
 
-  async listContactIds(userId: string): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom('participants as mine')
-      .innerJoin('participants as other', 'other.conversation_id', 'mine.conversation_id')
-      .select('other.user_id')
-      .distinct()
-      .where('mine.user_id', '=', userId)
-      .where('other.user_id', '<>', userId)
-      .execute();
-    return rows.map((r) => r.user_id);
+  async listContactIds(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    const contacts = new Map<string, string[]>();
+    const unique = [...new Set(userIds)];
+    for (const id of unique) contacts.set(id, []);
+    // Chunks keep every statement well under either database's limit on parameters.
+    for (let i = 0; i < unique.length; i += CONTACTS_CHUNK) {
+      const rows = await this.db
+        .selectFrom('participants as mine')
+        .innerJoin('participants as other', 'other.conversation_id', 'mine.conversation_id')
+        .select(['mine.user_id as user_id', 'other.user_id as contact_id'])
+        .distinct()
+        .where('mine.user_id', 'in', unique.slice(i, i + CONTACTS_CHUNK))
+        .whereRef('other.user_id', '<>', 'mine.user_id')
+        .execute();
+      for (const row of rows) contacts.get(row.user_id)!.push(row.contact_id);
+    }
+    return contacts;
   }
 
   /** Moves one of a participant's markers forward only; returns the marker now stored. */

@@ -55,6 +55,7 @@ export class KyselyStore implements Store {
   readonly listParticipants: ConversationStore['listParticipants'];
   readonly findConversationWithParticipants: ConversationStore['findConversationWithParticipants'];
   readonly listConversationsOfUser: ConversationStore['listConversationsOfUser'];
+  readonly listConversationEnds: ConversationStore['listConversationEnds'];
   readonly countUnread: ConversationStore['countUnread'];
   readonly listContactIds: ConversationStore['listContactIds'];
   readonly addReaction: MessageStore['addReaction'];
@@ -106,6 +107,7 @@ export class KyselyStore implements Store {
     this.findConversationWithParticipants =
       conversations.findConversationWithParticipants.bind(conversations);
     this.listConversationsOfUser = conversations.listConversationsOfUser.bind(conversations);
+    this.listConversationEnds = conversations.listConversationEnds.bind(conversations);
     this.countUnread = conversations.countUnread.bind(conversations);
     this.listContactIds = conversations.listContactIds.bind(conversations);
     this.addReaction = messages.addReaction.bind(messages);

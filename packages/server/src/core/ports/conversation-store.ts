@@ -18,10 +18,18 @@ export interface ConversationStore {
   listConversationsOfUser(
     userId: string,
   ): Promise<Array<{ conversation: ConversationRecord; self: ParticipantRecord }>>;
+  /**
+   * Where each of the user's conversations ends (its last seq), and nothing else: what every new
+   * live connection reads (positions), so it is kept as small as a read of them can be.
+   */
+  listConversationEnds(userId: string): Promise<Map<string, number>>;
   /** Unread messages per conversation for the user: after their read marker, not their own, not deleted. */
   countUnread(userId: string, conversationIds: readonly string[]): Promise<Map<string, number>>;
-  /** Every user who shares a conversation with the user (who sees their presence). */
-  listContactIds(userId: string): Promise<string[]>;
+  /**
+   * For each user, every user who shares a conversation with them (who sees their presence); a
+   * user with none has an empty list. One read for many: a reconnect burst announces thousands.
+   */
+  listContactIds(userIds: readonly string[]): Promise<Map<string, string[]>>;
 
   updateParticipantSettings(
     conversationId: string,

@@ -6,6 +6,7 @@ import { newId } from '../src/core/ids.js';
 import { AppendRefusedError } from '../src/core/ports/message-store.js';
 import type { Store } from '../src/core/ports/store.js';
 import { openStore } from '../src/store/open-store.js';
+import { securityStoreFor } from '../src/store/security-kysely-store.js';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/dialects.js';
 import { seedPair } from './helpers/store-pair.js';
 
@@ -197,6 +198,28 @@ describe('group commit on a SQLite file (writer thread)', () => {
     ]);
     expect(moves).toEqual([10, 30, 5, 30, 25, 0]);
     expect(await store.advanceDeliveryMarker('cnv_w', b, 12)).toBe(30);
+
+    // So do sessions' last use (every returning socket touches its session): forward only.
+    const security = securityStoreFor(store);
+    await security.insertSessionFamily({
+      id: 'ses_w',
+      userId: a,
+      tokenHash: 'h',
+      createdAt: NOW,
+      expiresAt: '2026-02-05T10:00:00.000Z',
+      revokedAt: null,
+      revokedReason: null,
+      lastUsedAt: null,
+      generation: 0,
+      tokenSalt: null,
+      rotatedAt: null,
+    });
+    await Promise.all([
+      security.touchSession('ses_w', '2026-01-05T10:02:00.000Z'),
+      security.touchSession('ses_w', '2026-01-05T10:05:00.000Z'),
+      security.touchSession('ses_w', '2026-01-05T10:03:00.000Z'),
+    ]);
+    expect((await security.findSessionFamily('ses_w'))!.lastUsedAt).toBe('2026-01-05T10:05:00.000Z');
     await store.close();
 
     store = await openStore({ url: `sqlite:${file}` });

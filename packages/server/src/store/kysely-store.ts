@@ -13,7 +13,6 @@ import type { UserStore } from '../core/ports/user-store.js';
 import { insertAuditRows } from './audit-row.js';
 import { KyselyCareStore } from './care-kysely-store.js';
 import { KyselyConversationStore } from './conversation-kysely-store.js';
-import { MarkerBatcher } from './marker-batcher.js';
 import { appendPostgresBatch } from './message-append-postgres.js';
 import { type AppendOutcome, appendSqliteBatch } from './message-append-sqlite.js';
 import { MAX_BATCHES_IN_FLIGHT, MessageBatcher } from './message-batcher.js';
@@ -21,7 +20,9 @@ import { KyselyMessageStore } from './message-kysely-store.js';
 import { toMessageRecord } from './message-row.js';
 import { KyselyPracticeStore } from './practice-kysely-store.js';
 import type { Database } from './schema.js';
+import type { MarkerAdvance, SessionTouch } from './small-writes-sqlite.js';
 import { SqliteMessageWriter } from './sqlite-writer.js';
+import { TickBatcher } from './tick-batcher.js';
 import { isUniqueViolation } from './unique-violation.js';
 import { KyselyUserStore } from './user-kysely-store.js';
 
@@ -36,6 +37,11 @@ export class KyselyStore implements Store {
   readonly #writer: SqliteMessageWriter | undefined;
   readonly #writeDb: Kysely<Database> | undefined;
   readonly #messages: KyselyMessageStore;
+  /**
+   * On a SQLite file, sessions' last use is written by the writer thread (the security store,
+   * built on this store's database, takes it from here); elsewhere the security store writes it.
+   */
+  readonly touchSession: ((sessionId: string, at: string) => Promise<void>) | undefined;
 
   readonly insertUser: UserStore['insertUser'];
   readonly findUserById: UserStore['findUserById'];
@@ -126,13 +132,21 @@ export class KyselyStore implements Store {
     this.#writer = options.sqliteWriterFile ? new SqliteMessageWriter(options.sqliteWriterFile) : undefined;
     const writer = this.#writer;
     if (writer) {
-      // Receipts move markers for every message every device gets: on the writer thread, many per
-      // commit, never a commit (a disk flush) on the event loop each.
-      const markers = new MarkerBatcher((advances) => writer.advanceMarkers(advances));
+      // Receipts move markers for every message every device gets, and returning sockets touch
+      // their sessions: on the writer thread, many per commit, never a commit (a disk flush) on
+      // the event loop each.
+      const markers = new TickBatcher((advances: readonly MarkerAdvance[]) =>
+        writer.advanceMarkers(advances),
+      );
       this.advanceReadMarker = (conversationId, userId, seq) =>
-        markers.advance({ column: 'last_read_seq', conversationId, userId, seq });
+        markers.add({ column: 'last_read_seq', conversationId, userId, seq });
       this.advanceDeliveryMarker = (conversationId, userId, seq) =>
-        markers.advance({ column: 'last_delivered_seq', conversationId, userId, seq });
+        markers.add({ column: 'last_delivered_seq', conversationId, userId, seq });
+      const touches = new TickBatcher(async (list: readonly SessionTouch[]) => {
+        await writer.touchSessions(list);
+        return list.map(() => undefined);
+      });
+      this.touchSession = (sessionId, at) => touches.add({ sessionId, at });
     }
     this.#writeDb = options.writeDb;
     const writeBatch = this.appendPath(options.sqliteDatabase);

@@ -23,7 +23,11 @@ type Db = Kysely<Database & SecurityDatabase>;
 export class KyselySecurityStore implements SecurityStore {
   readonly #db: Db;
 
-  constructor(db: Kysely<Database>) {
+  constructor(
+    db: Kysely<Database>,
+    /** Where a session's last use is written instead, when the store has a better way (KyselyStore). */
+    private readonly touchElsewhere?: (sessionId: string, at: string) => Promise<void>,
+  ) {
     this.#db = db.withTables<SecurityDatabase>();
   }
 
@@ -177,6 +181,7 @@ export class KyselySecurityStore implements SecurityStore {
   }
 
   async touchSession(id: string, at: string): Promise<void> {
+    if (this.touchElsewhere) return this.touchElsewhere(id, at);
     await this.#db
       .updateTable('sessions')
       .set({ last_used_at: at })
@@ -415,7 +420,10 @@ export class KyselySecurityStore implements SecurityStore {
 
 /** The security store of a Kysely-backed store. */
 export function securityStoreFor(store: Store): SecurityStore {
-  if (isKyselyBacked(store)) return new KyselySecurityStore(store.db);
+  if (isKyselyBacked(store)) {
+    const touch = (store as { touchSession?: (id: string, at: string) => Promise<void> }).touchSession;
+    return new KyselySecurityStore(store.db, touch);
+  }
   throw new Error('no security store for this store: pass one in the app deps');
 }
 

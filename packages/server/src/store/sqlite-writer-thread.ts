@@ -1,18 +1,26 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
 import type { NewMessage } from '../core/ports/message-store.js';
-import { advanceSqliteMarkers, type MarkerAdvance } from './marker-advance-sqlite.js';
 import { type AppendOutcome, appendSqliteBatch } from './message-append-sqlite.js';
+import {
+  advanceSqliteMarkers,
+  type MarkerAdvance,
+  type SessionTouch,
+  touchSqliteSessions,
+} from './small-writes-sqlite.js';
 
 /**
  * The body of the SQLite message-writer thread (store/sqlite-writer.ts). It owns a connection of
  * its own to the same file and writes each batch with `appendSqliteBatch` (or moves read and
- * delivery markers with `advanceSqliteMarkers`), so the fsync of a commit (synchronous=FULL)
+ * delivery markers and touches sessions: small-writes-sqlite.ts), so the fsync of a commit (synchronous=FULL)
  * blocks this thread, never the server's event loop.
  */
 
-/** A batch of messages to append, or of markers to move. */
-export type WriteRequest = { id: number; inputs: NewMessage[] } | { id: number; markers: MarkerAdvance[] };
+/** A batch of messages to append, of markers to move, or of sessions to touch. */
+export type WriteRequest =
+  | { id: number; inputs: NewMessage[] }
+  | { id: number; markers: MarkerAdvance[] }
+  | { id: number; touches: SessionTouch[] };
 
 export interface WriteResponse {
   id: number;
@@ -33,10 +41,12 @@ db.pragma('foreign_keys = ON');
 parentPort!.on('message', (request: WriteRequest) => {
   let response: WriteResponse;
   try {
-    response =
-      'markers' in request
-        ? { id: request.id, markers: advanceSqliteMarkers(db, request.markers) }
-        : { id: request.id, results: appendSqliteBatch(db, request.inputs) };
+    if ('markers' in request)
+      response = { id: request.id, markers: advanceSqliteMarkers(db, request.markers) };
+    else if ('touches' in request) {
+      touchSqliteSessions(db, request.touches);
+      response = { id: request.id };
+    } else response = { id: request.id, results: appendSqliteBatch(db, request.inputs) };
   } catch (error) {
     response = { id: request.id, error: error instanceof Error ? error.message : String(error) };
   }

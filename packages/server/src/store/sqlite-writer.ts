@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { NewMessage } from '../core/ports/message-store.js';
-import type { MarkerAdvance } from './marker-advance-sqlite.js';
 import type { AppendOutcome } from './message-append-sqlite.js';
+import type { MarkerAdvance, SessionTouch } from './small-writes-sqlite.js';
 import type { WriteRequest, WriteResponse } from './sqlite-writer-thread.js';
 
 /**
@@ -44,6 +44,11 @@ export class SqliteMessageWriter {
     const response = await this.request({ id: this.#nextId++, markers: [...markers] });
     if (!response.markers) throw new Error('write failed');
     return response.markers;
+  }
+
+  /** Moves sessions' last use in one transaction. */
+  async touchSessions(touches: readonly SessionTouch[]): Promise<void> {
+    await this.request({ id: this.#nextId++, touches: [...touches] });
   }
 
   private async request(request: WriteRequest): Promise<WriteResponse> {

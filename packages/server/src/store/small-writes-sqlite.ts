@@ -55,3 +55,33 @@ export function advanceSqliteMarkers(
   }
   return batch.immediate(updates);
 }
+
+/** A session used at `at` (its last use moves forward only). */
+export interface SessionTouch {
+  sessionId: string;
+  at: string;
+}
+
+const touching = new WeakMap<
+  SqliteDatabase.Database,
+  SqliteDatabase.Transaction<(touches: readonly SessionTouch[]) => void>
+>();
+
+/**
+ * Sessions' last use on a SQLite file, many in one transaction on the writer thread: every
+ * socket returning after a restart touches its session, and a commit (an fsync on the event loop)
+ * each stalled the node for seconds under a reconnect storm.
+ */
+export function touchSqliteSessions(db: SqliteDatabase.Database, touches: readonly SessionTouch[]): void {
+  let batch = touching.get(db);
+  if (!batch) {
+    const touch = db.prepare<[string, string, string]>(
+      'update sessions set last_used_at = ? where id = ? and (last_used_at is null or last_used_at < ?)',
+    );
+    batch = db.transaction((list: readonly SessionTouch[]) => {
+      for (const t of list) touch.run(t.at, t.sessionId, t.at);
+    });
+    touching.set(db, batch);
+  }
+  batch.immediate(touches);
+}

@@ -67,8 +67,9 @@ describe.each(DIALECTS)('seed 004 (Django Channels hook) on %s', (dialect) => {
   let patient: TestUser;
 
   beforeAll(async () => {
-    // A short heartbeat: the server learns quickly what the page holds (decision 1301).
-    server = await startServer({ dialect, env: { HEARTBEAT_MS: '150' } });
+    // A short heartbeat: the server learns quickly what the page holds (decision 1301); not so
+    // short that a page on a busy test machine misses it and is closed as unresponsive.
+    server = await startServer({ dialect, env: { HEARTBEAT_MS: '300' } });
     link = await TcpLink.open(Number(new URL(server.url).port));
     page = openPage(`${link.url}/chat`);
     [doctor, patient] = await Promise.all([
@@ -213,8 +214,8 @@ describe.each(DIALECTS)('seed 004 (Django Channels hook) on %s', (dialect) => {
       await waitFor(() => (chat.bubbles().length === 1 ? true : undefined), 'the history');
       await sendHttp(server.url, doctor, conversation.id, 'live 1');
       await waitFor(() => (chat.bubbles().length === 2 ? true : undefined), 'live 1');
-      // Give the heartbeat time to confirm what the page holds.
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      // Give the heartbeat time to confirm what the page holds (two beats).
+      await new Promise((resolve) => setTimeout(resolve, 900));
       // The network stalls: what the server writes now is lost on the way; then the link drops.
       link.stall();
       for (const text of ['lost 1', 'lost 2']) await sendHttp(server.url, doctor, conversation.id, text);
@@ -249,7 +250,7 @@ describe.each(DIALECTS)('seed 004 (Django Channels hook) on %s', (dialect) => {
     // reconnecting page there.
     const nodeB = await startServer({
       dialect,
-      env: { HEARTBEAT_MS: '150' },
+      env: { HEARTBEAT_MS: '300' },
       shared: { store: { store: server.store, dispose: async () => {} }, bus: server.bus },
     });
     const patient = await registerUser(server.url, { name: 'Casey' });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Attachment, Message } from '@carechat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { ManualClock } from '../src/core/ports/clock.js';
 import { chooseAttachmentStorage } from '../src/store/attachment-storage-choice.js';
 import { S3_PART_BYTES } from '../src/store/s3-attachment-storage.js';
 import { type Cluster, startCluster } from './helpers/cluster.js';
@@ -215,6 +216,54 @@ describe('attachments while S3 cannot be reached', () => {
     expect(text).toContain('attachment storage (S3) failed');
     expect(text).not.toContain(SECRET_NAME);
     expect(text).not.toContain(bytes.subarray(8, 40).toString('base64'));
+  });
+});
+
+describe('the retention purge while S3 cannot be reached', () => {
+  let s3: S3Server;
+  let server: TestServer;
+  const clock = new ManualClock(new Date());
+
+  beforeAll(async () => {
+    s3 = await startS3Server();
+    server = await startServer({ clock, env: { ...s3.env('retention/'), RETENTION_DAYS: '30' } });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await s3?.dispose();
+  });
+
+  it('keeps track of bytes it could not remove and removes them on the next purge', async () => {
+    const [doctor, patient] = await Promise.all([
+      registerUser(server.url, { role: 'practitioner' }),
+      registerUser(server.url),
+    ]);
+    const conversation = await openConversation(server.url, doctor, patient);
+    const uploaded = await upload(server.url, patient, conversation.id, pngOf(20_000));
+    const id = (uploaded.body.attachment as Attachment).id;
+    const sent = await request(server.url, 'POST', `/api/conversations/${conversation.id}/messages`, {
+      token: patient.token,
+      body: { client_msg_id: 'old-scan', content: 'the scan', attachments: [{ id }] },
+    });
+    expect(sent.status).toBe(201);
+    expect(await s3.keys('retention/')).toHaveLength(1);
+
+    clock.advance(31 * 86_400_000);
+    await s3.stop();
+    const first = await server.app.core.retention.purge();
+    expect(first).toMatchObject({ messages: 1, attachments: 0 });
+    // The message is gone; its attachment is a tombstone (no message, no name, deleted), which
+    // nothing serves or binds, until its bytes are removed.
+    const [tombstone] = await server.store.findAttachments([id]);
+    expect(tombstone).toMatchObject({ messageId: null, name: '' });
+    expect(tombstone!.deletedAt).not.toBeNull();
+
+    await s3.start();
+    expect(await s3.keys('retention/')).toHaveLength(1);
+    const second = await server.app.core.retention.purge();
+    expect(second).toMatchObject({ messages: 0, attachments: 1 });
+    expect(await s3.keys('retention/')).toEqual([]);
+    expect(await server.store.findAttachments([id])).toEqual([]);
   });
 });
 

@@ -416,7 +416,12 @@ export class MessageService {
     if (
       found.length !== ids.length ||
       found.some(
-        (a) => a.conversationId !== conversationId || a.uploaderId !== actor.userId || a.messageId !== null,
+        (a) =>
+          a.conversationId !== conversationId ||
+          a.uploaderId !== actor.userId ||
+          a.messageId !== null ||
+          // A purged upload waiting for its bytes to be removed is not sent again.
+          (a.deletedAt ?? null) !== null,
       )
     ) {
       throw new CoreError(

@@ -34,13 +34,26 @@ export class RetentionService {
     if (!this.enabled) return { messages: 0, attachments: 0, cutoff: null };
     const cutoff = new Date(this.d.clock.now().getTime() - this.d.days * 86_400_000).toISOString();
     const { messages, attachmentKeys } = await this.d.security.purgeBefore(cutoff);
-    for (const key of attachmentKeys) await this.d.storage.remove?.(key);
-    if (messages > 0 || attachmentKeys.length > 0) {
+    // Bytes are removed after the commit; a key whose removal fails (the storage is away) keeps
+    // its tombstone, and the next purge tries it again.
+    const removed: string[] = [];
+    let failure: unknown;
+    for (const key of attachmentKeys) {
+      try {
+        await this.d.storage.remove?.(key);
+        removed.push(key);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    await this.d.security.forgetAttachments(removed);
+    if (messages > 0 || removed.length > 0) {
       await this.d.audit.recordNow(null, 'retention.purged', {
-        detail: { messages, attachments: attachmentKeys.length, cutoff },
+        detail: { messages, attachments: removed.length, cutoff },
       });
     }
-    return { messages, attachments: attachmentKeys.length, cutoff };
+    if (failure !== undefined) this.d.onError?.(failure);
+    return { messages, attachments: removed.length, cutoff };
   }
 
   start(intervalMs: number): void {

@@ -46,7 +46,7 @@ export function batchStatement(inputs: readonly NewMessage[]) {
       update attachments a set message_id = i.id
       from inserted ins join input i on i.id = ins.id
         cross join lateral jsonb_array_elements_text(i.attachment_ids) as att(id)
-      where a.id = att.id and a.message_id is null and a.conversation_id = i.conversation_id
+      where a.id = att.id and a.message_id is null and a.deleted_at is null and a.conversation_id = i.conversation_id
         and a.uploader_id = i.sender_id
       returning a.id
     ),

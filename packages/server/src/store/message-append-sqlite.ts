@@ -73,7 +73,7 @@ function statementsOf(db: SqliteDatabase.Database): Statements {
   );
   const bind = db.prepare(
     `update attachments set message_id = ?
-     where id = ? and message_id is null and conversation_id = ? and uploader_id = ?`,
+     where id = ? and message_id is null and deleted_at is null and conversation_id = ? and uploader_id = ?`,
   );
   const audit = db.prepare(
     `insert into audit_events (id, at, action, outcome, code, actor_id, actor_role, session_id, door, address,

@@ -391,8 +391,15 @@ export class KyselySecurityStore implements SecurityStore {
         )
         .execute();
       if (attachments.length > 0) {
+        // Tombstones until their bytes are removed (forgetAttachments): nothing serves them,
+        // nothing binds them, and the next purge finds them again if a removal fails.
         await trx
-          .deleteFrom('attachments')
+          .updateTable('attachments')
+          .set((eb) => ({
+            message_id: null,
+            name: '',
+            deleted_at: eb.fn.coalesce('deleted_at', eb.val(cutoff)),
+          }))
           .where(
             'id',
             'in',
@@ -415,6 +422,16 @@ export class KyselySecurityStore implements SecurityStore {
         attachmentKeys: attachments.map((a) => a.storage_key),
       };
     });
+  }
+
+  async forgetAttachments(storageKeys: readonly string[]): Promise<void> {
+    if (storageKeys.length === 0) return;
+    await this.#db
+      .deleteFrom('attachments')
+      .where('storage_key', 'in', [...storageKeys])
+      .where('message_id', 'is', null)
+      .where('deleted_at', 'is not', null)
+      .execute();
   }
 }
 

@@ -68,10 +68,14 @@ export interface SecurityStore {
   // Retention.
   /**
    * Deletes messages created before `cutoff` (their reactions and edit history go with them, and
-   * so do the search index's entries), attachments of those messages and unsent uploads older than
-   * `cutoff`. Returns how many messages went and the storage keys of the attachments' bytes.
+   * so do the search index's entries). Their attachments and unsent uploads older than `cutoff`
+   * are left as tombstones (no message, no name, deleted) until their bytes are removed
+   * (forgetAttachments): a removal that fails is tried again by the next purge, which finds them
+   * again. Returns how many messages went and the storage keys of the bytes to remove.
    */
   purgeBefore(cutoff: string): Promise<{ messages: number; attachmentKeys: string[] }>;
+  /** Drops the tombstones of purged attachments whose bytes are gone. */
+  forgetAttachments(storageKeys: readonly string[]): Promise<void>;
 }
 
 /** A sign-up waiting for its email to be confirmed: the account it will make, and its link's hash. */

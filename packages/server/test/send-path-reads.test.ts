@@ -9,7 +9,7 @@ type Executor = { executeQuery: (query: { sql: string }, ...rest: unknown[]) => 
 
 /**
  * Issue 17, point 2: a steady conversation's send reads nothing from the store before its append:
- * who is in the conversation (send-access.ts), the care policy's verdict, the consultation behind
+ * who is in the conversation (remembered-access.ts), the care policy's verdict, the consultation behind
  * the conversation and the sender's idempotency come from what the domain events keep current,
  * and the append itself re-checks membership in its transaction.
  */
@@ -84,5 +84,42 @@ describe.each(DIALECTS)('store reads per steady send on %s', (dialect) => {
     ).toEqual([]);
     expect(others.filter((sql) => /client_msg_id/.test(sql))).toEqual([]);
     await socket.close();
+  });
+
+  it('reads only the marker back for the delivery receipt each device sends for each message', async () => {
+    const doctorSocket = await TestSocket.connect(`${server.wsUrl}/ws`, { token: doctor.token });
+    const patientSocket = await TestSocket.connect(`${server.wsUrl}/ws`, { token: patient.token });
+    await Promise.all([doctorSocket.roundTrip(), patientSocket.roundTrip()]);
+    const executor = (server.store as unknown as { db: { getExecutor(): Executor } }).db.getExecutor();
+    const reads: string[] = [];
+    const execute = executor.executeQuery.bind(executor);
+    executor.executeQuery = (query, ...rest) => {
+      if (/^\s*select/i.test(query.sql)) reads.push(query.sql);
+      return execute(query, ...rest);
+    };
+    try {
+      for (let i = 0; i < 10; i++) {
+        patientSocket.send({
+          type: 'chat_message',
+          conversation_id: conversationId,
+          content: `r${i}`,
+          client_msg_id: `r${i}`,
+        });
+        const got = await doctorSocket.next('chat_message', (f) => f.content === `r${i}`);
+        doctorSocket.send({ type: 'delivery_receipt', conversation_id: conversationId, seq: got.seq });
+        const tick = await patientSocket.next('delivery_receipt', (f) => f.seq === got.seq);
+        expect(tick.user_id).toBe(doctor.user.id);
+      }
+    } finally {
+      executor.executeQuery = execute;
+    }
+    // The marker is read back after each write; the conversation and its participants are not
+    // read per receipt (remembered for a second: a slow machine may read them once more). The
+    // sockets' own opening reads (presence, doctor-ready) fall in this window too.
+    expect(
+      reads.filter((sql) => /from "participants"/.test(sql) && /last_delivered_seq/.test(sql)).length,
+    ).toBeLessThanOrEqual(10);
+    expect(reads.filter((sql) => /from "conversations"/.test(sql)).length).toBeLessThanOrEqual(1);
+    await Promise.all([doctorSocket.close(), patientSocket.close()]);
   });
 });

@@ -170,6 +170,10 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect(await store.advanceReadMarker(c, b, 7)).toBe(7);
     expect(await store.advanceReadMarker(c, b, 3)).toBe(7);
     expect((await store.countUnread(b, [c])).get(c) ?? 0).toBe(0);
+    // Never past the conversation's end, whatever a client names.
+    expect(await store.advanceReadMarker(c, b, 1_000)).toBe(7);
+    expect(await store.advanceDeliveryMarker(c, b, 1_000)).toBe(7);
+    expect(await store.advanceDeliveryMarker(c, b, 2)).toBe(7);
   });
 
   it('lists a user’s conversations newest activity first with their last message', async () => {

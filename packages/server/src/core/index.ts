@@ -40,11 +40,11 @@ import { MemoryPresence, type Presence } from './presence.js';
 import { PresenceService } from './presence-service.js';
 import { ReactionService } from './reactions.js';
 import { ReceiptService } from './receipts.js';
+import { RememberedAccess } from './remembered-access.js';
 import { RetentionService } from './retention.js';
 import { RoomPresence } from './room-presence.js';
 import { SearchService } from './search.js';
 import { createSecurityParts, type SecuritySettings } from './security.js';
-import { SendAccess } from './send-access.js';
 import { SendVerdicts } from './send-verdicts.js';
 import type { SessionGuard } from './sessions.js';
 import { SignInLinkService } from './sign-in-links.js';
@@ -235,6 +235,9 @@ export function createCore(o: CoreOptions): Core {
     practices: o.practices,
   });
   const views = new MessageViews(o.store, users);
+  // Who is in a conversation, remembered a second for the actions every message brings (a send,
+  // each device's delivery receipt).
+  const access = new RememberedAccess({ store: o.store, bus, clock: o.clock });
   const onError = o.onBackgroundError ? { onError: o.onBackgroundError } : {};
   const typing = new TypingService({ ...shared, ttlMs: o.typingTtlMs, ...onError });
   const viewing = new TypingService({ ...shared, ttlMs: o.typingTtlMs, ...onError, activity: 'viewing' });
@@ -253,7 +256,7 @@ export function createCore(o: CoreOptions): Core {
     },
     previewsFor: (userIds) => security.notifications.previewsFor(userIds),
     storage: o.attachmentStorage,
-    sendAccess: new SendAccess({ store: o.store, bus, clock: o.clock }),
+    access,
   });
   const presenceService = new PresenceService({
     ...shared,
@@ -312,7 +315,7 @@ export function createCore(o: CoreOptions): Core {
     auth,
     conversations,
     messages,
-    receipts: new ReceiptService(shared),
+    receipts: new ReceiptService({ ...shared, access }),
     deliveryCursors: new DeliveryCursorService({ ...shared, sessionTtlDays: o.sessionTtlDays }),
     reactions: new ReactionService({ ...shared, policy, audit }),
     typing,

@@ -15,7 +15,7 @@ import type { Clock } from './ports/clock.js';
 import { AppendRefusedError, type AppendResult, type NewMessage } from './ports/message-store.js';
 import type { MessageRecord, ParticipantRecord, Store } from './ports/store.js';
 import { checkWrite, recordAccessRefusal, recordPolicyRefusal, recordResumeRefusals } from './refusals.js';
-import type { SendAccess } from './send-access.js';
+import type { RememberedAccess } from './remembered-access.js';
 
 export interface MessageDeps {
   store: Store;
@@ -35,8 +35,8 @@ export interface MessageDeps {
   previewsFor?: (userIds: readonly string[]) => Promise<ReadonlySet<string>>;
   /** Where attachment bytes live: a deleted message's attachments are removed from it after the commit. */
   storage?: AttachmentStorage;
-  /** The access check of a send, from a participant list kept current by events (send-access.ts). */
-  sendAccess: SendAccess;
+  /** The access check of a send, from a participant list kept current by events (remembered-access.ts). */
+  access: RememberedAccess;
 }
 
 export interface SendInput {
@@ -89,7 +89,7 @@ export class MessageService {
   ): Promise<{ message: Message; created: boolean }> {
     const refs = input.attachments ?? [];
     this.checkContent(input.content, refs.length > 0);
-    const access = await this.d.sendAccess.check(actor, conversationId);
+    const access = await this.d.access.check(actor, conversationId);
     const replyTo = input.replyTo ?? null;
     // A retry returns what was stored, even if the relationship has ended since. A plain send
     // learns that it is a retry from the append itself (one store read fewer per message); a send
@@ -364,14 +364,14 @@ export class MessageService {
 
   /**
    * The append, which checks again in its own transaction that the sender is a participant: the
-   * list the send was allowed by may be a second old (SendAccess).
+   * list the send was allowed by may be a second old (RememberedAccess).
    */
   private async append(input: NewMessage): Promise<AppendResult> {
     try {
       return await this.d.store.appendMessage(input);
     } catch (error) {
       if (!(error instanceof AppendRefusedError)) throw error;
-      this.d.sendAccess.forget(input.conversationId);
+      this.d.access.forget(input.conversationId);
       throw new CoreError('not_participant');
     }
   }

@@ -6,10 +6,13 @@ import { CoreError } from './errors.js';
 import { domainEvent, userIdsOf } from './events.js';
 import type { Bus } from './ports/bus.js';
 import type { Store } from './ports/store.js';
+import type { RememberedAccess } from './remembered-access.js';
 
 export interface ReceiptDeps {
   store: Store;
   bus: Bus;
+  /** The access check of a delivery receipt, from a participant list kept current by events. */
+  access: RememberedAccess;
 }
 
 export interface ReceiptTarget {
@@ -61,18 +64,20 @@ export class ReceiptService {
     return { conversation_id: conversationId, last_read_seq: marker, unread_count: unreadCount };
   }
 
-  /** A device has received the conversation's messages up to seq (the sender's "delivered" tick). */
+  /**
+   * A device has received the conversation's messages up to seq (the sender's "delivered" tick).
+   * Every device sends one for every message it gets, so it reads nothing: access comes from the
+   * remembered participant list (up to a second old), the store caps the marker at the
+   * conversation's last seq as it writes, and a marker the remembered row already shows passed
+   * is answered without a write. A receipt repeated within that second may be announced twice;
+   * markers only move forward, so clients ignore the repeat.
+   */
   async markDelivered(actor: Actor, target: ReceiptTarget): Promise<number> {
     const { conversationId, seq } = await this.resolve(actor, target);
-    const { conversation, participants, self } = await accessConversation(
-      this.d.store,
-      actor,
-      conversationId,
-    );
-    const capped = Math.min(seq, conversation.lastSeq);
+    const { participants, self } = await this.d.access.check(actor, conversationId);
     const received = deliveredSeq(self.lastDeliveredSeq, self.lastReadSeq);
-    if (capped <= received) return received;
-    const marker = await this.d.store.advanceDeliveryMarker(conversationId, actor.userId, capped);
+    if (seq <= received) return received;
+    const marker = await this.d.store.advanceDeliveryMarker(conversationId, actor.userId, seq);
     if (marker > self.lastDeliveredSeq) {
       await this.d.bus.publish(
         domainEvent('receipt.delivered', userIdsOf(participants.filter((p) => p.userId !== actor.userId)), {

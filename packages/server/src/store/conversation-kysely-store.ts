@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type {
   ConversationRecord,
   ConversationStore,
@@ -276,12 +276,18 @@ export class KyselyConversationStore implements ConversationStore, ConversationW
     userId: string,
     seq: number,
   ): Promise<number> {
+    // Never past the conversation's last seq (a client may name any number).
+    const lastSeq = this.db.selectFrom('conversations').select('last_seq').where('id', '=', conversationId);
+    const capped =
+      this.dialect === 'postgres'
+        ? sql<number>`least(cast(${seq} as integer), (${lastSeq}))`
+        : sql<number>`min(${seq}, (${lastSeq}))`;
     await this.db
       .updateTable('participants')
-      .set({ [column]: seq })
+      .set({ [column]: capped })
       .where('conversation_id', '=', conversationId)
       .where('user_id', '=', userId)
-      .where(column, '<', seq)
+      .where(column, '<', capped)
       .execute();
     const row = await this.db
       .selectFrom('participants')

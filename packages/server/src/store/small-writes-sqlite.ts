@@ -36,8 +36,11 @@ export function advanceSqliteMarkers(
     const statements = {} as Statements;
     for (const column of ['last_read_seq', 'last_delivered_seq'] as const) {
       statements[column] = {
+        // Never past the conversation's last seq (a client may name any number).
         advance: db.prepare(
-          `update participants set ${column} = ? where conversation_id = ? and user_id = ? and ${column} < ?`,
+          `update participants set ${column} = min(?, (select last_seq from conversations where id = participants.conversation_id))
+           where conversation_id = ? and user_id = ?
+             and ${column} < min(?, (select last_seq from conversations where id = participants.conversation_id))`,
         ),
         read: db.prepare(
           `select ${column} as seq from participants where conversation_id = ? and user_id = ?`,

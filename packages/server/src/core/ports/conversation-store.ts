@@ -36,9 +36,12 @@ export interface ConversationStore {
     userId: string,
     settings: { muted?: boolean | undefined; pinned?: boolean | undefined },
   ): Promise<void>;
-  /** Moves the read marker forward only; returns the marker now stored. */
+  /**
+   * Moves the read marker forward only, and never past the conversation's last seq as the write
+   * sees it; returns the marker now stored.
+   */
   advanceReadMarker(conversationId: string, userId: string, seq: number): Promise<number>;
-  /** Moves the delivery marker forward only; returns the marker now stored. */
+  /** As advanceReadMarker, for the delivery marker. */
   advanceDeliveryMarker(conversationId: string, userId: string, seq: number): Promise<number>;
   /** The last seq a session's per-conversation socket is known to hold, if one was recorded. */
   findDeliveryCursor(sessionId: string, conversationId: string): Promise<number | undefined>;

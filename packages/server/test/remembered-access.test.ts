@@ -5,7 +5,7 @@ import { openConversation, registerUser, request, sendHttp, type TestUser } from
 import { startServer, type TestServer } from './helpers/server.js';
 
 /**
- * A send checks access against a participant list remembered for a second (core/send-access.ts);
+ * A send checks access against a participant list remembered for a second (core/remembered-access.ts);
  * the events of a removal make every node forget it. When the event does not arrive (the bus
  * between the nodes is away), the append itself still refuses a sender who was removed.
  */

@@ -18,9 +18,10 @@ interface Known {
 }
 
 /**
- * The access check of a send, without a store read per message: a conversation and its
- * participants, remembered for a second. A steady conversation's sends read nothing from the
- * store before their append (issue 17, point 2; decision 1705).
+ * The access check of the actions every message brings — its send, and each receiving device's
+ * delivery receipt — without a store read per message: a conversation and its participants,
+ * remembered for a second. A steady conversation's sends read nothing from the store before their
+ * append (issue 17, point 2; decision 1705), and its receipts nothing before their write.
  *
  * What keeps it right:
  * - the append itself refuses a sender who is not a participant as its own transaction sees it
@@ -32,7 +33,7 @@ interface Known {
  * - what no event announces (a participant muting it, read markers moving) is at most the TTL old,
  *   and a fresh message's rendering does not depend on it.
  */
-export class SendAccess {
+export class RememberedAccess {
   readonly #known = new Map<string, Known>();
 
   constructor(private readonly d: { store: Store; bus: Bus; clock: Clock; ttlMs?: number }) {

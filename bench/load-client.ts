@@ -17,6 +17,11 @@ export interface Frame {
  */
 export class LoadClient {
   ws: WebSocket | undefined;
+  /**
+   * Receivers answer every message with a `delivery_receipt`, as the SDK and the web app do
+   * (`--receipts`); off by default, so that runs compare with earlier ones.
+   */
+  static sendsReceipts = false;
   readonly cursors = new Map<string, number>();
   onFrame: (frame: Frame) => void = () => {};
   /** Called after a reconnect once the server has answered `resume`. */
@@ -77,6 +82,15 @@ export class LoadClient {
         const frame = JSON.parse(data.toString()) as Frame;
         if ((frame.type === 'chat_message' || frame.type === 'message_sent') && frame.conversation_id) {
           this.hold(frame.conversation_id, frame.seq!);
+        }
+        if (LoadClient.sendsReceipts && frame.type === 'chat_message' && frame.conversation_id) {
+          ws.send(
+            JSON.stringify({
+              type: 'delivery_receipt',
+              conversation_id: frame.conversation_id,
+              seq: frame.seq,
+            }),
+          );
         }
         if (frame.type === 'resumed') this.onResumed();
         this.onFrame(frame);

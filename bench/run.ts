@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { diskCommitLatency } from './disk-commit.js';
 import { idleScenario } from './idle.js';
 import type { Result } from './ledger.js';
+import { LoadClient } from './load-client.js';
 import { type SetupName, startSetup } from './servers.js';
 import { round } from './stats.js';
 import { stormScenario } from './storm.js';
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     storm: { type: 'string', default: '10000' },
     'storm-rate': { type: 'string', default: '200' },
     'single-core': { type: 'boolean', default: false },
+    receipts: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -42,6 +44,7 @@ if (values.help) {
   --idle C                               idle: C connections
   --storm C --storm-rate R               storm: C clients dropped at once, R msgs/s flowing meanwhile
   --single-core                          each server pinned to core 0, this load generator to core 1
+  --receipts                             receivers answer every message with a delivery_receipt (as the SDK does)
 `);
   process.exit(0);
 }
@@ -54,13 +57,14 @@ if (values['single-core']) {
   if (pinned.status !== 0) throw new Error(`taskset failed: ${pinned.stderr}`);
   process.env.BENCH_SERVER_CORE = '0';
 }
+LoadClient.sendsReceipts = values.receipts === true;
 const scenarios = String(values.scenario).split(',');
 const setups = String(values.setup).split(',') as SetupName[];
 
 function print(result: Result, context: Record<string, number> = {}): void {
   // The machine is shared (database, Redis, load generator and servers): its load goes with every
   // result, and so does what a durable commit costs on its disk (the floor of a send's latency).
-  Object.assign(result, context);
+  Object.assign(result, context, values.receipts ? { receipts: true } : {});
   result.loadavg_1m = round(loadavg()[0]!, 2);
   if (values.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);

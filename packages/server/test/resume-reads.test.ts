@@ -4,9 +4,8 @@ import { DIALECTS } from './helpers/dialects.js';
 import { openConversation, registerUser, request, sendHttp, type TestUser } from './helpers/http.js';
 import { createAdmin, eventually, TEST_SERVER_API_KEY } from './helpers/security.js';
 import { startServer, type TestServer } from './helpers/server.js';
+import { selectsDuring as readsDuring } from './helpers/store-reads.js';
 import { TestSocket } from './helpers/ws.js';
-
-type Executor = { executeQuery: (query: { sql: string }, ...rest: unknown[]) => Promise<unknown> };
 
 /**
  * Issue 17, point 7: a client that comes back holding everything (most of a reconnect storm)
@@ -21,22 +20,7 @@ describe.each(DIALECTS)('store reads of a resume on %s', (dialect) => {
   let busy: Conversation;
   let quiet: Conversation;
 
-  /** The selects run while `work` runs. */
-  async function selectsDuring(work: () => Promise<void>): Promise<string[]> {
-    const executor = (server.store as unknown as { db: { getExecutor(): Executor } }).db.getExecutor();
-    const reads: string[] = [];
-    const execute = executor.executeQuery.bind(executor);
-    executor.executeQuery = (query, ...rest) => {
-      if (/^\s*select/i.test(query.sql)) reads.push(query.sql);
-      return execute(query, ...rest);
-    };
-    try {
-      await work();
-    } finally {
-      executor.executeQuery = execute;
-    }
-    return reads;
-  }
+  const selectsDuring = (work: () => Promise<void>) => readsDuring(server.store, work);
 
   const resumeReads = async () => {
     const page = await request<AuditPage>(

@@ -3,9 +3,8 @@ import { acceptedAppointment } from './helpers/care.js';
 import { DIALECTS } from './helpers/dialects.js';
 import { registerUser, type TestUser } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';
+import { selectsDuring } from './helpers/store-reads.js';
 import { TestSocket } from './helpers/ws.js';
-
-type Executor = { executeQuery: (query: { sql: string }, ...rest: unknown[]) => Promise<unknown> };
 
 /**
  * Issue 17, point 2: a steady conversation's send reads nothing from the store before its append:
@@ -53,23 +52,14 @@ describe.each(DIALECTS)('store reads per steady send on %s', (dialect) => {
     send(0);
     await socket.waitForCount('message_sent', 1);
 
-    const executor = (server.store as unknown as { db: { getExecutor(): Executor } }).db.getExecutor();
-    const reads: string[] = [];
-    const execute = executor.executeQuery.bind(executor);
-    executor.executeQuery = (query, ...rest) => {
-      if (/^\s*select/i.test(query.sql)) reads.push(query.sql);
-      return execute(query, ...rest);
-    };
-    try {
+    const reads = await selectsDuring(server.store, async () => {
       for (let i = 1; i <= 20; i++) send(i);
       await socket.waitForCount('message_sent', 21);
       const history = await fetch(`${server.url}/api/conversations/${conversationId}/messages?limit=50`, {
         headers: { authorization: `Bearer ${patient.token}` },
       });
       expect(((await history.json()) as { messages: unknown[] }).messages).toHaveLength(21);
-    } finally {
-      executor.executeQuery = execute;
-    }
+    });
     // 20 sends, then the history request's own reads (its access check and the page). The
     // participant list is remembered for a second: a slow machine may read it once more.
     const participantReads = reads.filter((sql) => /from "conversations"/.test(sql));
@@ -90,14 +80,7 @@ describe.each(DIALECTS)('store reads per steady send on %s', (dialect) => {
     const doctorSocket = await TestSocket.connect(`${server.wsUrl}/ws`, { token: doctor.token });
     const patientSocket = await TestSocket.connect(`${server.wsUrl}/ws`, { token: patient.token });
     await Promise.all([doctorSocket.roundTrip(), patientSocket.roundTrip()]);
-    const executor = (server.store as unknown as { db: { getExecutor(): Executor } }).db.getExecutor();
-    const reads: string[] = [];
-    const execute = executor.executeQuery.bind(executor);
-    executor.executeQuery = (query, ...rest) => {
-      if (/^\s*select/i.test(query.sql)) reads.push(query.sql);
-      return execute(query, ...rest);
-    };
-    try {
+    const reads = await selectsDuring(server.store, async () => {
       for (let i = 0; i < 10; i++) {
         patientSocket.send({
           type: 'chat_message',
@@ -110,9 +93,7 @@ describe.each(DIALECTS)('store reads per steady send on %s', (dialect) => {
         const tick = await patientSocket.next('delivery_receipt', (f) => f.seq === got.seq);
         expect(tick.user_id).toBe(doctor.user.id);
       }
-    } finally {
-      executor.executeQuery = execute;
-    }
+    });
     // The marker is read back after each write; the conversation and its participants are not
     // read per receipt (remembered for a second: a slow machine may read them once more). The
     // sockets' own opening reads (presence, doctor-ready) fall in this window too.

@@ -64,10 +64,10 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
   });
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
-    // Kysely's introspection reads every schema of the database; one dropped meanwhile (another
-    // run's, cleaning up) makes it fail with 3F000, 42P01 for a table of it that went first, or
-    // 42703 when `pg_get_serial_sequence` looks up a column its snapshot still listed. When the
-    // failure came before any migration ran (no results), nothing was applied: look again.
+    // Kysely's own introspection read every schema of the database, and one dropped meanwhile
+    // (another run's, cleaning up) failed it with 3F000, 42P01 or 42703; PostgreSQL now answers
+    // the migrator from table names alone (postgres-table-names.ts). Should such a failure still
+    // come before any migration ran (no results), nothing was applied: look again.
     if (error && results === undefined && isSchemaVanished(error) && attempt < 8) {
       await new Promise((resume) => setTimeout(resume, 20 * attempt));
       continue;

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { withAvailability } from './postgres-availability.js';
+import { TableNamesIntrospector } from './postgres-table-names.js';
 import type { Database } from './schema.js';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -41,7 +42,11 @@ export async function createPostgresDb(
   // the broken client when it is released.
   pool.on('connect', (client) => client.on('error', () => {}));
   pool.on('error', () => {});
-  return new Kysely<Database>({ dialect: withAvailability(new PostgresDialect({ pool })) });
+  const dialect = withAvailability(new PostgresDialect({ pool }));
+  return new Kysely<Database>({
+    // The migrator's questions answered from table names only (postgres-table-names.ts).
+    dialect: { ...dialect, createIntrospector: (db) => new TableNamesIntrospector(db) },
+  });
 }
 
 /** Drops a schema made by createPostgresDb (test clean-up). */

@@ -87,6 +87,25 @@ describe('a socket that never resumes', () => {
     await socket.close();
   });
 
+  it('starts a conversation made after it opened at its first message, whatever arrives first', async () => {
+    const socket = await TestSocket.connect(`${server.wsUrl}/ws`, { token: patient.token });
+    await socket.roundTrip();
+    const other = await registerUser(server.url, { role: 'practitioner', name: 'Dr Later' });
+    const later = await openConversation(server.url, other, patient);
+    await socket.next('conversation_created', (f) => f.conversation.id === later.id);
+    bus.holdNextMessage();
+    expect((await sendHttp(server.url, other, later.id, 'first, overtaken')).status).toBe(201);
+    expect((await sendHttp(server.url, other, later.id, 'second')).status).toBe(201);
+    await bus.releaseHeld();
+    await socket.waitForCount('chat_message', 2);
+    await socket.roundTrip();
+    expect(socket.all('chat_message').map((m) => [m.conversation_id, m.seq])).toEqual([
+      [later.id, 1],
+      [later.id, 2],
+    ]);
+    await socket.close();
+  });
+
   it('loads a message whose publish was lost once the next one arrives', async () => {
     const socket = await TestSocket.connect(`${server.wsUrl}/ws`, { token: patient.token });
     await socket.roundTrip();

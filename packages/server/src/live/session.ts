@@ -160,6 +160,11 @@ export class LiveSession implements LiveConnection {
       if (event.exceptConnectionId !== this.id) this.sink.hear?.(event);
       return;
     }
+    // A conversation made after the connection opened starts where it was made (its first
+    // message next), like the ones positioned at the opening: not at whichever message is heard
+    // first. One already resumed or under way is left as it is.
+    if (event.kind === 'conversation.created')
+      this.#ordered.position(event.conversation.id, event.conversation.last_seq);
     for (const frame of framesFor(event, { userId: this.actor.userId, connectionId: this.id })) {
       this.#ordered.push(frame, event);
     }

@@ -7,6 +7,7 @@ import { MemoryPresence } from '../src/core/presence.js';
 import { PresenceService } from '../src/core/presence-service.js';
 import { UserDirectory } from '../src/core/users.js';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/dialects.js';
+import { seedConversation, seedUser } from './helpers/store-pair.js';
 
 const NOW = '2026-01-05T10:00:00.000Z';
 
@@ -25,45 +26,8 @@ describe.each(DIALECTS)('presence of a reconnect burst on %s', (dialect) => {
   });
   afterEach(() => testStore.dispose());
 
-  async function user(name: string): Promise<string> {
-    const id = newId('usr');
-    await store.insertUser({
-      id,
-      email: `${id}@example.test`,
-      name,
-      role: 'patient',
-      passwordHash: null,
-      createdAt: NOW,
-    });
-    return id;
-  }
-
-  async function conversation(userIds: string[]): Promise<void> {
-    const id = newId('cnv');
-    await store.transaction((tx) =>
-      tx.conversations.insertConversation(
-        {
-          id,
-          kind: userIds.length === 2 ? 'direct' : 'group',
-          directKey: userIds.length === 2 ? [...userIds].sort().join(':') : null,
-          appointmentId: null,
-          createdBy: userIds[0]!,
-          createdAt: NOW,
-          lastSeq: 0,
-          lastActivityAt: NOW,
-        },
-        userIds.map((userId) => ({
-          conversationId: id,
-          userId,
-          joinedAt: NOW,
-          lastReadSeq: 0,
-          lastDeliveredSeq: 0,
-          muted: false,
-          pinned: false,
-        })),
-      ),
-    );
-  }
+  const user = (name: string) => seedUser(store, NOW, name);
+  const conversation = (userIds: string[]) => seedConversation(store, NOW, userIds);
 
   it('lists the contacts of many users in one call, each once, and none for a user alone', async () => {
     const [a, b, c, d, loner] = await Promise.all(['A', 'B', 'C', 'D', 'L'].map(user));

@@ -15,7 +15,10 @@ export async function seedUser(store: Store, now: string, name = 'U'): Promise<s
   return id;
 }
 
-/** A conversation of these users (1:1 for two, a group otherwise), written straight into a store. */
+/**
+ * A conversation of these users (1:1 for two, a group otherwise), written straight into a store.
+ * A 1:1's key joins the two ids in the order given (suites that write the same pair again build it so).
+ */
 export async function seedConversation(
   store: Store,
   now: string,
@@ -27,7 +30,7 @@ export async function seedConversation(
       {
         id,
         kind: userIds.length === 2 ? 'direct' : 'group',
-        directKey: userIds.length === 2 ? [...userIds].sort().join(':') : null,
+        directKey: userIds.length === 2 ? userIds.join(':') : null,
         appointmentId: null,
         createdBy: userIds[0]!,
         createdAt: now,

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
+import { buildServer } from '../packages/server/build.mjs';
 import { AccessTokens } from '../packages/server/src/core/tokens.js';
 import type { KyselyStore } from '../packages/server/src/store/kysely-store.js';
 import { openStore } from '../packages/server/src/store/open-store.js';
@@ -14,7 +15,8 @@ import { sleep } from './stats.js';
 export type SetupName = 'sqlite' | 'pg-redis';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const MAIN = join(ROOT, 'packages/server/src/main.ts');
+/** The built `carechat` command, as operators run it (built afresh by each `startSetup`). */
+const CARECHAT = join(ROOT, 'packages/server/bin/carechat.mjs');
 const JWT_SECRET = `bench-${randomBytes(24).toString('hex')}`;
 /** The bench scrapes each node's /metrics with it. */
 export const METRICS_KEY = randomBytes(24).toString('hex');
@@ -67,15 +69,7 @@ function createNode(name: string, env: Record<string, string>, port: number): Be
     async start() {
       // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers.
       const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-      const command = [
-        process.execPath,
-        ...extra,
-        '--conditions=@carechat/source',
-        '--import',
-        'tsx',
-        MAIN,
-        'serve',
-      ];
+      const command = [process.execPath, ...extra, CARECHAT, 'serve'];
       // --single-core: the server gets core 0 to itself (the load generator has moved to core 1).
       const pinned = process.env.BENCH_SERVER_CORE;
       const [file, ...args] = pinned === undefined ? command : ['taskset', '-c', pinned, ...command];
@@ -150,6 +144,7 @@ export async function startSetup(setup: SetupName): Promise<BenchCluster> {
     store = await openStore({ url: DATABASE_URL, schema: runId });
     nodeCount = 2;
   }
+  await buildServer();
   const nodes: BenchNode[] = [];
   for (let i = 0; i < nodeCount; i++) nodes.push(createNode(`n${i + 1}`, env, await freePort()));
   await Promise.all(nodes.map((n) => n.start()));

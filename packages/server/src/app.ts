@@ -240,7 +240,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   registerNotificationRoutes(http, core, notifications.preferenceService(core.audit));
   const addressOf = addressResolver(config.trustProxy);
   const events = registerEventDoors(http, core, live);
-  await registerWebApp(http, config.webDistDir);
+  if (await registerWebApp(http, config.webDistDir))
+    logger.info({ webDistDir: config.webDistDir }, 'serving the web app');
+  else
+    logger.warn(
+      { webDistDir: config.webDistDir },
+      'the web app is not built (npm run build:web): / is not served',
+    );
   await http.ready();
 
   const ws = attachWsDoor(http.server, live, {

@@ -7,6 +7,7 @@ import type { AuthResponse, User } from '@carechat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../src/bus/memory-bus.js';
 import { openStore } from '../src/store/open-store.js';
+import { CARECHAT } from './helpers/carechat-command.js';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/dialects.js';
 import { registerUser, request, type TestUser } from './helpers/http.js';
 import { createAdmin, rawRequest, TEST_SERVER_API_KEY } from './helpers/security.js';
@@ -14,7 +15,6 @@ import { startServer, type TestServer } from './helpers/server.js';
 import { TestSocket } from './helpers/ws.js';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../../..');
-const MAIN = join(REPO_ROOT, 'packages/server/src/main.ts');
 
 /** Issue 12, point 2: who is a practitioner (PRACTITIONER_SIGNUP=pending, the default). */
 describe.each(DIALECTS)('practitioners who sign up wait for approval, on %s', (dialect) => {
@@ -274,15 +274,11 @@ describe('the first administrator', () => {
       JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
     };
     const run = (extra: Record<string, string>) =>
-      spawnSync(
-        process.execPath,
-        ['--conditions=@carechat/source', '--import', 'tsx', MAIN, 'create-admin'],
-        {
-          cwd: REPO_ROOT,
-          env: { ...env, ...extra },
-          encoding: 'utf8',
-        },
-      );
+      spawnSync(process.execPath, [CARECHAT, 'create-admin'], {
+        cwd: REPO_ROOT,
+        env: { ...env, ...extra },
+        encoding: 'utf8',
+      });
     try {
       const weak = run({ ADMIN_EMAIL: 'ops@example.test', ADMIN_NAME: 'Ops', ADMIN_PASSWORD: 'password1' });
       expect(weak.status).toBe(1);

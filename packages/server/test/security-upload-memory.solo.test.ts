@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CARECHAT } from './helpers/carechat-command.js';
 import { openConversation, registerUser, type TestUser } from './helpers/http.js';
 
-const MAIN = resolve(import.meta.dirname, '../src/main.ts');
 const MiB = 1024 * 1024;
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex');
 
@@ -37,7 +37,7 @@ describe('upload memory', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'carechat-upload-memory-'));
 
   beforeAll(async () => {
-    child = spawn(process.execPath, ['--conditions=@carechat/source', '--import', 'tsx', MAIN, 'serve'], {
+    child = spawn(process.execPath, [CARECHAT, 'serve'], {
       env: {
         PATH: process.env.PATH ?? '',
         NODE_ENV: 'test',

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 /**
- * The real server as a separate process (`node --import tsx packages/server/src/main.ts serve`),
+ * The real server as a separate process (`carechat serve`, built by the suite's global setup),
  * so a test can kill it outright and start it again on the same database and port.
  */
 export class ServerProcess {
@@ -26,16 +26,12 @@ export class ServerProcess {
 
   /** Starts the server and resolves once it is listening. */
   async start(timeoutMs = 60_000): Promise<void> {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=@carechat/source', '--import', 'tsx', 'packages/server/src/main.ts', 'serve'],
-      {
-        cwd: ROOT,
-        // The chaos run is about delivery; the care policies have suites of their own.
-        env: { ...process.env, MESSAGING_POLICY: 'open', ...this.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, ['packages/server/bin/carechat.mjs', 'serve'], {
+      cwd: ROOT,
+      // The chaos run is about delivery; the care policies have suites of their own.
+      env: { ...process.env, MESSAGING_POLICY: 'open', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.#child = child;
     this.starts += 1;
     const from = this.#output.length;

@@ -5,6 +5,14 @@ import type { MarkerAdvance, SessionTouch } from './small-writes-sqlite.js';
 import type { WriteRequest, WriteResponse } from './sqlite-writer-thread.js';
 
 /**
+ * The thread's entry. From the sources (tsx, vitest) a boot file registers tsx in the thread first;
+ * the built server (build.mjs) has the thread's body compiled beside its own main.js.
+ */
+const THREAD_ENTRY = import.meta.url.endsWith('.ts')
+  ? new URL('./sqlite-writer-boot.mjs', import.meta.url)
+  : new URL('./sqlite-writer-thread.js', import.meta.url);
+
+/**
  * Writes SQLite message batches on a thread of their own (sqlite-writer-thread.ts). better-sqlite3
  * is synchronous: a commit with synchronous=FULL waits for the disk, and on the main thread that
  * wait would stall every socket of the process. Readers keep using the main connection (WAL lets
@@ -17,7 +25,7 @@ export class SqliteMessageWriter {
   #failed: Error | undefined;
 
   constructor(file: string) {
-    this.#worker = new Worker(new URL('./sqlite-writer-boot.mjs', import.meta.url), { workerData: { file } });
+    this.#worker = new Worker(THREAD_ENTRY, { workerData: { file } });
     this.#worker.on('message', (response: WriteResponse) => {
       const waiter = this.#pending.get(response.id);
       this.#pending.delete(response.id);

@@ -7,12 +7,12 @@ import { Redis } from 'ioredis';
 import type { Store } from '../../src/core/ports/store.js';
 import { openStore } from '../../src/store/open-store.js';
 import { dropPostgresSchema } from '../../src/store/postgres.js';
+import { CARECHAT } from './carechat-command.js';
 import { TEST_DATABASE_URL } from './dialects.js';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const CLUSTER_JWT_SECRET = 'cluster-secret-cluster-secret-cluster-0123456789';
 const REPO_ROOT = resolve(import.meta.dirname, '../../../..');
-const MAIN = join(REPO_ROOT, 'packages/server/src/main.ts');
 
 /** True when a Redis answers at `url`; CI must have one (.ci/run starts it). */
 export async function redisReachable(url = TEST_REDIS_URL): Promise<boolean> {
@@ -51,35 +51,31 @@ export async function spawnNode(
   /** More arguments for `serve` (`--workers 3`). */
   args: readonly string[] = [],
 ): Promise<NodeProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@carechat/source', '--import', 'tsx', MAIN, 'serve', ...args],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'test',
-        HOST: '127.0.0.1',
-        PORT: '0',
-        DATA_DIR: mkdtempSync(join(tmpdir(), `carechat-${name}-`)),
-        JWT_SECRET: CLUSTER_JWT_SECRET,
-        LOG_LEVEL: 'warn',
-        NODE_ID: name,
-        // These exercise transport and fan-out; the care policies have suites of their own.
-        MESSAGING_POLICY: 'open',
-        // They push hundreds of messages per user at once; the rate limits have a suite of their own.
-        SEND_RATE_PER_SECOND: '0',
-        // They sign practitioners up and talk to them at once, many users from one address: the
-        // approval and the bulk limits have suites of their own (security-practitioners, -signin).
-        ALLOW_PRACTITIONER_SIGNUP: 'true',
-        SIGNUPS_PER_HOUR_PER_ADDRESS: '0',
-        APPOINTMENT_REQUESTS_PER_HOUR: '0',
-        GROUPS_PER_HOUR: '0',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawn(process.execPath, [CARECHAT, 'serve', ...args], {
+    cwd: REPO_ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATA_DIR: mkdtempSync(join(tmpdir(), `carechat-${name}-`)),
+      JWT_SECRET: CLUSTER_JWT_SECRET,
+      LOG_LEVEL: 'warn',
+      NODE_ID: name,
+      // These exercise transport and fan-out; the care policies have suites of their own.
+      MESSAGING_POLICY: 'open',
+      // They push hundreds of messages per user at once; the rate limits have a suite of their own.
+      SEND_RATE_PER_SECOND: '0',
+      // They sign practitioners up and talk to them at once, many users from one address: the
+      // approval and the bulk limits have suites of their own (security-practitioners, -signin).
+      ALLOW_PRACTITIONER_SIGNUP: 'true',
+      SIGNUPS_PER_HOUR_PER_ADDRESS: '0',
+      APPOINTMENT_REQUESTS_PER_HOUR: '0',
+      GROUPS_PER_HOUR: '0',
+      ...env,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   // A test process that ends (or is ended) takes its servers with it.
   const reap = () => child.kill('SIGKILL');
   process.once('exit', reap);

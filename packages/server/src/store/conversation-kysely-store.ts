@@ -132,13 +132,18 @@ export class KyselyConversationStore implements ConversationStore, ConversationW
   }
 
   async listConversationEnds(userId: string): Promise<Map<string, number>> {
-    const rows = await this.db
+    return endsByConversation(await this.conversationEndsOfUsers([userId]));
+  }
+
+  /** Each conversation of each of these users, and its last seq: a row per participant. */
+  async conversationEndsOfUsers(userIds: readonly string[]): Promise<ConversationEnd[]> {
+    if (userIds.length === 0) return [];
+    return this.db
       .selectFrom('participants as p')
       .innerJoin('conversations as c', 'c.id', 'p.conversation_id')
-      .select(['c.id', 'c.last_seq'])
-      .where('p.user_id', '=', userId)
+      .select(['p.user_id', 'c.id', 'c.last_seq'])
+      .where('p.user_id', 'in', [...userIds])
       .execute();
-    return new Map(rows.map((row) => [row.id, Number(row.last_seq)]));
   }
 
   async countUnread(userId: string, conversationIds: readonly string[]): Promise<Map<string, number>> {
@@ -297,4 +302,16 @@ export class KyselyConversationStore implements ConversationStore, ConversationW
       .executeTakeFirst();
     return Number(row?.[column] ?? 0);
   }
+}
+
+/** One participant's conversation and where it ends. */
+export interface ConversationEnd {
+  user_id: string;
+  id: string;
+  last_seq: number | string;
+}
+
+/** A user's conversation ends as the port gives them: conversation id to last seq. */
+export function endsByConversation(rows: readonly ConversationEnd[]): Map<string, number> {
+  return new Map(rows.map((row) => [row.id, Number(row.last_seq)]));
 }

@@ -12,13 +12,14 @@ import type { Store, StoreTransaction } from '../core/ports/store.js';
 import type { UserStore } from '../core/ports/user-store.js';
 import { insertAuditRows } from './audit-row.js';
 import { KyselyCareStore } from './care-kysely-store.js';
-import { KyselyConversationStore } from './conversation-kysely-store.js';
+import { endsByConversation, KyselyConversationStore } from './conversation-kysely-store.js';
 import { appendPostgresBatch } from './message-append-postgres.js';
 import { type AppendOutcome, appendSqliteBatch } from './message-append-sqlite.js';
 import { MAX_BATCHES_IN_FLIGHT, MessageBatcher } from './message-batcher.js';
 import { KyselyMessageStore } from './message-kysely-store.js';
 import { toMessageRecord } from './message-row.js';
 import { KyselyPracticeStore } from './practice-kysely-store.js';
+import { readsInOneQuery } from './reads-in-one-query.js';
 import type { Database } from './schema.js';
 import type { MarkerAdvance, SessionTouch } from './small-writes-sqlite.js';
 import { SqliteMessageWriter } from './sqlite-writer.js';
@@ -97,7 +98,9 @@ export class KyselyStore implements Store {
     this.insertUser = users.insertUser.bind(users);
     this.findUserById = users.findUserById.bind(users);
     this.findUserByEmail = users.findUserByEmail.bind(users);
-    this.findUsersByIds = users.findUsersByIds.bind(users);
+    // What every returning socket and request asks (its user, its conversations' ends), in one
+    // query per turn of the event loop for all of them.
+    this.findUsersByIds = readsInOneQuery(users.findUsersByIds.bind(users), (user) => user.id);
     this.listUsersByRoleAndStatus = users.listUsersByRoleAndStatus.bind(users);
     this.setUserStatus = users.setUserStatus.bind(users);
     this.updateParticipantSettings = conversations.updateParticipantSettings.bind(conversations);
@@ -113,7 +116,11 @@ export class KyselyStore implements Store {
     this.findConversationWithParticipants =
       conversations.findConversationWithParticipants.bind(conversations);
     this.listConversationsOfUser = conversations.listConversationsOfUser.bind(conversations);
-    this.listConversationEnds = conversations.listConversationEnds.bind(conversations);
+    const ends = readsInOneQuery(
+      conversations.conversationEndsOfUsers.bind(conversations),
+      (row) => row.user_id,
+    );
+    this.listConversationEnds = async (userId) => endsByConversation(await ends([userId]));
     this.countUnread = conversations.countUnread.bind(conversations);
     this.listContactIds = conversations.listContactIds.bind(conversations);
     this.addReaction = messages.addReaction.bind(messages);

@@ -14,6 +14,7 @@ import type {
 import type { Store } from '../core/ports/store.js';
 import { insertAuditRows } from './audit-row.js';
 import { isKyselyBacked } from './kysely-backed.js';
+import { readsInOneQuery } from './reads-in-one-query.js';
 import type { Database } from './schema.js';
 import type { SecurityDatabase } from './security-schema.js';
 
@@ -22,6 +23,11 @@ type Db = Kysely<Database & SecurityDatabase>;
 /** The security store over the same Kysely instance (and so the same pool) as the main store. */
 export class KyselySecurityStore implements SecurityStore {
   readonly #db: Db;
+  /** Every request and returning socket checks its session: one query per turn for all of them. */
+  readonly #sessionsById = readsInOneQuery(
+    (ids) => this.findSessionFamilies(ids),
+    (family) => family.id,
+  );
 
   constructor(
     db: Kysely<Database>,
@@ -85,8 +91,8 @@ export class KyselySecurityStore implements SecurityStore {
   }
 
   async findSessionFamily(id: string): Promise<SessionFamilyRecord | undefined> {
-    const row = await this.#db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && toFamily(row);
+    const [family] = await this.#sessionsById([id]);
+    return family;
   }
 
   async findSessionFamilies(ids: readonly string[]): Promise<SessionFamilyRecord[]> {

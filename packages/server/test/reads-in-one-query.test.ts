@@ -27,11 +27,17 @@ describe('readsInOneQuery', () => {
     expect(calls).toEqual([['a', 'b', 'z', 'c']]);
   });
 
-  it('loads 500 keys per query, and callers of a later turn in a load of their own', async () => {
+  it('answers 500 keys per turn, in order, and callers of a later turn in a load of their own', async () => {
     const { calls, read } = recording();
     const many = Array.from({ length: 1200 }, (_, i) => `k${i}`);
-    await Promise.all(many.map((key) => read([key])));
+    // How many loads had run when each caller was answered: the first 500 before the second load.
+    const loadsSeen: number[] = [];
+    await Promise.all(many.map((key, i) => read([key]).then(() => (loadsSeen[i] = calls.length))));
     expect(calls.map((keys) => keys.length)).toEqual([500, 500, 200]);
+    expect(calls[1]![0]).toBe('k500');
+    expect([loadsSeen[0], loadsSeen[499], loadsSeen[500], loadsSeen[999], loadsSeen[1000]]).toEqual([
+      1, 1, 2, 2, 3,
+    ]);
     await read(['a']);
     expect(calls).toHaveLength(4);
   });

@@ -15,9 +15,9 @@ interface Asking<R> {
  * a round trip each on PostgreSQL. One caller alone waits only until the end of its turn.
  *
  * Callers are answered in order, up to 500 keys' worth per turn: what the answered callers go on
- * to do runs before the next query, and the event loop gets a turn in between to accept and read
- * (answering 5,000 sockets at once kept it from accepting for seconds, and the kernel's accept
- * queue overflowed into retransmitted SYNs, a second or more each).
+ * to do (an upgrade, a resume) runs before the next query, and the event loop gets a turn in
+ * between, so the frames and timers of sockets already open never wait behind thousands of
+ * others' continuations run in one stretch.
  *
  * `load` reads the rows of any keys; `keyOf` says which key a row answers. Each caller gets the
  * rows of its own keys, as if it had asked alone.

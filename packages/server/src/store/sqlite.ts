@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, type SqliteDatabase as KyselySqliteDatabase, SqliteDialect } from 'kysely';
+import { Kysely, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import type { Database } from './schema.js';
+import { SqliteDialectInOrder } from './sqlite-dialect-in-order.js';
 
 /**
  * The embedded default: one file, WAL for concurrent readers, fsync on every commit for durability.
@@ -18,7 +19,9 @@ export function createSqliteDb(file: string): { db: Kysely<Database>; database: 
   // An acknowledged message must survive a crash or power loss, not only a process exit.
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialectInOrder({ database: withStatementCache(database) }),
+  });
   return { db, database };
 }
 

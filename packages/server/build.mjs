@@ -38,7 +38,7 @@ export async function buildServer(outdir = join(here, 'dist')) {
     target: 'node20',
     external,
     conditions: ['@carechat/source'],
-    // Stack traces of the built server point at src/ with `node --enable-source-maps`.
+    // Stack traces of the built server name src/ (bin/carechat.mjs turns source maps on).
     sourcemap: 'linked',
     logLevel: 'warning',
   });

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Attachment, Message } from '@carechat/protocol';
@@ -11,7 +10,7 @@ import { chooseAttachmentStorage } from '../src/store/attachment-storage-choice.
 import { S3_PART_BYTES } from '../src/store/s3-attachment-storage.js';
 import { type Cluster, startCluster } from './helpers/cluster.js';
 import { createTestStore, type TestStore } from './helpers/dialects.js';
-import { openConversation, registerUser, request, type TestUser } from './helpers/http.js';
+import { openConversation, registerUser, request, type TestUser, unfinishedUpload } from './helpers/http.js';
 import { type S3Server, startS3Server } from './helpers/s3-server.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
@@ -37,48 +36,6 @@ async function upload(
     body: form,
   });
   return { status: answer.status, body: (await answer.json()) as never };
-}
-
-/**
- * A multipart upload of unknown length (chunked): the size limit can only be met while the bytes
- * stream to the storage. The body is never finished; the answer comes when the server decides.
- */
-function streamedUpload(
-  baseUrl: string,
-  user: TestUser,
-  conversationId: string,
-  bytes: Buffer,
-): Promise<{ status: number; body: string }> {
-  const url = new URL(`${baseUrl}/api/conversations/${conversationId}/attachments`);
-  const boundary = 'carechat-s3-boundary';
-  return new Promise((resolve) => {
-    const req = httpRequest({
-      method: 'POST',
-      host: url.hostname,
-      port: url.port,
-      path: url.pathname,
-      headers: {
-        authorization: `Bearer ${user.token}`,
-        'content-type': `multipart/form-data; boundary=${boundary}`,
-        'transfer-encoding': 'chunked',
-      },
-    });
-    req.on('response', (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => {
-        body += chunk.toString();
-      });
-      res.on('end', () => {
-        req.destroy();
-        resolve({ status: res.statusCode ?? 0, body });
-      });
-    });
-    req.on('error', () => {});
-    req.write(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${SECRET_NAME}"\r\nContent-Type: image/png\r\n\r\n`,
-    );
-    for (let at = 0; at < bytes.length; at += 256 * 1024) req.write(bytes.subarray(at, at + 256 * 1024));
-  });
 }
 
 async function download(baseUrl: string, user: TestUser, id: string) {
@@ -139,7 +96,16 @@ describe('attachments on S3 across two server processes', () => {
     const conversation = await openConversation(a, doctor, patient);
     const before = await s3.keys(prefix);
     // Past one part (sent to S3 as the first of a multipart upload), then past the limit.
-    const answer = await streamedUpload(a, patient, conversation.id, pngOf(7_000_000));
+    // Of unknown length (chunked): the limit can only be met while the bytes stream to S3.
+    const bytes = pngOf(7_000_000);
+    const slices = Array.from({ length: Math.ceil(bytes.length / 262_144) }, (_, i) =>
+      bytes.subarray(i * 262_144, (i + 1) * 262_144),
+    );
+    const answer = await unfinishedUpload(a, patient.token, conversation.id, slices, {
+      filename: SECRET_NAME,
+      gapMs: 0,
+      waitMs: 20_000,
+    });
     expect(answer.status, answer.body).toBe(413);
     expect(JSON.parse(answer.body).error.code).toBe('message_too_large');
     expect(await s3.keys(prefix)).toEqual(before);

@@ -1,65 +1,11 @@
 import { readdirSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './helpers/dialects.js';
-import { openConversation, registerUser, type TestUser } from './helpers/http.js';
+import { openConversation, registerUser, type TestUser, unfinishedUpload } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex');
-const BOUNDARY = 'carechat-test-boundary';
-
-/**
- * Starts a multipart upload and sends `bytes` of the file, then waits without ever finishing the
- * body: the answer can only come from a server that decides before it has the whole upload.
- */
-function unfinishedUpload(
-  server: TestServer,
-  user: TestUser,
-  conversationId: string,
-  bytes: Buffer | Buffer[],
-  waitMs = 3000,
-): Promise<{ status: number; body: string }> {
-  const url = new URL(`${server.url}/api/conversations/${conversationId}/attachments`);
-  return new Promise((resolve) => {
-    const req = httpRequest({
-      method: 'POST',
-      host: url.hostname,
-      port: url.port,
-      path: url.pathname,
-      headers: {
-        authorization: `Bearer ${user.token}`,
-        'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
-        'transfer-encoding': 'chunked',
-      },
-    });
-    const timer = setTimeout(() => {
-      req.destroy();
-      resolve({ status: 0, body: 'no answer while the upload was still being sent' });
-    }, waitMs);
-    req.on('response', (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => {
-        body += chunk.toString();
-      });
-      res.on('end', () => {
-        clearTimeout(timer);
-        req.destroy();
-        resolve({ status: res.statusCode ?? 0, body });
-      });
-    });
-    req.on('error', () => {});
-    req.write(
-      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="scan.png"\r\nContent-Type: image/png\r\n\r\n`,
-    );
-    // Several parts go 100 ms apart: the server has read the first before the next arrives.
-    const parts = Array.isArray(bytes) ? bytes : [bytes];
-    parts.forEach((part, i) => {
-      setTimeout(() => req.write(part), i * 100);
-    });
-  });
-}
-
 /** Issue 12, point 12: uploads are checked before they are read, and streamed under a size cap. */
 describe.each(DIALECTS)('uploads on %s', (dialect) => {
   let server: TestServer;
@@ -91,7 +37,7 @@ describe.each(DIALECTS)('uploads on %s', (dialect) => {
   it('refuses a non-participant’s upload before the body has been sent', async () => {
     const c = await openConversation(server.url, doctor, patient);
     const answers = await Promise.all(
-      Array.from({ length: 10 }, () => unfinishedUpload(server, stranger, c.id, PNG)),
+      Array.from({ length: 10 }, () => unfinishedUpload(server.url, stranger.token, c.id, [PNG])),
     );
     for (const answer of answers) {
       expect(answer.status, answer.body).toBe(403);
@@ -103,17 +49,15 @@ describe.each(DIALECTS)('uploads on %s', (dialect) => {
   it('refuses an oversize upload as soon as it passes the limit, keeping none of it', async () => {
     const c = await openConversation(server.url, doctor, patient);
     const before = storedFiles();
-    const answer = await unfinishedUpload(
-      server,
-      patient,
-      c.id,
+    const answer = await unfinishedUpload(server.url, patient.token, c.id, [
       Buffer.concat([PNG, Buffer.alloc(64 * 1024)]),
-    );
+    ]);
     expect(answer.status, answer.body).toBe(413);
     expect(JSON.parse(answer.body).error.code).toBe('message_too_large');
     expect(storedFiles()).toEqual(before);
     // The limit passed while the server waits for more.
-    const slow = await unfinishedUpload(server, patient, c.id, [
+    // Two parts 100 ms apart: the server has read the first before the next arrives.
+    const slow = await unfinishedUpload(server.url, patient.token, c.id, [
       Buffer.concat([PNG, Buffer.alloc(3000)]),
       Buffer.alloc(3000),
     ]);
@@ -123,12 +67,9 @@ describe.each(DIALECTS)('uploads on %s', (dialect) => {
 
   it('refuses a file that is not an allowed type from its first bytes, without reading the rest', async () => {
     const c = await openConversation(server.url, doctor, patient);
-    const answer = await unfinishedUpload(
-      server,
-      patient,
-      c.id,
+    const answer = await unfinishedUpload(server.url, patient.token, c.id, [
       Buffer.from('#!/bin/sh\nrm -rf / # pretend'),
-    );
+    ]);
     expect(answer.status, answer.body).toBe(400);
     expect(JSON.parse(answer.body).error.code).toBe('invalid_request');
   });

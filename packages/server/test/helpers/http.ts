@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import type { AuthResponse, Conversation, Message, User } from '@carechat/protocol';
 
 export interface HttpResult<T = unknown> {
@@ -99,5 +100,58 @@ export async function sendHttp(
   return request(baseUrl, 'POST', `/api/conversations/${conversationId}/messages`, {
     token: by.token,
     body: { client_msg_id: clientMsgId, content },
+  });
+}
+
+const UPLOAD_BOUNDARY = 'carechat-test-boundary';
+
+/**
+ * Starts a multipart upload of one file (chunked: its length is unknown), sends `parts` of its
+ * bytes `gapMs` apart and never finishes the body: the answer can only come from a server that
+ * decides before it has the whole upload. Status 0 when no answer came within `waitMs`.
+ */
+export function unfinishedUpload(
+  baseUrl: string,
+  token: string,
+  conversationId: string,
+  parts: readonly Buffer[],
+  options: { filename?: string; gapMs?: number; waitMs?: number } = {},
+): Promise<{ status: number; body: string }> {
+  const url = new URL(`${baseUrl}/api/conversations/${conversationId}/attachments`);
+  const { filename = 'scan.png', gapMs = 100, waitMs = 3000 } = options;
+  return new Promise((resolve) => {
+    const req = httpRequest({
+      method: 'POST',
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': `multipart/form-data; boundary=${UPLOAD_BOUNDARY}`,
+        'transfer-encoding': 'chunked',
+      },
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      resolve({ status: 0, body: 'no answer while the upload was still being sent' });
+    }, waitMs);
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      res.on('end', () => {
+        clearTimeout(timer);
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+    });
+    req.on('error', () => {});
+    req.write(
+      `--${UPLOAD_BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: image/png\r\n\r\n`,
+    );
+    parts.forEach((part, i) => {
+      setTimeout(() => req.write(part), i * gapMs);
+    });
   });
 }

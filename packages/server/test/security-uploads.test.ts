@@ -55,8 +55,8 @@ describe.each(DIALECTS)('uploads on %s', (dialect) => {
     expect(answer.status, answer.body).toBe(413);
     expect(JSON.parse(answer.body).error.code).toBe('message_too_large');
     expect(storedFiles()).toEqual(before);
-    // The limit passed while the server waits for more.
-    // Two parts 100 ms apart: the server has read the first before the next arrives.
+    // The limit passed while the server waits for more: two parts 100 ms apart, so the server has
+    // read the first before the next arrives.
     const slow = await unfinishedUpload(server.url, patient.token, c.id, [
       Buffer.concat([PNG, Buffer.alloc(3000)]),
       Buffer.alloc(3000),

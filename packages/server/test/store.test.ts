@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../src/core/ids.js';
-import type { MessageRecord, ParticipantRecord, Store } from '../src/core/ports/store.js';
+import type { MessageRecord, Store } from '../src/core/ports/store.js';
 import { StoreConflictError } from '../src/core/ports/store.js';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/dialects.js';
+import { seedConversation, seedUser } from './helpers/store-pair.js';
 
 const NOW = '2026-01-05T10:00:00.000Z';
 
@@ -18,47 +19,8 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     await testStore.dispose();
   });
 
-  async function user(name = 'U'): Promise<string> {
-    const id = newId('usr');
-    await store.insertUser({
-      id,
-      email: `${id}@example.test`,
-      name,
-      role: 'patient',
-      passwordHash: null,
-      createdAt: NOW,
-    });
-    return id;
-  }
-
-  async function conversation(userIds: string[]): Promise<string> {
-    const id = newId('cnv');
-    const participants: ParticipantRecord[] = userIds.map((userId) => ({
-      conversationId: id,
-      userId,
-      joinedAt: NOW,
-      lastReadSeq: 0,
-      lastDeliveredSeq: 0,
-      muted: false,
-      pinned: false,
-    }));
-    await store.transaction((tx) =>
-      tx.conversations.insertConversation(
-        {
-          id,
-          kind: userIds.length === 2 ? 'direct' : 'group',
-          directKey: userIds.length === 2 ? [...userIds].sort().join(':') : null,
-          appointmentId: null,
-          createdBy: userIds[0]!,
-          createdAt: NOW,
-          lastSeq: 0,
-          lastActivityAt: NOW,
-        },
-        participants,
-      ),
-    );
-    return id;
-  }
+  const user = (name = 'U') => seedUser(store, NOW, name);
+  const conversation = (userIds: string[]) => seedConversation(store, NOW, userIds);
 
   function append(conversationId: string, senderId: string, clientMsgId: string, content = 'hello') {
     return store.appendMessage({
@@ -95,7 +57,7 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
         {
           id,
           kind: 'direct',
-          directKey: [a, b].sort().join(':'),
+          directKey: [a, b].join(':'),
           appointmentId: null,
           createdBy: b,
           createdAt: NOW,

@@ -14,7 +14,9 @@ describe('typing indicators and presence', () => {
 
   beforeAll(async () => {
     server = await startServer({
-      env: { TYPING_TTL_MS: '400', PRESENCE_GRACE_MS: '300', HEARTBEAT_MS: '150' },
+      // 300 ms, not less: a test process slowed by the suites beside it missed a 150 ms ping and had
+      // its socket closed as unresponsive (its typing never reached the other side).
+      env: { TYPING_TTL_MS: '400', PRESENCE_GRACE_MS: '300', HEARTBEAT_MS: '300' },
     });
   });
   afterEach(async () => {

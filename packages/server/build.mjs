@@ -37,6 +37,9 @@ export async function buildServer(outdir = join(here, 'dist')) {
     format: 'esm',
     target: 'node20',
     external,
+    // What only some nodes use (the Redis bus, the PostgreSQL store) is a chunk of its own, loaded
+    // when configured: a node on SQLite starts without loading their clients.
+    splitting: true,
     conditions: ['@carechat/source'],
     // Stack traces of the built server name src/ (bin/carechat.mjs turns source maps on).
     sourcemap: 'linked',

@@ -6,8 +6,6 @@ import type { Metrics } from '../metrics.js';
 import { IpcBus, type IpcChannel } from '../workers/ipc-bus.js';
 import { IpcPresence } from '../workers/ipc-presence.js';
 import { MemoryBus } from './memory-bus.js';
-import { RedisBus } from './redis-bus.js';
-import { RedisPresence } from './redis-presence.js';
 
 export interface OpenedBus {
   bus: Bus;
@@ -33,6 +31,11 @@ export async function openBus(
     const bus = new MemoryBus();
     return { bus, close: () => bus.close() };
   }
+  // Loaded only here: a node without Redis never loads its client (ioredis) at start.
+  const [{ RedisBus }, { RedisPresence }] = await Promise.all([
+    import('./redis-bus.js'),
+    import('./redis-presence.js'),
+  ]);
   const bus = new RedisBus({
     url: config.redisUrl,
     prefix: config.redisPrefix,

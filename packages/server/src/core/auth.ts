@@ -75,7 +75,7 @@ export class AuthService {
     // them until an admin has approved the account (core/users.ts isReachable).
     const status =
       input.role === 'practitioner' && this.o.practitionerSignup === 'pending' ? 'pending' : 'active';
-    checkPasswordStrength(input.password, [input.email, input.name]);
+    await checkPasswordStrength(input.password, [input.email, input.name]);
     const now = this.o.clock.now().toISOString();
     const user = {
       id: newId('usr'),
@@ -142,7 +142,7 @@ export class AuthService {
    * the first admin who approves practitioners when no host platform pushes admins in.
    */
   async createAdmin(input: { email: string; name: string; password: string }): Promise<User> {
-    checkPasswordStrength(input.password, [input.email, input.name]);
+    await checkPasswordStrength(input.password, [input.email, input.name]);
     const user: UserRecord = {
       id: newId('usr'),
       email: input.email.trim().toLowerCase(),

@@ -4,7 +4,6 @@ import type { Store } from '../core/ports/store.js';
 import { KyselyStore } from './kysely-store.js';
 import { MAX_BATCHES_IN_FLIGHT } from './message-batcher.js';
 import { migrations } from './migrations/index.js';
-import { createPostgresDb } from './postgres.js';
 import type { Database } from './schema.js';
 import { createSqliteDb } from './sqlite.js';
 
@@ -27,6 +26,7 @@ export async function openStore(options: OpenStoreOptions): Promise<KyselyStore>
     await migrateToLatest(db, dialect === 'postgres' ? (options.schema ?? 'public') : undefined);
   }
   if (dialect === 'postgres') {
+    const { createPostgresDb } = await import('./postgres.js');
     // Group commits get connections of their own (one per batch in flight), apart from the reads.
     const writeDb = await createPostgresDb(options.url, options.schema, MAX_BATCHES_IN_FLIGHT);
     return new KyselyStore(db, dialect, { writeDb });
@@ -45,6 +45,8 @@ async function connect(
     return { db, dialect: 'sqlite', sqliteDatabase: database };
   }
   if (/^postgres(ql)?:\/\//.test(options.url)) {
+    // Loaded only here: a node on SQLite never loads the PostgreSQL client (pg) at start.
+    const { createPostgresDb } = await import('./postgres.js');
     return { db: await createPostgresDb(options.url, options.schema, options.poolSize), dialect: 'postgres' };
   }
   throw new Error('DATABASE_URL must start with sqlite: or postgres://');

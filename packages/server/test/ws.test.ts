@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import type { Conversation, Message } from '@carechat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './helpers/dialects.js';
@@ -99,6 +100,47 @@ describe.each(DIALECTS)('WebSocket door on %s', (dialect) => {
     expect(history.body.messages[0]).toMatchObject({ message_id: ack.message_id, seq: ack.seq });
     await eveSocket.roundTrip();
     expect(eveSocket.frames.some((f) => f.type === 'chat_message')).toBe(false);
+  });
+
+  it('writes the frames of one event to a socket in one call: a recipient’s chat_message and notification', async () => {
+    const bobSocket = await connect('/ws', { token: bob.token });
+    // Every write the server makes to each of its sockets, as the chunks of each call.
+    const calls = new Map<Socket, string[]>();
+    const record = (socket: Socket, written: string) => {
+      if (socket.localPort !== port) return;
+      calls.set(socket, [...(calls.get(socket) ?? []), written]);
+    };
+    const port = Number(new URL(server.url).port);
+    const writev = Socket.prototype._writev!;
+    const write = Socket.prototype._write;
+    Socket.prototype._writev = function (chunks, callback) {
+      record(this, chunks.map((c) => String(c.chunk)).join(''));
+      return writev.call(this, chunks, callback);
+    };
+    Socket.prototype._write = function (chunk, encoding, callback) {
+      record(this, String(chunk));
+      return write.call(this, chunk, encoding, callback);
+    };
+    try {
+      const sent = await sendHttp(server.url, alice, conversation.id, 'One write for both frames');
+      const id = sent.body.message.message_id;
+      await bobSocket.next('notification', (f) => f.message_id === id);
+      await bobSocket.roundTrip();
+      // On each socket, the calls that carried this message's frames (Alice's HTTP answer carries
+      // the id too, in no frame).
+      const perSocket = [...calls.values()].map((written) =>
+        written.filter((w) => w.includes(id) && /"type":"(chat_message|notification|message_sent)"/.test(w)),
+      );
+      const carrying = perSocket.filter((written) => written.length > 0);
+      expect(carrying.length).toBeGreaterThan(0);
+      for (const written of carrying) expect(written).toHaveLength(1);
+      expect(
+        carrying.some(([w]) => w!.includes('"type":"chat_message"') && w!.includes('"type":"notification"')),
+      ).toBe(true);
+    } finally {
+      Socket.prototype._writev = writev;
+      Socket.prototype._write = write;
+    }
   });
 
   it('a retried client_msg_id is acknowledged again with the stored message, not stored twice', async () => {

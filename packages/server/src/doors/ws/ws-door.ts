@@ -98,7 +98,7 @@ export function attachWsDoor(
         if (!admission.admitted) return refuseHandshake(wss, request, socket, head, admission.refusal);
         wss.handleUpgrade(request, socket, head, (ws) => {
           const profile = sidebar ? 'seed001' : conversationId === undefined ? 'ws' : 'seed004';
-          const sink = new WsSink(ws, profile, admission.actor.userId);
+          const sink = new WsSink(ws, socket, profile, admission.actor.userId);
           const session = live.open(admission.actor, sink, {
             door,
             release: admission.release,
@@ -155,11 +155,15 @@ export function attachWsDoor(
  */
 class WsSink implements LiveSink {
   #alive = true;
+  /** Frames written in this tick wait in the socket until its end (see write). */
+  #corked = false;
   /** Seed 001's frames name both people of a 1:1 conversation, which gap fills must carry too. */
   readonly needsMessageContext: boolean;
 
   constructor(
     private readonly ws: WebSocket,
+    /** The socket under `ws`, held back within a tick so that its frames go out together. */
+    private readonly socket: Duplex,
     /** Which wire this socket speaks: the protocol's, or a seed's profile (doors/compat). */
     private readonly profile: 'ws' | 'seed001' | 'seed004',
     private readonly userId: string,
@@ -204,7 +208,19 @@ class WsSink implements LiveSink {
   }
 
   private write(frame: ServerFrame | SidebarFrame): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(jsonFrame(frame));
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    // A message reaches its recipient as a chat_message and a notification, a sender as its ack
+    // among others' messages: everything written to one socket in one tick leaves in one system
+    // call, not one per frame (on loopback each call also runs the receiving side of TCP).
+    if (!this.#corked) {
+      this.#corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.ws.send(jsonFrame(frame));
   }
 }
 

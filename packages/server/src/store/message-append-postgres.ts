@@ -2,19 +2,22 @@ import { type Kysely, sql } from 'kysely';
 import { AppendRefusedError, type AppendResult, type NewMessage } from '../core/ports/message-store.js';
 import { toAuditRow } from './audit-row.js';
 import { idempotencyKey, toMessageRecord } from './message-row.js';
+import { executePrepared } from './postgres-prepared.js';
 import type { Database, MessagesTable } from './schema.js';
 
 /**
  * THE way messages are appended on PostgreSQL, a batch or a single message alike: ONE statement
  * (its own transaction), in one round trip. On a busy machine each round trip costs a wake-up of
- * two processes, and that, not the work, dominated batch time.
+ * two processes, and that, not the work, dominated batch time. Its text is the same for every
+ * batch (the inputs travel as one array per column), so each connection prepares it once.
  *
  * Step by step, as CTEs: the inputs; the ones already stored (idempotency); the first occurrence
  * of each new key, numbered per conversation in arrival order; the conversations locked in id
  * order (two nodes' batches cannot deadlock); their last_seq bumped by the count; the messages
  * inserted with seq = new last_seq - count + rank; the senders' read markers moved to their last
- * message (a sender who is not a participant gets no row, and is refused); their attachments bound (each must be an unsent upload of the sender to the
- * conversation) and their audit rows written. A unique violation (another node stored the same
+ * message (a sender who is not a participant gets no row, and is refused); their attachments
+ * bound (each must be an unsent upload of the sender to the conversation) and their audit rows
+ * written. A unique violation (another node stored the same
  * client_msg_id meanwhile) or an attachment that could not be bound fails the statement as a
  * whole, so nothing of it is written; the batcher then retries one message at a time.
  */
@@ -22,24 +25,43 @@ export async function appendPostgresBatch(
   db: Kysely<Database>,
   inputs: readonly NewMessage[],
 ): Promise<Array<AppendResult | Error>> {
-  const result = await batchStatement(inputs).execute(db);
-  return toResults(inputs, result.rows);
+  // Its text depends only on whether attachments are bound: two prepared statements in all.
+  const rows = await executePrepared<MessagesTable & { kind: 'new' | 'old' }>(
+    db,
+    bindsAttachments(inputs) ? 'carechat_append_attached' : 'carechat_append',
+    batchStatement(inputs).compile(db),
+  );
+  return toResults(inputs, rows);
+}
+
+/**
+ * What the statement answers, named: a `*` would grow with a column a later migration adds, and
+ * a prepared statement whose answer changes shape fails ("cached plan must not change result
+ * type") on every node still running while another migrates.
+ */
+const MESSAGE_COLUMNS = sql.raw(
+  'id, conversation_id, seq, sender_id, client_msg_id, content, reply_to, attachments, created_at, edited_at, deleted_at',
+);
+
+function bindsAttachments(inputs: readonly NewMessage[]): boolean {
+  return inputs.some((m) => m.attachments.length > 0);
 }
 
 /** The statement itself (exported for EXPLAIN when tuning). */
 export function batchStatement(inputs: readonly NewMessage[]) {
-  const rows = sql.join(
-    inputs.map(
-      (m, i) => sql`(cast(${i} as integer), cast(${m.id} as text), cast(${m.conversationId} as text),
-        cast(${m.senderId} as text), cast(${m.clientMsgId} as text), cast(${m.content} as text),
-        cast(${m.replyTo} as text), cast(${JSON.stringify(m.attachments)} as text), cast(${m.createdAt} as text),
-        cast(${JSON.stringify(m.attachments.map((a) => a.id))} as jsonb),
-        cast(${m.audit ? JSON.stringify(toAuditRow(m.audit)) : null} as jsonb))`,
-    ),
-  );
-  // Binding and its check are planned only for batches that carry attachments (most carry none,
-  // and PostgreSQL plans this statement anew for every batch).
-  const withAttachments = inputs.some((m) => m.attachments.length > 0);
+  // One array per column, whatever the batch's size: the statement's text never changes, so each
+  // connection parses and plans it once (see appendPostgresBatch), not once per batch.
+  const column = <T>(of: (m: NewMessage, i: number) => T) => inputs.map(of);
+  const input = sql`select * from unnest(
+      cast(${column((_m, i) => i)} as integer[]), cast(${column((m) => m.id)} as text[]),
+      cast(${column((m) => m.conversationId)} as text[]), cast(${column((m) => m.senderId)} as text[]),
+      cast(${column((m) => m.clientMsgId)} as text[]), cast(${column((m) => m.content)} as text[]),
+      cast(${column((m) => m.replyTo)} as text[]), cast(${column((m) => JSON.stringify(m.attachments))} as text[]),
+      cast(${column((m) => m.createdAt)} as text[]),
+      cast(${column((m) => JSON.stringify(m.attachments.map((a) => a.id)))} as jsonb[]),
+      cast(${column((m) => (m.audit ? JSON.stringify(toAuditRow(m.audit)) : null))} as jsonb[]))`;
+  // Binding and its check are in the plan only of batches that carry attachments (most carry none).
+  const withAttachments = bindsAttachments(inputs);
   const binding = withAttachments
     ? sql`,
     bound as (
@@ -62,16 +84,16 @@ export function batchStatement(inputs: readonly NewMessage[]) {
     )`
     : sql``;
   const results = withAttachments
-    ? sql`select 'new' as kind, inserted.* from inserted, checked where checked.ok = 0
+    ? sql`select 'new' as kind, ${MESSAGE_COLUMNS} from inserted, checked where checked.ok = 0
     union all
-    select 'old' as kind, existing.* from existing, checked where checked.ok = 0`
-    : sql`select 'new' as kind, inserted.* from inserted
+    select 'old' as kind, ${MESSAGE_COLUMNS} from existing, checked where checked.ok = 0`
+    : sql`select 'new' as kind, ${MESSAGE_COLUMNS} from inserted
     union all
-    select 'old' as kind, existing.* from existing`;
+    select 'old' as kind, ${MESSAGE_COLUMNS} from existing`;
   return sql<MessagesTable & { kind: 'new' | 'old' }>`
     with input (idx, id, conversation_id, sender_id, client_msg_id, content, reply_to, attachments, created_at,
       attachment_ids, audit) as (
-      values ${rows}
+      ${input}
     ),
     existing as (
       select m.* from input i cross join lateral (

@@ -27,7 +27,8 @@ export function isConnectionFailure(error: unknown): boolean {
   );
 }
 
-function translate(error: unknown): never {
+/** Rethrows a connection failure as `unavailable`, and any other error as it is. */
+export function translate(error: unknown): never {
   if (isConnectionFailure(error)) {
     throw Object.assign(
       new CoreError('unavailable', 'The database is not reachable; retry shortly.', { retryAfter: 1 }),

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { withAvailability } from './postgres-availability.js';
+import { registerPool } from './postgres-prepared.js';
 import { TableNamesIntrospector } from './postgres-table-names.js';
 import type { Database } from './schema.js';
 
@@ -43,10 +44,13 @@ export async function createPostgresDb(
   pool.on('connect', (client) => client.on('error', () => {}));
   pool.on('error', () => {});
   const dialect = withAvailability(new PostgresDialect({ pool }));
-  return new Kysely<Database>({
+  const db = new Kysely<Database>({
     // The migrator's questions answered from table names only (postgres-table-names.ts).
     dialect: { ...dialect, createIntrospector: (db) => new TableNamesIntrospector(db) },
   });
+  // Statements prepared on the pool's connections run beside Kysely's (postgres-prepared.ts).
+  registerPool(db, pool);
+  return db;
 }
 
 /** Drops a schema made by createPostgresDb (test clean-up). */

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { newId } from '../src/core/ids.js';
+import type { NewMessage } from '../src/core/ports/message-store.js';
+import { appendPostgresBatch } from '../src/store/message-append-postgres.js';
+import { openStore } from '../src/store/open-store.js';
+import { createPostgresDb, dropPostgresSchema } from '../src/store/postgres.js';
+import { DIALECTS, TEST_DATABASE_URL } from './helpers/dialects.js';
+import { seedPair } from './helpers/store-pair.js';
+
+const NOW = '2026-01-05T10:00:00.000Z';
+
+/**
+ * PostgreSQL's message append is one statement whose text never changes, prepared once per
+ * connection (store/postgres-prepared.ts) rather than parsed and planned for every batch.
+ */
+describe.runIf(DIALECTS.includes('postgres'))('the PostgreSQL append, prepared', () => {
+  it('is prepared on the connection that runs it and keeps working when a migration adds a column', async () => {
+    const schema = `t_${process.pid}_${randomBytes(6).toString('hex')}`;
+    const store = await openStore({ url: TEST_DATABASE_URL, schema });
+    // One connection: what the append prepared is visible to the next query.
+    const db = await createPostgresDb(TEST_DATABASE_URL, schema, 1);
+    try {
+      const { conversationId, a } = await seedPair(store, NOW);
+      const input = (clientMsgId: string, content: string): NewMessage => ({
+        id: newId('msg'),
+        conversationId,
+        senderId: a,
+        clientMsgId,
+        content,
+        replyTo: null,
+        attachments: [],
+        createdAt: NOW,
+      });
+      // The columns travel as arrays: quotes, backslashes, braces and commas come back as sent.
+      const awkward = 'A "quote", a \\ backslash, {braces} and ünïcode';
+      const [first] = await appendPostgresBatch(db, [input('one', awkward)]);
+      expect(first).toMatchObject({ created: true, message: { seq: 1, content: awkward } });
+      const prepared = await sql<{ name: string }>`select name from pg_prepared_statements`.execute(db);
+      expect(prepared.rows.map((r) => r.name)).toContain('carechat_append');
+
+      // A node still running while another one migrates: a statement answering `*` would now fail
+      // with "cached plan must not change result type".
+      await sql`alter table messages add column added_later text`.execute(db);
+      const results = await appendPostgresBatch(db, [
+        input('two', 'b'),
+        input('three', 'c'),
+        input('one', 'again'),
+      ]);
+      expect(results.map((r) => (r instanceof Error ? r.message : [r.created, r.message.seq]))).toEqual([
+        [true, 2],
+        [true, 3],
+        [false, 1],
+      ]);
+    } finally {
+      await db.destroy();
+      await store.close();
+      await dropPostgresSchema(TEST_DATABASE_URL, schema);
+    }
+  });
+});

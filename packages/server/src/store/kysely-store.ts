@@ -21,6 +21,7 @@ import { toMessageRecord } from './message-row.js';
 import { KyselyPracticeStore } from './practice-kysely-store.js';
 import { readsInOneQuery } from './reads-in-one-query.js';
 import type { Database } from './schema.js';
+import { advancePostgresMarkers } from './small-writes-postgres.js';
 import type { MarkerAdvance, SessionTouch } from './small-writes-sqlite.js';
 import { SqliteMessageWriter } from './sqlite-writer.js';
 import { TickBatcher } from './tick-batcher.js';
@@ -156,6 +157,17 @@ export class KyselyStore implements Store {
       this.touchSession = (sessionId, at) => touches.add({ sessionId, at });
     }
     this.#writeDb = options.writeDb;
+    if (dialect === 'postgres') {
+      // The same on PostgreSQL: one statement and one commit for the receipts of a turn.
+      const writeDb = options.writeDb ?? db;
+      const markers = new TickBatcher((advances: readonly MarkerAdvance[]) =>
+        advancePostgresMarkers(writeDb, advances),
+      );
+      this.advanceReadMarker = (conversationId, userId, seq) =>
+        markers.add({ column: 'last_read_seq', conversationId, userId, seq });
+      this.advanceDeliveryMarker = (conversationId, userId, seq) =>
+        markers.add({ column: 'last_delivered_seq', conversationId, userId, seq });
+    }
     const writeBatch = this.appendPath(options.sqliteDatabase);
     this.#batcher = new MessageBatcher(
       writeBatch,

@@ -135,10 +135,21 @@ export function batchStatement(inputs: readonly NewMessage[]) {
       from numbered nb join bumped b on b.id = nb.conversation_id
       returning *
     ),
+    -- The senders' rows locked in key order, as the receipts' statement locks its rows
+    -- (small-writes-postgres.ts): two statements moving several markers never wait in a circle.
+    readers as (
+      select p.conversation_id, p.user_id from participants p
+      join (select distinct conversation_id, sender_id from inserted) s
+        on s.conversation_id = p.conversation_id and s.sender_id = p.user_id
+      order by p.conversation_id, p.user_id
+      for update of p
+    ),
     marked as (
       update participants p set last_read_seq = r.seq
-      from (select conversation_id, sender_id, max(seq) as seq from inserted group by conversation_id, sender_id) r
+      from (select conversation_id, sender_id, max(seq) as seq from inserted group by conversation_id, sender_id) r,
+        readers l
       where p.conversation_id = r.conversation_id and p.user_id = r.sender_id and p.last_read_seq < r.seq
+        and l.conversation_id = p.conversation_id and l.user_id = p.user_id
       returning 1
     ),
     audited as (

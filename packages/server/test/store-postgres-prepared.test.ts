@@ -12,10 +12,11 @@ import { seedPair } from './helpers/store-pair.js';
 const NOW = '2026-01-05T10:00:00.000Z';
 
 /**
- * PostgreSQL's message append is one statement whose text never changes, prepared once per
- * connection (store/postgres-prepared.ts) rather than parsed and planned for every batch.
+ * PostgreSQL's message append and its receipts' markers are one statement each whose text never
+ * changes, prepared once per connection (store/postgres-prepared.ts) rather than parsed and
+ * planned for every batch.
  */
-describe.runIf(DIALECTS.includes('postgres'))('the PostgreSQL append, prepared', () => {
+describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL statements prepared once', () => {
   it('is prepared on the connection that runs it and keeps working when a migration adds a column', async () => {
     const schema = `t_${process.pid}_${randomBytes(6).toString('hex')}`;
     const store = await openStore({ url: TEST_DATABASE_URL, schema });
@@ -55,6 +56,46 @@ describe.runIf(DIALECTS.includes('postgres'))('the PostgreSQL append, prepared',
       ]);
     } finally {
       await db.destroy();
+      await store.close();
+      await dropPostgresSchema(TEST_DATABASE_URL, schema);
+    }
+  });
+
+  it('moves the receipts of one turn in one statement: forward only, capped, each kind on its own', async () => {
+    const schema = `t_${process.pid}_${randomBytes(6).toString('hex')}`;
+    const store = await openStore({ url: TEST_DATABASE_URL, schema });
+    try {
+      const { conversationId: c, a, b } = await seedPair(store, NOW);
+      for (let i = 1; i <= 7; i++) {
+        await store.appendMessage({
+          id: newId('msg'),
+          conversationId: c,
+          senderId: a,
+          clientMsgId: `m-${i}`,
+          content: 'x',
+          replyTo: null,
+          attachments: [],
+          createdAt: NOW,
+        });
+      }
+      // One turn: one statement. Each caller learns its marker as stored after the whole turn.
+      const moves = await Promise.all([
+        store.advanceDeliveryMarker(c, b, 3),
+        store.advanceDeliveryMarker(c, b, 5),
+        store.advanceDeliveryMarker(c, b, 1_000),
+        store.advanceDeliveryMarker('cnv_missing', b, 3),
+      ]);
+      expect(moves).toEqual([7, 7, 7, 0]);
+      // A turn of delivery receipts left the read marker alone, and one of read receipts the
+      // delivery marker.
+      const [read] = await Promise.all([store.advanceReadMarker(c, b, 2), store.advanceReadMarker(c, b, 4)]);
+      expect(read).toBe(4);
+      const [participant] = (await store.listParticipants([c])).filter((p) => p.userId === b);
+      expect(participant).toMatchObject({ lastReadSeq: 4, lastDeliveredSeq: 7 });
+      // Never backwards.
+      expect(await store.advanceReadMarker(c, b, 1)).toBe(4);
+      expect(await store.advanceDeliveryMarker(c, b, 2)).toBe(7);
+    } finally {
       await store.close();
       await dropPostgresSchema(TEST_DATABASE_URL, schema);
     }

@@ -17,9 +17,9 @@ import type { Database, MessagesTable } from './schema.js';
  * inserted with seq = new last_seq - count + rank; the senders' read markers moved to their last
  * message (a sender who is not a participant gets no row, and is refused); their attachments
  * bound (each must be an unsent upload of the sender to the conversation) and their audit rows
- * written. A unique violation (another node stored the same
- * client_msg_id meanwhile) or an attachment that could not be bound fails the statement as a
- * whole, so nothing of it is written; the batcher then retries one message at a time.
+ * written. A unique violation (another node stored the same client_msg_id meanwhile) or an
+ * attachment that could not be bound fails the statement as a whole, so nothing of it is
+ * written; the batcher then retries one message at a time.
  */
 export async function appendPostgresBatch(
   db: Kysely<Database>,

@@ -38,8 +38,18 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL statements prepared on
       const awkward = 'A "quote", a \\ backslash, {braces} and ünïcode';
       const [first] = await appendPostgresBatch(db, [input('one', awkward)]);
       expect(first).toMatchObject({ created: true, message: { seq: 1, content: awkward } });
+      // A statement that fails (an attachment that is not the sender's upload) is an answer: the
+      // connection, and what it prepared, stay.
+      const unbindable = {
+        ...input('with-file', 'see attached'),
+        attachments: [{ id: 'att_nobody', name: 'x.pdf', content_type: 'application/pdf', size: 1 }],
+      };
+      await expect(appendPostgresBatch(db, [unbindable])).rejects.toThrow(/attachment not bindable/);
       const prepared = await sql<{ name: string }>`select name from pg_prepared_statements`.execute(db);
-      expect(prepared.rows.map((r) => r.name)).toContain('carechat_append');
+      expect(prepared.rows.map((r) => r.name).sort()).toEqual([
+        'carechat_append',
+        'carechat_append_attached',
+      ]);
 
       // A node still running while another one migrates: a statement answering `*` would now fail
       // with "cached plan must not change result type".

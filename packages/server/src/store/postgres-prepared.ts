@@ -25,8 +25,16 @@ export async function executePrepared<R>(
 ): Promise<R[]> {
   const pool = pools.get(db);
   if (!pool) return (await db.executeQuery<R>(query)).rows as R[];
-  const result = await pool
-    .query({ name, text: query.sql, values: [...query.parameters] })
-    .catch((error: unknown) => translate(error));
-  return result.rows as R[];
+  // Checked out and given back as Kysely does: `pool.query` would close the connection on any
+  // error of the statement (a unique violation is an answer), and its prepared statements with
+  // it. A connection that failed is not queryable any more, and the pool drops it on release.
+  const client = await pool.connect().catch((error: unknown) => translate(error));
+  try {
+    const result = await client.query({ name, text: query.sql, values: [...query.parameters] });
+    return result.rows as R[];
+  } catch (error) {
+    translate(error);
+  } finally {
+    client.release();
+  }
 }

@@ -25,6 +25,8 @@ export class RecordingClient {
       this.wake();
     });
     this.client.on('state', () => this.wake());
+    // Edits, deletes and reactions change a message already handed over.
+    this.client.on('message_updated', () => this.wake());
   }
 
   /** Messages of one conversation in the order they were handed over. */

@@ -98,8 +98,12 @@ export function sseDriver(target: DoorTarget): DoorDriver {
   };
 }
 
-/** How long a poll must have been outstanding before the server surely holds it open. */
-const LISTENING_MS = 100;
+/**
+ * How long a poll must have been outstanding before the server surely holds it open. 100 ms was
+ * too short under the full suite on two cores: a typing frame went out before the server had
+ * read the poll, and was not kept (CI, 2026-11-28).
+ */
+const LISTENING_MS = 400;
 
 /** A long-poll client: `GET /api/events?cursor=…` again and again, each answer's cursor next. */
 class LongPoll implements EventSource {

@@ -4,7 +4,8 @@ import { CoreError } from './errors.js';
 /** zxcvbn's "safely unguessable" (0 … 4): common passwords, keyboard walks and repeats score below. */
 const MIN_SCORE = 3;
 
-let checker: ZxcvbnFactory | undefined;
+/** Loaded once; callers that come while it loads wait for the same load, in the order they came. */
+let checker: Promise<ZxcvbnFactory> | undefined;
 
 /**
  * Refuses common and too-simple passwords (a maintained list and estimator, not a home-made rule),
@@ -14,9 +15,10 @@ export async function checkPasswordStrength(
   password: string,
   userInputs: readonly string[] = [],
 ): Promise<void> {
-  checker ??= await loadChecker();
+  checker ??= loadChecker();
+  const estimator = await checker;
   const inputs = userInputs.flatMap((s) => s.toLowerCase().split(/[^a-z0-9]+/)).filter((s) => s.length > 2);
-  if (checker.check(password, inputs).score < MIN_SCORE) {
+  if (estimator.check(password, inputs).score < MIN_SCORE) {
     throw new CoreError(
       'invalid_request',
       'This password is too easy to guess (a common password, a pattern or a part of your name or email); choose a longer one, such as a few unrelated words.',

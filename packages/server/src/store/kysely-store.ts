@@ -139,34 +139,30 @@ export class KyselyStore implements Store {
     this.searchMessages = messages.searchMessages.bind(messages);
     this.#writer = options.sqliteWriterFile ? new SqliteMessageWriter(options.sqliteWriterFile) : undefined;
     const writer = this.#writer;
-    if (writer) {
-      // Receipts move markers for every message every device gets, and returning sockets touch
-      // their sessions: on the writer thread, many per commit, never a commit (a disk flush) on
-      // the event loop each.
-      const markers = new TickBatcher((advances: readonly MarkerAdvance[]) =>
-        writer.advanceMarkers(advances),
-      );
+    this.#writeDb = options.writeDb;
+    // Receipts move markers for every message every device gets: the moves of one turn of the
+    // event loop in one write and one commit, on the SQLite writer thread or in one PostgreSQL
+    // statement, never a commit (a disk flush) each.
+    const writeDb = options.writeDb ?? db;
+    const moveMarkers = writer
+      ? (advances: readonly MarkerAdvance[]) => writer.advanceMarkers(advances)
+      : dialect === 'postgres'
+        ? (advances: readonly MarkerAdvance[]) => advancePostgresMarkers(writeDb, advances)
+        : undefined;
+    if (moveMarkers) {
+      const markers = new TickBatcher(moveMarkers);
       this.advanceReadMarker = (conversationId, userId, seq) =>
         markers.add({ column: 'last_read_seq', conversationId, userId, seq });
       this.advanceDeliveryMarker = (conversationId, userId, seq) =>
         markers.add({ column: 'last_delivered_seq', conversationId, userId, seq });
+    }
+    if (writer) {
+      // Returning sockets touch their sessions: on the writer thread too, many per commit.
       const touches = new TickBatcher(async (list: readonly SessionTouch[]) => {
         await writer.touchSessions(list);
         return list.map(() => undefined);
       });
       this.touchSession = (sessionId, at) => touches.add({ sessionId, at });
-    }
-    this.#writeDb = options.writeDb;
-    if (dialect === 'postgres') {
-      // The same on PostgreSQL: one statement and one commit for the receipts of a turn.
-      const writeDb = options.writeDb ?? db;
-      const markers = new TickBatcher((advances: readonly MarkerAdvance[]) =>
-        advancePostgresMarkers(writeDb, advances),
-      );
-      this.advanceReadMarker = (conversationId, userId, seq) =>
-        markers.add({ column: 'last_read_seq', conversationId, userId, seq });
-      this.advanceDeliveryMarker = (conversationId, userId, seq) =>
-        markers.add({ column: 'last_delivered_seq', conversationId, userId, seq });
     }
     const writeBatch = this.appendPath(options.sqliteDatabase);
     this.#batcher = new MessageBatcher(

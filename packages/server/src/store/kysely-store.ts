@@ -21,6 +21,7 @@ import { toMessageRecord } from './message-row.js';
 import { KyselyPracticeStore } from './practice-kysely-store.js';
 import { readsInOneQuery } from './reads-in-one-query.js';
 import type { Database } from './schema.js';
+import { indexPendingMessages } from './search-index-sqlite.js';
 import { advancePostgresMarkers } from './small-writes-postgres.js';
 import type { MarkerAdvance, SessionTouch } from './small-writes-sqlite.js';
 import { SqliteMessageWriter } from './sqlite-writer.js';
@@ -136,9 +137,24 @@ export class KyselyStore implements Store {
     this.listMessageEdits = messages.listMessageEdits.bind(messages);
     this.listReactions = messages.listReactions.bind(messages);
     this.findAttachments = messages.findAttachments.bind(messages);
-    this.searchMessages = messages.searchMessages.bind(messages);
     this.#writer = options.sqliteWriterFile ? new SqliteMessageWriter(options.sqliteWriterFile) : undefined;
     const writer = this.#writer;
+    this.searchMessages = messages.searchMessages.bind(messages);
+    if (dialect === 'sqlite') {
+      // New messages enter SQLite's search index after their commit (search-index-sqlite.ts): a
+      // search first has every message committed before it indexed.
+      const { sqliteDatabase } = options;
+      const indexForSearch = writer
+        ? () => writer.indexForSearch()
+        : () =>
+            this.db
+              .connection()
+              .execute(async () => void (sqliteDatabase && indexPendingMessages(sqliteDatabase)));
+      this.searchMessages = async (...args) => {
+        await indexForSearch();
+        return messages.searchMessages(...args);
+      };
+    }
     this.#writeDb = options.writeDb;
     // Receipts move markers for every message every device gets: the moves of one turn of the
     // event loop in one write and one commit, on the SQLite writer thread or in one PostgreSQL

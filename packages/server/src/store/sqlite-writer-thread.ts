@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
 import type { NewMessage } from '../core/ports/message-store.js';
 import { type AppendOutcome, appendSqliteBatch } from './message-append-sqlite.js';
+import { SearchIndexSchedule } from './search-index-sqlite.js';
 import {
   advanceSqliteMarkers,
   type MarkerAdvance,
@@ -13,14 +14,19 @@ import {
  * The body of the SQLite message-writer thread (store/sqlite-writer.ts). It owns a connection of
  * its own to the same file and writes each batch with `appendSqliteBatch` (or moves read and
  * delivery markers and touches sessions: small-writes-sqlite.ts), so the fsync of a commit (synchronous=FULL)
- * blocks this thread, never the server's event loop.
+ * blocks this thread, never the server's event loop. New messages enter the search index here too,
+ * in bulk after their commit (search-index-sqlite.ts).
  */
 
-/** A batch of messages to append, of markers to move, or of sessions to touch. */
+/**
+ * A batch of messages to append, of markers to move, or of sessions to touch; or a search about to
+ * run, which needs every committed message in the index.
+ */
 export type WriteRequest =
   | { id: number; inputs: NewMessage[] }
   | { id: number; markers: MarkerAdvance[] }
-  | { id: number; touches: SessionTouch[] };
+  | { id: number; touches: SessionTouch[] }
+  | { id: number; indexForSearch: true };
 
 export interface WriteResponse {
   id: number;
@@ -38,6 +44,10 @@ db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.pragma('foreign_keys = ON');
 
+const searchIndex = new SearchIndexSchedule(db);
+// Messages a previous process committed but did not index before it stopped.
+searchIndex.catchUp();
+
 parentPort!.on('message', (request: WriteRequest) => {
   let response: WriteResponse;
   try {
@@ -46,7 +56,14 @@ parentPort!.on('message', (request: WriteRequest) => {
     else if ('touches' in request) {
       touchSqliteSessions(db, request.touches);
       response = { id: request.id };
-    } else response = { id: request.id, results: appendSqliteBatch(db, request.inputs) };
+    } else if ('indexForSearch' in request) {
+      searchIndex.flush();
+      response = { id: request.id };
+    } else {
+      const results = appendSqliteBatch(db, request.inputs);
+      searchIndex.appended(results.filter((r) => 'row' in r && r.created).length);
+      response = { id: request.id, results };
+    }
   } catch (error) {
     response = { id: request.id, error: error instanceof Error ? error.message : String(error) };
   }

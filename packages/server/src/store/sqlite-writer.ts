@@ -59,6 +59,11 @@ export class SqliteMessageWriter {
     await this.request({ id: this.#nextId++, touches: [...touches] });
   }
 
+  /** Indexes every committed message for search (search-index-sqlite.ts) before a search runs. */
+  async indexForSearch(): Promise<void> {
+    await this.request({ id: this.#nextId++, indexForSearch: true });
+  }
+
   private async request(request: WriteRequest): Promise<WriteResponse> {
     if (this.#failed) throw this.#failed;
     const response = await new Promise<WriteResponse>((resolve, reject) => {

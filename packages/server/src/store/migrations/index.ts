@@ -13,6 +13,7 @@ import { signInLinks } from './0011-sign-in-links.js';
 import { deliveryCursors } from './0012-delivery-cursors.js';
 import { doctorReadyDelivery } from './0013-doctor-ready-delivery.js';
 import { signupConfirmations } from './0014-signup-confirmations.js';
+import { searchIndexAfterTheCommit } from './0015-search-index-after-the-commit.js';
 
 /** Every migration, in order. One set serves both dialects. Never edit a shipped migration: add one. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0012-delivery-cursors': deliveryCursors,
   '0013-doctor-ready-delivery': doctorReadyDelivery,
   '0014-signup-confirmations': signupConfirmations,
+  '0015-search-index-after-the-commit': searchIndexAfterTheCommit,
 };

@@ -126,6 +126,21 @@ describe('SQLite search index after the commit, on a file', () => {
     h.indexMatchesMessages();
   });
 
+  it('indexes a backlog in steps, by itself', async () => {
+    const { conversationId, a, b } = await seedPair(h.store, NOW);
+    await Promise.all(
+      Array.from({ length: 450 }, (_, i) => h.send(conversationId, i % 2 ? a : b, `backlog ${i} statin`)),
+    );
+    await until(() => h.waiting() === 0);
+    h.indexMatchesMessages();
+    expect(await h.found(a, 'statin')).toHaveLength(50);
+    expect(
+      h.raw((db) =>
+        db.prepare(`select count(*) as n from messages_fts where messages_fts match 'statin'`).get(),
+      ),
+    ).toEqual({ n: 450 });
+  });
+
   it('checks its index against the messages (the check the other tests rely on)', async () => {
     const { conversationId, a } = await seedPair(h.store, NOW);
     await h.send(conversationId, a, 'warfarin dose changed');

@@ -21,7 +21,7 @@ import { toMessageRecord } from './message-row.js';
 import { KyselyPracticeStore } from './practice-kysely-store.js';
 import { readsInOneQuery } from './reads-in-one-query.js';
 import type { Database } from './schema.js';
-import { indexPendingMessages } from './search-index-sqlite.js';
+import { indexAllPendingMessages } from './search-index-sqlite.js';
 import { advancePostgresMarkers } from './small-writes-postgres.js';
 import type { MarkerAdvance, SessionTouch } from './small-writes-sqlite.js';
 import { SqliteMessageWriter } from './sqlite-writer.js';
@@ -149,7 +149,7 @@ export class KyselyStore implements Store {
         : () =>
             this.db
               .connection()
-              .execute(async () => void (sqliteDatabase && indexPendingMessages(sqliteDatabase)));
+              .execute(async () => void (sqliteDatabase && indexAllPendingMessages(sqliteDatabase)));
       this.searchMessages = async (...args) => {
         await indexForSearch();
         return messages.searchMessages(...args);

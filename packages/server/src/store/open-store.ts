@@ -6,6 +6,7 @@ import { MAX_BATCHES_IN_FLIGHT } from './message-batcher.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 import { createSqliteDb } from './sqlite.js';
+import { leaveCheckpointsToTheWriter } from './wal-checkpoints-sqlite.js';
 
 export interface OpenStoreOptions {
   /** `sqlite:<file>` (or `sqlite::memory:`) or `postgres://…`. */
@@ -34,6 +35,7 @@ export async function openStore(options: OpenStoreOptions): Promise<KyselyStore>
   const file = options.url.slice('sqlite:'.length);
   // An in-memory database cannot be shared with another thread; it writes in-thread.
   const threaded = file !== ':memory:' && options.writerThread !== false;
+  if (threaded && sqliteDatabase) leaveCheckpointsToTheWriter(sqliteDatabase);
   return new KyselyStore(db, dialect, threaded ? { sqliteWriterFile: file } : { sqliteDatabase });
 }
 

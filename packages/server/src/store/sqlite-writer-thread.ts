@@ -9,13 +9,15 @@ import {
   type SessionTouch,
   touchSqliteSessions,
 } from './small-writes-sqlite.js';
+import { WalCheckpoints } from './wal-checkpoints-sqlite.js';
 
 /**
  * The body of the SQLite message-writer thread (store/sqlite-writer.ts). It owns a connection of
  * its own to the same file and writes each batch with `appendSqliteBatch` (or moves read and
  * delivery markers and touches sessions: small-writes-sqlite.ts), so the fsync of a commit (synchronous=FULL)
  * blocks this thread, never the server's event loop. New messages enter the search index here too,
- * in bulk after their commit (search-index-sqlite.ts).
+ * in bulk after their commit (search-index-sqlite.ts), and the WAL is checkpointed here, after the
+ * commits it follows are answered (wal-checkpoints-sqlite.ts).
  */
 
 /**
@@ -44,6 +46,7 @@ db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.pragma('foreign_keys = ON');
 
+const checkpoints = new WalCheckpoints(db);
 const searchIndex = new SearchIndexSchedule(db);
 // Messages a previous process committed but did not index before it stopped.
 searchIndex.catchUp();
@@ -61,11 +64,12 @@ parentPort!.on('message', (request: WriteRequest) => {
       response = { id: request.id };
     } else {
       const results = appendSqliteBatch(db, request.inputs);
-      searchIndex.appended(results.filter((r) => 'row' in r && r.created).length);
+      if (results.some((r) => 'row' in r && r.created)) searchIndex.appended();
       response = { id: request.id, results };
     }
   } catch (error) {
     response = { id: request.id, error: error instanceof Error ? error.message : String(error) };
   }
   parentPort!.postMessage(response);
+  checkpoints.committed();
 });

@@ -43,6 +43,8 @@ export class Ledger {
   readonly ackedAt = new Map<string, { seq: number; conversationId: string }>();
   readonly received = new Map<string, number>();
   readonly latencies: number[] = [];
+  /** When each of `latencies` was sent (ms, the load generator's clock): to see when the slow ones were. */
+  readonly sendTimes: number[] = [];
   outOfOrder = 0;
   errors = 0;
   #lastSeq = new Map<LoadClient, number>();
@@ -66,7 +68,10 @@ export class Ledger {
         const seen = this.received.get(id) ?? 0;
         this.received.set(id, seen + 1);
         const sent = this.sentAt.get(id);
-        if (seen === 0 && sent !== undefined) this.latencies.push(at - sent);
+        if (seen === 0 && sent !== undefined) {
+          this.latencies.push(at - sent);
+          this.sendTimes.push(sent);
+        }
         const last = this.#lastSeq.get(receiver) ?? 0;
         if (frame.seq! <= last) this.outOfOrder += 1;
         else this.#lastSeq.set(receiver, frame.seq!);

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { connectPairs, Ledger, type Pairs, type Result } from './ledger.js';
 import { type BenchCluster, METRICS_KEY } from './servers.js';
 import { ProcessMeter, round } from './stats.js';
@@ -40,6 +41,14 @@ export interface PairsOptions {
   seconds: number;
 }
 
+function timelineOf(ledger: Ledger): string {
+  const order = ledger.sendTimes.map((_, i) => i).sort((x, y) => ledger.sendTimes[x]! - ledger.sendTimes[y]!);
+  const first = ledger.sendTimes[order[0] ?? 0] ?? 0;
+  return order
+    .map((i) => `${(ledger.sendTimes[i]! - first).toFixed(3)} ${ledger.latencies[i]!.toFixed(3)}\n`)
+    .join('');
+}
+
 async function measurePairs(
   cluster: BenchCluster,
   pairs: Pairs,
@@ -54,6 +63,10 @@ async function measurePairs(
   const server = meter.stop();
   await ledger.drain(5000);
   const s = ledger.summary();
+  // BENCH_TIMELINE=<file>: one line per delivered message, "<ms since the first send> <latency ms>", in
+  // send order, to see whether the slow ones come together, and how often (a stall, a timer).
+  const timeline = process.env.BENCH_TIMELINE;
+  if (timeline) writeFileSync(timeline, timelineOf(ledger));
   const metricsAfter = await serverMetrics(cluster);
   const delta = (name: string) => (metricsAfter.get(name) ?? 0) - (metricsBefore.get(name) ?? 0);
   const commits = delta('carechat_commit_latency_seconds_count');

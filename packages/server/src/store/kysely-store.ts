@@ -139,22 +139,15 @@ export class KyselyStore implements Store {
     this.findAttachments = messages.findAttachments.bind(messages);
     this.#writer = options.sqliteWriterFile ? new SqliteMessageWriter(options.sqliteWriterFile) : undefined;
     const writer = this.#writer;
-    this.searchMessages = messages.searchMessages.bind(messages);
-    if (dialect === 'sqlite') {
-      // New messages enter SQLite's search index after their commit (search-index-sqlite.ts): a
-      // search first has every message committed before it indexed.
-      const { sqliteDatabase } = options;
-      const indexForSearch = writer
-        ? () => writer.indexForSearch()
-        : () =>
-            this.db
-              .connection()
-              .execute(async () => void (sqliteDatabase && indexAllPendingMessages(sqliteDatabase)));
-      this.searchMessages = async (...args) => {
-        await indexForSearch();
-        return messages.searchMessages(...args);
-      };
-    }
+    // New messages enter SQLite's search index after their commit (search-index-sqlite.ts): a
+    // search first has every message committed before it indexed.
+    const indexForSearch = this.searchIndexPath(options.sqliteDatabase);
+    this.searchMessages = indexForSearch
+      ? async (...args) => {
+          await indexForSearch();
+          return messages.searchMessages(...args);
+        }
+      : messages.searchMessages.bind(messages);
     this.#writeDb = options.writeDb;
     // Receipts move markers for every message every device gets: the moves of one turn of the
     // event loop in one write and one commit, on the SQLite writer thread or in one PostgreSQL
@@ -236,6 +229,17 @@ export class KyselyStore implements Store {
     await this.#writer?.close();
     await this.#writeDb?.destroy();
     await this.db.destroy();
+  }
+
+  /** SQLite's one way to index what waits before a search (none on PostgreSQL: it indexes in the append). */
+  private searchIndexPath(
+    sqliteDatabase: SqliteDatabase.Database | undefined,
+  ): (() => Promise<void>) | undefined {
+    if (this.dialect === 'postgres') return undefined;
+    const writer = this.#writer;
+    if (writer) return () => writer.indexForSearch();
+    if (!sqliteDatabase) throw new Error('an in-memory SQLite store needs its driver handle');
+    return () => this.db.connection().execute(async () => indexAllPendingMessages(sqliteDatabase));
   }
 
   /** The dialect's one way to write a batch of appends. */

@@ -24,11 +24,10 @@ const prepared = new WeakMap<
 export function indexPendingMessages(db: SqliteDatabase.Database, limit: number): number {
   let step = prepared.get(db);
   if (!step) {
-    const last = db.prepare<[number], { message_rowid: number }>(
-      'select message_rowid from messages_fts_pending order by message_rowid limit 1 offset ?',
-    );
-    const highest = db.prepare<[], { message_rowid: number | null }>(
-      'select max(message_rowid) as message_rowid from messages_fts_pending',
+    /** The last of the first `limit` waiting messages (null when none waits). */
+    const upToOf = db.prepare<[number], { up_to: number | null }>(
+      `select max(message_rowid) as up_to from
+       (select message_rowid from messages_fts_pending order by message_rowid limit ?)`,
     );
     const index = db.prepare<[number]>(
       `insert into messages_fts (rowid, content)
@@ -37,7 +36,7 @@ export function indexPendingMessages(db: SqliteDatabase.Database, limit: number)
     );
     const done = db.prepare<[number]>('delete from messages_fts_pending where message_rowid <= ?');
     step = db.transaction((limit: number) => {
-      const upTo = (last.get(limit - 1) ?? highest.get())?.message_rowid;
+      const upTo = upToOf.get(limit)?.up_to;
       if (upTo === null || upTo === undefined) return 0;
       const indexed = index.run(upTo).changes;
       done.run(upTo);

@@ -1,4 +1,4 @@
-import type { Message, ServerFrame } from '@carechat/protocol';
+import type { Conversation, Message, ServerFrame } from '@carechat/protocol';
 import { describe, expect, it } from 'vitest';
 import { domainEvent } from '../src/core/events.js';
 import { OrderedDelivery } from '../src/live/ordered-delivery.js';
@@ -10,6 +10,24 @@ const actor = { userId: 'u1', role: 'patient' as const, sessionId: 's1' };
 
 const message = (seq: number, conversationId = 'c1'): Message =>
   wireMessage(seq, { conversation_id: conversationId });
+
+/** A conversation as its announcement carries it, with no one in it the live layer looks at. */
+const conversationOf = (id: string): Conversation => ({
+  id,
+  kind: 'direct',
+  appointment_id: null,
+  participants: [],
+  last_message: null,
+  unread_count: 0,
+  muted: false,
+  pinned: false,
+  last_seq: 0,
+  state: 'open',
+  read_only_reason: null,
+  open_until: null,
+  created_at: '2026-01-05T10:00:00.000Z',
+  last_activity_at: '2026-01-05T10:00:00.000Z',
+});
 
 function setup(stored: Message[] = []) {
   const sent: ServerFrame[] = [];
@@ -117,6 +135,7 @@ describe('OrderedDelivery (live/ordered-delivery.ts)', () => {
 
   it('does not replay a message that arrived live before the resume frame', async () => {
     const { subscriber, seqs } = setup();
+    subscriber.position('c1', 3);
     subscriber.push({ type: 'chat_message', ...message(4) });
     async function* pages() {
       yield [message(2), message(3), message(4)];
@@ -126,8 +145,67 @@ describe('OrderedDelivery (live/ordered-delivery.ts)', () => {
     expect(seqs()).toEqual([4, 2, 3, 5]);
   });
 
+  it('a resume puts in order what arrived before any position', async () => {
+    const { subscriber, seqs } = setup();
+    subscriber.push({ type: 'chat_message', ...message(4) });
+    async function* pages() {
+      yield [message(2), message(3), message(4)];
+    }
+    expect(await subscriber.resume('c1', 1, pages())).toBe(4);
+    subscriber.push({ type: 'chat_message', ...message(5) });
+    expect(seqs()).toEqual([2, 3, 4, 5]);
+  });
+
+  describe('a conversation nothing positioned (joined after the connection opened)', () => {
+    it('starts at seq 1 at once', () => {
+      const { subscriber, seqs } = setup();
+      subscriber.push({ type: 'chat_message', ...message(1) });
+      subscriber.push({ type: 'chat_message', ...message(2) });
+      expect(seqs()).toEqual([1, 2]);
+      subscriber.close();
+    });
+
+    it('does not start at a message that overtook seq 1', () => {
+      const { subscriber, seqs } = setup();
+      subscriber.push({ type: 'chat_message', ...message(2) });
+      expect(seqs()).toEqual([]);
+      subscriber.push({ type: 'chat_message', ...message(1) });
+      expect(seqs()).toEqual([1, 2]);
+      subscriber.close();
+    });
+
+    it('starts where its announcement positions it, even when a message came first', () => {
+      const { subscriber, seqs } = setup();
+      // Added at seq 5: seq 7 overtook both seq 6 and the announcement on the bus.
+      subscriber.push({ type: 'chat_message', ...message(7) });
+      subscriber.position('c1', 5);
+      expect(seqs()).toEqual([]);
+      subscriber.push({ type: 'chat_message', ...message(6) });
+      expect(seqs()).toEqual([6, 7]);
+      subscriber.close();
+    });
+
+    it('positioned by its announcement after a message older than the position, delivers that one too', () => {
+      const { subscriber, seqs } = setup();
+      subscriber.push({ type: 'chat_message', ...message(5) });
+      subscriber.position('c1', 5);
+      subscriber.push({ type: 'chat_message', ...message(6) });
+      expect(seqs()).toEqual([5, 6]);
+    });
+
+    it('with no announcement, starts at the earliest message heard once the wait runs out', async () => {
+      const { subscriber, seqs } = setup([message(1), message(2), message(3), message(4), message(5)]);
+      subscriber.push({ type: 'chat_message', ...message(5) });
+      subscriber.push({ type: 'chat_message', ...message(3) });
+      await wait(30);
+      // 4 is loaded, 1 and 2 (before the first heard) are not this connection's to hold.
+      expect(seqs()).toEqual([3, 4, 5]);
+    });
+  });
+
   it('fills a gap whose wait ran out during a resume once the resume is done', async () => {
     const { subscriber, seqs } = setup([message(1), message(2), message(3), message(4)]);
+    subscriber.position('c1', 1);
     subscriber.push({ type: 'chat_message', ...message(2) });
     subscriber.push({ type: 'chat_message', ...message(4) }); // 3 is missing: the gap wait starts
     let release!: () => void;
@@ -162,5 +240,25 @@ describe('OrderedDelivery (live/ordered-delivery.ts)', () => {
     session.deliver(domainEvent('message.created', ['u1', 'u2'], { message: message(1, 'c2') }));
     session.deliver(domainEvent('message.created', ['u1', 'u2'], { message: message(1, 'c1') }));
     expect(sent.map((f) => f.type === 'chat_message' && [f.conversation_id, f.seq])).toEqual([['c1', 1]]);
+  });
+
+  it('a new conversation whose messages overtook its announcement starts at seq 1 (live session)', () => {
+    const sent: ServerFrame[] = [];
+    const session = new LiveSession(
+      {} as ConstructorParameters<typeof LiveSession>[0],
+      actor,
+      { send: (frame) => sent.push(frame), bufferedBytes: () => 0, close: () => {} },
+      { door: 'ws', slowConsumer: new SlowConsumerPolicy(1000), log: { error: () => {} } },
+    );
+    // Three nodes published these; the bus handed them over in the worst order.
+    session.deliver(domainEvent('message.created', ['u1', 'u2'], { message: message(2, 'c9') }));
+    session.deliver(domainEvent('message.created', ['u1', 'u2'], { message: message(1, 'c9') }));
+    session.deliver(
+      domainEvent('conversation.created', ['u1', 'u2'], {
+        conversation: conversationOf('c9'),
+      }),
+    );
+    expect(sent.flatMap((f) => (f.type === 'chat_message' ? [f.seq] : []))).toEqual([1, 2]);
+    session.close();
   });
 });

@@ -30,7 +30,10 @@ interface Sequenced {
 }
 
 interface Stream {
-  /** The seq this connection expects next; unknown until its first message or resume. */
+  /**
+   * The seq this connection expects next; unknown until the conversation is positioned (at the
+   * opening, by its announcement, by a resume), its seq 1 arrives, or the wait for either runs out.
+   */
   next: number | undefined;
   /** The first seq delivered live before any resume: firstLive..next-1 are already on the socket. */
   firstLive: number | undefined;
@@ -130,8 +133,11 @@ export class OrderedDelivery {
     for (const { item } of this.#heldAll ?? []) {
       if (item.frame.conversation_id === conversationId && item.frame.seq < next) next = item.frame.seq;
     }
+    // Messages that arrived before the position (see pushSequenced) went nowhere yet: the same.
+    for (const seq of stream.pending.keys()) if (seq < next) next = seq;
     stream.next = next;
     stream.firstLive = next;
+    this.drain(stream);
   }
 
   /** Lets the messages held since holdAll through, in the order they arrived. */
@@ -177,12 +183,18 @@ export class OrderedDelivery {
       stream.held.push({ item, ack });
       return;
     }
-    if (stream.next === undefined || frame.seq === stream.next) {
+    // A conversation nothing has positioned yet (one the user joined after this connection
+    // opened, or any when the opening's positions could not be read) starts at its seq 1 at once.
+    // A later seq waits like a message after a gap: for its announcement to position the
+    // conversation, or for the seqs before it. Starting at it instead, a message that overtook
+    // seq 1 and the announcement on the bus (published by other nodes) made the connection skip
+    // seq 1 for good.
+    if (frame.seq === (stream.next ?? 1)) {
       if (stream.next === undefined) stream.firstLive = frame.seq;
       this.send(item);
       stream.next = frame.seq + 1;
       this.drain(stream);
-    } else if (frame.seq < stream.next) {
+    } else if (stream.next !== undefined && frame.seq < stream.next) {
       if (ack) this.send(item);
     } else {
       stream.pending.set(frame.seq, item);
@@ -213,7 +225,14 @@ export class OrderedDelivery {
   }
 
   private async fillGap(conversationId: string, stream: Stream): Promise<void> {
-    if (this.#closed || stream.next === undefined || stream.pending.size === 0 || stream.held) return;
+    if (this.#closed || stream.pending.size === 0 || stream.held) return;
+    if (stream.next === undefined) {
+      // Nothing positioned the conversation in time: it starts at the earliest message heard, the
+      // connection's first of it. What came before was never this connection's to hold.
+      this.position(conversationId, Math.min(...stream.pending.keys()) - 1);
+      if (stream.pending.size > 0) this.scheduleGapFill(conversationId, stream);
+      return;
+    }
     const upTo = Math.min(...stream.pending.keys());
     let missing: MessageCreated[];
     try {

@@ -290,7 +290,8 @@ export class LiveSession implements LiveConnection {
    * meanwhile. Without it a conversation started at the first message heard, and a message that
    * another node published first (seq 2 before seq 1) made the connection skip the one before
    * for good. A client that then resumes replays from its own cursor as usual. When the store does
-   * not answer, conversations start at their first message heard, as before.
+   * not answer, conversations start at seq 1 or, after a wait for the seqs before it, at the first
+   * message heard (OrderedDelivery).
    */
   private position(): Promise<void> {
     this.#ordered.holdAll();
@@ -329,6 +330,7 @@ export class LiveSession implements LiveConnection {
       // Anything committed after this is heard live: the session joined the hub before.
       if (lastSeq > from)
         await this.replay(conversationId, from, this.core.messages.replay(this.actor, conversationId, from));
+      else this.#ordered.position(conversationId, lastSeq);
     });
   }
 

@@ -13,6 +13,7 @@ import type { UserStore } from '../core/ports/user-store.js';
 import { insertAuditRows } from './audit-row.js';
 import { KyselyCareStore } from './care-kysely-store.js';
 import { endsByConversation, KyselyConversationStore } from './conversation-kysely-store.js';
+import type { KyselyBacked } from './kysely-backed.js';
 import { appendPostgresBatch } from './message-append-postgres.js';
 import { type AppendOutcome, appendSqliteBatch } from './message-append-sqlite.js';
 import { MAX_BATCHES_IN_FLIGHT, MessageBatcher } from './message-batcher.js';
@@ -35,7 +36,7 @@ import { KyselyUserStore } from './user-kysely-store.js';
  * path per dialect (message-append-sqlite.ts, message-append-postgres.ts); and transactions that
  * hand every aggregate's writes, bound to the transaction, to the action that runs in them.
  */
-export class KyselyStore implements Store {
+export class KyselyStore implements Store, KyselyBacked {
   readonly #batcher: MessageBatcher;
   readonly #writer: SqliteMessageWriter | undefined;
   readonly #writeDb: Kysely<Database> | undefined;

@@ -443,10 +443,7 @@ export class KyselySecurityStore implements SecurityStore {
 
 /** The security store of a Kysely-backed store. */
 export function securityStoreFor(store: Store): SecurityStore {
-  if (isKyselyBacked(store)) {
-    const touch = (store as { touchSession?: (id: string, at: string) => Promise<void> }).touchSession;
-    return new KyselySecurityStore(store.db, touch);
-  }
+  if (isKyselyBacked(store)) return new KyselySecurityStore(store.db, store.touchSession);
   throw new Error('no security store for this store: pass one in the app deps');
 }
 

@@ -174,6 +174,32 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect(await store.listConversationEnds(newId('usr'))).toEqual(new Map());
   });
 
+  it("lists a user's unread counts in every conversation, with their muted flags", async () => {
+    const [a, b, c] = [await user(), await user(), await user()];
+    const withA = await conversation([a, b]);
+    const withC = await conversation([c, b]);
+    const quiet = await conversation([b, a, c]);
+    for (let i = 1; i <= 3; i++) await append(withA, a, `a${i}`);
+    const { message } = await append(withA, a, 'a4');
+    await store.transaction((tx) => tx.messages.markMessageDeleted(message.id, NOW));
+    await append(withC, c, 'c1');
+    await append(withC, b, 'b1'); // b's own send: read up to it
+    await append(withC, c, 'c2');
+    await store.updateParticipantSettings(withC, b, { muted: true });
+    await store.advanceReadMarker(withA, b, 1);
+    const rows = await store.listUnreadOfUser(b);
+    const byId = new Map(rows.map((r) => [r.conversationId, r]));
+    // After the marker, from others, not deleted: seqs 2 and 3 of withA; seq 3 of withC.
+    expect(byId.get(withA)).toEqual({ conversationId: withA, unreadCount: 2, muted: false });
+    expect(byId.get(withC)).toEqual({ conversationId: withC, unreadCount: 1, muted: true });
+    expect(byId.get(quiet)).toEqual({ conversationId: quiet, unreadCount: 0, muted: false });
+    expect(rows).toHaveLength(3);
+    // The same counts countUnread gives, conversation by conversation.
+    const counts = await store.countUnread(b, [withA, withC, quiet]);
+    for (const row of rows) expect(row.unreadCount).toBe(counts.get(row.conversationId) ?? 0);
+    expect(await store.listUnreadOfUser(newId('usr'))).toEqual([]);
+  });
+
   it('deleting a message removes its content but keeps its seq', async () => {
     const [a, b] = [await user(), await user()];
     const c = await conversation([a, b]);

@@ -92,16 +92,12 @@ export class ReceiptService {
 
   /** Unread counts of all the user's conversations and their total (`unreadTotal`: muted left out). */
   async unread(actor: Actor): Promise<{ total: number; conversations: Record<string, number> }> {
-    const rows = await this.d.store.listConversationsOfUser(actor.userId);
     // The store counts the isUnread rule of @carechat/protocol in SQL.
-    const counts = await this.d.store.countUnread(
-      actor.userId,
-      rows.map((r) => r.conversation.id),
-    );
-    const entries = rows.map(({ conversation, self }) => ({
-      id: conversation.id,
-      unread_count: counts.get(conversation.id) ?? 0,
-      muted: self.muted,
+    const rows = await this.d.store.listUnreadOfUser(actor.userId);
+    const entries = rows.map((row) => ({
+      id: row.conversationId,
+      unread_count: row.unreadCount,
+      muted: row.muted,
     }));
     return {
       total: unreadTotal(entries),

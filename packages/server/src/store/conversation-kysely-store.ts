@@ -4,6 +4,7 @@ import type {
   ConversationStore,
   ConversationWrites,
   ParticipantRecord,
+  UnreadRow,
 } from '../core/ports/conversation-store.js';
 import { StoreConflictError } from '../core/ports/store.js';
 import { PARTICIPANT_COLUMNS, toConversation, toParticipant } from './rows.js';
@@ -163,6 +164,29 @@ export class KyselyConversationStore implements ConversationStore, ConversationW
       .execute();
     for (const row of rows) counts.set(row.conversation_id, Number(row.unread));
     return counts;
+  }
+
+  async listUnreadOfUser(userId: string): Promise<UnreadRow[]> {
+    const rows = await this.db
+      .selectFrom('participants as p')
+      .innerJoin('conversations as c', 'c.id', 'p.conversation_id')
+      .select(['p.conversation_id', 'p.muted'])
+      // Messages are counted only where the conversation goes past the read marker: in an inbox
+      // most conversations are read to their end, and those cost no look at messages.
+      .select(
+        sql<number | string>`case when c.last_seq > p.last_read_seq then (
+          select count(*) from messages m
+          where m.conversation_id = p.conversation_id and m.seq > p.last_read_seq
+            and m.sender_id <> p.user_id and m.deleted_at is null
+        ) else 0 end`.as('unread'),
+      )
+      .where('p.user_id', '=', userId)
+      .execute();
+    return rows.map((row) => ({
+      conversationId: row.conversation_id,
+      unreadCount: Number(row.unread),
+      muted: Number(row.muted) === 1,
+    }));
   }
 
   async addParticipants(participants: readonly ParticipantRecord[]): Promise<string[]> {

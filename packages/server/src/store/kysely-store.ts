@@ -67,6 +67,7 @@ export class KyselyStore implements Store, KyselyBacked {
   readonly listConversationsOfUser: ConversationStore['listConversationsOfUser'];
   readonly listConversationEnds: ConversationStore['listConversationEnds'];
   readonly countUnread: ConversationStore['countUnread'];
+  readonly listUnreadOfUser: ConversationStore['listUnreadOfUser'];
   readonly listContactIds: ConversationStore['listContactIds'];
   readonly addReaction: MessageStore['addReaction'];
   readonly removeReaction: MessageStore['removeReaction'];
@@ -125,6 +126,7 @@ export class KyselyStore implements Store, KyselyBacked {
     );
     this.listConversationEnds = async (userId) => endsByConversation(await ends([userId]));
     this.countUnread = conversations.countUnread.bind(conversations);
+    this.listUnreadOfUser = conversations.listUnreadOfUser.bind(conversations);
     this.listContactIds = conversations.listContactIds.bind(conversations);
     this.addReaction = messages.addReaction.bind(messages);
     this.removeReaction = messages.removeReaction.bind(messages);

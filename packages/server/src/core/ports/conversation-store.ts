@@ -26,6 +26,11 @@ export interface ConversationStore {
   /** Unread messages per conversation for the user: after their read marker, not their own, not deleted. */
   countUnread(userId: string, conversationIds: readonly string[]): Promise<Map<string, number>>;
   /**
+   * Every conversation of the user with its unread count (as countUnread) and whether they muted
+   * it: one read, for the unread badge that every read receipt updates.
+   */
+  listUnreadOfUser(userId: string): Promise<UnreadRow[]>;
+  /**
    * For each user, every user who shares a conversation with them (who sees their presence); a
    * user with none has an empty list. One read for many: a reconnect burst announces thousands.
    */
@@ -86,4 +91,11 @@ export interface ParticipantRecord {
   lastDeliveredSeq: number;
   muted: boolean;
   pinned: boolean;
+}
+
+/** A conversation's unread count for one participant (listUnreadOfUser). */
+export interface UnreadRow {
+  conversationId: string;
+  unreadCount: number;
+  muted: boolean;
 }

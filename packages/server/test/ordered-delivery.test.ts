@@ -40,7 +40,11 @@ function setup(stored: Message[] = []) {
   });
   const seqs = () =>
     sent.flatMap((f) => (f.type === 'chat_message' || f.type === 'message_sent' ? [f.seq] : []));
-  return { subscriber, sent, seqs };
+  /** Messages of c1 arriving from the bus, in this order. */
+  const hear = (...order: number[]) => {
+    for (const seq of order) subscriber.push({ type: 'chat_message', ...message(seq) });
+  };
+  return { subscriber, sent, seqs, hear };
 }
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -146,57 +150,55 @@ describe('OrderedDelivery (live/ordered-delivery.ts)', () => {
   });
 
   it('a resume puts in order what arrived before any position', async () => {
-    const { subscriber, seqs } = setup();
-    subscriber.push({ type: 'chat_message', ...message(4) });
+    const { subscriber, seqs, hear } = setup();
+    hear(4);
     async function* pages() {
       yield [message(2), message(3), message(4)];
     }
     expect(await subscriber.resume('c1', 1, pages())).toBe(4);
-    subscriber.push({ type: 'chat_message', ...message(5) });
+    hear(5);
     expect(seqs()).toEqual([2, 3, 4, 5]);
   });
 
   describe('a conversation nothing positioned (joined after the connection opened)', () => {
     it('starts at seq 1 at once', () => {
-      const { subscriber, seqs } = setup();
-      subscriber.push({ type: 'chat_message', ...message(1) });
-      subscriber.push({ type: 'chat_message', ...message(2) });
+      const { subscriber, seqs, hear } = setup();
+      hear(1, 2);
       expect(seqs()).toEqual([1, 2]);
       subscriber.close();
     });
 
     it('does not start at a message that overtook seq 1', () => {
-      const { subscriber, seqs } = setup();
-      subscriber.push({ type: 'chat_message', ...message(2) });
+      const { subscriber, seqs, hear } = setup();
+      hear(2);
       expect(seqs()).toEqual([]);
-      subscriber.push({ type: 'chat_message', ...message(1) });
+      hear(1);
       expect(seqs()).toEqual([1, 2]);
       subscriber.close();
     });
 
     it('starts where its announcement positions it, even when a message came first', () => {
-      const { subscriber, seqs } = setup();
+      const { subscriber, seqs, hear } = setup();
       // Added at seq 5: seq 7 overtook both seq 6 and the announcement on the bus.
-      subscriber.push({ type: 'chat_message', ...message(7) });
+      hear(7);
       subscriber.position('c1', 5);
       expect(seqs()).toEqual([]);
-      subscriber.push({ type: 'chat_message', ...message(6) });
+      hear(6);
       expect(seqs()).toEqual([6, 7]);
       subscriber.close();
     });
 
     it('positioned by its announcement after a message older than the position, delivers that one too', () => {
-      const { subscriber, seqs } = setup();
-      subscriber.push({ type: 'chat_message', ...message(5) });
+      const { subscriber, seqs, hear } = setup();
+      hear(5);
       subscriber.position('c1', 5);
-      subscriber.push({ type: 'chat_message', ...message(6) });
+      hear(6);
       expect(seqs()).toEqual([5, 6]);
     });
 
     it('with no announcement, starts at the earliest message heard once the wait runs out', async () => {
-      const { subscriber, seqs } = setup([message(1), message(2), message(3), message(4), message(5)]);
-      subscriber.push({ type: 'chat_message', ...message(5) });
-      subscriber.push({ type: 'chat_message', ...message(3) });
+      const { subscriber, seqs, hear } = setup([message(1), message(2), message(3), message(4), message(5)]);
+      hear(5, 3);
       await wait(30);
       // 4 is loaded, 1 and 2 (before the first heard) are not this connection's to hold.
       expect(seqs()).toEqual([3, 4, 5]);

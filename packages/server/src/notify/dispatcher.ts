@@ -163,11 +163,8 @@ export class NotificationDispatcher {
 
   /** How many of the person's conversations (not muted) have unread messages. */
   private async unreadConversations(userId: string): Promise<number> {
-    const rows = await this.d.store.listConversationsOfUser(userId);
-    const followed = rows.filter((r) => !r.self.muted).map((r) => r.conversation.id);
-    if (followed.length === 0) return 0;
-    const counts = await this.d.store.countUnread(userId, followed);
-    return followed.filter((id) => (counts.get(id) ?? 0) > 0).length;
+    const rows = await this.d.store.listUnreadOfUser(userId);
+    return rows.filter((row) => !row.muted && row.unreadCount > 0).length;
   }
 
   /** To every device of the person; a device the push service says is gone is forgotten. */

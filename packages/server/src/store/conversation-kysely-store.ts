@@ -11,6 +11,18 @@ import { PARTICIPANT_COLUMNS, toConversation, toParticipant } from './rows.js';
 import type { Database } from './schema.js';
 import { isUniqueViolation } from './unique-violation.js';
 
+/**
+ * THE isUnread rule of @carechat/protocol in SQL, for participant row `p` of conversation `c`:
+ * messages after the read marker, not the participant's own, not deleted. Messages are looked at
+ * only where the conversation goes past the marker: in an inbox most conversations are read to
+ * their end, and those cost nothing more than their two rows.
+ */
+const UNREAD_OF_PARTICIPANT = sql<number | string>`case when c.last_seq > p.last_read_seq then (
+  select count(*) from messages m
+  where m.conversation_id = p.conversation_id and m.seq > p.last_read_seq
+    and m.sender_id <> p.user_id and m.deleted_at is null
+) else 0 end`;
+
 /** Users per contacts query (listContactIds). */
 const CONTACTS_CHUNK = 500;
 
@@ -151,16 +163,11 @@ export class KyselyConversationStore implements ConversationStore, ConversationW
     const counts = new Map<string, number>();
     if (conversationIds.length === 0) return counts;
     const rows = await this.db
-      .selectFrom('messages as m')
-      .innerJoin('participants as p', (join) =>
-        join.onRef('p.conversation_id', '=', 'm.conversation_id').on('p.user_id', '=', userId),
-      )
-      .select(['m.conversation_id', (eb) => eb.fn.countAll<string | number>().as('unread')])
-      .where('m.conversation_id', 'in', [...conversationIds])
-      .whereRef('m.seq', '>', 'p.last_read_seq')
-      .where('m.sender_id', '<>', userId)
-      .where('m.deleted_at', 'is', null)
-      .groupBy('m.conversation_id')
+      .selectFrom('participants as p')
+      .innerJoin('conversations as c', 'c.id', 'p.conversation_id')
+      .select(['p.conversation_id', UNREAD_OF_PARTICIPANT.as('unread')])
+      .where('p.user_id', '=', userId)
+      .where('p.conversation_id', 'in', [...conversationIds])
       .execute();
     for (const row of rows) counts.set(row.conversation_id, Number(row.unread));
     return counts;
@@ -170,16 +177,7 @@ export class KyselyConversationStore implements ConversationStore, ConversationW
     const rows = await this.db
       .selectFrom('participants as p')
       .innerJoin('conversations as c', 'c.id', 'p.conversation_id')
-      .select(['p.conversation_id', 'p.muted'])
-      // Messages are counted only where the conversation goes past the read marker: in an inbox
-      // most conversations are read to their end, and those cost no look at messages.
-      .select(
-        sql<number | string>`case when c.last_seq > p.last_read_seq then (
-          select count(*) from messages m
-          where m.conversation_id = p.conversation_id and m.seq > p.last_read_seq
-            and m.sender_id <> p.user_id and m.deleted_at is null
-        ) else 0 end`.as('unread'),
-      )
+      .select(['p.conversation_id', 'p.muted', UNREAD_OF_PARTICIPANT.as('unread')])
       .where('p.user_id', '=', userId)
       .execute();
     return rows.map((row) => ({

@@ -197,7 +197,7 @@ describe('OrderedDelivery (live/ordered-delivery.ts)', () => {
     });
 
     it('with no announcement, starts at the earliest message heard once the wait runs out', async () => {
-      const { subscriber, seqs, hear } = setup([message(1), message(2), message(3), message(4), message(5)]);
+      const { seqs, hear } = setup([message(1), message(2), message(3), message(4), message(5)]);
       hear(5, 3);
       await wait(30);
       // 4 is loaded, 1 and 2 (before the first heard) are not this connection's to hold.

@@ -103,4 +103,32 @@ describe.each(DIALECTS)('store reads per steady send on %s', (dialect) => {
     expect(reads.filter((sql) => /from "conversations"/.test(sql)).length).toBeLessThanOrEqual(1);
     await Promise.all([doctorSocket.close(), patientSocket.close()]);
   });
+
+  it('reads the marker, the unread badge and the message for the read receipt of each message seen', async () => {
+    const doctorSocket = await TestSocket.connect(`${server.wsUrl}/ws`, { token: doctor.token });
+    const patientSocket = await TestSocket.connect(`${server.wsUrl}/ws`, { token: patient.token });
+    await Promise.all([doctorSocket.roundTrip(), patientSocket.roundTrip()]);
+    const reads = await selectsDuring(server.store, async () => {
+      for (let i = 0; i < 10; i++) {
+        patientSocket.send({
+          type: 'chat_message',
+          conversation_id: conversationId,
+          content: `seen${i}`,
+          client_msg_id: `seen${i}`,
+        });
+        const got = await doctorSocket.next('chat_message', (f) => f.content === `seen${i}`);
+        doctorSocket.send({ type: 'read_receipt', conversation_id: conversationId, seq: got.seq });
+        const tick = await patientSocket.next('read_receipt', (f) => f.seq === got.seq);
+        expect(tick.user_id).toBe(doctor.user.id);
+        const badge = await doctorSocket.next('unread_changed', (f) => f.conversation_id === conversationId);
+        expect(badge.unread_count).toBe(0);
+      }
+    });
+    // Per receipt: the marker read back, the user's unread counts (one query) and the message
+    // at the marker (the event names it). The conversation and its participants are remembered
+    // (a slow machine may read them once more).
+    expect(reads.filter((sql) => /from "conversations"/.test(sql)).length).toBeLessThanOrEqual(1);
+    expect(reads.filter((sql) => /last_read_seq/.test(sql) && /count\(\*\)/.test(sql)).length).toBe(10);
+    await Promise.all([doctorSocket.close(), patientSocket.close()]);
+  });
 });

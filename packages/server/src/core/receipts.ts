@@ -1,6 +1,6 @@
 import type { ReadResponse } from '@carechat/protocol';
 import { deliveredSeq, unreadTotal } from '@carechat/protocol';
-import { accessConversation, accessMessage } from './access.js';
+import { accessMessage } from './access.js';
 import type { Actor } from './actor.js';
 import { CoreError } from './errors.js';
 import { domainEvent, userIdsOf } from './events.js';
@@ -11,7 +11,7 @@ import type { RememberedAccess } from './remembered-access.js';
 export interface ReceiptDeps {
   store: Store;
   bus: Bus;
-  /** The access check of a delivery receipt, from a participant list kept current by events. */
+  /** The access check of a receipt, from a participant list kept current by events. */
   access: RememberedAccess;
 }
 
@@ -29,18 +29,19 @@ export interface ReceiptTarget {
 export class ReceiptService {
   constructor(private readonly d: ReceiptDeps) {}
 
+  /**
+   * The user has read the conversation up to seq. Clients send one as each message is seen, so,
+   * like a delivery receipt, it takes its access from the remembered participant list and lets
+   * the store cap the marker at the conversation's last seq as it writes (a remembered last seq
+   * may be a second old). The marker it moved is remembered too, so a repeated receipt is not
+   * announced again; one repeated on another node within that second may be, and clients ignore
+   * it (markers only move forward).
+   */
   async markRead(actor: Actor, target: ReceiptTarget): Promise<ReadResponse> {
     const { conversationId, seq } = await this.resolve(actor, target);
-    const { conversation, participants, self } = await accessConversation(
-      this.d.store,
-      actor,
-      conversationId,
-    );
-    const marker = await this.d.store.advanceReadMarker(
-      conversationId,
-      actor.userId,
-      Math.min(seq, conversation.lastSeq),
-    );
+    const { participants, self } = await this.d.access.check(actor, conversationId);
+    const marker = await this.d.store.advanceReadMarker(conversationId, actor.userId, seq);
+    this.d.access.noteMarker(conversationId, actor.userId, 'lastReadSeq', marker);
     const unread = await this.unread(actor);
     const unreadCount = unread.conversations[conversationId] ?? 0;
     if (marker > self.lastReadSeq) {
@@ -69,8 +70,9 @@ export class ReceiptService {
    * Every device sends one for every message it gets, so it reads nothing: access comes from the
    * remembered participant list (up to a second old), the store caps the marker at the
    * conversation's last seq as it writes, and a marker the remembered row already shows passed
-   * is answered without a write. A receipt repeated within that second may be announced twice;
-   * markers only move forward, so clients ignore the repeat.
+   * is answered without a write (the row remembers what receipts on this node moved). A receipt
+   * repeated on another node within that second may be announced twice; markers only move
+   * forward, so clients ignore the repeat.
    */
   async markDelivered(actor: Actor, target: ReceiptTarget): Promise<number> {
     const { conversationId, seq } = await this.resolve(actor, target);
@@ -78,6 +80,7 @@ export class ReceiptService {
     const received = deliveredSeq(self.lastDeliveredSeq, self.lastReadSeq);
     if (seq <= received) return received;
     const marker = await this.d.store.advanceDeliveryMarker(conversationId, actor.userId, seq);
+    this.d.access.noteMarker(conversationId, actor.userId, 'lastDeliveredSeq', marker);
     if (marker > self.lastDeliveredSeq) {
       await this.d.bus.publish(
         domainEvent('receipt.delivered', userIdsOf(participants.filter((p) => p.userId !== actor.userId)), {

@@ -73,6 +73,24 @@ export class RememberedAccess {
     this.#known.delete(conversationId);
   }
 
+  /**
+   * A participant's marker as the store now holds it, after a receipt moved it: a receipt for the
+   * same seq that comes within the second on this node is then not announced again. Markers only
+   * move forward, so the remembered one never goes back.
+   */
+  noteMarker(
+    conversationId: string,
+    userId: string,
+    marker: 'lastReadSeq' | 'lastDeliveredSeq',
+    seq: number,
+  ): void {
+    const known = this.#known.get(conversationId);
+    const at = known?.participants.findIndex((p) => p.userId === userId) ?? -1;
+    if (!known || at < 0 || known.participants[at]![marker] >= seq) return;
+    // A new row and list: what check() handed out before stays as it was.
+    known.participants = known.participants.map((p, i) => (i === at ? { ...p, [marker]: seq } : p));
+  }
+
   private async load(conversationId: string, now: number): Promise<Known> {
     const found = await readConversation(this.d.store, conversationId);
     if (!found) throw new CoreError('not_participant');

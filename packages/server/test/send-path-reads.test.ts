@@ -117,7 +117,12 @@ describe.each(DIALECTS)('store reads per steady send on %s', (dialect) => {
           client_msg_id: `seen${i}`,
         });
         const got = await doctorSocket.next('chat_message', (f) => f.content === `seen${i}`);
-        doctorSocket.send({ type: 'read_receipt', conversation_id: conversationId, seq: got.seq });
+        // Half by seq, half by message_id (as seed 004's hook sends them).
+        doctorSocket.send(
+          i % 2 === 0
+            ? { type: 'read_receipt', conversation_id: conversationId, seq: got.seq }
+            : { type: 'read_receipt', message_id: got.message_id },
+        );
         const tick = await patientSocket.next('read_receipt', (f) => f.seq === got.seq);
         expect(tick.user_id).toBe(doctor.user.id);
         const badge = await doctorSocket.next('unread_changed', (f) => f.conversation_id === conversationId);
@@ -125,10 +130,12 @@ describe.each(DIALECTS)('store reads per steady send on %s', (dialect) => {
       }
     });
     // Per receipt: the marker read back, the user's unread counts (one query) and the message
-    // at the marker (the event names it). The conversation and its participants are remembered
-    // (a slow machine may read them once more).
+    // at the marker, which the event names: looked up by seq, or the one the receipt named (read
+    // with its access check). The conversation and its participants are remembered (a slow
+    // machine may read them once more).
     expect(reads.filter((sql) => /from "conversations"/.test(sql)).length).toBeLessThanOrEqual(1);
     expect(reads.filter((sql) => /last_read_seq/.test(sql) && /count\(\*\)/.test(sql)).length).toBe(10);
+    expect(reads.filter((sql) => /from "messages" where/.test(sql)).length).toBe(10);
     await Promise.all([doctorSocket.close(), patientSocket.close()]);
   });
 });

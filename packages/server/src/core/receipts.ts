@@ -5,6 +5,7 @@ import type { Actor } from './actor.js';
 import { CoreError } from './errors.js';
 import { domainEvent, userIdsOf } from './events.js';
 import type { Bus } from './ports/bus.js';
+import type { MessageRecord } from './ports/message-store.js';
 import type { Store } from './ports/store.js';
 import type { RememberedAccess } from './remembered-access.js';
 
@@ -38,14 +39,16 @@ export class ReceiptService {
    * it (markers only move forward).
    */
   async markRead(actor: Actor, target: ReceiptTarget): Promise<ReadResponse> {
-    const { conversationId, seq } = await this.resolve(actor, target);
+    const { conversationId, seq, message } = await this.resolve(actor, target);
     const { participants, self } = await this.d.access.check(actor, conversationId);
     const marker = await this.d.store.advanceReadMarker(conversationId, actor.userId, seq);
     this.d.access.noteMarker(conversationId, actor.userId, 'lastReadSeq', marker);
     const unread = await this.unread(actor);
     const unreadCount = unread.conversations[conversationId] ?? 0;
     if (marker > self.lastReadSeq) {
-      const at = await this.d.store.findMessageBySeq(conversationId, marker);
+      // The event names the message at the marker: usually the one the receipt named.
+      const at =
+        message?.seq === marker ? message : await this.d.store.findMessageBySeq(conversationId, marker);
       await this.d.bus.publish(
         domainEvent('receipt.read', userIdsOf(participants), {
           conversationId,
@@ -108,13 +111,15 @@ export class ReceiptService {
     };
   }
 
+  /** The conversation and seq a receipt names, and the message when it names one. */
   private async resolve(
     actor: Actor,
     target: ReceiptTarget,
-  ): Promise<{ conversationId: string; seq: number }> {
+  ): Promise<{ conversationId: string; seq: number; message?: MessageRecord }> {
     let { conversationId, seq } = target;
+    let message: MessageRecord | undefined;
     if (target.messageId !== undefined) {
-      const message = await accessMessage(this.d.store, actor, target.messageId);
+      message = await accessMessage(this.d.store, actor, target.messageId);
       if (conversationId !== undefined && message.conversationId !== conversationId) {
         throw new CoreError('not_found', 'The message is not in this conversation.');
       }
@@ -124,6 +129,6 @@ export class ReceiptService {
     if (conversationId === undefined || seq === undefined) {
       throw new CoreError('invalid_request', 'Say which conversation and seq (or message_id).');
     }
-    return { conversationId, seq };
+    return { conversationId, seq, ...(message ? { message } : {}) };
   }
 }

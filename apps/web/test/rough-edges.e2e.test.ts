@@ -129,6 +129,30 @@ describe('web app rough edges in Chromium', () => {
     expect(newest!.y + newest!.height).toBeLessThanOrEqual(view!.y + view!.height + 1);
   }, 90_000);
 
+  it('stays at the bottom when the browser moves the view down as the list grows above and below it', async () => {
+    const kim = await registerUser(server.url, { role: 'patient', name: 'Kim Scroll' });
+    const { conversationId: long } = await acceptedAppointment(server.url, kim, doctor);
+    for (let i = 1; i <= 30; i++) await sendHttp(server.url, kim, long, `Line ${i}`);
+    const d = await browserFor(doctor);
+    await d.goto(`${server.url}/chat/${long}`);
+    await bubble(d, 'Line 30').waitFor();
+    const scroller = d.locator('.messages');
+    const atTheBottom = () =>
+      scroller.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight <= 2);
+    await until(atTheBottom, 'the view at the very bottom');
+    // What scroll anchoring does when a photo above the view loads while another below grows the
+    // list: the view moves down, but less than the list grew, and the scroll event comes before
+    // the resize observer has followed the growth.
+    await scroller.evaluate((el) => {
+      const grown = document.createElement('div');
+      grown.style.height = '300px';
+      el.querySelector('[role="log"]')!.append(grown);
+      el.scrollTop += 50;
+      el.dispatchEvent(new Event('scroll'));
+    });
+    await until(atTheBottom, 'the view back at the very bottom', 3_000);
+  }, 90_000);
+
   it('shows the whole schedule when booking, week by week, and the time zone of the times', async () => {
     const hart = await registerUser(server.url, { role: 'practitioner', name: 'Dr. Lena Hart' });
     const windows = [1, 2, 3, 4, 5].map((day) => ({

@@ -60,8 +60,8 @@ export function MessageList({
   const lastKey = useRef<string>(undefined);
   const anchor = useRef<{ height: number; top: number; firstSeq: number | undefined }>(undefined);
   const [below, setBelow] = useState(false);
-  /** Where this list last put the bottom itself: a scroll event from there is not the reader's. */
-  const pinnedTop = useRef<number>(undefined);
+  /** The scroll position when last seen: only a move up from it can take the reader off the bottom. */
+  const lastTop = useRef(0);
   const content = useRef<HTMLDivElement>(null);
   const jump = useJumpTarget(conversation.id);
 
@@ -69,7 +69,7 @@ export function MessageList({
     const el = scroller.current;
     if (!el) return;
     el.scrollTop = el.scrollHeight;
-    pinnedTop.current = el.scrollTop;
+    lastTop.current = el.scrollTop;
     atBottom.current = true;
   }, []);
 
@@ -146,11 +146,16 @@ export function MessageList({
   const onScroll = () => {
     const el = scroller.current;
     if (!el) return;
-    // The list's own move to the bottom is not the reader leaving it, even if photos have grown
-    // the list since (the resize observer follows them).
-    const own = pinnedTop.current !== undefined && Math.abs(el.scrollTop - pinnedTop.current) < 1;
-    if (!own) pinnedTop.current = undefined;
-    atBottom.current = own || el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+    // Only the reader scrolling up leaves the bottom. Every other move of the view goes down or
+    // ends at the bottom: the list's own moves to the end, the browser keeping the view in place
+    // as photos above it load (scroll anchoring, which may come in the same event as photos
+    // growing the list below), the end coming closer as the list shrinks. A reader at the bottom
+    // stays there through them, and the resize observer follows the list's growth.
+    const top = el.scrollTop;
+    const movedUp = top < lastTop.current - 1;
+    lastTop.current = top;
+    const near = el.scrollHeight - top - el.clientHeight < NEAR_BOTTOM_PX;
+    atBottom.current = near || (atBottom.current && !movedUp);
     if (atBottom.current) {
       setBelow(false);
       markSeen();

@@ -1,3 +1,4 @@
+import type { ChatMessageEvent } from '@carechat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptedAppointment } from './helpers/care.js';
 import { DIALECTS } from './helpers/dialects.js';
@@ -39,6 +40,39 @@ describe.each(DIALECTS)('store reads per steady send on %s', (dialect) => {
   });
   afterAll(() => server.close());
 
+  /**
+   * The patient sends ten messages; as the doctor's socket gets each, `answer` sends its receipt
+   * and checks what comes of it. Returns the store's reads meanwhile (the sockets' own opening
+   * reads, presence and doctor-ready, fall in the window too).
+   */
+  async function receiptsForTen(
+    prefix: string,
+    answer: (
+      doctorSocket: TestSocket,
+      patientSocket: TestSocket,
+    ) => (got: ChatMessageEvent, i: number) => Promise<void>,
+  ): Promise<string[]> {
+    const doctorSocket = await TestSocket.connect(`${server.wsUrl}/ws`, { token: doctor.token });
+    const patientSocket = await TestSocket.connect(`${server.wsUrl}/ws`, { token: patient.token });
+    await Promise.all([doctorSocket.roundTrip(), patientSocket.roundTrip()]);
+    const onReceived = answer(doctorSocket, patientSocket);
+    try {
+      return await selectsDuring(server.store, async () => {
+        for (let i = 0; i < 10; i++) {
+          patientSocket.send({
+            type: 'chat_message',
+            conversation_id: conversationId,
+            content: `${prefix}${i}`,
+            client_msg_id: `${prefix}${i}`,
+          });
+          await onReceived(await doctorSocket.next('chat_message', (f) => f.content === `${prefix}${i}`), i);
+        }
+      });
+    } finally {
+      await Promise.all([doctorSocket.close(), patientSocket.close()]);
+    }
+  }
+
   it('reads nothing per message before the append', async () => {
     const socket = await TestSocket.connect(`${server.wsUrl}/ws`, { token: patient.token });
     const send = (i: number) =>
@@ -77,22 +111,10 @@ describe.each(DIALECTS)('store reads per steady send on %s', (dialect) => {
   });
 
   it('reads only the marker back for the delivery receipt each device sends for each message', async () => {
-    const doctorSocket = await TestSocket.connect(`${server.wsUrl}/ws`, { token: doctor.token });
-    const patientSocket = await TestSocket.connect(`${server.wsUrl}/ws`, { token: patient.token });
-    await Promise.all([doctorSocket.roundTrip(), patientSocket.roundTrip()]);
-    const reads = await selectsDuring(server.store, async () => {
-      for (let i = 0; i < 10; i++) {
-        patientSocket.send({
-          type: 'chat_message',
-          conversation_id: conversationId,
-          content: `r${i}`,
-          client_msg_id: `r${i}`,
-        });
-        const got = await doctorSocket.next('chat_message', (f) => f.content === `r${i}`);
-        doctorSocket.send({ type: 'delivery_receipt', conversation_id: conversationId, seq: got.seq });
-        const tick = await patientSocket.next('delivery_receipt', (f) => f.seq === got.seq);
-        expect(tick.user_id).toBe(doctor.user.id);
-      }
+    const reads = await receiptsForTen('r', (doctorSocket, patientSocket) => async (got) => {
+      doctorSocket.send({ type: 'delivery_receipt', conversation_id: conversationId, seq: got.seq });
+      const tick = await patientSocket.next('delivery_receipt', (f) => f.seq === got.seq);
+      expect(tick.user_id).toBe(doctor.user.id);
     });
     // The marker is read back after each write; the conversation and its participants are not
     // read per receipt (remembered for a second: a slow machine may read them once more). The
@@ -101,33 +123,20 @@ describe.each(DIALECTS)('store reads per steady send on %s', (dialect) => {
       reads.filter((sql) => /from "participants"/.test(sql) && /last_delivered_seq/.test(sql)).length,
     ).toBeLessThanOrEqual(10);
     expect(reads.filter((sql) => /from "conversations"/.test(sql)).length).toBeLessThanOrEqual(1);
-    await Promise.all([doctorSocket.close(), patientSocket.close()]);
   });
 
   it('reads the marker, the unread badge and the message for the read receipt of each message seen', async () => {
-    const doctorSocket = await TestSocket.connect(`${server.wsUrl}/ws`, { token: doctor.token });
-    const patientSocket = await TestSocket.connect(`${server.wsUrl}/ws`, { token: patient.token });
-    await Promise.all([doctorSocket.roundTrip(), patientSocket.roundTrip()]);
-    const reads = await selectsDuring(server.store, async () => {
-      for (let i = 0; i < 10; i++) {
-        patientSocket.send({
-          type: 'chat_message',
-          conversation_id: conversationId,
-          content: `seen${i}`,
-          client_msg_id: `seen${i}`,
-        });
-        const got = await doctorSocket.next('chat_message', (f) => f.content === `seen${i}`);
-        // Half by seq, half by message_id (as seed 004's hook sends them).
-        doctorSocket.send(
-          i % 2 === 0
-            ? { type: 'read_receipt', conversation_id: conversationId, seq: got.seq }
-            : { type: 'read_receipt', message_id: got.message_id },
-        );
-        const tick = await patientSocket.next('read_receipt', (f) => f.seq === got.seq);
-        expect(tick.user_id).toBe(doctor.user.id);
-        const badge = await doctorSocket.next('unread_changed', (f) => f.conversation_id === conversationId);
-        expect(badge.unread_count).toBe(0);
-      }
+    const reads = await receiptsForTen('seen', (doctorSocket, patientSocket) => async (got, i) => {
+      // Half by seq, half by message_id (as seed 004's hook sends them).
+      doctorSocket.send(
+        i % 2 === 0
+          ? { type: 'read_receipt', conversation_id: conversationId, seq: got.seq }
+          : { type: 'read_receipt', message_id: got.message_id },
+      );
+      const tick = await patientSocket.next('read_receipt', (f) => f.seq === got.seq);
+      expect(tick.user_id).toBe(doctor.user.id);
+      const badge = await doctorSocket.next('unread_changed', (f) => f.conversation_id === conversationId);
+      expect(badge.unread_count).toBe(0);
     });
     // Per receipt: the marker read back, the user's unread counts (one query) and the message
     // at the marker, which the event names: looked up by seq, or the one the receipt named (read
@@ -136,6 +145,5 @@ describe.each(DIALECTS)('store reads per steady send on %s', (dialect) => {
     expect(reads.filter((sql) => /from "conversations"/.test(sql)).length).toBeLessThanOrEqual(1);
     expect(reads.filter((sql) => /last_read_seq/.test(sql) && /count\(\*\)/.test(sql)).length).toBe(10);
     expect(reads.filter((sql) => /from "messages" where/.test(sql)).length).toBe(10);
-    await Promise.all([doctorSocket.close(), patientSocket.close()]);
   });
 });
